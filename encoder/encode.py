@@ -1,0 +1,103 @@
+"""Batched inference: tokenise, sort by length, pad per batch, pool, normalise."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from encoder.device import autocast, to_device
+
+if TYPE_CHECKING:
+    from encoder.model import SentenceEncoder
+
+
+@dataclass(frozen=True)
+class EncodeResult:
+    """Vectors in input order, plus what happened on the way."""
+
+    vectors: np.ndarray
+    n_truncated: int
+    n_tokens: int
+
+
+def prepare_text(text: str, prefix: str) -> str:
+    """The string the tokenizer sees: whitespace-only inputs become the empty string."""
+    if not isinstance(text, str):
+        raise TypeError(f"texts must be strings, got {type(text).__name__}")
+    return prefix + (text if text.strip() else "")
+
+
+def tokenize(
+    encoder: SentenceEncoder, texts: Sequence[str], prefix: str
+) -> tuple[list[list[int]], int]:
+    """Token ids for each text, truncated to the model's max length; and how many were cut."""
+    tokenizer = encoder.tokenizer
+    max_length = encoder.config.max_length
+    prepared = [prepare_text(t, prefix) for t in texts]
+    ids_per_text = tokenizer(prepared, add_special_tokens=True, verbose=False)["input_ids"]
+    special_ids = set(tokenizer.all_special_ids)
+    n_truncated = 0
+    for i, ids in enumerate(ids_per_text):
+        if len(ids) > max_length:
+            n_truncated += 1
+            tail = [ids[-1]] if ids[-1] in special_ids else []
+            ids_per_text[i] = ids[: max_length - len(tail)] + tail
+    return ids_per_text, n_truncated
+
+
+def pad_batch(ids_batch: Sequence[Sequence[int]], pad_id: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """Right-pad a batch of id lists to its longest member: ``(input_ids, attention_mask)``."""
+    width = max(len(ids) for ids in ids_batch)
+    input_ids = torch.full((len(ids_batch), width), pad_id, dtype=torch.long)
+    attention_mask = torch.zeros((len(ids_batch), width), dtype=torch.long)
+    for row, ids in enumerate(ids_batch):
+        input_ids[row, : len(ids)] = torch.tensor(ids, dtype=torch.long)
+        attention_mask[row, : len(ids)] = 1
+    return input_ids, attention_mask
+
+
+def encode_texts(
+    encoder: SentenceEncoder,
+    texts: Sequence[str],
+    *,
+    prompt: str | None = None,
+    batch_size: int = 32,
+    progress: Callable[[int, int], None] | None = None,
+) -> EncodeResult:
+    """Embed ``texts`` in batches of similar length; see :meth:`SentenceEncoder.encode`."""
+    if isinstance(texts, str):
+        raise TypeError("encode takes a sequence of strings, not a single string")
+    if batch_size < 1:
+        raise ValueError(f"batch_size must be >= 1, got {batch_size}")
+    dim = encoder.dimension
+    if len(texts) == 0:
+        return EncodeResult(np.zeros((0, dim), dtype=np.float32), 0, 0)
+
+    ids_per_text, n_truncated = tokenize(encoder, texts, encoder.config.prefix_for(prompt))
+    order = sorted(range(len(texts)), key=lambda i: -len(ids_per_text[i]))
+    out = np.empty((len(texts), dim), dtype=np.float32)
+    pad_id = encoder.tokenizer.pad_token_id
+    device = encoder.device
+    done = 0
+    with torch.inference_mode():
+        for start in range(0, len(order), batch_size):
+            rows = order[start : start + batch_size]
+            input_ids, attention_mask = pad_batch([ids_per_text[i] for i in rows], pad_id)
+            input_ids = to_device(input_ids, device)
+            attention_mask = to_device(attention_mask, device)
+            with autocast(device, encoder.autocast_dtype):
+                vectors = encoder.sentence_vectors(input_ids, attention_mask)
+            vectors = vectors.float()
+            if encoder.config.normalize:
+                vectors = F.normalize(vectors, p=2, dim=-1)
+            out[rows] = vectors.cpu().numpy()
+            done += len(rows)
+            if progress is not None:
+                progress(done, len(texts))
+    n_tokens = sum(len(ids) for ids in ids_per_text)
+    return EncodeResult(out, n_truncated, n_tokens)

@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Build a fresh virtual environment from the repo's own files, then lint and run every test.
+set -euo pipefail
+repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+venv="$repo/.venv-test"
+"$repo/scripts/install.sh" "$venv" --fresh --dev
+cd "$repo"
+export HF_HUB_OFFLINE=1 GRADIO_ANALYTICS_ENABLED=False
+"$venv/bin/ruff" format --check .
+"$venv/bin/ruff" check .
+"$venv/bin/pytest" "$@"

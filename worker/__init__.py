@@ -1,0 +1,1 @@
+"""The backend: settings, database, vector index, ingestion, Celery app and tasks."""

