@@ -1,0 +1,235 @@
+"""Collections, documents and their chunks: the queries the services and tasks use.
+
+Functions take a session and never commit: the caller's ``session_scope`` is the transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import NamedTuple
+
+from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from worker.db.models import Chunk, Collection, Document, DocumentStatus
+
+
+@dataclass(frozen=True)
+class NewDocument:
+    """What is known about an upload before it is parsed."""
+
+    collection: str
+    content_hash: str
+    filename: str
+    file_type: str
+    size_bytes: int
+    stored_path: str
+
+
+@dataclass(frozen=True)
+class NewChunk:
+    """A passage cut from a document's text (offsets into that text, end exclusive)."""
+
+    ordinal: int
+    text: str
+    start_offset: int
+    end_offset: int
+    language: str | None = None
+    sentences: Sequence[tuple[int, int]] = field(default_factory=tuple)
+
+
+class DocumentWithChunks(NamedTuple):
+    """A document and how many chunk rows it has."""
+
+    document: Document
+    chunk_count: int
+
+
+class ChunkInCollection(NamedTuple):
+    """A chunk and the name of its document's collection (the index payload needs both)."""
+
+    chunk: Chunk
+    collection: str
+
+
+def get_or_create_collection(session: Session, name: str) -> Collection:
+    """The collection called ``name``, created if it does not exist yet."""
+    existing = session.scalar(select(Collection).where(Collection.name == name))
+    if existing is not None:
+        return existing
+    try:
+        with session.begin_nested():
+            collection = Collection(name=name)
+            session.add(collection)
+    except IntegrityError:
+        # another writer created it between the select and the insert
+        return session.scalars(select(Collection).where(Collection.name == name)).one()
+    return collection
+
+
+def get_collection(session: Session, name: str) -> Collection | None:
+    """The collection called ``name``, or None."""
+    return session.scalar(select(Collection).where(Collection.name == name))
+
+
+def list_collections(session: Session) -> list[Collection]:
+    """All collections, by name."""
+    return list(session.scalars(select(Collection).order_by(Collection.name)))
+
+
+def add_document(session: Session, new: NewDocument) -> Document:
+    """Record an upload; the collection is created on first use.
+
+    When the collection already holds a file with the same content hash, the new row gets
+    status ``duplicate`` and ``duplicate_of_id`` set to the original (which the caller may
+    re-process if it failed), so the returned row's status tells the caller whether to ingest.
+    """
+    collection = get_or_create_collection(session, new.collection)
+    fields = {
+        "collection_id": collection.id,
+        "content_hash": new.content_hash,
+        "filename": new.filename,
+        "file_type": new.file_type,
+        "size_bytes": new.size_bytes,
+        "stored_path": new.stored_path,
+    }
+    original = _original_with_hash(session, collection.id, new.content_hash)
+    if original is None:
+        try:
+            with session.begin_nested():
+                document = Document(**fields)
+                session.add(document)
+            return document
+        except IntegrityError:
+            # a concurrent upload of the same file won the unique index
+            original = _original_with_hash(session, collection.id, new.content_hash)
+            assert original is not None
+    document = Document(**fields, status=DocumentStatus.DUPLICATE, duplicate_of_id=original.id)
+    session.add(document)
+    session.flush()
+    return document
+
+
+def _original_with_hash(session: Session, collection_id: int, content_hash: str) -> Document | None:
+    return session.scalar(
+        select(Document).where(
+            Document.collection_id == collection_id,
+            Document.content_hash == content_hash,
+            Document.status != DocumentStatus.DUPLICATE,
+        )
+    )
+
+
+def get_document(session: Session, document_id: int) -> Document | None:
+    """The document with this id, or None."""
+    return session.get(Document, document_id)
+
+
+def set_document_status(
+    session: Session,
+    document_id: int,
+    status: DocumentStatus,
+    *,
+    error: str | None = None,
+    languages: Sequence[str] | None = None,
+) -> None:
+    """Move a document to ``status``; ``error`` is cleared unless given."""
+    values: dict[str, object] = {"status": status, "error": error}
+    if languages is not None:
+        values["languages"] = sorted(set(languages))
+    session.execute(update(Document).where(Document.id == document_id).values(**values))
+
+
+def list_documents(
+    session: Session,
+    *,
+    collection: str | None = None,
+    status: DocumentStatus | None = None,
+    limit: int = 100,
+    offset: int = 0,
+) -> list[DocumentWithChunks]:
+    """Documents, newest first, each with its number of chunk rows."""
+    chunk_counts = (
+        select(Chunk.document_id, func.count().label("n")).group_by(Chunk.document_id).subquery()
+    )
+    query = (
+        select(Document, func.coalesce(chunk_counts.c.n, 0))
+        .outerjoin(chunk_counts, chunk_counts.c.document_id == Document.id)
+        .order_by(Document.created_at.desc(), Document.id.desc())
+        .limit(limit)
+        .offset(offset)
+    )
+    if collection is not None:
+        query = query.join(Collection).where(Collection.name == collection)
+    if status is not None:
+        query = query.where(Document.status == status)
+    return [DocumentWithChunks(document, count) for document, count in session.execute(query)]
+
+
+def delete_document(session: Session, document_id: int) -> int | None:
+    """Delete a document and (by cascade) its chunks; the number of chunks, None if absent."""
+    n_chunks = session.scalar(select(func.count()).where(Chunk.document_id == document_id))
+    result = session.execute(delete(Document).where(Document.id == document_id))
+    return n_chunks if result.rowcount else None
+
+
+def replace_chunks(session: Session, document_id: int, chunks: Sequence[NewChunk]) -> list[int]:
+    """Make ``chunks`` the document's chunks (a re-run replaces the old ones); their ids.
+
+    The ids are returned in the order of ``chunks`` and ``n_chunks`` is updated.
+    """
+    session.execute(delete(Chunk).where(Chunk.document_id == document_id))
+    session.execute(update(Document).where(Document.id == document_id).values(n_chunks=len(chunks)))
+    if not chunks:
+        return []
+    rows = [
+        {
+            "document_id": document_id,
+            "ordinal": chunk.ordinal,
+            "text": chunk.text,
+            "language": chunk.language,
+            "start_offset": chunk.start_offset,
+            "end_offset": chunk.end_offset,
+            "sentences": [[start, end] for start, end in chunk.sentences],
+        }
+        for chunk in chunks
+    ]
+    statement = insert(Chunk).returning(Chunk.id, sort_by_parameter_order=True)
+    return list(session.scalars(statement, rows))
+
+
+def chunks_by_ids(session: Session, chunk_ids: Sequence[int]) -> dict[int, Chunk]:
+    """The chunks with these ids (missing ones are left out), keyed by id."""
+    if not chunk_ids:
+        return {}
+    chunks = session.scalars(select(Chunk).where(Chunk.id.in_(chunk_ids)))
+    return {chunk.id: chunk for chunk in chunks}
+
+
+def document_chunks(session: Session, document_id: int) -> list[Chunk]:
+    """A document's chunks in reading order."""
+    query = select(Chunk).where(Chunk.document_id == document_id).order_by(Chunk.ordinal)
+    return list(session.scalars(query))
+
+
+def iter_chunk_batches(
+    session: Session, batch_size: int = 512
+) -> Iterator[list[ChunkInCollection]]:
+    """All chunks, in id order, ``batch_size`` at a time (for re-embedding into a new index)."""
+    last_id = 0
+    while True:
+        query = (
+            select(Chunk, Collection.name)
+            .join(Document, Chunk.document_id == Document.id)
+            .join(Collection, Document.collection_id == Collection.id)
+            .where(Chunk.id > last_id)
+            .order_by(Chunk.id)
+            .limit(batch_size)
+        )
+        batch = [ChunkInCollection(chunk, name) for chunk, name in session.execute(query)]
+        if not batch:
+            return
+        yield batch
+        last_id = batch[-1].chunk.id

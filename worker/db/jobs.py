@@ -1,0 +1,180 @@
+"""Jobs: creation, claiming, progress, cancellation, completion and per-step metrics.
+
+State changes are single conditional UPDATEs, so two workers (or a re-delivered task) racing on
+the same job cannot both claim it, and a finished job is never reopened. Functions take a session
+and never commit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy import ColumnElement, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from worker.db.models import ACTIVE_JOB_STATUSES, Job, JobKind, JobMetric, JobStatus
+from worker.db.types import utcnow
+
+
+def create_job(
+    session: Session,
+    kind: JobKind,
+    *,
+    parameters: Mapping[str, Any] | None = None,
+    total: int | None = None,
+) -> Job:
+    """A new queued job (flushed, so its id is set)."""
+    job = Job(kind=kind, parameters=dict(parameters or {}), total=total)
+    session.add(job)
+    session.flush()
+    return job
+
+
+def get_job(session: Session, job_id: int) -> Job | None:
+    """The job with this id, or None."""
+    return session.get(Job, job_id)
+
+
+def list_jobs(
+    session: Session,
+    *,
+    kind: JobKind | None = None,
+    status: JobStatus | None = None,
+    limit: int = 50,
+) -> list[Job]:
+    """Jobs, newest first."""
+    query = select(Job).order_by(Job.created_at.desc(), Job.id.desc()).limit(limit)
+    if kind is not None:
+        query = query.where(Job.kind == kind)
+    if status is not None:
+        query = query.where(Job.status == status)
+    return list(session.scalars(query))
+
+
+def unfinished_jobs(session: Session) -> list[Job]:
+    """Jobs still queued or running, oldest first: what a restarted worker must resume."""
+    query = select(Job).where(Job.status.in_(ACTIVE_JOB_STATUSES)).order_by(Job.id)
+    return list(session.scalars(query))
+
+
+def _set(session: Session, job_id: int, when: ColumnElement[bool], **values: Any) -> bool:
+    result = session.execute(update(Job).where(Job.id == job_id, when).values(**values))
+    return bool(result.rowcount)
+
+
+def claim_job(
+    session: Session, job_id: int, *, hostname: str, celery_task_id: str | None = None
+) -> bool:
+    """Mark a queued job running on this worker; False if it is not queued (or was cancelled)."""
+    now = utcnow()
+    return _set(
+        session,
+        job_id,
+        (Job.status == JobStatus.QUEUED) & Job.cancel_requested.is_(False),
+        status=JobStatus.RUNNING,
+        started_at=now,
+        heartbeat_at=now,
+        worker_hostname=hostname,
+        celery_task_id=celery_task_id,
+    )
+
+
+def requeue_job(session: Session, job_id: int) -> bool:
+    """Put a running job whose worker died back in the queue; False if it was not running."""
+    return _set(session, job_id, Job.status == JobStatus.RUNNING, status=JobStatus.QUEUED)
+
+
+def update_progress(
+    session: Session,
+    job_id: int,
+    *,
+    stage: str | None = None,
+    done: int | None = None,
+    total: int | None = None,
+    message: str | None = None,
+) -> bool:
+    """Record progress of a running job (fields left None keep their value) and a heartbeat.
+
+    Returns True when cancellation has been requested, so a task can stop at this point.
+    """
+    changes = {"stage": stage, "done": done, "total": total, "message": message}
+    statement = (
+        update(Job)
+        .where(Job.id == job_id, Job.status == JobStatus.RUNNING)
+        .values(heartbeat_at=utcnow(), **{k: v for k, v in changes.items() if v is not None})
+        .returning(Job.cancel_requested)
+    )
+    return bool(session.scalar(statement))
+
+
+def request_cancel(session: Session, job_id: int) -> bool:
+    """Ask a job to stop; a queued job is cancelled at once. False if it had already ended."""
+    if _set(
+        session,
+        job_id,
+        Job.status == JobStatus.QUEUED,
+        status=JobStatus.CANCELLED,
+        cancel_requested=True,
+        finished_at=utcnow(),
+    ):
+        return True
+    return _set(session, job_id, Job.status == JobStatus.RUNNING, cancel_requested=True)
+
+
+def finish_job(
+    session: Session,
+    job_id: int,
+    *,
+    status: JobStatus = JobStatus.SUCCEEDED,
+    message: str | None = None,
+    metrics: Mapping[str, Any] | None = None,
+) -> bool:
+    """End a running job as succeeded or cancelled, with an optional summary of metrics."""
+    if status not in (JobStatus.SUCCEEDED, JobStatus.CANCELLED):
+        raise ValueError(f"finish_job ends a job as succeeded or cancelled, not {status}")
+    values: dict[str, Any] = {"status": status, "finished_at": utcnow()}
+    if message is not None:
+        values["message"] = message
+    if metrics is not None:
+        values["metrics"] = dict(metrics)
+    return _set(session, job_id, Job.status == JobStatus.RUNNING, **values)
+
+
+def fail_job(session: Session, job_id: int, error: str) -> bool:
+    """End a queued or running job as failed with ``error``; False if it had already ended."""
+    return _set(
+        session,
+        job_id,
+        Job.status.in_(ACTIVE_JOB_STATUSES),
+        status=JobStatus.FAILED,
+        error=error,
+        finished_at=utcnow(),
+    )
+
+
+def record_metrics(session: Session, job_id: int, step: int, values: Mapping[str, float]) -> None:
+    """Store metric values for a step, merged with any already stored for that step."""
+    existing = session.scalar(
+        select(JobMetric).where(JobMetric.job_id == job_id, JobMetric.step == step)
+    )
+    if existing is not None:
+        existing.values = {**existing.values, **values}
+        return
+    try:
+        with session.begin_nested():
+            session.add(JobMetric(job_id=job_id, step=step, values=dict(values)))
+    except IntegrityError:
+        # a re-delivered task wrote the same step concurrently
+        record_metrics(session, job_id, step, values)
+
+
+def job_metrics(session: Session, job_id: int, *, after_step: int = -1) -> list[JobMetric]:
+    """A job's metric rows with ``step > after_step``, in step order (for live charts)."""
+    query = (
+        select(JobMetric)
+        .where(JobMetric.job_id == job_id, JobMetric.step > after_step)
+        .order_by(JobMetric.step)
+    )
+    return list(session.scalars(query))

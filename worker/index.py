@@ -1,0 +1,295 @@
+"""The vector index: a thin facade over qdrant-client for chunk embeddings.
+
+Each model version has its own collection ``chunks__<model version>``; the alias ``chunks``
+names the live one, and search goes through the alias, so promoting a model is one atomic
+alias swap. Points carry the chunk's ids, collection and language as payload.
+
+Local mode (``':memory:'`` or a directory) is qdrant-client's pure-Python engine: it is not
+thread-safe, so every call here holds a lock, and its directory can be opened by one process
+only (the embedded app's). Several processes need a Qdrant server (an http(s) URL).
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import uuid
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import AbstractContextManager, nullcontext
+from dataclasses import dataclass
+from itertools import islice
+from typing import Any
+
+from qdrant_client import QdrantClient, models
+
+from worker.settings import Settings
+
+LIVE_ALIAS = "chunks"
+COLLECTION_PREFIX = "chunks__"
+# fixed, so that point ids stay the same across processes and releases
+POINT_NAMESPACE = uuid.UUID("6f0d5a3e-2b7c-5a1e-9c4d-8e2f1a7b3c90")
+MODEL_VERSION_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$")
+KEYWORD_FIELDS = ("collection", "lang")
+
+
+def point_id(document_id: int, ordinal: int, model_version: str) -> str:
+    """The deterministic UUID of a chunk's point in a model version's collection."""
+    return str(uuid.uuid5(POINT_NAMESPACE, f"{document_id}:{ordinal}:{model_version}"))
+
+
+def collection_name(model_version: str) -> str:
+    """The name of the collection holding ``model_version``'s embeddings."""
+    if not MODEL_VERSION_PATTERN.match(model_version):
+        raise ValueError(
+            f"model version {model_version!r} must be letters, digits, '.', '_' or '-'"
+        )
+    return COLLECTION_PREFIX + model_version
+
+
+def model_version_of(collection: str) -> str:
+    """The model version whose embeddings ``collection`` holds (inverse of collection_name)."""
+    if not collection.startswith(COLLECTION_PREFIX):
+        raise ValueError(f"{collection!r} is not a chunk collection ({COLLECTION_PREFIX}<version>)")
+    return collection.removeprefix(COLLECTION_PREFIX)
+
+
+@dataclass(frozen=True)
+class ChunkPoint:
+    """One chunk embedding to store."""
+
+    chunk_id: int
+    document_id: int
+    ordinal: int
+    collection: str
+    lang: str
+    vector: Sequence[float]
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A search result: the chunk, its document, the cosine score and the stored payload."""
+
+    chunk_id: int
+    document_id: int
+    score: float
+    payload: dict[str, Any]
+
+
+class VectorIndex:
+    """Chunk embeddings in Qdrant (local mode or a server)."""
+
+    def __init__(
+        self, client: QdrantClient, *, local: bool, shards: int = 1, replicas: int = 1
+    ) -> None:
+        self._client = client
+        self._local = local
+        self._lock: AbstractContextManager[Any] = threading.RLock() if local else nullcontext()
+        self._shards = shards
+        self._replicas = replicas
+
+    @classmethod
+    def from_location(
+        cls, location: str, api_key: str | None = None, *, shards: int = 1, replicas: int = 1
+    ) -> VectorIndex:
+        """Open ``':memory:'``, a storage directory, or a server at an http(s) URL.
+
+        ``shards`` and ``replicas`` apply to collections created on a server.
+        """
+        if location.startswith(("http://", "https://")):
+            client = QdrantClient(url=location, api_key=api_key)
+            return cls(client, local=False, shards=shards, replicas=replicas)
+        if api_key is not None:
+            raise ValueError("an API key only applies to a Qdrant server (an http(s) URL)")
+        if location == ":memory:":
+            return cls(QdrantClient(location=":memory:"), local=True)
+        return cls(QdrantClient(path=location), local=True)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> VectorIndex:
+        """The index that ``settings.qdrant_location`` names."""
+        api_key = settings.qdrant_api_key
+        return cls.from_location(
+            str(settings.qdrant_location), api_key.get_secret_value() if api_key else None
+        )
+
+    def close(self) -> None:
+        """Release the client (and a local directory's lock)."""
+        with self._lock:
+            self._client.close()
+
+    def ensure_collection(self, name: str, dim: int) -> bool:
+        """Create chunk collection ``name`` for ``dim``-dimensional cosine vectors if missing.
+
+        Returns True when it was created; ValueError if it exists with another dimension.
+        """
+        model_version_of(name)
+        with self._lock:
+            if self._client.collection_exists(name):
+                self._check_dimension(name, dim)
+                return False
+            self._client.create_collection(
+                name,
+                vectors_config=models.VectorParams(size=dim, distance=models.Distance.COSINE),
+                shard_number=self._shards,
+                replication_factor=self._replicas,
+            )
+            if not self._local:  # local mode filters by scanning and ignores payload indexes
+                self._create_payload_indexes(name)
+            return True
+
+    def _create_payload_indexes(self, name: str) -> None:
+        self._client.create_payload_index(
+            name, "document_id", field_schema=models.PayloadSchemaType.INTEGER
+        )
+        for field in KEYWORD_FIELDS:
+            self._client.create_payload_index(
+                name, field, field_schema=models.PayloadSchemaType.KEYWORD
+            )
+
+    def _check_dimension(self, name: str, dim: int) -> None:
+        vectors = self._client.get_collection(name).config.params.vectors
+        assert isinstance(vectors, models.VectorParams)
+        if vectors.size != dim:
+            raise ValueError(f"collection {name!r} holds {vectors.size}-d vectors, not {dim}-d")
+
+    def upsert(
+        self, collection: str, points: Iterable[ChunkPoint], *, batch_size: int = 256
+    ) -> int:
+        """Write ``points`` to a chunk collection, ``batch_size`` per request; the number written.
+
+        Point ids are :func:`point_id` of the collection's model version, so writing the same
+        chunks again replaces them instead of adding copies.
+        """
+        model_version = model_version_of(collection)
+        written = 0
+        for batch in _batches(points, batch_size):
+            structs = [_point_struct(point, model_version) for point in batch]
+            with self._lock:
+                self._client.upsert(collection, points=structs, wait=True)
+            written += len(structs)
+        return written
+
+    def search(
+        self,
+        vector: Sequence[float],
+        k: int,
+        *,
+        lang: str | Sequence[str] | None = None,
+        collection: str | Sequence[str] | None = None,
+        document_id: int | Sequence[int] | None = None,
+        target: str = LIVE_ALIAS,
+    ) -> list[Hit]:
+        """The ``k`` nearest chunks in ``target`` (the live alias unless named), best first.
+
+        Each filter takes one value or several (any of them matches).
+        """
+        conditions = [
+            _match(key, value)
+            for key, value in (
+                ("lang", lang),
+                ("collection", collection),
+                ("document_id", document_id),
+            )
+            if value is not None
+        ]
+        with self._lock:
+            response = self._client.query_points(
+                target,
+                query=_floats(vector),
+                limit=k,
+                query_filter=models.Filter(must=conditions) if conditions else None,
+                with_payload=True,
+            )
+        return [
+            Hit(
+                chunk_id=point.payload["chunk_id"],
+                document_id=point.payload["document_id"],
+                score=point.score,
+                payload=point.payload,
+            )
+            for point in response.points
+            if point.payload is not None
+        ]
+
+    def chunk_collections(self) -> list[str]:
+        """The names of all chunk collections, sorted."""
+        with self._lock:
+            names = [c.name for c in self._client.get_collections().collections]
+        return sorted(name for name in names if name.startswith(COLLECTION_PREFIX))
+
+    def delete_document(self, document_id: int) -> None:
+        """Remove a document's points from every chunk collection."""
+        selector = models.FilterSelector(
+            filter=models.Filter(must=[_match("document_id", document_id)])
+        )
+        for name in self.chunk_collections():
+            with self._lock:
+                self._client.delete(name, points_selector=selector, wait=True)
+
+    def alias_target(self, alias: str = LIVE_ALIAS) -> str | None:
+        """The collection ``alias`` points to, or None if the alias does not exist."""
+        with self._lock:
+            aliases = self._client.get_aliases().aliases
+        return next((a.collection_name for a in aliases if a.alias_name == alias), None)
+
+    def swap_alias(self, alias: str, new_collection: str) -> None:
+        """Point ``alias`` at ``new_collection`` in one atomic update (searches never miss it)."""
+        with self._lock:
+            operations: list[models.AliasOperations] = []
+            if self.alias_target(alias) is not None:
+                operations.append(
+                    models.DeleteAliasOperation(delete_alias=models.DeleteAlias(alias_name=alias))
+                )
+            operations.append(
+                models.CreateAliasOperation(
+                    create_alias=models.CreateAlias(
+                        collection_name=new_collection, alias_name=alias
+                    )
+                )
+            )
+            self._client.update_collection_aliases(change_aliases_operations=operations)
+
+    def count(self, collection: str) -> int:
+        """The exact number of points in a collection (or behind an alias)."""
+        with self._lock:
+            return self._client.count(collection, exact=True).count
+
+    def drop_collection(self, name: str) -> bool:
+        """Delete a collection and any alias on it; False if it did not exist."""
+        with self._lock:
+            if not self._client.collection_exists(name):
+                return False
+            return self._client.delete_collection(name)
+
+
+def _point_struct(point: ChunkPoint, model_version: str) -> models.PointStruct:
+    return models.PointStruct(
+        id=point_id(point.document_id, point.ordinal, model_version),
+        vector=_floats(point.vector),
+        payload={
+            "chunk_id": point.chunk_id,
+            "document_id": point.document_id,
+            "ordinal": point.ordinal,
+            "collection": point.collection,
+            "lang": point.lang,
+        },
+    )
+
+
+def _match(key: str, value: str | int | Sequence[str] | Sequence[int]) -> models.FieldCondition:
+    if isinstance(value, str | int):
+        return models.FieldCondition(key=key, match=models.MatchValue(value=value))
+    return models.FieldCondition(key=key, match=models.MatchAny(any=list(value)))
+
+
+def _floats(vector: Sequence[float]) -> list[float]:
+    # plain floats: the server's JSON encoder rejects numpy scalars
+    return [float(x) for x in vector]
+
+
+def _batches(points: Iterable[ChunkPoint], size: int) -> Iterator[list[ChunkPoint]]:
+    if size < 1:
+        raise ValueError(f"batch size must be at least 1 (got {size})")
+    iterator = iter(points)
+    while batch := list(islice(iterator, size)):
+        yield batch
