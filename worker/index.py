@@ -109,7 +109,10 @@ class VectorIndex:
         """The index that ``settings.qdrant_location`` names."""
         api_key = settings.qdrant_api_key
         return cls.from_location(
-            str(settings.qdrant_location), api_key.get_secret_value() if api_key else None
+            str(settings.qdrant_location),
+            api_key.get_secret_value() if api_key else None,
+            shards=settings.qdrant_shards,
+            replicas=settings.qdrant_replicas,
         )
 
     def close(self) -> None:

@@ -39,6 +39,12 @@ class Settings(BaseSettings):
         default=None, description="':memory:', a directory path, or an http(s) URL"
     )
     qdrant_api_key: SecretStr | None = None
+    qdrant_shards: int = Field(
+        default=1, ge=1, le=1024, description="shards of each new collection (Qdrant server)"
+    )
+    qdrant_replicas: int = Field(
+        default=1, ge=1, le=64, description="replication factor of each new collection"
+    )
 
     default_model: str = DEFAULT_MODEL_NAME
     device: str = "auto"
@@ -46,6 +52,9 @@ class Settings(BaseSettings):
     train_batch_size: int = Field(default=16, ge=1, le=4096)
     cpu_threads: int | None = Field(default=None, ge=1, le=1024)
     max_length: int | None = Field(default=None, ge=8, le=8192)
+    chunk_max_tokens: int = Field(
+        default=200, ge=16, le=8192, description="passage budget in the live model's tokens"
+    )
 
     host: str = "127.0.0.1"
     port: int = Field(default=7860, ge=1, le=65535)

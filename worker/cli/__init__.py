@@ -4,10 +4,18 @@ from __future__ import annotations
 
 import click
 
+from worker.cli.bitext import evaluate_command, validate_bitext_command
+from worker.cli.documents import documents_group
 from worker.cli.encode import encode_command
+from worker.cli.ingest import ingest_command
+from worker.cli.jobs import jobs_group
 from worker.cli.models import models_group
 from worker.cli.output import quiet_libraries
+from worker.cli.search import search_command
+from worker.cli.serve import serve_command
+from worker.cli.train import train_command
 from worker.cli.version import version_command
+from worker.cli.worker import worker_command
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -19,3 +27,12 @@ def main() -> None:
 main.add_command(version_command)
 main.add_command(models_group)
 main.add_command(encode_command)
+main.add_command(ingest_command)
+main.add_command(search_command)
+main.add_command(jobs_group)
+main.add_command(documents_group)
+main.add_command(worker_command)
+main.add_command(serve_command)
+main.add_command(validate_bitext_command)
+main.add_command(train_command)
+main.add_command(evaluate_command)

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
-import click
+from collections.abc import Sequence
 
+import click
+from tqdm import tqdm
+
+from worker.cli.backend import backend
 from worker.cli.output import emit_json, json_option
 from worker.models import list_models, prepare_default
 from worker.settings import get_settings
+from worker.views import JobInfo
 
 
 @click.group("models")
@@ -51,3 +56,52 @@ def list_command(as_json: bool) -> None:
     for info in infos:
         marker = "*" if info.is_default else " "
         click.echo(f"{marker} {info.name:32} {info.pooling:5} {info.display_name}")
+
+
+@models_group.command("versions")
+@json_option
+def versions_command(as_json: bool) -> None:
+    """List the model versions registered for search; the live one is marked."""
+    with backend() as services:
+        versions = services.list_model_versions()
+    if as_json:
+        emit_json([version.to_dict() for version in versions])
+        return
+    for version in versions:
+        marker = "*" if version.live else " "
+        click.echo(f"{marker} {version.name:32} {version.status:9} {version.dimension:5}d")
+
+
+@models_group.command("promote")
+@click.argument("name")
+@click.option("--wait", is_flag=True, help="Re-index now and report the outcome.")
+@json_option
+def promote_command(name: str, wait: bool, as_json: bool) -> None:
+    """Make model NAME live: re-embed every passage with it, then switch search over.
+
+    Search keeps answering with the current model until the switch.
+    """
+    with backend(run_worker=wait) as services:
+        try:
+            job_id = services.promote_model(name)
+        except (ValueError, RuntimeError) as exc:
+            raise click.ClickException(str(exc)) from exc
+        if not wait:
+            if as_json:
+                emit_json({"job": job_id})
+            else:
+                click.echo(f"Queued re-indexing job {job_id}; follow it with: jobs show {job_id}")
+            return
+        with tqdm(unit="passage", disable=as_json) as bar:
+
+            def show(jobs: Sequence[JobInfo]) -> None:
+                bar.total = jobs[0].total
+                bar.update(jobs[0].done - bar.n)
+
+            job = services.wait_for_jobs([job_id], progress=show)[0]
+    if as_json:
+        emit_json(job.to_dict())
+    else:
+        click.echo(f"{job.status}: {job.error or job.message}")
+    if job.status != "succeeded":
+        raise SystemExit(1)

@@ -219,17 +219,34 @@ def iter_chunk_batches(
 ) -> Iterator[list[ChunkInCollection]]:
     """All chunks, in id order, ``batch_size`` at a time (for re-embedding into a new index)."""
     last_id = 0
-    while True:
-        query = (
-            select(Chunk, Collection.name)
-            .join(Document, Chunk.document_id == Document.id)
-            .join(Collection, Document.collection_id == Collection.id)
-            .where(Chunk.id > last_id)
-            .order_by(Chunk.id)
-            .limit(batch_size)
-        )
-        batch = [ChunkInCollection(chunk, name) for chunk, name in session.execute(query)]
-        if not batch:
-            return
+    while batch := chunks_after(session, last_id, batch_size):
         yield batch
         last_id = batch[-1].chunk.id
+
+
+def chunks_after(session: Session, after_id: int, limit: int) -> list[ChunkInCollection]:
+    """Up to ``limit`` chunks with ids above ``after_id``, in id order.
+
+    A long re-embedding calls this with a short session per batch (and remembers the last id),
+    so that it never holds a transaction open while it encodes.
+    """
+    query = (
+        select(Chunk, Collection.name)
+        .join(Document, Chunk.document_id == Document.id)
+        .join(Collection, Document.collection_id == Collection.id)
+        .where(Chunk.id > after_id)
+        .order_by(Chunk.id)
+        .limit(limit)
+    )
+    return [ChunkInCollection(chunk, name) for chunk, name in session.execute(query)]
+
+
+def count_chunks(session: Session) -> int:
+    """The number of chunk rows."""
+    return session.scalar(select(func.count()).select_from(Chunk)) or 0
+
+
+def chunk_languages(session: Session) -> list[str]:
+    """The distinct languages of the stored chunks, sorted."""
+    query = select(Chunk.language).where(Chunk.language.is_not(None)).distinct()
+    return sorted(language for language in session.scalars(query) if language)

@@ -1,0 +1,63 @@
+"""``mexma-search worker``: a Celery worker process for distributed mode."""
+
+from __future__ import annotations
+
+import socket
+
+import click
+
+from worker.celery_app import create_celery_app
+from worker.queues import QUEUES
+from worker.settings import get_settings
+
+
+def _queues(value: str) -> list[str]:
+    queues = [name.strip() for name in value.split(",") if name.strip()]
+    unknown = sorted(set(queues) - set(QUEUES))
+    if not queues or unknown:
+        raise click.BadParameter(f"choose among {', '.join(QUEUES)} (got {value!r})")
+    return queues
+
+
+@click.command("worker")
+@click.option(
+    "--queues",
+    default=",".join(QUEUES),
+    show_default=True,
+    help="Comma-separated queues to take tasks from (e.g. embed,train on a GPU machine).",
+)
+@click.option("--concurrency", type=click.IntRange(min=1), default=1, show_default=True)
+@click.option(
+    "--pool",
+    type=click.Choice(["solo", "threads"]),
+    default="solo",
+    show_default=True,
+    help="solo: one task at a time in this process; threads: several (models are shared).",
+)
+@click.option("--loglevel", default="INFO", show_default=True)
+def worker_command(queues: str, concurrency: int, pool: str, loglevel: str) -> None:
+    """Run tasks from the Redis broker (MEXMA_REDIS_URL) until stopped with Ctrl-C.
+
+    Models and connections load lazily inside this process; forking pools are not offered
+    because CUDA cannot be re-initialised in a forked child.
+    """
+    settings = get_settings()
+    if settings.redis_url is None:
+        raise click.ClickException(
+            "the worker needs a broker: set MEXMA_REDIS_URL (embedded mode runs its worker "
+            "inside `mexma-search serve`)"
+        )
+    selected = _queues(queues)
+    app = create_celery_app(settings)
+    app.worker_main(
+        [
+            "worker",
+            f"--queues={','.join(selected)}",
+            f"--pool={pool}",
+            f"--concurrency={1 if pool == 'solo' else concurrency}",
+            f"--loglevel={loglevel}",
+            f"--hostname={'-'.join(selected)}@{socket.gethostname()}",
+            "--without-mingle",
+            "--without-gossip",
+        ]
+    )

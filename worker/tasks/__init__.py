@@ -1,0 +1,37 @@
+"""The Celery tasks. Each carries only a ``job_id``; the job row holds the parameters.
+
+Training is not registered yet: the ``train`` queue exists for it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from celery import Celery
+
+from worker.queues import TASK_EMBED, TASK_INGEST, TASK_REINDEX
+from worker.tasks.base import JobHandler, JobTask, execute
+from worker.tasks.embed import EmbedDocument
+from worker.tasks.ingest import IngestDocument
+from worker.tasks.reindex import Reindex
+
+HANDLERS: dict[str, type[JobHandler]] = {
+    TASK_INGEST: IngestDocument,
+    TASK_EMBED: EmbedDocument,
+    TASK_REINDEX: Reindex,
+}
+
+
+def register_tasks(app: Celery) -> None:
+    """Add the job tasks to ``app`` (to this app only, not to every app of the process)."""
+    for name, handler_class in HANDLERS.items():
+        app.task(name=name, base=JobTask, bind=True, shared=False)(_runner(handler_class))
+
+
+def _runner(handler_class: type[JobHandler]) -> Callable[..., None]:
+    def run(task: JobTask, *, job_id: int) -> None:
+        execute(task, job_id, handler_class)
+
+    run.__name__ = run.__qualname__ = handler_class.__name__
+    run.__doc__ = handler_class.__doc__
+    return run

@@ -1,0 +1,113 @@
+"""The ``ingest`` task: a stored upload becomes chunk rows, then hands over to ``embed``.
+
+Checkpoint: the chunk rows and the job's ``embedding`` stage are committed together, so a
+re-delivered message either parses again (nothing was stored) or goes straight to embedding.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from encoder.model import SentenceEncoder
+from worker.db import (
+    DocumentStatus,
+    NewChunk,
+    get_document,
+    replace_chunks,
+    session_scope,
+    set_document_status,
+    update_progress,
+)
+from worker.ingest import IngestError, TokenCounter, chunk_document, parse_bytes
+from worker.live_model import serving_model
+from worker.queues import TASK_EMBED
+from worker.tasks.base import JobError, JobHandler
+
+STAGE_PARSING = "parsing"
+STAGE_CHUNKING = "chunking"
+STAGE_EMBEDDING = "embedding"
+
+
+def passage_budget(encoder: SentenceEncoder, max_tokens: int) -> tuple[TokenCounter, int]:
+    """A token counter with the encoder's tokenizer, and the passage budget: ``max_tokens``,
+    less whatever the model's length leaves after its special tokens and passage prefix."""
+    tokenizer = encoder.tokenizer
+
+    def count(text: str) -> int:
+        return len(tokenizer(text, add_special_tokens=False, verbose=False)["input_ids"])
+
+    room = (
+        encoder.config.max_length
+        - tokenizer.num_special_tokens_to_add()
+        - count(encoder.config.passage_prefix)
+    )
+    return count, max(1, min(max_tokens, room))
+
+
+class DocumentJob(JobHandler):
+    """A job on one document: if it fails or is cancelled, the document records why and
+    loses its chunks and points, so it never shows up half-indexed."""
+
+    def cleanup(self, reason: str) -> None:
+        document_id: int | None = self.job.parameters.get("document_id")
+        if document_id is None:
+            return
+        with session_scope(self.runtime.engine) as session:
+            if get_document(session, document_id) is not None:
+                set_document_status(session, document_id, DocumentStatus.FAILED, error=reason)
+                replace_chunks(session, document_id, [])
+        self.runtime.index.delete_document(document_id)
+
+
+class IngestDocument(DocumentJob):
+    """Parse and chunk one document, then queue its embedding."""
+
+    def run(self) -> None:
+        document_id: int = self.parameter("document_id")
+        if self.job.stage != STAGE_EMBEDDING:
+            self._parse_and_chunk(document_id)
+        self.task.app.send_task(TASK_EMBED, kwargs={"job_id": self.job_id})
+
+    def _parse_and_chunk(self, document_id: int) -> None:
+        with session_scope(self.runtime.engine) as session:
+            document = get_document(session, document_id)
+            if document is None:
+                raise JobError(f"document {document_id} no longer exists")
+            set_document_status(session, document_id, DocumentStatus.PROCESSING)
+        self.progress(stage=STAGE_PARSING, message=document.filename)
+        try:
+            data = Path(document.stored_path).read_bytes()
+        except OSError as exc:
+            raise IngestError(
+                document.filename, f"the stored upload is unreadable ({exc})"
+            ) from exc
+        parsed = parse_bytes(data, document.filename)
+        self.progress(stage=STAGE_CHUNKING)
+        count, budget = passage_budget(
+            serving_model(self.runtime).encoder, self.runtime.settings.chunk_max_tokens
+        )
+        chunks = [
+            NewChunk(
+                ordinal=chunk.ordinal,
+                text=chunk.text,
+                start_offset=chunk.start,
+                end_offset=chunk.end,
+                language=chunk.language,
+                sentences=[(span.start, span.end) for span in chunk.sentences],
+            )
+            for chunk in chunk_document(parsed, max_tokens=budget, count_tokens=count)
+        ]
+        languages = sorted({chunk.language for chunk in chunks if chunk.language})
+        with session_scope(self.runtime.engine) as session:
+            replace_chunks(session, document_id, chunks)
+            set_document_status(
+                session, document_id, DocumentStatus.PROCESSING, languages=languages
+            )
+            update_progress(
+                session,
+                self.job_id,
+                stage=STAGE_EMBEDDING,
+                done=0,
+                total=len(chunks),
+                message=f"{len(chunks)} passages ({', '.join(languages) or 'no language'})",
+            )
