@@ -25,7 +25,8 @@ ProgressCallback = Callable[[int, int], None]
 class SentenceEncoder:
     """A transformer with its tokenizer and pooling config, ready to embed sentences.
 
-    Build one with :meth:`load` from a local directory or a hub id.
+    Build one with :meth:`load` from a local directory or a hub id. ``precision="int8"``
+    quantises the transformer's Linear layers in place (CPU only; see :mod:`encoder.quantize`).
     """
 
     def __init__(
@@ -39,6 +40,13 @@ class SentenceEncoder:
     ) -> None:
         self.device = resolve_device(device) if isinstance(device, str) else device
         self.transformer = transformer.to(self.device)
+        if precision == "int8":
+            if self.device.type != "cpu":
+                raise ValueError(f"int8 runs on CPU only; use bf16 or fp16 on {self.device}")
+            # Imported here: PyTorch's quantised ops are deprecated, and fp32 must not need them.
+            from encoder.quantize import quantize_int8
+
+            quantize_int8(self.transformer)
         self.tokenizer = tokenizer
         self.config = config
         self.precision = precision
@@ -58,6 +66,7 @@ class SentenceEncoder:
 
         The pooling, prefixes and maximum length come from the model's own files; a model
         without any (such as ``facebook/MEXMA``) gets the MEXMA convention: CLS, no prefix.
+        ``precision`` is ``auto``, ``fp32``, ``bf16``, ``fp16`` or, on CPU, ``int8``.
         """
         if cpu_threads:
             torch.set_num_threads(cpu_threads)
@@ -80,6 +89,8 @@ class SentenceEncoder:
 
     def save(self, directory: str | Path) -> Path:
         """Write weights (safetensors), tokenizer and config; loads back with :meth:`load`."""
+        if self.precision == "int8":
+            raise ValueError("an int8 encoder cannot be saved: load the model in fp32 to save it")
         directory = Path(directory)
         directory.mkdir(parents=True, exist_ok=True)
         self.transformer.save_pretrained(directory, safe_serialization=True)

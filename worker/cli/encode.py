@@ -49,9 +49,10 @@ def read_lines(path: Path) -> list[str]:
 @click.option("--batch-size", type=click.IntRange(min=1), default=None)
 @click.option(
     "--precision",
-    type=click.Choice(["auto", "fp32", "bf16", "fp16"]),
+    type=click.Choice(["auto", "fp32", "bf16", "fp16", "int8"]),
     default="auto",
     show_default=True,
+    help="int8: the fast CPU path (about 2.5x fp32, same xsim error; see encoder/quantize.py).",
 )
 @json_option
 def encode_command(
