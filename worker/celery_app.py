@@ -16,9 +16,6 @@ from worker.runtime import Runtime
 from worker.settings import Settings
 from worker.tasks import register_tasks
 
-# Redis re-delivers an unacknowledged message after this long; with late acks it must exceed
-# the longest task (a training run), or a second worker would start the same job.
-VISIBILITY_TIMEOUT_S = 48 * 3600
 EMBEDDED_BROKER = "memory://"
 
 
@@ -47,7 +44,10 @@ def create_celery_app(settings: Settings, runtime: Runtime | None = None) -> Mex
         task_acks_late=True,
         task_reject_on_worker_lost=True,
         worker_prefetch_multiplier=1,
-        broker_transport_options={"visibility_timeout": VISIBILITY_TIMEOUT_S},
+        # Redis re-delivers an unacknowledged message (its worker died) after this long; with
+        # late acks it must exceed the longest task (a training run), or a second worker
+        # would start the same job while the first still runs it.
+        broker_transport_options={"visibility_timeout": settings.celery_visibility_timeout},
         broker_connection_retry_on_startup=True,
         task_queues=[Queue(name) for name in QUEUES],
         task_default_queue=QUEUE_INGEST,

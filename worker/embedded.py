@@ -7,6 +7,12 @@ runs the worker adopts every queued job no message of this process carries (left
 run, or queued by a CLI command in another process). Tasks are idempotent, so this is safe.
 The same class also runs a worker thread against Redis (``adopt_jobs=False``), as tests do.
 
+With the in-process broker, training gets a worker thread of its own, so a run of hours never
+holds up ingestion. Celery selects a worker's queues on its app, so that thread consumes
+through a sibling app that shares this app's runtime (database, index, encoders) and broker.
+Against Redis one thread takes every queue (Celery's event loop is one per process); there,
+``mexma-search worker`` processes are meant to run the train queue.
+
 Qdrant's local storage can be opened by one process only, so while an embedded app runs, CLI
 commands that need the index (search, ingest --wait, document deletion, promote --wait) fail
 with a clear message; queueing files (ingest without --wait) and reading jobs and documents
@@ -19,12 +25,16 @@ import logging
 import socket
 import threading
 from types import TracebackType
+from typing import TYPE_CHECKING
 
 from celery.worker import WorkController
 
-from worker.celery_app import MexmaCelery, enqueue_job
+from worker.celery_app import MexmaCelery, create_celery_app, enqueue_job
 from worker.db import JobStatus, requeue_job, session_scope, unfinished_jobs
-from worker.queues import QUEUES, TASK_FOR_KIND
+from worker.queues import QUEUE_TRAIN, QUEUES, TASK_FOR_KIND
+
+if TYPE_CHECKING:
+    from worker.services import Services
 
 logger = logging.getLogger(__name__)
 
@@ -33,7 +43,8 @@ ADOPT_INTERVAL_S = 2.0
 
 
 class EmbeddedWorker:
-    """An in-process worker thread (one task at a time) for ``app``; use as a context manager.
+    """In-process worker threads for ``app``, each running one task at a time: one for
+    training and one for every other queue (see :meth:`_lanes`); use as a context manager.
 
     With ``adopt_jobs`` (for the in-process broker), it resumes jobs left by a previous
     process and picks up jobs queued by other processes every ``ADOPT_INTERVAL_S``.
@@ -45,7 +56,8 @@ class EmbeddedWorker:
         self.app = app
         self.queues = queues
         self.adopt_jobs = adopt_jobs
-        self._controller: WorkController | None = None
+        self._controllers: list[WorkController] = []
+        self._siblings: list[MexmaCelery] = []
         self._threads: list[threading.Thread] = []
         self._stopped = threading.Event()
 
@@ -61,17 +73,23 @@ class EmbeddedWorker:
         self.app.set_current()
         self.app.runtime.stopping.clear()
         self._stopped.clear()
-        self._controller = WorkController(
-            app=self.app,
-            hostname=f"embedded@{socket.gethostname()}",
-            pool_cls="solo",
-            concurrency=1,
-            queues=list(self.queues),
-            without_heartbeat=True,
-            without_mingle=True,
-            without_gossip=True,
-        )
-        self._threads = [threading.Thread(target=self._work, name="mexma-worker", daemon=True)]
+        lanes = self._lanes()
+        self._siblings = [
+            create_celery_app(self.app.runtime.settings, self.app.runtime) for _ in lanes[1:]
+        ]
+        # this app's controller last: setting one up makes its app the process default
+        apps = [*self._siblings, self.app]
+        self._controllers = [_controller(a, lane) for a, lane in zip(apps, lanes, strict=True)]
+        for sibling in self._siblings:
+            # Celery's fast path runs the tasks of the app set up last: trace a sibling's
+            # tasks through the thread's own app instead
+            sibling.use_fast_trace_task = False
+        self._threads = [
+            threading.Thread(
+                target=self._work, args=(controller,), name=f"mexma-worker-{i}", daemon=True
+            )
+            for i, controller in enumerate(self._controllers)
+        ]
         resumed: list[int] = []
         if self.adopt_jobs:
             # The job rows are the truth: start from them, not from messages left in memory.
@@ -85,11 +103,18 @@ class EmbeddedWorker:
             thread.start()
         return resumed
 
-    def _work(self) -> None:
+    def _lanes(self) -> list[tuple[str, ...]]:
+        """The queues of each worker thread. Celery runs one event loop per process for
+        asynchronous brokers (Redis), so there a single thread takes every queue."""
+        with self.app.connection_for_write() as connection:
+            asynchronous = connection.transport.implements.asynchronous
+        return [self.queues] if asynchronous else queue_lanes(self.queues)
+
+    @staticmethod
+    def _work(controller: WorkController) -> None:
         # Celery finds the app of a running task through a thread-local "current app"
-        self.app.set_current()
-        assert self._controller is not None
-        self._controller.start()
+        controller.app.set_current()
+        controller.start()
 
     def _adopt(self) -> None:
         while not self._stopped.wait(ADOPT_INTERVAL_S):
@@ -100,16 +125,20 @@ class EmbeddedWorker:
 
     def stop(self, timeout: float = STOP_TIMEOUT_S) -> None:
         """Stop after the current batch of the running job (which resumes at the next start)."""
-        if self._controller is None:
+        if not self._controllers:
             return
         self._stopped.set()
         self.app.runtime.stopping.set()
-        self._controller.stop(in_sighandler=False)
+        for controller in self._controllers:
+            controller.stop(in_sighandler=False)
         for thread in self._threads:
             thread.join(timeout)
             if thread.is_alive():
                 logger.warning("thread %s did not stop within %.0f s", thread.name, timeout)
-        self._controller = None
+        for sibling in self._siblings:
+            sibling.close()
+        self._controllers = []
+        self._siblings = []
         self._threads = []
 
     def __enter__(self) -> EmbeddedWorker:
@@ -123,6 +152,26 @@ class EmbeddedWorker:
         traceback: TracebackType | None,
     ) -> None:
         self.stop()
+
+
+def queue_lanes(queues: tuple[str, ...]) -> list[tuple[str, ...]]:
+    """The queues of each worker thread: the train queue first, apart from all others."""
+    train = tuple(queue for queue in queues if queue == QUEUE_TRAIN)
+    others = tuple(queue for queue in queues if queue != QUEUE_TRAIN)
+    return [lane for lane in (train, others) if lane]
+
+
+def _controller(app: MexmaCelery, queues: tuple[str, ...]) -> WorkController:
+    return WorkController(
+        app=app,
+        hostname=f"embedded-{'-'.join(queues)}@{socket.gethostname()}",
+        pool_cls="solo",
+        concurrency=1,
+        queues=list(queues),
+        without_heartbeat=True,
+        without_mingle=True,
+        without_gossip=True,
+    )
 
 
 def purge_queues(app: MexmaCelery, queues: tuple[str, ...]) -> None:
@@ -156,3 +205,12 @@ def adopt_queued_jobs(app: MexmaCelery) -> list[int]:
     for job_id, kind in queued:
         enqueue_job(app, job_id, kind)
     return [job_id for job_id, _ in queued]
+
+
+def in_process_worker(services: Services) -> EmbeddedWorker | None:
+    """The worker thread ``serve`` runs, or None in distributed mode: there the jobs go
+    through Redis to separate ``mexma-search worker`` processes."""
+    settings = services.settings
+    if settings.mode == "distributed":
+        return None
+    return EmbeddedWorker(services.app, adopt_jobs=settings.redis_url is None)

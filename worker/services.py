@@ -8,11 +8,14 @@ queued jobs to make progress; without one they wait and resume at the next start
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy.orm import Session
 
+from encoder.bitext import BitextError, format_report, validate_bitext
+from encoder.training_data import BitextSource
 from worker import db
 from worker.celery_app import MexmaCelery, create_celery_app, enqueue_job
 from worker.db import DocumentStatus, JobKind, JobStatus, session_scope
@@ -22,7 +25,8 @@ from worker.models import resolve_model_source
 from worker.runtime import Runtime
 from worker.search import search as search_index
 from worker.settings import Settings
-from worker.uploads import RejectedFile, StoredFile, Upload, store_uploads
+from worker.training import job_parameters
+from worker.uploads import RejectedFile, StoredFile, Upload, store_bitext, store_uploads
 from worker.views import DocumentInfo, JobInfo, ModelVersionInfo, SearchResult
 
 DEFAULT_COLLECTION = "default"
@@ -206,11 +210,101 @@ class Services:
                 raise TimeoutError(f"jobs {pending} still running after {timeout} s")
             time.sleep(POLL_SECONDS)
 
+    def job_metrics(self, job_id: int, after_step: int = -1) -> list[dict[str, Any]]:
+        """A job's per-step values with ``step > after_step`` in step order, each
+        ``{"step": n, name: value, ...}`` (for live charts: poll with the last step seen)."""
+        with session_scope(self.runtime.engine) as session:
+            rows = db.job_metrics(session, job_id, after_step=after_step)
+            return [{"step": row.step, **row.values} for row in rows]
+
     def _require_job(self, job_id: int) -> JobInfo:
         job = self.get_job(job_id)
         if job is None:
             raise KeyError(f"no job {job_id}")
         return job
+
+    # ----- training -----------------------------------------------------------------------
+
+    def validate_bitext(self, path: Path | str, **read_options: Any) -> dict[str, Any]:
+        """Check a bitext file, streaming; nothing is stored or trained.
+
+        ``read_options`` are :func:`encoder.bitext.read_bitext`'s (``second_path``, ``fmt``,
+        ``src_lang``, ``trg_lang``, ``src_column``, ``trg_column``, ...). Returns ``{"ok",
+        "error", "report", "text"}``: ``ok`` when the file reads and has a usable pair;
+        ``error`` why not (for an unreadable file: the file, line and problem); ``report`` the
+        validation report as a dict (None if the file cannot be read); ``text`` the report
+        (or the error) for people.
+        """
+        source = BitextSource(Path(path), dict(read_options))
+        try:
+            report = validate_bitext(source.read(), source.filter_options)
+        except BitextError as exc:
+            return {"ok": False, "error": str(exc), "report": None, "text": str(exc)}
+        error = None if report.pairs_kept else "no usable pair in the bitext"
+        text = format_report(report)
+        return {"ok": error is None, "error": error, "report": report.to_dict(), "text": text}
+
+    def start_training(
+        self,
+        bitext_path: Path | str,
+        *,
+        base: str | None = None,
+        params: Mapping[str, Any] | None = None,
+        read_options: Mapping[str, Any] | None = None,
+    ) -> int:
+        """Queue a job that fine-tunes ``base`` (a model version, model name or directory;
+        default: the live model) on a bitext file; its job id.
+
+        The file (and ``read_options["second_path"]``) is validated, then copied into the
+        uploads directory; ``params`` are :data:`worker.training.JOB_PARAMETERS`. The job
+        registers a candidate model version ``<base>-mexma-<job id>``. ValueError, with
+        nothing stored or queued, for an unreadable or too small bitext or a bad parameter.
+        """
+        options = {k: str(v) if isinstance(v, Path) else v for k, v in (read_options or {}).items()}
+        checked = self.validate_bitext(bitext_path, **options)
+        if not checked["ok"]:
+            raise ValueError(checked["error"])
+        chosen = job_parameters(params or {}, self.settings, checked["report"]["pairs_kept"])
+        base_name, base_path = self._training_base(base)
+        bitext = self._store_bitext(Path(bitext_path))
+        if "second_path" in options:
+            options["second_path"] = str(
+                self._store_bitext(Path(options["second_path"])).stored_path
+            )
+        parameters = {
+            "bitext": str(bitext.stored_path),
+            "filename": bitext.filename,
+            "read_options": options,
+            "base": base_name,
+            "base_path": base_path,
+            "params": chosen,
+            "validation": checked["report"],
+        }
+        with session_scope(self.runtime.engine) as session:
+            job = db.create_job(session, JobKind.TRAIN, parameters=parameters)
+            name = version_name(f"{base_name}-mexma-{job.id}")
+            job.parameters = {**parameters, "model_version": name}
+            job_id = job.id
+        enqueue_job(self.app, job_id, JobKind.TRAIN)
+        return job_id
+
+    def _training_base(self, base: str | None) -> tuple[str, str]:
+        """The version name and loadable source of the model to fine-tune."""
+        name = base if base is not None else serving_model(self.runtime).version
+        with session_scope(self.runtime.engine) as session:
+            registered = db.get_model_version(session, name)
+            if registered is not None:
+                return registered.name, registered.path
+        return version_name(name), resolve_model_source(name, self.settings)
+
+    def _store_bitext(self, path: Path) -> StoredFile:
+        assert self.settings.uploads_dir is not None
+        stored = store_bitext(
+            path, self.settings.uploads_dir / "bitext", self.settings.max_upload_mb << 20
+        )
+        if isinstance(stored, RejectedFile):
+            raise ValueError(f"{stored.filename}: {stored.reason}")
+        return stored
 
     # ----- model versions -----------------------------------------------------------------
 

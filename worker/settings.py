@@ -45,6 +45,12 @@ class Settings(BaseSettings):
     qdrant_replicas: int = Field(
         default=1, ge=1, le=64, description="replication factor of each new collection"
     )
+    celery_visibility_timeout: int = Field(
+        default=48 * 3600,
+        ge=1,
+        description="seconds before Redis hands an unacknowledged task (its worker died) to "
+        "another worker; must exceed the longest task, or a live job runs twice",
+    )
 
     default_model: str = DEFAULT_MODEL_NAME
     device: str = "auto"

@@ -19,6 +19,8 @@ from worker.ingest.registry import ARCHIVE_EXTENSIONS, DOCUMENT_EXTENSIONS
 
 MAX_NAME_LENGTH = 255
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
+# a file-name suffix kept on a stored bitext file, for format detection (.tsv, .gz, .en)
+_BITEXT_SUFFIX = re.compile(r"^\.[a-z0-9]{1,10}$")
 
 
 @dataclass(frozen=True)
@@ -68,6 +70,21 @@ def store_uploads(paths: Iterable[Path], uploads_dir: Path, max_bytes: int) -> l
     return results
 
 
+def store_bitext(path: Path, uploads_dir: Path, max_bytes: int) -> Upload:
+    """Copy one bitext file into ``uploads_dir`` under a name of our own that keeps its last
+    two suffixes (``.tsv.gz``, ``.en``) for format detection; any extension is accepted."""
+    label = path.name
+    if not path.is_file():
+        return RejectedFile(display_name(str(path)), "does not exist")
+    size = path.stat().st_size
+    if size > max_bytes:
+        return _too_large(label, size, max_bytes)
+    suffixes = [suffix.lower() for suffix in PurePosixPath(label).suffixes[-2:]]
+    suffix = "".join(s for s in suffixes if _BITEXT_SUFFIX.match(s))
+    uploads_dir.mkdir(parents=True, exist_ok=True)
+    return _copy(path, label, uploads_dir / f"{uuid.uuid4().hex}{suffix}")
+
+
 def _files_under(root: Path) -> Iterator[tuple[Path, str]]:
     """Files under ``root`` in name order, hidden entries and symlinked directories skipped."""
     for directory, subdirectories, files in os.walk(root):
@@ -98,7 +115,10 @@ def _store_file(path: Path, label: str, uploads_dir: Path, max_bytes: int) -> Up
     rejected = _check(label, path.stat().st_size, max_bytes)
     if rejected is not None:
         return rejected
-    target = _target(label, uploads_dir)
+    return _copy(path, label, _target(label, uploads_dir))
+
+
+def _copy(path: Path, label: str, target: Path) -> Upload:
     try:
         shutil.copyfile(path, target)
     except OSError as exc:

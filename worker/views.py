@@ -40,6 +40,8 @@ class JobInfo(Record):
     started_at: datetime | None
     finished_at: datetime | None
     heartbeat_at: datetime | None
+    # the task's estimate of the seconds left, as of heartbeat_at (None when it gives none)
+    eta_seconds: float | None = None
 
     @property
     def finished(self) -> bool:
@@ -64,6 +66,7 @@ class JobInfo(Record):
             started_at=job.started_at,
             finished_at=job.finished_at,
             heartbeat_at=job.heartbeat_at,
+            eta_seconds=job.eta_seconds if job.status == JobStatus.RUNNING else None,
         )
 
 

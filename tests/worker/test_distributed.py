@@ -1,7 +1,8 @@
 """Distributed mode: a real Celery worker on a real Redis broker, on SQLite and PostgreSQL.
 
-One test class runs the worker in a thread of the test process; one test runs the
-``mexma-search worker`` command as a separate process, as a deployment would.
+One test class runs the worker in a thread of the test process; the other tests run the
+``mexma-search worker`` command as separate processes, as a deployment would, one of them
+killing a worker in the middle of a job.
 """
 
 from __future__ import annotations
@@ -10,21 +11,33 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from qdrant_client import QdrantClient
 
+from worker.db import document_chunks, session_scope
 from worker.embedded import EmbeddedWorker
-from worker.index import LIVE_ALIAS
+from worker.index import LIVE_ALIAS, point_id
 from worker.services import Services
 from worker.settings import Settings
+from worker.tasks.ingest import STAGE_EMBEDDING
+from worker.views import JobInfo
 
 pytestmark = pytest.mark.filterwarnings("ignore:Failed to obtain server version:UserWarning")
 
 DOCS = Path(__file__).resolve().parents[1] / "fixtures" / "docs"
 FILES = [DOCS / "river.tmx", DOCS / "bakery_es.html", DOCS / "broken.pdf"]
 TIMEOUT = 90
+ROOT = Path(__file__).resolve().parents[2]
+VISIBILITY_TIMEOUT_S = 2
+# ~400 passages at a 16-token budget with the tiny model's toy tokenizer
+LONG_TEXT = "\n".join(
+    f"Sentence {i} tells how the river passes bakery number {i % 37} before it reaches the sea."
+    for i in range(100)
+)
 
 
 class TestWorkerThreadOnRedis:
@@ -52,6 +65,46 @@ class TestWorkerThreadOnRedis:
         assert services.runtime.index.count(LIVE_ALIAS) == jobs[1].metrics["chunks"]
 
 
+def worker_env(settings: Settings) -> dict[str, str]:
+    """The environment of a ``mexma-search worker`` process with ``settings``."""
+    return {
+        **os.environ,
+        "MEXMA_MODE": "distributed",
+        "MEXMA_REDIS_URL": str(settings.redis_url),
+        "MEXMA_DATA_DIR": str(settings.data_dir),
+        "MEXMA_DATABASE_URL": str(settings.database_url),
+        "MEXMA_QDRANT_LOCATION": str(settings.qdrant_location),
+        "MEXMA_DEFAULT_MODEL": settings.default_model,
+        "MEXMA_DEVICE": "cpu",
+        "MEXMA_CPU_THREADS": "1",
+        "MEXMA_ENCODE_BATCH_SIZE": str(settings.encode_batch_size),
+        "MEXMA_CHUNK_MAX_TOKENS": str(settings.chunk_max_tokens),
+        "MEXMA_CELERY_VISIBILITY_TIMEOUT": str(settings.celery_visibility_timeout),
+    }
+
+
+def start_worker(settings: Settings, queues: str = "ingest,embed") -> subprocess.Popen[bytes]:
+    """``mexma-search worker --queues QUEUES`` as a separate process, as a deployment runs it."""
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "from worker.cli import main; main()",
+            "worker",
+            f"--queues={queues}",
+            "--loglevel=WARNING",
+        ],
+        env=worker_env(settings),
+        cwd=ROOT,
+    )
+
+
+def stop_worker(process: subprocess.Popen[bytes]) -> None:
+    """Warm shutdown (SIGTERM); the worker must exit cleanly."""
+    process.send_signal(signal.SIGTERM)
+    assert process.wait(30) == 0
+
+
 def test_the_worker_command_runs_jobs_in_its_own_process(
     make_settings: Callable[..., Settings], redis_url: str, tmp_path: Path
 ) -> None:
@@ -59,34 +112,13 @@ def test_the_worker_command_runs_jobs_in_its_own_process(
     settings = make_settings(
         mode="distributed", redis_url=redis_url, qdrant_location=str(tmp_path / "qdrant")
     )
-    env = {
-        **os.environ,
-        "MEXMA_MODE": "distributed",
-        "MEXMA_REDIS_URL": redis_url,
-        "MEXMA_DATA_DIR": str(settings.data_dir),
-        "MEXMA_QDRANT_LOCATION": str(settings.qdrant_location),
-        "MEXMA_DEFAULT_MODEL": settings.default_model,
-        "MEXMA_DEVICE": "cpu",
-        "MEXMA_CPU_THREADS": "1",
-    }
     services = Services.from_settings(settings)
     job_ids = services.ingest_paths(FILES[:2])
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-c",
-            "from worker.cli import main; main()",
-            "worker",
-            "--loglevel=WARNING",
-        ],
-        env=env,
-        cwd=Path(__file__).resolve().parents[2],
-    )
+    process = start_worker(settings)
     try:
         jobs = services.wait_for_jobs(job_ids, TIMEOUT)
     finally:
-        process.send_signal(signal.SIGTERM)
-        assert process.wait(30) == 0
+        stop_worker(process)
     assert [job.status for job in jobs] == ["succeeded", "succeeded"]
     chunks = sum(job.metrics["chunks"] for job in jobs)
     try:
@@ -97,3 +129,79 @@ def test_the_worker_command_runs_jobs_in_its_own_process(
         }
     finally:
         services.runtime.close()
+
+
+def _embedding_under_way(services: Services, job_id: int) -> JobInfo | None:
+    """The job once its embedding has written some points, else None."""
+    job = services.get_job(job_id)
+    assert job is not None and not job.finished, job
+    return job if job.stage == STAGE_EMBEDDING and job.done > 0 else None
+
+
+def _wait_for(probe: Callable[[], JobInfo | None], timeout: float) -> JobInfo:
+    deadline = time.monotonic() + timeout
+    while (found := probe()) is None:
+        assert time.monotonic() < deadline, f"nothing happened within {timeout} s"
+        time.sleep(0.02)
+    return found
+
+
+def test_a_worker_killed_mid_job_loses_nothing(
+    make_settings: Callable[..., Settings], redis_url: str, database_url: str, tmp_path: Path
+) -> None:
+    """Worker A takes a document, is SIGKILLed half-way through embedding it, and worker B,
+    another ``mexma-search worker`` process, finishes the job from Redis's re-delivery.
+
+    Real: two worker processes, the Redis broker (late acks: the message stays unacknowledged
+    when A dies and becomes visible again after the visibility timeout, shortened here through
+    its setting), SQLite or PostgreSQL shared by all processes, the take-over of a job the dead
+    worker left ``running``, and the points A had already written. Not covered: A and B holding
+    the index at the same time. A local Qdrant directory opens in one process only, so B starts
+    once A is dead (the kernel releases A's lock); with a Qdrant server B could be running all
+    along, and the same re-delivery and deterministic point ids apply.
+    """
+    settings = make_settings(
+        mode="distributed",
+        redis_url=redis_url,
+        database_url=database_url,
+        qdrant_location=str(tmp_path / "qdrant"),
+        encode_batch_size=1,  # one point per upsert: a long window to kill A in
+        chunk_max_tokens=16,
+        celery_visibility_timeout=VISIBILITY_TIMEOUT_S,
+    )
+    document = tmp_path / "long.txt"
+    document.write_text(LONG_TEXT, encoding="utf-8")
+    services = Services.from_settings(settings)
+    [job_id] = services.ingest_paths([document])
+
+    first = start_worker(settings)
+    try:
+        at_kill = _wait_for(lambda: _embedding_under_way(services, job_id), TIMEOUT)
+    finally:
+        first.kill()
+        first.wait(30)
+    killed = services.get_job(job_id)
+    assert killed is not None and killed.status == "running", killed
+    assert at_kill.total is not None and 0 < killed.done < killed.total, killed
+
+    time.sleep(VISIBILITY_TIMEOUT_S)  # Redis keeps A's message invisible until then
+    second = start_worker(settings)
+    try:
+        job = services.wait_for_job(job_id, TIMEOUT)
+    finally:
+        stop_worker(second)
+
+    assert job.status == "succeeded", job.error
+    document_id, version = job.metrics["document_id"], job.metrics["model_version"]
+    with session_scope(services.runtime.engine) as session:
+        ordinals = [chunk.ordinal for chunk in document_chunks(session, document_id)]
+    assert ordinals == list(range(at_kill.total)) == list(range(job.metrics["chunks"]))
+    services.runtime.close()
+    client = QdrantClient(path=str(settings.qdrant_location))
+    try:
+        points, _ = client.scroll(LIVE_ALIAS, limit=2 * len(ordinals) + 10)
+    finally:
+        client.close()
+    assert sorted(str(point.id) for point in points) == sorted(
+        point_id(document_id, ordinal, version) for ordinal in ordinals
+    )

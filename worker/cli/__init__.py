@@ -12,7 +12,6 @@ from worker.cli.jobs import jobs_group
 from worker.cli.models import models_group
 from worker.cli.output import quiet_libraries
 from worker.cli.search import search_command
-from worker.cli.serve import serve_command
 from worker.cli.train import train_command
 from worker.cli.version import version_command
 from worker.cli.worker import worker_command
@@ -32,7 +31,6 @@ main.add_command(search_command)
 main.add_command(jobs_group)
 main.add_command(documents_group)
 main.add_command(worker_command)
-main.add_command(serve_command)
 main.add_command(validate_bitext_command)
 main.add_command(train_command)
 main.add_command(evaluate_command)

@@ -94,12 +94,19 @@ def update_progress(
     done: int | None = None,
     total: int | None = None,
     message: str | None = None,
+    eta_seconds: float | None = None,
 ) -> bool:
     """Record progress of a running job (fields left None keep their value) and a heartbeat.
 
     Returns True when cancellation has been requested, so a task can stop at this point.
     """
-    changes = {"stage": stage, "done": done, "total": total, "message": message}
+    changes = {
+        "stage": stage,
+        "done": done,
+        "total": total,
+        "message": message,
+        "eta_seconds": eta_seconds,
+    }
     statement = (
         update(Job)
         .where(Job.id == job_id, Job.status == JobStatus.RUNNING)

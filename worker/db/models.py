@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import (
     Boolean,
     Enum,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -180,6 +181,8 @@ class Job(Base):
     stage: Mapped[str | None] = mapped_column(String(64))
     done: Mapped[int] = mapped_column(Integer, default=0)
     total: Mapped[int | None] = mapped_column(Integer)
+    # the task's own estimate of the seconds left, as of heartbeat_at
+    eta_seconds: Mapped[float | None] = mapped_column(Float)
     message: Mapped[str | None] = mapped_column(Text)
     error: Mapped[str | None] = mapped_column(Text)
     parameters: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)

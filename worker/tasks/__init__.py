@@ -1,7 +1,4 @@
-"""The Celery tasks. Each carries only a ``job_id``; the job row holds the parameters.
-
-Training is not registered yet: the ``train`` queue exists for it.
-"""
+"""The Celery tasks. Each carries only a ``job_id``; the job row holds the parameters."""
 
 from __future__ import annotations
 
@@ -9,16 +6,18 @@ from collections.abc import Callable
 
 from celery import Celery
 
-from worker.queues import TASK_EMBED, TASK_INGEST, TASK_REINDEX
+from worker.queues import TASK_EMBED, TASK_INGEST, TASK_REINDEX, TASK_TRAIN
 from worker.tasks.base import JobHandler, JobTask, execute
 from worker.tasks.embed import EmbedDocument
 from worker.tasks.ingest import IngestDocument
 from worker.tasks.reindex import Reindex
+from worker.tasks.train import TrainModel
 
 HANDLERS: dict[str, type[JobHandler]] = {
     TASK_INGEST: IngestDocument,
     TASK_EMBED: EmbedDocument,
     TASK_REINDEX: Reindex,
+    TASK_TRAIN: TrainModel,
 }
 
 

@@ -122,11 +122,18 @@ class JobHandler(ABC):
         done: int | None = None,
         total: int | None = None,
         message: str | None = None,
+        eta_seconds: float | None = None,
     ) -> None:
         """Record progress and a heartbeat; stop here if cancelled or shutting down."""
         with session_scope(self.runtime.engine) as session:
             cancel = update_progress(
-                session, self.job_id, stage=stage, done=done, total=total, message=message
+                session,
+                self.job_id,
+                stage=stage,
+                done=done,
+                total=total,
+                message=message,
+                eta_seconds=eta_seconds,
             )
         if cancel:
             raise JobCancelledError

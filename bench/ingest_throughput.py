@@ -1,0 +1,590 @@
+"""Ingest throughput end to end in embedded mode, against the raw encoder on the same chunks.
+
+1. Pipeline: Wikipedia summaries (en/fr/es taking turns, ``shared/data/corpus``) are written
+   as one ``.txt`` file per summary (``--format txt``) or as ``--files`` JSONL files, and
+   uploaded with ``Services.ingest_paths`` into an embedded app (SQLite, Qdrant local path or
+   memory, the in-process worker) in a fresh data directory. The clock runs from the upload
+   until every job has ended and the index holds one point per chunk row: chunks/s.
+   Where the time went is measured inside the worker by wrapping the pipeline's own functions
+   (parse, chunk, encode, Qdrant upsert, SQL sessions, ...) with timers; each phase counts its
+   exclusive time.
+2. Raw encoder: ``SentenceEncoder.encode`` of the same chunk texts (read back from SQL) in one
+   call, same encoder object, batch size, ``prompt='passage'`` and thread count; and again in
+   the calls the embed task makes (per document, ``--batch-size`` chunks each), to separate the
+   cost of how the pipeline batches from the cost of everything around the encoder.
+3. Pipeline overhead = 1 - pipeline rate / raw one-call rate (target: at most 25%).
+4. Qdrant alone: a direct ``VectorIndex.upsert`` of as many points into a fresh collection,
+   local path as the app opens it, local path with SQLite in WAL mode and
+   ``synchronous=NORMAL`` (an experiment for a fix), and in memory.
+
+    python bench/ingest_throughput.py [--chunks 3000 | --documents N] [--format txt|jsonl]
+        [--batch-size 32] [--threads 2] [--qdrant path|memory] [--models-dir DIR]
+
+Results are printed and written as JSON into ``bench/results/``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from itertools import groupby
+from operator import itemgetter
+from pathlib import Path
+from typing import Any
+from unittest import mock
+
+import numpy as np
+from sqlalchemy import select
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO_ROOT))
+
+import worker.embedded  # noqa: E402
+import worker.tasks  # noqa: E402
+import worker.tasks.base  # noqa: E402
+import worker.tasks.embed  # noqa: E402
+import worker.tasks.ingest  # noqa: E402
+from bench.common import (  # noqa: E402
+    DEFAULT_DATA_DIR,
+    DEFAULT_MODELS_DIR,
+    RESULTS_DIR,
+    Summary,
+    bench_settings,
+    chunk_counter,
+    interleaved_summaries,
+    machine,
+    off_main_thread,
+    relax_local_sqlite,
+    split_evenly,
+    take_chunks,
+    wait_until_done,
+    write_jsonl,
+    write_report,
+)
+from bench.encode_throughput import format_table  # noqa: E402
+from encoder.default_model import prepare_default_model  # noqa: E402
+from encoder.model import SentenceEncoder  # noqa: E402
+from worker.db import Chunk, count_chunks, session_scope  # noqa: E402
+from worker.embedded import EmbeddedWorker  # noqa: E402
+from worker.index import LIVE_ALIAS, ChunkPoint, VectorIndex, collection_name  # noqa: E402
+from worker.live_model import serving_model  # noqa: E402
+from worker.services import Services  # noqa: E402
+
+TARGET_OVERHEAD = 0.25
+COLLECTION = "bench"
+WARMUP_TEXTS = 16
+UPSERT_VARIANTS = ("path", "path-wal-normal", "memory")
+
+
+# --- timing the pipeline's phases ------------------------------------------------------------
+
+
+class PhaseClock:
+    """Exclusive wall time per named phase: a phase nested in another is not counted twice."""
+
+    def __init__(self) -> None:
+        self.seconds: defaultdict[str, float] = defaultdict(float)
+        self.calls: Counter[str] = Counter()
+        self._local = threading.local()
+        self._lock = threading.Lock()
+
+    @contextmanager
+    def phase(self, name: str) -> Iterator[None]:
+        """Count the time spent in the block as ``name``, less that of phases inside it."""
+        stack: list[list[float]] = self._local.__dict__.setdefault("stack", [])
+        frame = [0.0]  # time of the phases nested in this one
+        stack.append(frame)
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            elapsed = time.perf_counter() - started
+            stack.pop()
+            if stack:
+                stack[-1][0] += elapsed
+            with self._lock:
+                self.seconds[name] += elapsed - frame[0]
+                self.calls[name] += 1
+
+    def timed(self, name: str, function: Callable[..., Any]) -> Callable[..., Any]:
+        """``function``, counted as phase ``name``."""
+
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            with self.phase(name):
+                return function(*args, **kwargs)
+
+        return wrapper
+
+    def timed_context(self, name: str, factory: Callable[..., Any]) -> Callable[..., Any]:
+        """A context manager factory whose blocks count as phase ``name``."""
+
+        @contextmanager
+        def wrapper(*args: Any, **kwargs: Any) -> Iterator[Any]:
+            with self.phase(name), factory(*args, **kwargs) as value:
+                yield value
+
+        return wrapper
+
+
+# Phases of the worker thread, in pipeline order; "task other" is the exclusive time of the
+# Celery task itself (claiming and finishing the job, reading the stored file, ...).
+TASK = "task other"
+PHASES = {
+    "parse": [(worker.tasks.ingest, "parse_bytes")],
+    "chunk": [(worker.tasks.ingest, "chunk_document")],
+    "live model lookup": [
+        (worker.tasks.ingest, "serving_model"),
+        (worker.tasks.embed, "serving_model"),
+    ],
+    "encode": [(worker.tasks.embed, "embed_chunks")],
+    "qdrant upsert": [(VectorIndex, "upsert")],
+    TASK: [(worker.tasks, "execute")],
+}
+# The SQL sessions (``session_scope`` blocks, commit included) of each task module.
+SQL_SCOPES = {
+    "sql: job rows (claim, progress, finish)": worker.tasks.base,
+    "sql: ingest task (document, chunk rows)": worker.tasks.ingest,
+    "sql: embed task (read chunks, status)": worker.tasks.embed,
+}
+ADOPT = "adopt thread (concurrent)"
+
+
+@contextmanager
+def instrumented(clock: PhaseClock) -> Iterator[None]:
+    """Patch the pipeline's functions to report to ``clock`` while the block runs (a function
+    that no longer exists is left out with a warning: its time then shows up elsewhere)."""
+    patches = [
+        (owner, attribute, name, clock.timed)
+        for name, targets in PHASES.items()
+        for owner, attribute in targets
+    ]
+    patches += [
+        (module, "session_scope", name, clock.timed_context) for name, module in SQL_SCOPES.items()
+    ]
+    patches.append((worker.embedded, "adopt_queued_jobs", ADOPT, clock.timed))
+    with ExitStack() as stack:
+        for owner, attribute, name, wrap in patches:
+            original = getattr(owner, attribute, None)
+            if original is None:
+                print(f"warning: {owner.__name__}.{attribute} not found, not timed", flush=True)
+                continue
+            stack.enter_context(mock.patch.object(owner, attribute, wrap(name, original)))
+        yield
+
+
+# --- the workload ----------------------------------------------------------------------------
+
+
+def select_summaries(
+    data_dir: Path, documents: int | None, chunks: int | None, encoder: SentenceEncoder, budget: int
+) -> tuple[list[Summary], int | None]:
+    """The first ``documents`` summaries, or as many as make about ``chunks`` chunks (counted
+    with the pipeline's own chunker and token budget); and that expected chunk count."""
+    pool = interleaved_summaries(data_dir)
+    if chunks is None:
+        return pool[:documents], None
+    return take_chunks(pool, chunks, chunk_counter(encoder, budget))
+
+
+def write_uploads(
+    summaries: Sequence[Summary], directory: Path, fmt: str, files: int
+) -> list[Path]:
+    """One ``.txt`` per summary, or ``files`` JSONL files; their paths."""
+    directory.mkdir(parents=True)
+    if fmt == "jsonl":
+        return [
+            write_jsonl(part, directory / f"wiki-{i:03d}.jsonl")
+            for i, part in enumerate(split_evenly(summaries, files))
+        ]
+    paths = []
+    for i, summary in enumerate(summaries):
+        path = directory / f"{i:06d}-{summary.lang}.txt"
+        path.write_text(summary.text + "\n", encoding="utf-8")
+        paths.append(path)
+    return paths
+
+
+# --- measurements ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PipelineRun:
+    """One timed end-to-end ingest."""
+
+    seconds: float
+    upload_seconds: float
+    documents: int
+    chunks: int
+    points: int
+    phases: dict[str, float]
+    calls: dict[str, int]
+    wait_for_jobs_pass_seconds: float
+
+
+def warm_up(services: Services) -> tuple[SentenceEncoder, float]:
+    """Load the live model (registering it and its collection) and run the encoder once, so
+    the timed run starts warm; the encoder and the seconds it took."""
+    started = time.perf_counter()
+    encoder = serving_model(services.runtime).encoder
+    encoder.encode(["warm up"] * WARMUP_TEXTS, prompt="passage")
+    return encoder, time.perf_counter() - started
+
+
+def run_pipeline(
+    services: Services, files: Sequence[Path], wait: str, timeout: float
+) -> PipelineRun:
+    """Upload ``files`` and wait until they are searchable, timing the worker's phases.
+
+    ``wait``: ``reader`` polls with one read-only COUNT query; ``services`` calls
+    ``Services.wait_for_jobs`` (as ``mexma-search ingest --wait`` does), whose polling competes
+    with the worker for the CPU and the GIL.
+    """
+    clock = PhaseClock()
+    with EmbeddedWorker(services.app), instrumented(clock):
+        started = time.perf_counter()
+        job_ids = services.ingest_paths(files, collection=COLLECTION)
+        uploaded = time.perf_counter()
+        if wait == "services":
+            services.wait_for_jobs(job_ids, timeout)
+        else:
+            wait_until_done(services, job_ids, timeout)
+        points = services.runtime.index.count(LIVE_ALIAS)
+        searchable = time.perf_counter()
+    with session_scope(services.runtime.engine) as session:
+        chunks = count_chunks(session)
+    pass_started = time.perf_counter()
+    services.wait_for_jobs(job_ids)  # all ended: exactly one polling pass
+    return PipelineRun(
+        seconds=searchable - started,
+        upload_seconds=uploaded - started,
+        documents=len(job_ids),
+        chunks=chunks,
+        points=points,
+        phases=dict(clock.seconds),
+        calls=dict(clock.calls),
+        wait_for_jobs_pass_seconds=time.perf_counter() - pass_started,
+    )
+
+
+@dataclass(frozen=True)
+class ChunkRows:
+    """The chunk rows the pipeline stored, in id order."""
+
+    texts: list[str]
+    langs: list[str]
+    document_ids: list[int]
+
+
+@dataclass(frozen=True)
+class RawRuns:
+    """Seconds per pass of the raw encoder over the chunk texts: in one call, and in the calls
+    the embed task makes; the vectors and token count of the one-call pass."""
+
+    one_call: list[float]
+    task_calls: list[float]
+    vectors: np.ndarray
+    n_tokens: int
+
+
+def read_chunks(services: Services) -> ChunkRows:
+    """The texts, languages and documents of all chunk rows, in id order."""
+    query = select(Chunk.text, Chunk.language, Chunk.document_id).order_by(Chunk.id)
+    with session_scope(services.runtime.engine) as session:
+        rows = session.execute(query).all()
+    return ChunkRows(
+        texts=[text for text, _, _ in rows],
+        langs=[lang or "und" for _, lang, _ in rows],
+        document_ids=[document_id for _, _, document_id in rows],
+    )
+
+
+def embed_task_calls(rows: ChunkRows, batch_size: int) -> list[list[str]]:
+    """The texts of each encode call the embed task makes: every document's chunks in order,
+    ``batch_size`` at a time (a document's chunk ids are consecutive)."""
+    calls: list[list[str]] = []
+    pairs = zip(rows.document_ids, rows.texts, strict=True)
+    for _, group in groupby(pairs, key=itemgetter(0)):
+        texts = [text for _, text in group]
+        calls += [texts[i : i + batch_size] for i in range(0, len(texts), batch_size)]
+    return calls
+
+
+def time_raw_encode(
+    encoder: SentenceEncoder, rows: ChunkRows, batch_size: int, repeats: int
+) -> RawRuns:
+    """Time passes over the chunk texts in one ``encode`` call and in the embed task's calls,
+    taking turns (the order flips every repeat, so load drifts hit both alike). Call it off
+    the main thread, as the worker runs."""
+    calls = embed_task_calls(rows, batch_size)
+
+    def one_call() -> Any:
+        return encoder.encode(rows.texts, prompt="passage", batch_size=batch_size)
+
+    def task_calls() -> None:
+        for texts in calls:
+            encoder.encode(texts, prompt="passage", batch_size=batch_size)
+
+    seconds: dict[str, list[float]] = {"one": [], "task": []}
+    result = None
+    for repeat in range(repeats):
+        order = [("one", one_call), ("task", task_calls)]
+        for name, run in order if repeat % 2 == 0 else order[::-1]:
+            started = time.perf_counter()
+            value = run()
+            seconds[name].append(time.perf_counter() - started)
+            result = value if name == "one" else result
+    assert result is not None
+    return RawRuns(seconds["one"], seconds["task"], result.vectors, result.n_tokens)
+
+
+def time_direct_upsert(
+    vectors: np.ndarray, langs: Sequence[str], variant: str, directory: Path
+) -> dict[str, float]:
+    """Seconds to upsert one point per vector into a fresh collection (the app's batching)."""
+    location = ":memory:" if variant == "memory" else str(directory / variant)
+    index = VectorIndex.from_location(location)
+    name = collection_name("bench-upsert")
+    index.ensure_collection(name, vectors.shape[1])
+    if variant == "path-wal-normal":
+        relax_local_sqlite(index, name, ["journal_mode=WAL", "synchronous=NORMAL"])
+    points = [
+        ChunkPoint(i, i // 4, i % 4, COLLECTION, lang, vector)
+        for i, (vector, lang) in enumerate(zip(vectors, langs, strict=True))
+    ]
+    started = time.perf_counter()
+    index.upsert(name, points)
+    seconds = time.perf_counter() - started
+    index.close()
+    return {"points": len(points), "seconds": seconds, "points_per_s": len(points) / seconds}
+
+
+# --- report ----------------------------------------------------------------------------------
+
+
+def phase_rows(run: PipelineRun) -> list[dict[str, Any]]:
+    """Upload, then the worker's phases, then the rest of the wall time (broker, polling)."""
+    rows = [{"phase": "upload (store files, rows, enqueue)", "seconds": run.upload_seconds}]
+    worker_names = [*PHASES, *SQL_SCOPES]
+    rows += [
+        {"phase": name, "seconds": run.phases.get(name, 0.0), "calls": run.calls.get(name, 0)}
+        for name in worker_names
+    ]
+    accounted = run.upload_seconds + sum(run.phases.get(name, 0.0) for name in worker_names)
+    rows.append(
+        {"phase": "worker idle (broker, between tasks)", "seconds": run.seconds - accounted}
+    )
+    for row in rows:
+        row["pct_of_wall"] = 100 * row["seconds"] / run.seconds
+    rows.append(
+        {
+            "phase": ADOPT,
+            "seconds": run.phases.get(ADOPT, 0.0),
+            "calls": run.calls.get(ADOPT, 0),
+            "pct_of_wall": 100 * run.phases.get(ADOPT, 0.0) / run.seconds,
+        }
+    )
+    return rows
+
+
+def build_report(
+    args: argparse.Namespace,
+    run: PipelineRun,
+    raw: RawRuns,
+    upserts: dict[str, dict[str, float]],
+    extra: dict[str, Any],
+) -> dict[str, Any]:
+    raw_median = statistics.median(raw.one_call)
+    task_calls_median = statistics.median(raw.task_calls)
+    pipeline_rate = run.chunks / run.seconds
+    raw_rate = run.chunks / raw_median
+    overhead = 1 - pipeline_rate / raw_rate
+    return {
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "settings": {
+            key: getattr(args, key)
+            for key in (
+                "documents",
+                "chunks",
+                "format",
+                "files",
+                "batch_size",
+                "threads",
+                "qdrant",
+                "wait",
+            )
+        },
+        "machine": machine(),
+        **extra,
+        "workload": {"documents": run.documents, "chunks": run.chunks, "tokens": raw.n_tokens},
+        "pipeline": {
+            "seconds": run.seconds,
+            "chunks_per_s": pipeline_rate,
+            "points_in_index": run.points,
+            "wait_for_jobs_one_pass_seconds": run.wait_for_jobs_pass_seconds,
+            "non_encode_ms_per_document": 1000
+            * (run.seconds - run.phases.get("encode", 0.0))
+            / run.documents,
+            "sql_sessions_per_document": sum(run.calls.get(name, 0) for name in SQL_SCOPES)
+            / run.documents,
+        },
+        "raw_encoder": {"runs_s": raw.one_call, "median_s": raw_median, "chunks_per_s": raw_rate},
+        "raw_encoder_task_calls": {
+            "runs_s": raw.task_calls,
+            "median_s": task_calls_median,
+            "chunks_per_s": run.chunks / task_calls_median,
+        },
+        "overhead": {
+            "value": overhead,
+            "target_max": TARGET_OVERHEAD,
+            "met": overhead <= TARGET_OVERHEAD,
+            # overhead = encode call shape + everything else, as shares of the pipeline time
+            "from_encode_call_shape": (task_calls_median - raw_median) / run.seconds,
+            "from_outside_the_encoder": (run.seconds - task_calls_median) / run.seconds,
+            "pipeline_encode_vs_raw": run.phases.get("encode", 0.0) / raw_median,
+        },
+        "phases": phase_rows(run),
+        "direct_upsert": upserts,
+    }
+
+
+def print_report(report: dict[str, Any]) -> None:
+    work, pipe, raw = report["workload"], report["pipeline"], report["raw_encoder"]
+    shaped = report["raw_encoder_task_calls"]
+    settings, overhead = report["settings"], report["overhead"]
+    print(
+        f"\n{work['documents']} documents ({settings['format']}) -> {work['chunks']} chunks, "
+        f"{work['tokens']} tokens; batch {settings['batch_size']}, {settings['threads']} threads, "
+        f"qdrant {settings['qdrant']}; load average {report['machine']['load_average']} -> "
+        f"{report['load_average_end']}\n"
+    )
+    rows = [
+        [
+            "pipeline (upload -> searchable)",
+            f"{pipe['seconds']:.1f}",
+            f"{pipe['chunks_per_s']:.1f}",
+        ],
+        ["raw encoder, one call", f"{raw['median_s']:.1f}", f"{raw['chunks_per_s']:.1f}"],
+        [
+            "raw encoder, the embed task's calls",
+            f"{shaped['median_s']:.1f}",
+            f"{shaped['chunks_per_s']:.1f}",
+        ],
+    ]
+    print(format_table(["run", "seconds", "chunks/s"], rows))
+    verdict = "met" if overhead["met"] else "NOT met"
+    print(
+        f"\npipeline overhead 1 - pipeline/raw = {100 * overhead['value']:.1f}% "
+        f"(target <= {100 * overhead['target_max']:.0f}%: {verdict})\n"
+        f"  = {100 * overhead['from_encode_call_shape']:.1f}% from the shape of the encode calls "
+        "(one call per document batch, sorted by length only within it)\n"
+        f"  + {100 * overhead['from_outside_the_encoder']:.1f}% from outside those calls; the "
+        f"pipeline's encode phase took {overhead['pipeline_encode_vs_raw']:.2f}x the one-call time"
+    )
+    phases = [
+        [
+            row["phase"],
+            f"{row['seconds']:.2f}",
+            f"{row['pct_of_wall']:.1f}",
+            str(row.get("calls", "")),
+        ]
+        for row in report["phases"]
+    ]
+    print(
+        "\n" + format_table(["where the pipeline time went", "seconds", "% wall", "calls"], phases)
+    )
+    print(
+        f"\noutside the encoder: {pipe['non_encode_ms_per_document']:.1f} ms per document "
+        f"({pipe['sql_sessions_per_document']:.1f} SQL sessions per document)"
+    )
+    print(
+        f"Services.wait_for_jobs, one polling pass over {work['documents']} jobs: "
+        f"{1000 * pipe['wait_for_jobs_one_pass_seconds']:.0f} ms (it polls every 0.2 s)"
+    )
+    upserts = [
+        [variant, str(row["points"]), f"{row['seconds']:.2f}", f"{row['points_per_s']:.0f}"]
+        for variant, row in report["direct_upsert"].items()
+    ]
+    print(
+        "\n" + format_table(["direct VectorIndex.upsert", "points", "seconds", "points/s"], upserts)
+    )
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    size = parser.add_mutually_exclusive_group()
+    size.add_argument("--documents", type=int, help="number of summaries to upload")
+    size.add_argument("--chunks", type=int, help="upload summaries until about this many chunks")
+    parser.add_argument("--format", choices=["txt", "jsonl"], default="txt")
+    parser.add_argument("--files", type=int, default=4, help="JSONL files (with --format jsonl)")
+    parser.add_argument("--batch-size", type=int, default=32)
+    parser.add_argument("--threads", type=int, default=2, help="torch threads (MEXMA_CPU_THREADS)")
+    parser.add_argument("--qdrant", choices=["path", "memory"], default="path")
+    parser.add_argument(
+        "--wait",
+        choices=["reader", "services"],
+        default="reader",
+        help="wait with a read-only COUNT poll, or with Services.wait_for_jobs",
+    )
+    parser.add_argument(
+        "--raw-repeats", type=int, default=1, help="passes of each raw encoder run (median)"
+    )
+    parser.add_argument("--timeout", type=float, default=6 * 3600, help="seconds for the ingest")
+    parser.add_argument("--models-dir", type=Path, default=DEFAULT_MODELS_DIR)
+    parser.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR)
+    parser.add_argument("--out", type=Path, default=RESULTS_DIR)
+    args = parser.parse_args()
+    if args.documents is None and args.chunks is None:
+        args.chunks = 3000
+    return args
+
+
+def main() -> None:
+    args = parse_args()
+    prepared = prepare_default_model(args.models_dir)
+    with tempfile.TemporaryDirectory(prefix="mexma-ingest-bench-") as tmp:
+        scratch = Path(tmp)
+        settings = bench_settings(
+            scratch / "data",
+            args.models_dir,
+            threads=args.threads,
+            batch_size=args.batch_size,
+            qdrant=args.qdrant,
+        )
+        services = Services.from_settings(settings)
+        encoder, warm_seconds = warm_up(services)
+        summaries, expected = select_summaries(
+            args.data_dir, args.documents, args.chunks, encoder, settings.chunk_max_tokens
+        )
+        files = write_uploads(summaries, scratch / "uploads", args.format, args.files)
+        print(f"ingesting {len(files)} files ({len(summaries)} summaries) ...", flush=True)
+        run = run_pipeline(services, files, args.wait, args.timeout)
+        rows = read_chunks(services)
+        services.runtime.close()
+        print(f"{run.chunks} chunks in {run.seconds:.1f} s; raw encoder ...", flush=True)
+        raw = off_main_thread(time_raw_encode, encoder, rows, args.batch_size, args.raw_repeats)
+        upserts = {
+            v: time_direct_upsert(raw.vectors, rows.langs, v, scratch) for v in UPSERT_VARIANTS
+        }
+    extra = {
+        "model_path": str(prepared.path),
+        "startup_seconds": warm_seconds,
+        "expected_chunks": expected,
+        "load_average_end": machine()["load_average"],
+    }
+    report = build_report(args, run, raw, upserts, extra)
+    print_report(report)
+    path = write_report(report, args.out, "ingest_throughput")
+    print(f"\nwritten to {path}")
+
+
+if __name__ == "__main__":
+    main()
