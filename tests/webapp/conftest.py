@@ -1,0 +1,189 @@
+"""Web app fixtures: the app launched on a free port over real services and an embedded worker,
+and a raw client for Gradio's queue protocol (to call private endpoints the way a hostile
+client would, bypassing gradio_client's own refusal)."""
+
+from __future__ import annotations
+
+import json
+import socket
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import gradio as gr
+import httpx
+import pytest
+from gradio_client import Client
+
+from webapp.app import build_app, launch
+from worker.embedded import EmbeddedWorker
+from worker.services import Services
+from worker.settings import Settings
+
+ADMIN_PASSWORD = "correct horse battery staple"
+JOB_TIMEOUT_S = 120
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class RunningApp:
+    url: str
+    services: Services
+    settings: Settings
+    blocks: gr.Blocks
+
+
+def run_app(settings: Settings) -> Iterator[RunningApp]:
+    """Launch the app for ``settings`` with an embedded worker; stop both afterwards."""
+    services = Services.from_settings(settings)
+    try:
+        with EmbeddedWorker(services.app):
+            blocks = build_app(services, settings)
+            url = launch(blocks, settings, block=False)
+            try:
+                yield RunningApp(url, services, settings, blocks)
+            finally:
+                blocks.close()
+    finally:
+        services.runtime.close()
+
+
+def app_settings(data_dir: Path, model_dir: Path, **overrides: Any) -> Settings:
+    fields: dict[str, Any] = {
+        "data_dir": data_dir,
+        "default_model": str(model_dir),
+        "device": "cpu",
+        "port": free_port(),
+        "admin_password": ADMIN_PASSWORD,
+        **overrides,
+    }
+    return Settings(**fields)
+
+
+@pytest.fixture(scope="module")
+def tiny_app(
+    tmp_path_factory: pytest.TempPathFactory, tiny_mean_model_dir: Path
+) -> Iterator[RunningApp]:
+    """The app over the tiny model (meaning does not matter), uploads limited to 1 MB."""
+    settings = app_settings(
+        tmp_path_factory.mktemp("webapp") / "data", tiny_mean_model_dir, max_upload_mb=1
+    )
+    yield from run_app(settings)
+
+
+@pytest.fixture(scope="module")
+def real_app(
+    tmp_path_factory: pytest.TempPathFactory, default_model_dir: Path
+) -> Iterator[RunningApp]:
+    """The app over the real multilingual default model (for tests where meaning matters)."""
+    yield from run_app(app_settings(tmp_path_factory.mktemp("e2e") / "data", default_model_dir))
+
+
+@pytest.fixture
+def bitext(tmp_path: Path) -> Path:
+    """60 English-Spanish pairs (TSV with a language header) for quick training runs."""
+    path = tmp_path / "pairs en-es.tsv"
+    lines = ["en\tes"] + [
+        f"The river {n} flows under {n % 7} bridges\tEl río {n} pasa bajo {n % 7} puentes"
+        for n in range(60)
+    ]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="session")
+def admin_password() -> str:
+    """The admin password of the apps launched here."""
+    return ADMIN_PASSWORD
+
+
+class RawQueueClient:
+    """Speaks Gradio's queue protocol directly (join, then read the event stream)."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url.rstrip("/")
+        self.session_hash = uuid.uuid4().hex[:11]
+        self.http = httpx.Client(timeout=60)
+        self.config: dict[str, Any] = self.http.get(f"{self.url}/config").json()
+
+    def fn_index(self, api_name: str) -> int:
+        """The id of the event whose function is named ``api_name`` (private ones too)."""
+        matches = [
+            dep["id"] for dep in self.config["dependencies"] if dep.get("api_name") == api_name
+        ]
+        assert len(matches) == 1, f"{api_name}: {matches}"
+        return int(matches[0])
+
+    def upload(self, path: Path) -> dict[str, Any]:
+        """Upload a file like the browser does; the value a File input then sends."""
+        with path.open("rb") as file:
+            response = self.http.post(f"{self.url}/gradio_api/upload", files={"files": file})
+        response.raise_for_status()
+        return {"path": response.json()[0], "meta": {"_type": "gradio.FileData"}}
+
+    def call(self, api_name: str, data: list[Any]) -> dict[str, Any]:
+        """Run one event in this session; the final message (``success``, ``output``)."""
+        index = self.fn_index(api_name)
+        joined = self.http.post(
+            f"{self.url}/gradio_api/queue/join",
+            json={
+                "data": data,
+                "fn_index": index,
+                "trigger_id": None,
+                "session_hash": self.session_hash,
+                "event_data": None,
+            },
+        )
+        joined.raise_for_status()
+        with self.http.stream(
+            "GET", f"{self.url}/gradio_api/queue/data", params={"session_hash": self.session_hash}
+        ) as stream:
+            for line in stream.iter_lines():
+                if not line.startswith("data:"):
+                    continue
+                message = json.loads(line[5:])
+                if message.get("msg") == "process_completed":
+                    return dict(message)
+        raise AssertionError("the event stream ended without a result")
+
+
+FINAL_STATUSES = {"succeeded", "failed", "cancelled"}
+
+
+@pytest.fixture(scope="module")
+def client(tiny_app: RunningApp) -> Client:
+    """A gradio_client for the tiny app."""
+    return Client(tiny_app.url, verbose=False)
+
+
+@pytest.fixture
+def new_session(tiny_app: RunningApp) -> Callable[[], RawQueueClient]:
+    """Opens raw queue clients, each in a fresh browser-like session of the tiny app."""
+    return lambda: RawQueueClient(tiny_app.url)
+
+
+WaitJobs = Callable[[list[int]], list[dict[str, Any]]]
+
+
+@pytest.fixture
+def wait_jobs(client: Client) -> WaitJobs:
+    """Poll ``/job_status`` until the jobs have ended; their final records."""
+
+    def wait(job_ids: list[int]) -> list[dict[str, Any]]:
+        deadline = time.monotonic() + JOB_TIMEOUT_S
+        while True:
+            jobs = [client.predict(job_id, api_name="/job_status") for job_id in job_ids]
+            if all(job["status"] in FINAL_STATUSES for job in jobs):
+                return jobs
+            assert time.monotonic() < deadline, f"jobs still running: {jobs}"
+            time.sleep(0.3)
+
+    return wait

@@ -1,0 +1,127 @@
+"""The admin flow over Gradio's queue protocol (as the browser sends it): validate a bitext,
+train on it, follow the job's curves and read the before/after table (tiny model)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from webapp.training_panel import ADVANCED, BASIC
+
+QUICK = {
+    "epochs": 1,
+    "held_out": 8,
+    "max_steps": 6,
+    "batch_size": 4,
+    "grad_accumulation": 1,
+    "max_length": 24,
+    "eval_every": 3,
+}
+TIMEOUT_S = 120
+
+
+def _form(overrides: dict[str, Any]) -> list[Any]:
+    """The form's numbers in input order: the overrides, the rest left empty (defaults)."""
+    return [overrides.get(field.name) for field in (*BASIC, *ADVANCED)]
+
+
+def _output(message: dict[str, Any], index: int) -> Any:
+    assert message["success"] is True, message
+    return message["output"]["data"][index]
+
+
+def _login(new_session: Callable[[], Any], admin_password: str) -> Any:
+    session = new_session()
+    assert session.call("admin_login", ["admin", admin_password])["success"] is True
+    return session
+
+
+def test_a_bad_bitext_is_reported_and_cannot_start_training(
+    new_session: Callable[[], Any], admin_password: str, tmp_path: Path
+) -> None:
+    session = _login(new_session, admin_password)
+    broken = tmp_path / "broken.jsonl"
+    broken.write_text('{"en": "one", "es": "uno"}\n{not json\n')
+    file = session.upload(broken)
+    report = _output(session.call("admin_validate_bitext", [None, file, "", ""]), 0)
+    assert 'data-ok="false"' in report and "line 2" in report
+    started = session.call("admin_start_training", [None, file, "", "", None, *_form({})])
+    assert started["success"] is False and "line 2" in str(started["output"])
+
+
+def test_train_follow_the_curves_and_read_the_evaluation(
+    new_session: Callable[[], Any], admin_password: str, bitext: Path, tiny_app: Any
+) -> None:
+    session = _login(new_session, admin_password)
+    file = session.upload(bitext)
+    report = _output(session.call("admin_validate_bitext", [None, file, "en", "es"]), 0)
+    assert 'data-ok="true"' in report and "pairs kept: 60" in report
+
+    # a value the backend refuses comes back as a readable error
+    refused = session.call(
+        "admin_start_training", [None, file, "en", "es", None, *_form({**QUICK, "held_out": 58})]
+    )
+    assert refused["success"] is False and "too few usable pairs" in str(refused["output"])
+
+    started = session.call("admin_start_training", [None, file, "en", "es", None, *_form(QUICK)])
+    job_id = _output(started, 0)["value"]
+    job = tiny_app.services.wait_for_job(job_id, TIMEOUT_S)
+    assert job.status == "succeeded", job
+    assert job.parameters["params"]["max_steps"] == 6
+
+    # the live view of that job: progress, both curves and the before/after table
+    view = session.call("admin_show_job", [None, job_id])
+    html, _, losses, dev, table = (_output(view, i) for i in range(5))
+    assert f'data-job="{job_id}"' in html and 'data-status="succeeded"' in html
+    loss_names = {row[1] for row in losses["data"]}
+    assert {"loss", "align", "mlm"} <= loss_names
+    dev_steps = {row[0] for row in dev["data"]}
+    assert {0, 3, 6} <= dev_steps
+    metrics = {row[0] for row in table["data"]}
+    assert {"xsim_cos_error", "xsim_margin_error"} <= metrics
+    assert len(table["data"][0]) == 4
+
+    # promote the candidate: a re-index job that makes it the live model
+    candidate = job.parameters["model_version"]
+    session.call("admin_refresh", [None, None])  # the model picker learns the candidate
+    promoted = session.call("admin_promote", [None, candidate])
+    reindex_id = _output(promoted, 0)["value"]
+    assert tiny_app.services.wait_for_job(reindex_id, TIMEOUT_S).status == "succeeded"
+    versions = {v.name: v for v in tiny_app.services.list_model_versions()}
+    assert versions[candidate].live
+
+
+def test_a_running_training_job_can_be_cancelled(
+    new_session: Callable[[], Any], admin_password: str, bitext: Path, tiny_app: Any
+) -> None:
+    session = _login(new_session, admin_password)
+    file = session.upload(bitext)
+    long_run = _form({**QUICK, "max_steps": 100_000, "eval_every": 0})
+    job_id = _output(
+        session.call("admin_start_training", [None, file, "", "", None, *long_run]), 0
+    )["value"]
+    deadline = time.monotonic() + TIMEOUT_S
+    while (job := tiny_app.services.get_job(job_id)).done == 0:
+        assert time.monotonic() < deadline and not job.finished, job
+        time.sleep(0.1)
+    session.call("admin_open", [None, None])  # the job picker learns the new job
+    assert session.call("admin_cancel", [None, job_id])["success"] is True
+    assert tiny_app.services.wait_for_job(job_id, TIMEOUT_S).status == "cancelled"
+
+
+def test_training_handlers_refuse_a_session_without_login(
+    new_session: Callable[[], Any], bitext: Path, tiny_app: Any
+) -> None:
+    train_jobs = len(tiny_app.services.list_jobs(kind="train"))
+    session = new_session()
+    file = session.upload(bitext)
+    for name, data in [
+        ("admin_validate_bitext", [None, file, "", ""]),
+        ("admin_start_training", [None, file, "", "", None, *_form(QUICK)]),
+        ("admin_show_job", [None, None]),
+    ]:
+        message = session.call(name, data)
+        assert message["success"] is False and "Admin login required" in str(message["output"])
+    assert len(tiny_app.services.list_jobs(kind="train")) == train_jobs

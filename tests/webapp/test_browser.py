@@ -1,0 +1,156 @@
+"""End to end in headless Chromium (Debian's /usr/bin/chromium, driven by Python playwright;
+never a downloaded browser) with the real multilingual default model: log in, upload documents
+in three languages, wait for indexing, search in a fourth language and find the right one;
+then, as admin, validate a tiny bitext, train a few steps and read the evaluation table.
+
+Screenshots of each tab go to docs/screenshots/ when MEXMA_UPDATE_SCREENSHOTS=1, else to a
+temporary directory. Every request the page makes must stay on the app's host.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+import pytest
+
+DOCS = Path(__file__).resolve().parents[1] / "fixtures" / "docs"
+CHROMIUM = Path("/usr/bin/chromium")
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-component-update",
+    "--disable-sync",
+]
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+UPLOADS = ["river_fr.md", "bakery_es.html", "train_de.txt"]  # French, Spanish, German
+QUERY = "When does the bakery open in the morning?"  # English
+TIMEOUT_MS = 120_000
+TRAINING_TIMEOUT_MS = 600_000
+# a few steps of real training: enough to see the curves and the evaluation table
+TRAINING_FORM = {
+    "held_out": 8,
+    "max_steps": 6,
+    "batch_size": 4,
+    "grad_accumulation": 1,
+    "max_length": 32,
+    "eval_every": 3,
+}
+
+playwright_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(
+        not CHROMIUM.exists(),
+        reason="needs Debian's chromium at /usr/bin/chromium (apt-get install chromium)",
+    ),
+]
+
+
+@pytest.fixture
+def screenshot_dir(tmp_path: Path) -> Path:
+    if os.environ.get("MEXMA_UPDATE_SCREENSHOTS") == "1":
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        return SCREENSHOTS
+    return tmp_path
+
+
+def _fill(page: Any, field: str, value: object) -> None:
+    page.locator(f"#training-{field} input").fill(str(value))
+
+
+def train_and_follow(page: Any, bitext: Path) -> None:
+    """Validate a bitext, start a short training run and wait for its evaluation table."""
+    expect = playwright_api.expect
+    page.locator("#training-bitext input[type=file]").set_input_files(str(bitext))
+    expect(page.locator("#training-bitext")).to_contain_text(bitext.stem)
+    page.locator("#training-src textarea, #training-src input").first.fill("en")
+    page.locator("#training-trg textarea, #training-trg input").first.fill("es")
+    page.locator("#training-validate").click()
+    expect(page.locator("#training-report")).to_contain_text("Ready to train")
+    expect(page.locator("#training-report")).to_contain_text("pairs kept: 60")
+    page.locator("#training-advanced").get_by_text("Advanced").click()
+    for field, value in TRAINING_FORM.items():
+        _fill(page, field, value)
+    page.locator("#training-start").click()
+    job = page.locator("#admin-job-view .mx-job", has_text=f"train: {bitext.name}")
+    expect(job).to_have_attribute("data-status", "succeeded", timeout=TRAINING_TIMEOUT_MS)
+    expect(page.locator("#admin-eval")).to_contain_text("xsim_margin_error")
+    expect(page.locator("#admin-training-view")).to_contain_text("Training losses")
+
+
+def test_upload_three_languages_and_search_in_a_fourth(
+    real_app: Any, admin_password: str, bitext: Path, screenshot_dir: Path
+) -> None:
+    app_host = urlparse(real_app.url).netloc
+    outside: list[str] = []
+    with playwright_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=FLAGS, headless=True
+        )
+        page = browser.new_page(viewport={"width": 1100, "height": 800})
+        page.set_default_timeout(TIMEOUT_MS)
+        page.on(
+            "request",
+            lambda r: (
+                outside.append(r.url)
+                if urlparse(r.url).scheme in {"http", "https", "ws", "wss"}
+                and urlparse(r.url).netloc != app_host
+                else None
+            ),
+        )
+        page.goto(real_app.url)
+        expect = playwright_api.expect
+        expect(page.locator("#search-results")).to_contain_text("Nothing is indexed yet")
+        page.screenshot(path=screenshot_dir / "search-empty.png")
+
+        page.get_by_role("tab", name="Admin").click()
+        page.locator("#admin-user textarea, #admin-user input").first.fill("admin")
+        page.locator("#admin-password input").fill(admin_password)
+        page.locator("#admin-login-button").click()
+        expect(page.locator("#admin-panel")).to_contain_text("Logged in as admin")
+
+        page.get_by_role("tab", name="Library").click()
+        collection = page.locator("#library-collection input")
+        collection.fill("e2e-docs")
+        collection.press("Enter")
+        page.locator("#library-files input[type=file]").set_input_files(
+            [str(DOCS / name) for name in UPLOADS]
+        )
+        for name in UPLOADS:  # shown as "stem .ext" once uploaded
+            expect(page.locator("#library-files")).to_contain_text(Path(name).stem)
+        page.locator("#library-upload").click()
+        jobs = page.locator('#library-jobs [data-status="succeeded"]')
+        expect(jobs).to_have_count(len(UPLOADS), timeout=TIMEOUT_MS)
+        expect(page.locator("#library-documents")).to_contain_text("e2e-docs")
+        page.screenshot(path=screenshot_dir / "library.png", full_page=True)
+
+        page.get_by_role("tab", name="Search").click()
+        page.locator("#search-query textarea, #search-query input").first.fill(QUERY)
+        page.locator("#search-button").click()
+        first_card = page.locator("#search-results .mx-card").first
+        expect(first_card.locator(".mx-doc")).to_have_text("bakery_es.html")
+        expect(first_card.locator("mark")).to_contain_text("abre a las seis")
+        page.screenshot(path=screenshot_dir / "search.png")
+
+        first_card.locator(".mx-more").click()
+        expect(page.locator("#search-document input")).to_have_value(re.compile("bakery_es.html"))
+        documents = page.locator("#search-results .mx-card .mx-doc")
+        expect(documents.first).to_have_text("bakery_es.html")
+        assert set(documents.all_inner_texts()) == {"bakery_es.html"}
+
+        page.get_by_role("tab", name="Admin").click()
+        train_and_follow(page, bitext)
+        page.screenshot(path=screenshot_dir / "admin-training.png", full_page=True)
+        page.get_by_role("tab", name="Models").click()
+        expect(page.locator("#admin-models")).to_contain_text("candidate")
+        page.screenshot(path=screenshot_dir / "admin-models.png", full_page=True)
+        browser.close()
+    assert outside == [], f"the page reached other hosts: {outside}"

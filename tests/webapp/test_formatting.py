@@ -1,0 +1,183 @@
+"""What the UI renders from the services' records: escaped, highlighted, with progress."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from webapp import formatting
+from worker.views import DocumentInfo, JobInfo, ModelVersionInfo, SearchResult
+
+NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
+
+
+def _result(**overrides: Any) -> SearchResult:
+    fields: dict[str, Any] = {
+        "score": 0.8123,
+        "text": "First sentence. The bakery opens at six. Last one.",
+        "sentence": "The bakery opens at six.",
+        "sentence_start": 16,
+        "sentence_end": 40,
+        "lang": "en",
+        "document": "bakery.txt",
+        "document_id": 7,
+        "collection": "default",
+        "chunk": 0,
+        "chunk_id": 1,
+        "model_version": "tiny",
+        **overrides,
+    }
+    return SearchResult(**fields)
+
+
+def _job(**overrides: Any) -> JobInfo:
+    fields: dict[str, Any] = {
+        "id": 3,
+        "kind": "ingest",
+        "status": "running",
+        "stage": "embedding",
+        "done": 25,
+        "total": 100,
+        "message": None,
+        "error": None,
+        "parameters": {"filename": "river.txt"},
+        "metrics": {},
+        "cancel_requested": False,
+        "created_at": NOW - timedelta(minutes=2),
+        "started_at": NOW - timedelta(seconds=30),
+        "finished_at": None,
+        "heartbeat_at": None,
+        **overrides,
+    }
+    return JobInfo(**fields)
+
+
+def test_a_card_marks_the_best_sentence_and_links_to_its_document() -> None:
+    card = formatting.result_card(_result())
+    assert "First sentence. <mark>The bakery opens at six.</mark> Last one." in card
+    assert 'data-document="7"' in card
+    assert "0.812" in card and ">en<" in card and "bakery.txt" in card
+
+
+def test_a_card_escapes_document_text_and_names() -> None:
+    text = "<script>alert(1)</script> & <b>bold</b>"
+    card = formatting.result_card(
+        _result(text=text, sentence_start=0, sentence_end=8, document='"><img src=x>')
+    )
+    assert "<script>" not in card and "<b>" not in card and "<img" not in card
+    assert "<mark>&lt;script&gt;</mark>" in card
+    assert "&quot;&gt;&lt;img src=x&gt;" in card
+
+
+def test_a_sentence_that_is_the_whole_passage_or_out_of_range_is_not_marked() -> None:
+    text = "Only one sentence."
+    assert (
+        formatting.highlighted_passage(_result(text=text, sentence_start=0, sentence_end=18))
+        == text
+    )
+    assert "<mark>" not in formatting.highlighted_passage(_result(sentence_end=500))
+
+
+def test_no_results_says_so_and_escapes_the_query() -> None:
+    html = formatting.result_cards([], "<i>pan</i>")
+    assert "No results" in html and "<i>" not in html
+
+
+def test_progress_shows_stage_counts_and_eta() -> None:
+    html = formatting.job_progress(_job(), now=NOW)
+    assert 'value="0.2500"' in html
+    assert "embedding · 25/100 · ETA 1 min 30 s" in html
+    assert "river.txt" in html and "mx-run" in html
+
+
+def test_a_failed_job_shows_its_escaped_error_and_no_bar() -> None:
+    job = _job(status="failed", error="<b>broken.pdf</b>: not a PDF", total=None, done=0)
+    html = formatting.job_progress(job, now=NOW)
+    assert "<progress" not in html and "mx-bad" in html
+    assert "&lt;b&gt;broken.pdf&lt;/b&gt;: not a PDF" in html
+
+
+def test_eta_is_unknown_without_progress_or_once_finished() -> None:
+    assert formatting.eta_seconds(_job(done=0), NOW) is None
+    assert formatting.eta_seconds(_job(total=None), NOW) is None
+    assert formatting.eta_seconds(_job(status="succeeded"), NOW) is None
+    assert formatting.eta_seconds(_job(done=50), NOW) == 30.0
+
+
+def test_durations_read_naturally() -> None:
+    assert [formatting.duration(s) for s in (4.4, 185, 7800)] == ["4 s", "3 min 5 s", "2 h 10 min"]
+
+
+def test_document_rows_show_languages_counts_and_why_they_failed() -> None:
+    documents = [
+        DocumentInfo(1, "default", "a.pdf", "pdf", 10, "failed", "not a PDF", [], 0, None, NOW),
+        DocumentInfo(2, "default", "b.txt", "txt", 10, "duplicate", None, [], 0, 1, NOW),
+        DocumentInfo(3, "news", "c.md", "md", 10, "indexed", None, ["fr", "en"], 4, None, NOW),
+    ]
+    rows = formatting.document_rows(documents)
+    assert rows[0][-2:] == ["failed", "not a PDF"]
+    assert rows[1][-1] == "duplicate of #1"
+    assert rows[2][2:5] == ["news", "fr, en", 4]
+    assert formatting.document_choices(documents)[2] == ("#3 c.md (news)", 3)
+
+
+def test_queue_summary_counts_jobs_by_status() -> None:
+    jobs = [_job(), _job(status="queued"), _job(status="queued")]
+    assert formatting.queue_summary(jobs) == "2 queued · 1 running"
+    assert formatting.queue_summary([]) == "no jobs"
+
+
+def test_metric_frames_are_long_format_thinned_and_absent_before_any_value() -> None:
+    rows = [{"step": s, "loss": 1.0 / s, "lr": 0.1} for s in range(1, 2501)]
+    frame = formatting.metric_frame(rows, ["loss", "align"])
+    assert frame is not None and list(frame.columns) == ["step", "metric", "value"]
+    assert set(frame["metric"]) == {"loss"}
+    assert len(frame) <= formatting.MAX_PLOT_POINTS + 1 and frame["step"].iloc[-1] == 2500
+    assert formatting.metric_frame(rows, ["xsim_margin_error"]) is None
+
+
+def test_the_evaluation_table_compares_before_and_after() -> None:
+    summary = {
+        "before": {"xsim_margin_error": 12.5, "xsim_cos_error": 20.0},
+        "after": {"xsim_margin_error": 7.25, "xsim_cos_error": 21.0, "only_after": 1.0},
+    }
+    assert formatting.evaluation_rows(summary) == [
+        ["xsim_cos_error", 20.0, 21.0, 1.0],
+        ["xsim_margin_error", 12.5, 7.25, -5.25],
+    ]
+    assert formatting.evaluation_rows({}) == []
+
+
+def test_a_validation_report_is_escaped_and_says_whether_training_can_start() -> None:
+    bad = {"ok": False, "error": "line 3 is <not> JSON", "text": "line 3 is <not> JSON"}
+    html = formatting.validation_report(bad)
+    assert 'data-ok="false"' in html and "&lt;not&gt;" in html and "<not>" not in html
+    good = formatting.validation_report({"ok": True, "error": None, "text": "pairs kept: 60"})
+    assert 'data-ok="true"' in good and "Ready to train" in good
+
+
+def test_model_rows_show_the_live_model_and_the_held_out_scores() -> None:
+    trained = ModelVersionInfo(
+        name="e5-mexma-4",
+        status="candidate",
+        live=False,
+        source="/models/e5-mexma-4",
+        path="/models/e5-mexma-4",
+        pooling="mean",
+        dimension=384,
+        qdrant_collection=None,
+        metrics={
+            "base": "e5",
+            "before": {"xsim_margin_error": 12.5},
+            "after": {"xsim_margin_error": 7.25},
+            "held_out": 500,
+        },
+        created_at=NOW,
+    )
+    live = replace(trained, name="e5", status="active", live=True, metrics={})
+    rows = formatting.model_rows([trained, live])
+    assert len(rows[0]) == len(formatting.MODEL_COLUMNS)
+    assert rows[0][:4] == ["e5-mexma-4", "candidate", "", "e5"]
+    assert rows[0][6:8] == ["12.50 → 7.25", 500]
+    assert rows[1][2] == "yes" and rows[1][6] == ""

@@ -1,0 +1,171 @@
+"""The Admin tab's training form: upload a bitext, read its validation report, start a job.
+
+Defaults shown in the form are the backend's (``TrainingConfig`` and
+:func:`worker.training.job_parameters`); a field left empty keeps the backend default.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, fields
+from typing import Any
+
+import gradio as gr
+
+from encoder.training_config import TrainingConfig
+from webapp import formatting
+from webapp.auth import AdminSession, admin_required
+from worker.services import Services
+from worker.training import FINE_TUNING_LR, HELD_OUT_MAX
+
+BITEXT_TYPES = [".tsv", ".csv", ".tmx", ".jsonl"]
+_CONFIG_DEFAULTS = {f.name: f.default for f in fields(TrainingConfig)}
+
+
+@dataclass(frozen=True)
+class Field:
+    """One number of the form: the job parameter it sets, its label and its precision."""
+
+    name: str
+    label: str
+    precision: int | None = None
+
+
+BASIC = [
+    Field("epochs", "Epochs", 0),
+    Field(
+        "held_out", f"Held-out pairs (empty: 10 % of the usable pairs, at most {HELD_OUT_MAX})", 0
+    ),
+]
+ADVANCED = [
+    Field("max_steps", "Steps (overrides epochs; empty: by epochs)", 0),
+    Field("batch_size", "Batch size (pairs)", 0),
+    Field("grad_accumulation", "Gradient accumulation", 0),
+    Field("learning_rate", "Learning rate"),
+    Field("warmup_ratio", "Warm-up share of the steps"),
+    Field("mask_ratio", "Mask ratio"),
+    Field("align_weight", "Alignment loss weight"),
+    Field("mlm_weight", "MLM loss weight"),
+    Field("koleo_weight", "KoLeo weight"),
+    Field("max_length", "Max tokens per sentence", 0),
+    Field("eval_every", "Evaluate on the held-out pairs every N steps (0: before and after)", 0),
+    Field("seed", "Seed", 0),
+]
+
+
+class TrainingPanel:
+    """The bitext upload, its validation report, and the training form."""
+
+    def __init__(
+        self, services: Services, session: gr.State, on_started: Callable[[int], Any]
+    ) -> None:
+        self.services = services
+        self.session = session
+        # what the start button's outputs become for a new job id (the admin job view)
+        self.on_started = on_started
+
+    def _default(self, name: str) -> Any:
+        overrides = {
+            "batch_size": self.services.settings.train_batch_size,
+            "learning_rate": FINE_TUNING_LR,
+            "held_out": None,
+        }
+        return overrides[name] if name in overrides else _CONFIG_DEFAULTS[name]
+
+    def build(self) -> None:
+        with gr.Row():
+            self.bitext = gr.File(
+                label="Bitext: TSV, CSV, TMX or JSONL (one sentence pair per row or unit)",
+                file_types=BITEXT_TYPES,
+                type="filepath",
+                scale=3,
+                elem_id="training-bitext",
+            )
+            with gr.Column(scale=2):
+                self.src_lang = gr.Textbox(
+                    label="Source language (optional, e.g. en)", elem_id="training-src"
+                )
+                self.trg_lang = gr.Textbox(
+                    label="Target language (optional, e.g. es)", elem_id="training-trg"
+                )
+                self.validate_button = gr.Button("Validate", elem_id="training-validate")
+        self.report = gr.HTML(elem_id="training-report")
+        self.base = gr.Dropdown(label="Model to fine-tune (empty: the live model)", choices=[])
+        with gr.Row():
+            self.numbers = [self._number(field) for field in BASIC]
+        with gr.Accordion("Advanced", open=False, elem_id="training-advanced"), gr.Row():
+            self.numbers += [self._number(field) for field in ADVANCED]
+        self.start_button = gr.Button(
+            "Start training", variant="primary", interactive=False, elem_id="training-start"
+        )
+
+    def wire(self, start_outputs: list[Any]) -> None:
+        """Connect the buttons; a started job updates ``start_outputs`` (see ``on_started``)."""
+        read_options = [self.bitext, self.src_lang, self.trg_lang]
+        self.validate_button.click(
+            admin_required(self.validate),
+            inputs=[self.session, *read_options],
+            outputs=[self.report, self.start_button, self.base],
+            api_name="admin_validate_bitext",
+            api_visibility="private",
+        )
+        self.start_button.click(
+            admin_required(self.start),
+            inputs=[self.session, *read_options, self.base, *self.numbers],
+            outputs=start_outputs,
+            api_name="admin_start_training",
+            api_visibility="private",
+        )
+
+    def _number(self, field: Field) -> gr.Number:
+        return gr.Number(
+            value=self._default(field.name),
+            label=field.label,
+            precision=field.precision,
+            min_width=180,
+            elem_id=f"training-{field.name}",
+        )
+
+    def validate(
+        self, session: AdminSession | None, path: str | None, src: str, trg: str
+    ) -> tuple[Any, ...]:
+        """The validation report of the uploaded bitext; training is enabled when usable."""
+        if not path:
+            raise formatting.ui_error("Upload a bitext file first.")
+        result = self.services.validate_bitext(path, **_read_options(src, trg))
+        versions = [v.name for v in self.services.list_model_versions()]
+        return (
+            formatting.validation_report(result),
+            gr.Button(interactive=bool(result["ok"])),
+            gr.Dropdown(choices=versions),
+        )
+
+    def start(
+        self,
+        session: AdminSession | None,
+        path: str | None,
+        src: str,
+        trg: str,
+        base: str | None,
+        *values: float | None,
+    ) -> Any:
+        """Queue the training job (the backend validates the file and the parameters again)."""
+        if not path:
+            raise formatting.ui_error("Upload a bitext file first.")
+        names = [field.name for field in (*BASIC, *ADVANCED)]
+        params = {
+            name: value for name, value in zip(names, values, strict=True) if value is not None
+        }
+        try:
+            job_id = self.services.start_training(
+                path, base=base or None, params=params, read_options=_read_options(src, trg)
+            )
+        except ValueError as exc:
+            raise formatting.ui_error(str(exc)) from exc
+        gr.Info(f"Training job #{job_id} queued.")
+        return self.on_started(job_id)
+
+
+def _read_options(src: str | None, trg: str | None) -> dict[str, str]:
+    options = {"src_lang": (src or "").strip(), "trg_lang": (trg or "").strip()}
+    return {key: value for key, value in options.items() if value}
