@@ -16,6 +16,11 @@ if TYPE_CHECKING:
     from encoder.model import SentenceEncoder
 
 
+# Padded tokens per batch: long texts go in smaller batches, which bounds activation memory
+# (attention is quadratic in length) without changing the batches of short texts.
+DEFAULT_MAX_BATCH_TOKENS = 8192
+
+
 @dataclass(frozen=True)
 class EncodeResult:
     """Vectors in input order, plus what happened on the way."""
@@ -61,6 +66,21 @@ def pad_batch(ids_batch: Sequence[Sequence[int]], pad_id: int) -> tuple[torch.Te
     return input_ids, attention_mask
 
 
+def batch_bounds(
+    lengths_longest_first: Sequence[int], batch_size: int, max_batch_tokens: int
+) -> list[tuple[int, int]]:
+    """``(start, stop)`` of each batch over lengths sorted longest first: at most
+    ``batch_size`` rows and ``max_batch_tokens`` padded tokens (at least one row)."""
+    bounds = []
+    start = 0
+    while start < len(lengths_longest_first):
+        fits = max(1, max_batch_tokens // max(1, lengths_longest_first[start]))
+        stop = min(start + min(batch_size, fits), len(lengths_longest_first))
+        bounds.append((start, stop))
+        start = stop
+    return bounds
+
+
 def encode_texts(
     encoder: SentenceEncoder,
     texts: Sequence[str],
@@ -68,6 +88,7 @@ def encode_texts(
     prompt: str | None = None,
     batch_size: int = 32,
     progress: Callable[[int, int], None] | None = None,
+    max_batch_tokens: int = DEFAULT_MAX_BATCH_TOKENS,
 ) -> EncodeResult:
     """Embed ``texts`` in batches of similar length; see :meth:`SentenceEncoder.encode`."""
     if isinstance(texts, str):
@@ -80,13 +101,14 @@ def encode_texts(
 
     ids_per_text, n_truncated = tokenize(encoder, texts, encoder.config.prefix_for(prompt))
     order = sorted(range(len(texts)), key=lambda i: -len(ids_per_text[i]))
+    lengths = [len(ids_per_text[i]) for i in order]
     out = np.empty((len(texts), dim), dtype=np.float32)
     pad_id = encoder.tokenizer.pad_token_id
     device = encoder.device
     done = 0
     with torch.inference_mode():
-        for start in range(0, len(order), batch_size):
-            rows = order[start : start + batch_size]
+        for start, stop in batch_bounds(lengths, batch_size, max_batch_tokens):
+            rows = order[start:stop]
             input_ids, attention_mask = pad_batch([ids_per_text[i] for i in rows], pad_id)
             input_ids = to_device(input_ids, device)
             attention_mask = to_device(attention_mask, device)

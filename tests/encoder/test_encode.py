@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from encoder.encode import pad_batch
+from encoder.encode import batch_bounds, encode_texts, pad_batch
 from encoder.model import SentenceEncoder
 
 TEXTS = [
@@ -104,3 +104,16 @@ def test_progress_callback_reports_every_batch(tiny_encoder: SentenceEncoder) ->
         TEXTS, batch_size=3, progress=lambda done, total: calls.append((done, total))
     )
     assert calls == [(3, 7), (6, 7), (7, 7)]
+
+
+def test_long_texts_go_in_smaller_batches() -> None:
+    assert batch_bounds([512, 512, 512, 100, 90, 10], 4, 1024) == [(0, 2), (2, 4), (4, 6)]
+    assert batch_bounds([5000], 32, 1024) == [(0, 1)]
+    assert batch_bounds([], 32, 1024) == []
+
+
+def test_token_budget_does_not_change_the_vectors(tiny_encoder: SentenceEncoder) -> None:
+    texts = [" ".join(TEXTS * 3), *TEXTS]
+    roomy = tiny_encoder.encode_array(texts, batch_size=8)
+    tight = encode_texts(tiny_encoder, texts, batch_size=8, max_batch_tokens=64).vectors
+    assert np.abs(roomy - tight).max() <= 1e-5
