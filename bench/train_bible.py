@@ -16,7 +16,10 @@ its own.
 Bench defaults (unlike the CLI, whose defaults are the paper's: turning the masked-LM XLM-R
 large into a sentence encoder): lr 3e-5, because the start is already a good sentence encoder
 and the paper's 1e-4 would undo much of it early on; 32 pairs per step and max length 96
-tokens, which suit a CPU and short Bible verses. Warm-up and clipping as in the paper.
+tokens, which suit a CPU and short Bible verses; bf16 autocast (fp32 master weights) and frozen
+token embeddings, which together make a CPU step about 2.7x faster (16.2 -> 6.1 s for 32 pairs
+on the 2-core dev machine, with the chunked vocabulary loss and the retained heap) and which
+``--precision fp32 --train-embeddings`` turn off. Warm-up and clipping as in the paper.
 """
 
 from __future__ import annotations
@@ -75,7 +78,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--max-length", type=int, default=96)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--device", default="auto")
-    parser.add_argument("--precision", default="auto")
+    parser.add_argument("--precision", default="bf16")
+    parser.add_argument(
+        "--train-embeddings",
+        action="store_true",
+        help="train the token embeddings too (the bench freezes them by default)",
+    )
     parser.add_argument("--eval-batch-size", type=int, default=64)
     parser.add_argument("--test-limit", type=int, help="evaluate on the first N test pairs only")
     parser.add_argument("--out", type=Path, default=REPO_ROOT / "bench" / "results")
@@ -108,6 +116,7 @@ def training_config(args: argparse.Namespace, output_dir: Path, **changes: Any) 
         "device": args.device,
         "precision": args.precision,
         "checkpoint_every": 0,
+        "freeze_embeddings": not args.train_embeddings,
         **ABLATIONS[args.config],
     }
     settings.update(changes)
@@ -176,6 +185,7 @@ def run_one(args: argparse.Namespace) -> dict[str, Any]:
                 "max_length",
                 "warmup_ratio",
                 "precision",
+                "freeze_embeddings",
                 "seed",
             )
         },

@@ -12,6 +12,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from encoder.vocab_loss import linear_cross_entropy
+
 # The paper's head for XLM-R large (24 layers, hidden 1024): 6 layers, 8 heads, FFN 3072.
 PAPER_DEPTH_DIVISOR = 4
 PAPER_HEADS = 8
@@ -103,5 +105,28 @@ class UnmaskingHead(nn.Module):
         ``states`` is ``[batch, seq, hidden]``; the vocabulary projection runs on the chosen
         positions only, in row-major order (as ``input_ids[labels_mask]``).
         """
+        chosen = self.chosen_states(states, attention_mask, labels_mask)
+        return F.linear(chosen, self.vocab_weight, self.vocab_bias)
+
+    def loss(
+        self,
+        states: torch.Tensor,
+        attention_mask: torch.Tensor,
+        labels_mask: torch.Tensor,
+        targets: torch.Tensor,
+    ) -> torch.Tensor:
+        """Mean cross-entropy of predicting ``targets`` at the chosen positions.
+
+        Equals ``F.cross_entropy(self(states, attention_mask, labels_mask), targets)`` but never
+        holds all the logits (see :mod:`encoder.vocab_loss`).
+        """
+        chosen = self.chosen_states(states, attention_mask, labels_mask)
+        return linear_cross_entropy(chosen, self.vocab_weight, self.vocab_bias, targets)
+
+    def chosen_states(
+        self, states: torch.Tensor, attention_mask: torch.Tensor, labels_mask: torch.Tensor
+    ) -> torch.Tensor:
+        """The stack's output ``[n_chosen, hidden]`` at the positions where ``labels_mask`` is
+        true, in row-major order."""
         hidden = self.layers(states, src_key_padding_mask=~attention_mask.bool())
-        return F.linear(hidden[labels_mask], self.vocab_weight, self.vocab_bias)
+        return hidden[labels_mask]

@@ -162,8 +162,8 @@ class MexmaObjective(nn.Module):
         if not self.config.token_gradient:
             tokens = tokens.detach()
         states = torch.cat([other_vector.unsqueeze(1).to(tokens.dtype), tokens], dim=1)
-        logits = self.head(states, side.attention_mask, side.labels_mask)
-        return F.cross_entropy(logits.float(), side.input_ids[side.labels_mask])
+        targets = side.input_ids[side.labels_mask]
+        return self.head.loss(states, side.attention_mask, side.labels_mask, targets)
 
     def _align(self, vec_a: torch.Tensor, vec_b: torch.Tensor) -> torch.Tensor:
         if self.config.alignment == "mse":

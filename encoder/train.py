@@ -23,6 +23,7 @@ from pathlib import Path
 import torch
 from torch.nn.parallel import DistributedDataParallel
 
+from encoder.allocator import retained_heap
 from encoder.batching import PairCollator
 from encoder.callbacks import CallbackList, TrainerCallback, TrainerState
 from encoder.checkpoint import checkpoint_name, list_checkpoints, load_checkpoint, prune_checkpoints
@@ -43,7 +44,13 @@ logger = logging.getLogger(__name__)
 Evaluator = Callable[[SentenceEncoder], Mapping[str, float]]
 # Changing any of these between a checkpoint and its resumption changes which pairs or
 # seeds a step sees, so resuming would not continue the same run.
-RESUME_MUST_MATCH = ("batch_size", "grad_accumulation", "seed", "shuffle_buffer")
+RESUME_MUST_MATCH = (
+    "batch_size",
+    "grad_accumulation",
+    "seed",
+    "shuffle_buffer",
+    "freeze_embeddings",
+)
 
 
 @dataclass(frozen=True)
@@ -121,8 +128,13 @@ class Trainer:
         if self.dist.enabled:
             ids = [self.device.index] if self.device.type == "cuda" else None
             self.model = DistributedDataParallel(self.objective, device_ids=ids)
+        encoder.transformer.get_input_embeddings().weight.requires_grad_(
+            not config.freeze_embeddings
+        )
         self.optimizer = torch.optim.AdamW(
-            self.objective.parameters(), lr=config.learning_rate, weight_decay=config.weight_decay
+            [p for p in self.objective.parameters() if p.requires_grad],
+            lr=config.learning_rate,
+            weight_decay=config.weight_decay,
         )
         self.dtype = training_autocast_dtype(self.device, config.precision)
         self.scaler = torch.amp.GradScaler(self.device.type, enabled=self.dtype == torch.float16)
@@ -160,6 +172,12 @@ class Trainer:
 
     def run(self) -> TrainingResult:
         """Train until ``total_steps`` or a callback stops it; then checkpoint and export."""
+        if self.device.type != "cpu":
+            return self._run()
+        with retained_heap():
+            return self._run()
+
+    def _run(self) -> TrainingResult:
         self.objective.train()
         stop = self._fire("on_train_begin")
         steps_at_start = self.state.step

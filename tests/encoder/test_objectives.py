@@ -9,12 +9,14 @@ from types import SimpleNamespace
 import pytest
 import torch
 
+from encoder import head as head_module
 from encoder.batching import PairBatch, PairCollator
 from encoder.head import HeadConfig
 from encoder.masking import TokenMasker
 from encoder.model import SentenceEncoder
 from encoder.objectives import MexmaObjective, ObjectiveConfig, info_nce_loss, koleo_loss
 from encoder.pooling import pool
+from encoder.vocab_loss import linear_cross_entropy
 
 PAIRS = [
     ("The river flows through the old town.", "El río atraviesa el casco antiguo."),
@@ -121,19 +123,27 @@ def test_info_nce_is_the_mean_of_both_directions() -> None:
     torch.testing.assert_close(info_nce_loss(a, b, 0.1), expected)
 
 
-def test_logits_are_computed_for_masked_positions_only(encoder: SentenceEncoder) -> None:
+def test_logits_are_computed_for_masked_positions_only(
+    encoder: SentenceEncoder, monkeypatch: pytest.MonkeyPatch
+) -> None:
     objective = make_objective(encoder)
     batch = make_batch(encoder)
-    shapes: list[torch.Size] = []
-    objective.head.register_forward_hook(lambda _m, _a, out: shapes.append(out.shape))
+    projected: list[tuple[torch.Size, torch.Tensor]] = []
+
+    def recording_loss(hidden: torch.Tensor, weight: torch.Tensor, *args: object) -> object:
+        projected.append((hidden.shape, weight))
+        return linear_cross_entropy(hidden, weight, *args)
+
+    monkeypatch.setattr(head_module, "linear_cross_entropy", recording_loss)
     parts = objective(batch)
-    vocab = encoder.transformer.get_input_embeddings().num_embeddings
-    assert shapes == [
-        torch.Size([int(batch.a.labels_mask.sum()), vocab]),
-        torch.Size([int(batch.b.labels_mask.sum()), vocab]),
+    hidden_size = encoder.transformer.config.hidden_size
+    assert [shape for shape, _ in projected] == [
+        torch.Size([int(batch.a.labels_mask.sum()), hidden_size]),
+        torch.Size([int(batch.b.labels_mask.sum()), hidden_size]),
     ]
-    assert (parts.masked_a, parts.masked_b) == (shapes[0][0], shapes[1][0])
-    assert shapes[0][0] < batch.a.attention_mask.sum()
+    assert all(w is encoder.transformer.get_input_embeddings().weight for _, w in projected)
+    assert (parts.masked_a, parts.masked_b) == (projected[0][0][0], projected[1][0][0])
+    assert projected[0][0][0] < batch.a.attention_mask.sum()
 
 
 def test_vocabulary_projection_is_tied_to_the_word_embeddings(encoder: SentenceEncoder) -> None:
@@ -173,3 +183,16 @@ def test_head_defaults_scale_with_the_encoder() -> None:
     assert HeadConfig.for_encoder(small, num_layers=2).num_layers == 2
     with pytest.raises(ValueError, match="divide"):
         HeadConfig(hidden_size=30, num_layers=1, num_heads=8, ffn_size=60)
+
+
+def test_head_loss_equals_cross_entropy_of_its_logits(encoder: SentenceEncoder) -> None:
+    head = make_objective(encoder).head.eval()
+    batch = make_batch(encoder)
+    states = encoder.transformer(
+        input_ids=batch.a.masked_ids, attention_mask=batch.a.attention_mask
+    ).last_hidden_state
+    targets = batch.a.input_ids[batch.a.labels_mask]
+    logits = head(states, batch.a.attention_mask, batch.a.labels_mask)
+    expected = torch.nn.functional.cross_entropy(logits, targets)
+    got = head.loss(states, batch.a.attention_mask, batch.a.labels_mask, targets)
+    torch.testing.assert_close(got, expected)

@@ -261,3 +261,19 @@ def test_mixed_precision_paths_run(
     result = trainer.run()
     assert result.steps == 2
     assert torch.isfinite(torch.tensor(result.losses["loss"]))
+
+
+def test_frozen_embeddings_stay_fixed_while_the_rest_trains(
+    tiny_cls_model_dir: Path, tmp_path: Path
+) -> None:
+    encoder = load(tiny_cls_model_dir)
+    embeddings = encoder.transformer.get_input_embeddings().weight.detach().clone()
+    layer = encoder.transformer.encoder.layer[0].attention.self.query.weight.detach().clone()
+    trainer = Trainer(
+        encoder, lambda: SMALL_PAIRS, config(tmp_path, max_steps=2, freeze_embeddings=True)
+    )
+    trainer.run()
+    assert all(id(p) != id(encoder.transformer.get_input_embeddings().weight)
+               for group in trainer.optimizer.param_groups for p in group["params"])  # fmt: skip
+    assert torch.equal(encoder.transformer.get_input_embeddings().weight, embeddings)
+    assert not torch.equal(encoder.transformer.encoder.layer[0].attention.self.query.weight, layer)

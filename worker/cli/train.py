@@ -43,6 +43,7 @@ _PASSED_THROUGH = (
     "align_weight",
     "mlm_weight",
     "koleo_weight",
+    "freeze_embeddings",
     "alignment",
     "temperature",
     "seed",
@@ -114,6 +115,12 @@ def _splits(bitext: dict[str, Any], splits_file: Path | None, held_out: int) -> 
     help="Ablation: detach the head's token inputs (positions >= 1).",
 )
 @click.option("--no-koleo", is_flag=True, help="Ablation: drop the KoLeo regulariser.")
+@click.option(
+    "--freeze-embeddings",
+    is_flag=True,
+    help="Keep the token embeddings (and the tied vocabulary projection) fixed: less memory, "
+    "faster steps.",
+)
 @click.option(
     "--alignment", type=click.Choice(["mse", "contrastive"]), default="mse", show_default=True
 )
