@@ -17,8 +17,8 @@ Bench defaults (unlike the CLI, whose defaults are the paper's: turning the mask
 large into a sentence encoder): lr 3e-5, because the start is already a good sentence encoder
 and the paper's 1e-4 would undo much of it early on; 32 pairs per step and max length 96
 tokens, which suit a CPU and short Bible verses; bf16 autocast (fp32 master weights) and frozen
-token embeddings, which together make a CPU step about 2.7x faster (16.2 -> 6.1 s for 32 pairs
-on the 2-core dev machine, with the chunked vocabulary loss and the retained heap) and which
+token embeddings, which together make a CPU step about twice as fast (16.2 -> ~8 s for 32
+pairs on the 2-core dev machine, with the chunked vocabulary loss) and which
 ``--precision fp32 --train-embeddings`` turn off. Warm-up and clipping as in the paper.
 """
 

@@ -23,7 +23,6 @@ from pathlib import Path
 import torch
 from torch.nn.parallel import DistributedDataParallel
 
-from encoder.allocator import retained_heap
 from encoder.batching import PairCollator
 from encoder.callbacks import CallbackList, TrainerCallback, TrainerState
 from encoder.checkpoint import checkpoint_name, list_checkpoints, load_checkpoint, prune_checkpoints
@@ -172,12 +171,6 @@ class Trainer:
 
     def run(self) -> TrainingResult:
         """Train until ``total_steps`` or a callback stops it; then checkpoint and export."""
-        if self.device.type != "cpu":
-            return self._run()
-        with retained_heap():
-            return self._run()
-
-    def _run(self) -> TrainingResult:
         self.objective.train()
         stop = self._fire("on_train_begin")
         steps_at_start = self.state.step
