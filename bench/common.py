@@ -120,6 +120,7 @@ def bench_settings(
     threads: int,
     batch_size: int = 32,
     qdrant: str = "path",
+    sentence_vectors: str = "ingest",
 ) -> Settings:
     """Embedded-mode settings in ``data_dir`` (SQLite; Qdrant local ``path`` or ``memory``),
     on CPU with ``threads`` torch threads and the default model from ``models_dir``."""
@@ -131,6 +132,7 @@ def bench_settings(
         cpu_threads=threads,
         encode_batch_size=batch_size,
         qdrant_location=":memory:" if qdrant == "memory" else None,
+        sentence_vectors=sentence_vectors,
     )
 
 

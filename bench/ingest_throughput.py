@@ -11,7 +11,10 @@
 2. Raw encoder: ``SentenceEncoder.encode`` of the same chunk texts (read back from SQL) in one
    call, same encoder object, batch size, ``prompt='passage'`` and thread count; and again in
    the calls the embed task makes (per document, ``--batch-size`` chunks each), to separate the
-   cost of how the pipeline batches from the cost of everything around the encoder.
+   cost of how the pipeline batches from the cost of everything around the encoder. With
+   ``--sentence-vectors ingest`` (the app's default) the pipeline also embeds the sentences of
+   every chunk that has several, so the raw passes encode those sentences too (one more call):
+   the same encoder work on both sides. ``--sentence-vectors query`` leaves them to search.
 3. Pipeline overhead = 1 - pipeline rate / raw one-call rate (target: at most 25%).
 4. Qdrant alone: a direct ``VectorIndex.upsert`` of as many points into a fresh collection,
    local path as the app opens it, local path with SQLite in WAL mode and
@@ -19,6 +22,7 @@
 
     python bench/ingest_throughput.py [--chunks 3000 | --documents N] [--format txt|jsonl]
         [--batch-size 32] [--threads 2] [--qdrant path|memory] [--models-dir DIR]
+        [--sentence-vectors ingest|query]
 
 Results are printed and written as JSON into ``bench/results/``.
 """
@@ -282,6 +286,8 @@ class ChunkRows:
     texts: list[str]
     langs: list[str]
     document_ids: list[int]
+    # per chunk, the texts of its sentences when it has several (else empty)
+    sentences: list[list[str]]
 
 
 @dataclass(frozen=True)
@@ -297,41 +303,58 @@ class RawRuns:
 
 def read_chunks(services: Services) -> ChunkRows:
     """The texts, languages and documents of all chunk rows, in id order."""
-    query = select(Chunk.text, Chunk.language, Chunk.document_id).order_by(Chunk.id)
     with session_scope(services.runtime.engine) as session:
-        rows = session.execute(query).all()
-    return ChunkRows(
-        texts=[text for text, _, _ in rows],
-        langs=[lang or "und" for _, lang, _ in rows],
-        document_ids=[document_id for _, _, document_id in rows],
-    )
+        chunks = list(session.scalars(select(Chunk).order_by(Chunk.id)))
+        spans = [chunk.sentence_spans() for chunk in chunks]
+        return ChunkRows(
+            texts=[chunk.text for chunk in chunks],
+            langs=[chunk.language or "und" for chunk in chunks],
+            document_ids=[chunk.document_id for chunk in chunks],
+            sentences=[
+                [chunk.text[a:b] for a, b in chunk_spans] if len(chunk_spans) > 1 else []
+                for chunk, chunk_spans in zip(chunks, spans, strict=True)
+            ],
+        )
 
 
-def embed_task_calls(rows: ChunkRows, batch_size: int) -> list[list[str]]:
-    """The texts of each encode call the embed task makes: every document's chunks in order,
-    ``batch_size`` at a time (a document's chunk ids are consecutive)."""
-    calls: list[list[str]] = []
-    pairs = zip(rows.document_ids, rows.texts, strict=True)
-    for _, group in groupby(pairs, key=itemgetter(0)):
-        texts = [text for _, text in group]
-        calls += [texts[i : i + batch_size] for i in range(0, len(texts), batch_size)]
+def embed_task_calls(
+    rows: ChunkRows, batch_size: int, with_sentences: bool
+) -> list[tuple[list[str], list[str]]]:
+    """The encode calls the embed task makes: every document's chunks in order,
+    ``batch_size`` at a time (a document's chunk ids are consecutive), each with the
+    sentences of those chunks (a second call) when sentence vectors are made at ingest."""
+    calls: list[tuple[list[str], list[str]]] = []
+    items = zip(rows.document_ids, rows.texts, rows.sentences, strict=True)
+    for _, group in groupby(items, key=itemgetter(0)):
+        chunks = [(text, sentences) for _, text, sentences in group]
+        for i in range(0, len(chunks), batch_size):
+            batch = chunks[i : i + batch_size]
+            sentences = [s for _, chunk in batch for s in chunk] if with_sentences else []
+            calls.append(([text for text, _ in batch], sentences))
     return calls
 
 
 def time_raw_encode(
-    encoder: SentenceEncoder, rows: ChunkRows, batch_size: int, repeats: int
+    encoder: SentenceEncoder, rows: ChunkRows, batch_size: int, repeats: int, with_sentences: bool
 ) -> RawRuns:
-    """Time passes over the chunk texts in one ``encode`` call and in the embed task's calls,
-    taking turns (the order flips every repeat, so load drifts hit both alike). Call it off
-    the main thread, as the worker runs."""
-    calls = embed_task_calls(rows, batch_size)
+    """Time passes over the chunk texts (and their sentences if ``with_sentences``) in one
+    ``encode`` call each and in the embed task's calls, taking turns (the order flips every
+    repeat, so load drifts hit both alike). Call it off the main thread, as the worker runs."""
+    calls = embed_task_calls(rows, batch_size, with_sentences)
+    all_sentences = [s for chunk in rows.sentences for s in chunk] if with_sentences else []
+
+    def encode(texts: list[str]) -> Any:
+        return encoder.encode(texts, prompt="passage", batch_size=batch_size) if texts else None
 
     def one_call() -> Any:
-        return encoder.encode(rows.texts, prompt="passage", batch_size=batch_size)
+        result = encode(rows.texts)
+        encode(all_sentences)
+        return result
 
     def task_calls() -> None:
-        for texts in calls:
-            encoder.encode(texts, prompt="passage", batch_size=batch_size)
+        for texts, sentences in calls:
+            encode(texts)
+            encode(sentences)
 
     seconds: dict[str, list[float]] = {"one": [], "task": []}
     result = None
@@ -399,6 +422,7 @@ def build_report(
     args: argparse.Namespace,
     run: PipelineRun,
     raw: RawRuns,
+    rows: ChunkRows,
     upserts: dict[str, dict[str, float]],
     extra: dict[str, Any],
 ) -> dict[str, Any]:
@@ -420,11 +444,19 @@ def build_report(
                 "threads",
                 "qdrant",
                 "wait",
+                "sentence_vectors",
             )
         },
         "machine": machine(),
         **extra,
-        "workload": {"documents": run.documents, "chunks": run.chunks, "tokens": raw.n_tokens},
+        "workload": {
+            "documents": run.documents,
+            "chunks": run.chunks,
+            "tokens": raw.n_tokens,
+            "sentences_embedded": sum(len(s) for s in rows.sentences)
+            if args.sentence_vectors == "ingest"
+            else 0,
+        },
         "pipeline": {
             "seconds": run.seconds,
             "chunks_per_s": pipeline_rate,
@@ -529,6 +561,12 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--threads", type=int, default=2, help="torch threads (MEXMA_CPU_THREADS)")
     parser.add_argument("--qdrant", choices=["path", "memory"], default="path")
     parser.add_argument(
+        "--sentence-vectors",
+        choices=["ingest", "query"],
+        default="ingest",
+        help="when sentences are embedded (the app's MEXMA_SENTENCE_VECTORS)",
+    )
+    parser.add_argument(
         "--wait",
         choices=["reader", "services"],
         default="reader",
@@ -558,6 +596,7 @@ def main() -> None:
             threads=args.threads,
             batch_size=args.batch_size,
             qdrant=args.qdrant,
+            sentence_vectors=args.sentence_vectors,
         )
         services = Services.from_settings(settings)
         encoder, warm_seconds = warm_up(services)
@@ -570,7 +609,10 @@ def main() -> None:
         rows = read_chunks(services)
         services.runtime.close()
         print(f"{run.chunks} chunks in {run.seconds:.1f} s; raw encoder ...", flush=True)
-        raw = off_main_thread(time_raw_encode, encoder, rows, args.batch_size, args.raw_repeats)
+        with_sentences = args.sentence_vectors == "ingest"
+        raw = off_main_thread(
+            time_raw_encode, encoder, rows, args.batch_size, args.raw_repeats, with_sentences
+        )
         upserts = {
             v: time_direct_upsert(raw.vectors, rows.langs, v, scratch) for v in UPSERT_VARIANTS
         }
@@ -580,7 +622,7 @@ def main() -> None:
         "expected_chunks": expected,
         "load_average_end": machine()["load_average"],
     }
-    report = build_report(args, run, raw, upserts, extra)
+    report = build_report(args, run, raw, rows, upserts, extra)
     print_report(report)
     path = write_report(report, args.out, "ingest_throughput")
     print(f"\nwritten to {path}")

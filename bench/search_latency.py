@@ -85,7 +85,7 @@ from worker.db import (  # noqa: E402
     set_document_status,
 )
 from worker.embedded import EmbeddedWorker  # noqa: E402
-from worker.index import ChunkPoint, point_id  # noqa: E402
+from worker.index import PASSAGE_VECTOR, SENTENCE_VECTORS, ChunkPoint, point_id  # noqa: E402
 from worker.live_model import ServingModel, serving_model  # noqa: E402
 from worker.services import Services  # noqa: E402
 
@@ -141,6 +141,14 @@ def build_queries(summaries: Sequence[Summary]) -> list[Query]:
 
 
 # --- filling the index -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StoredVectors:
+    """A chunk's vectors as the index holds them (copies reuse the sentence vectors)."""
+
+    passage: np.ndarray
+    sentences: np.ndarray | None
 
 
 class IndexFiller:
@@ -235,23 +243,27 @@ class IndexFiller:
                 _ = document.collection.name  # loaded while the session is open
         return by_document
 
-    def base_vectors(self, base: dict[Document, list[Chunk]]) -> dict[int, np.ndarray]:
-        """The stored vector of every base chunk, by chunk id."""
+    def base_vectors(self, base: dict[Document, list[Chunk]]) -> dict[int, StoredVectors]:
+        """The stored passage and sentence vectors of every base chunk, by chunk id."""
         ids = [
             point_id(chunk.document_id, chunk.ordinal, self.model.version)
             for chunks in base.values()
             for chunk in chunks
         ]
-        vectors: dict[int, np.ndarray] = {}
+        vectors: dict[int, StoredVectors] = {}
         client = self.services.runtime.index._client
         for batch in iter_batches(ids, 1000):
             for record in client.retrieve(self.model.collection, list(batch), with_vectors=True):
-                assert record.payload is not None
-                vectors[record.payload["chunk_id"]] = np.asarray(record.vector, dtype=np.float32)
+                assert record.payload is not None and isinstance(record.vector, dict)
+                sentences = record.vector.get(SENTENCE_VECTORS)
+                vectors[record.payload["chunk_id"]] = StoredVectors(
+                    np.asarray(record.vector[PASSAGE_VECTOR], dtype=np.float32),
+                    None if sentences is None else np.asarray(sentences, dtype=np.float32),
+                )
         return vectors
 
     def copy_once(
-        self, base: dict[Document, list[Chunk]], vectors: dict[int, np.ndarray], limit: int
+        self, base: dict[Document, list[Chunk]], vectors: dict[int, StoredVectors], limit: int
     ) -> int:
         """One more copy of the base documents (stopping after ``limit`` chunks); how many
         chunks it added."""
@@ -272,7 +284,7 @@ class IndexFiller:
     def copy_documents(
         self,
         documents: Sequence[tuple[Document, list[Chunk]]],
-        vectors: dict[int, np.ndarray],
+        vectors: dict[int, StoredVectors],
         limit: int,
     ) -> list[ChunkPoint]:
         """Rows for copies of ``documents`` (at most ``limit`` chunks) and their points."""
@@ -294,7 +306,8 @@ class IndexFiller:
                         ordinal=chunk.ordinal,
                         collection=original.collection.name,
                         lang=chunk.language or "und",
-                        vector=self.perturb(vectors[chunk.id]),
+                        vector=self.perturb(vectors[chunk.id].passage),
+                        sentence_vectors=vectors[chunk.id].sentences,
                     )
                     for chunk_id, chunk in zip(ids, chunks, strict=True)
                 ]

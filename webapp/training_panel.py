@@ -50,6 +50,7 @@ ADVANCED = [
     Field("max_length", "Max tokens per sentence", 0),
     Field("eval_every", "Evaluate on the held-out pairs every N steps (0: before and after)", 0),
     Field("seed", "Seed", 0),
+    Field("gpus", "GPUs (above 1: one training process per GPU, launched with torchrun)", 0),
 ]
 
 
@@ -69,6 +70,7 @@ class TrainingPanel:
             "batch_size": self.services.settings.train_batch_size,
             "learning_rate": FINE_TUNING_LR,
             "held_out": None,
+            "gpus": 1,
         }
         return overrides[name] if name in overrides else _CONFIG_DEFAULTS[name]
 

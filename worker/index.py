@@ -2,7 +2,10 @@
 
 Each model version has its own collection ``chunks__<model version>``; the alias ``chunks``
 names the live one, and search goes through the alias, so promoting a model is one atomic
-alias swap. Points carry the chunk's ids, collection and language as payload.
+alias swap. Points carry the chunk's ids, collection and language as payload, and two named
+vectors: ``passage`` (searched) and, when the chunk has several sentences, ``sentences`` (one
+vector per sentence, stored on disk in float16 and never indexed: search reads them back for
+the returned passages to point at the best sentence).
 
 Local mode (``':memory:'`` or a directory) is qdrant-client's pure-Python engine: it is not
 thread-safe, so every call here holds a lock, and its directory can be opened by one process
@@ -20,6 +23,7 @@ from dataclasses import dataclass
 from itertools import islice
 from typing import Any
 
+import numpy as np
 from qdrant_client import QdrantClient, models
 
 from worker.settings import Settings
@@ -30,6 +34,8 @@ COLLECTION_PREFIX = "chunks__"
 POINT_NAMESPACE = uuid.UUID("6f0d5a3e-2b7c-5a1e-9c4d-8e2f1a7b3c90")
 MODEL_VERSION_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$")
 KEYWORD_FIELDS = ("collection", "lang")
+PASSAGE_VECTOR = "passage"
+SENTENCE_VECTORS = "sentences"
 
 
 def point_id(document_id: int, ordinal: int, model_version: str) -> str:
@@ -63,16 +69,19 @@ class ChunkPoint:
     collection: str
     lang: str
     vector: Sequence[float]
+    sentence_vectors: Sequence[Sequence[float]] | None = None
 
 
 @dataclass(frozen=True)
 class Hit:
-    """A search result: the chunk, its document, the cosine score and the stored payload."""
+    """A search result: the chunk, its document, the cosine score and the stored payload, and
+    the chunk's sentence vectors ``[n_sentences, dim]`` when asked for and stored."""
 
     chunk_id: int
     document_id: int
     score: float
     payload: dict[str, Any]
+    sentence_vectors: np.ndarray | None = None
 
 
 class VectorIndex:
@@ -132,7 +141,7 @@ class VectorIndex:
                 return False
             self._client.create_collection(
                 name,
-                vectors_config=models.VectorParams(size=dim, distance=models.Distance.COSINE),
+                vectors_config=_vectors_config(dim),
                 shard_number=self._shards,
                 replication_factor=self._replicas,
             )
@@ -151,9 +160,14 @@ class VectorIndex:
 
     def _check_dimension(self, name: str, dim: int) -> None:
         vectors = self._client.get_collection(name).config.params.vectors
-        assert isinstance(vectors, models.VectorParams)
-        if vectors.size != dim:
-            raise ValueError(f"collection {name!r} holds {vectors.size}-d vectors, not {dim}-d")
+        if not isinstance(vectors, dict) or PASSAGE_VECTOR not in vectors:
+            raise ValueError(
+                f"collection {name!r} has no {PASSAGE_VECTOR!r} vector (made by an older "
+                "release?): drop it and re-index"
+            )
+        size = vectors[PASSAGE_VECTOR].size
+        if size != dim:
+            raise ValueError(f"collection {name!r} holds {size}-d vectors, not {dim}-d")
 
     def upsert(
         self, collection: str, points: Iterable[ChunkPoint], *, batch_size: int = 256
@@ -181,6 +195,7 @@ class VectorIndex:
         collection: str | Sequence[str] | None = None,
         document_id: int | Sequence[int] | None = None,
         target: str = LIVE_ALIAS,
+        with_sentence_vectors: bool = False,
     ) -> list[Hit]:
         """The ``k`` nearest chunks in ``target`` (the live alias unless named), best first.
 
@@ -199,9 +214,11 @@ class VectorIndex:
             response = self._client.query_points(
                 target,
                 query=_floats(vector),
+                using=PASSAGE_VECTOR,
                 limit=k,
                 query_filter=models.Filter(must=conditions) if conditions else None,
                 with_payload=True,
+                with_vectors=[SENTENCE_VECTORS] if with_sentence_vectors else False,
             )
         return [
             Hit(
@@ -209,6 +226,7 @@ class VectorIndex:
                 document_id=point.payload["document_id"],
                 score=point.score,
                 payload=point.payload,
+                sentence_vectors=_sentence_vectors(point.vector),
             )
             for point in response.points
             if point.payload is not None
@@ -265,10 +283,35 @@ class VectorIndex:
             return self._client.delete_collection(name)
 
 
+def _vectors_config(dim: int) -> dict[str, models.VectorParams]:
+    return {
+        PASSAGE_VECTOR: models.VectorParams(size=dim, distance=models.Distance.COSINE),
+        SENTENCE_VECTORS: models.VectorParams(
+            size=dim,
+            distance=models.Distance.COSINE,
+            multivector_config=models.MultiVectorConfig(
+                comparator=models.MultiVectorComparator.MAX_SIM
+            ),
+            hnsw_config=models.HnswConfigDiff(m=0),  # read back, never searched
+            on_disk=True,
+            datatype=models.Datatype.FLOAT16,
+        ),
+    }
+
+
+def _sentence_vectors(vectors: Any) -> np.ndarray | None:
+    if not isinstance(vectors, dict) or SENTENCE_VECTORS not in vectors:
+        return None
+    return np.asarray(vectors[SENTENCE_VECTORS], dtype=np.float32)
+
+
 def _point_struct(point: ChunkPoint, model_version: str) -> models.PointStruct:
+    vectors: dict[str, Any] = {PASSAGE_VECTOR: _floats(point.vector)}
+    if point.sentence_vectors is not None and len(point.sentence_vectors) > 0:
+        vectors[SENTENCE_VECTORS] = [_floats(v) for v in point.sentence_vectors]
     return models.PointStruct(
         id=point_id(point.document_id, point.ordinal, model_version),
-        vector=_floats(point.vector),
+        vector=vectors,
         payload={
             "chunk_id": point.chunk_id,
             "document_id": point.document_id,

@@ -1,10 +1,10 @@
 """Search: encode the query with the live model, find passages, pick each one's best sentence.
 
-Best sentence: the sentences of all returned passages are encoded together in one extra
-encoder call (passage prompt) and compared with the query vector. For k=10 passages of a few
-sentences each that is one batch of ~30-60 short texts: on CPU with the default e5-small model
-this roughly doubles the latency of a query (tens of milliseconds); ``highlight=False`` skips
-it, and passages of a single sentence cost nothing.
+Best sentence: the sentence vectors stored with each point at ingest (``sentence_vectors =
+'ingest'``, the default) are compared with the query vector, so a search makes one encoder
+call, for the query. Passages without stored sentence vectors (``'query'`` mode) have their
+sentences encoded together in one extra call, which on CPU costs several times the rest of
+the search; ``highlight=False`` skips it, and passages of one sentence cost nothing.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from encoder.model import SentenceEncoder
-from worker.db import Chunk, chunks_by_ids, get_document, session_scope
+from worker.db import Chunk, chunks_by_ids, get_document, read_scope
 from worker.live_model import serving_model
 from worker.runtime import Runtime
 from worker.views import SearchResult
@@ -50,8 +50,9 @@ def search(
         collection=collection,
         document_id=document_id,
         target=model.collection,
+        with_sentence_vectors=highlight,
     )
-    with session_scope(runtime.engine) as session:
+    with read_scope(runtime.engine) as session:
         chunks = chunks_by_ids(session, [hit.chunk_id for hit in hits])
         filenames = {}
         for document_id_ in {hit.document_id for hit in hits}:
@@ -64,7 +65,12 @@ def search(
         if hit.chunk_id in chunks and hit.document_id in filenames
     ]
     spans = (
-        best_sentences(model.encoder, query_vector, [chunk for _, chunk in found])
+        best_sentences(
+            model.encoder,
+            query_vector,
+            [chunk for _, chunk in found],
+            [hit.sentence_vectors for hit, _ in found],
+        )
         if highlight
         else [(0, len(chunk.text)) for _, chunk in found]
     )
@@ -88,22 +94,31 @@ def search(
 
 
 def best_sentences(
-    encoder: SentenceEncoder, query_vector: np.ndarray, chunks: Sequence[Chunk]
+    encoder: SentenceEncoder,
+    query_vector: np.ndarray,
+    chunks: Sequence[Chunk],
+    stored: Sequence[np.ndarray | None],
 ) -> list[Span]:
-    """For each chunk, the span of its sentence closest to the query (the whole text if it has
-    no sentence spans); all sentences are encoded in one call."""
-    spans_per_chunk: list[list[Span]] = [
-        [(int(s), int(e)) for s, e in chunk.sentences] or [(0, len(chunk.text))] for chunk in chunks
+    """For each chunk, the span of its sentence closest to the query: by its ``stored``
+    sentence vectors where they match its sentences, else by encoding its sentences (all such
+    chunks in one call)."""
+    spans_per_chunk = [chunk.sentence_spans() for chunk in chunks]
+    vectors: list[np.ndarray | None] = [
+        vectors if vectors is not None and len(vectors) == len(spans) else None
+        for vectors, spans in zip(stored, spans_per_chunk, strict=True)
     ]
-    needs_scoring = [i for i, spans in enumerate(spans_per_chunk) if len(spans) > 1]
-    texts = [chunks[i].text[start:end] for i in needs_scoring for start, end in spans_per_chunk[i]]
-    vectors = encoder.encode(texts, prompt="passage").vectors if texts else None
-    best = [spans[0] for spans in spans_per_chunk]
-    offset = 0
-    for i in needs_scoring:
-        spans = spans_per_chunk[i]
-        assert vectors is not None
-        scores = vectors[offset : offset + len(spans)] @ query_vector
-        best[i] = spans[int(np.argmax(scores))]
-        offset += len(spans)
-    return best
+    to_encode = [
+        i for i, spans in enumerate(spans_per_chunk) if len(spans) > 1 and vectors[i] is None
+    ]
+    texts = [chunks[i].text[start:end] for i in to_encode for start, end in spans_per_chunk[i]]
+    if texts:
+        encoded = encoder.encode(texts, prompt="passage").vectors
+        offset = 0
+        for i in to_encode:
+            vectors[i] = encoded[offset : offset + len(spans_per_chunk[i])]
+            offset += len(spans_per_chunk[i])
+    return [
+        spans[0] if len(spans) == 1 or chunk_vectors is None
+        else spans[int(np.argmax(chunk_vectors @ query_vector))]
+        for spans, chunk_vectors in zip(spans_per_chunk, vectors, strict=True)
+    ]  # fmt: skip

@@ -18,7 +18,7 @@ from encoder.bitext import BitextError, format_report, validate_bitext
 from encoder.training_data import BitextSource
 from worker import db
 from worker.celery_app import MexmaCelery, create_celery_app, enqueue_job
-from worker.db import DocumentStatus, JobKind, JobStatus, session_scope
+from worker.db import DocumentStatus, JobKind, JobStatus, read_scope, session_scope
 from worker.index import LIVE_ALIAS
 from worker.live_model import serving_model, version_name
 from worker.models import resolve_model_source
@@ -108,12 +108,12 @@ class Services:
 
     def languages_in_index(self) -> list[str]:
         """The languages of the stored passages."""
-        with session_scope(self.runtime.engine) as session:
+        with read_scope(self.runtime.engine) as session:
             return db.chunk_languages(session)
 
     def collections(self) -> list[str]:
         """The names of all document collections."""
-        with session_scope(self.runtime.engine) as session:
+        with read_scope(self.runtime.engine) as session:
             return [collection.name for collection in db.list_collections(session)]
 
     # ----- documents ----------------------------------------------------------------------
@@ -126,7 +126,7 @@ class Services:
         offset: int = 0,
     ) -> list[DocumentInfo]:
         """Documents, newest first."""
-        with session_scope(self.runtime.engine) as session:
+        with read_scope(self.runtime.engine) as session:
             rows = db.list_documents(
                 session,
                 collection=collection,
@@ -157,7 +157,7 @@ class Services:
         self, kind: str | None = None, status: str | None = None, limit: int = 50
     ) -> list[JobInfo]:
         """Jobs, newest first."""
-        with session_scope(self.runtime.engine) as session:
+        with read_scope(self.runtime.engine) as session:
             jobs = db.list_jobs(
                 session,
                 kind=JobKind(kind) if kind else None,
@@ -168,7 +168,7 @@ class Services:
 
     def get_job(self, job_id: int) -> JobInfo | None:
         """One job, or None."""
-        with session_scope(self.runtime.engine) as session:
+        with read_scope(self.runtime.engine) as session:
             job = db.get_job(session, job_id)
             return JobInfo.from_row(job) if job else None
 
@@ -200,7 +200,7 @@ class Services:
         changes; TimeoutError after ``timeout`` seconds. KeyError for an unknown id."""
         deadline = None if timeout is None else time.monotonic() + timeout
         while True:
-            jobs = [self._require_job(job_id) for job_id in job_ids]
+            jobs = self._require_jobs(job_ids)
             if progress is not None:
                 progress(jobs)
             if all(job.finished for job in jobs):
@@ -213,15 +213,18 @@ class Services:
     def job_metrics(self, job_id: int, after_step: int = -1) -> list[dict[str, Any]]:
         """A job's per-step values with ``step > after_step`` in step order, each
         ``{"step": n, name: value, ...}`` (for live charts: poll with the last step seen)."""
-        with session_scope(self.runtime.engine) as session:
+        with read_scope(self.runtime.engine) as session:
             rows = db.job_metrics(session, job_id, after_step=after_step)
             return [{"step": row.step, **row.values} for row in rows]
 
-    def _require_job(self, job_id: int) -> JobInfo:
-        job = self.get_job(job_id)
-        if job is None:
-            raise KeyError(f"no job {job_id}")
-        return job
+    def _require_jobs(self, job_ids: Sequence[int]) -> list[JobInfo]:
+        """The jobs, in the order given, from one read; KeyError names a missing one."""
+        with read_scope(self.runtime.engine) as session:
+            rows = db.get_jobs(session, job_ids)
+            missing = [job_id for job_id in job_ids if job_id not in rows]
+            if missing:
+                raise KeyError(f"no job {missing[0]}")
+            return [JobInfo.from_row(rows[job_id]) for job_id in job_ids]
 
     # ----- training -----------------------------------------------------------------------
 

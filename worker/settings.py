@@ -48,8 +48,17 @@ class Settings(BaseSettings):
     celery_visibility_timeout: int = Field(
         default=48 * 3600,
         ge=1,
-        description="seconds before Redis hands an unacknowledged task (its worker died) to "
-        "another worker; must exceed the longest task, or a live job runs twice",
+        description="seconds before Redis hands an unacknowledged task to another worker: a "
+        "backstop, since workers requeue the jobs of dead workers after job_stale_after_s and "
+        "ignore a second message for a job that is alive",
+    )
+    job_heartbeat_s: float = Field(
+        default=10.0, gt=0, description="how often a running job records that it is alive"
+    )
+    job_stale_after_s: float = Field(
+        default=60.0,
+        gt=0,
+        description="a running job silent this long has lost its worker: it is requeued",
     )
 
     default_model: str = DEFAULT_MODEL_NAME
@@ -60,6 +69,12 @@ class Settings(BaseSettings):
     max_length: int | None = Field(default=None, ge=8, le=8192)
     chunk_max_tokens: int = Field(
         default=200, ge=16, le=8192, description="passage budget in the live model's tokens"
+    )
+    sentence_vectors: Literal["ingest", "query"] = Field(
+        default="ingest",
+        description="when the sentences of a passage are embedded, to show the best one: at "
+        "ingest (stored; fast search, about twice the encoder work per document) or at query "
+        "time (the returned passages' sentences; fast ingest, slower search)",
     )
 
     host: str = "127.0.0.1"
@@ -117,12 +132,29 @@ class Settings(BaseSettings):
             self.qdrant_location = str(self.data_dir / "qdrant")
         if self.mode == "distributed" and self.redis_url is None:
             raise ValueError("distributed mode needs MEXMA_REDIS_URL (the Celery broker)")
+        if self.job_stale_after_s < 3 * self.job_heartbeat_s:
+            raise ValueError(
+                "job_stale_after_s must be at least 3 x job_heartbeat_s, or a slow database "
+                "makes live jobs look dead"
+            )
         return self
 
     @property
     def qdrant_is_remote(self) -> bool:
         """True when ``qdrant_location`` names a Qdrant server rather than local storage."""
         return str(self.qdrant_location).startswith(("http://", "https://"))
+
+    def as_environment(self) -> dict[str, str]:
+        """These settings as ``MEXMA_*`` environment variables, for a child process (unset
+        optional fields are left out, so the child gets the same defaults)."""
+        environment = {}
+        for name, value in self.model_dump().items():
+            if value is None:
+                continue
+            if isinstance(value, SecretStr):
+                value = value.get_secret_value()
+            environment[f"MEXMA_{name.upper()}"] = str(value)
+        return environment
 
     def ensure_dirs(self) -> None:
         """Create the data, models and uploads directories."""

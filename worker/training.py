@@ -34,7 +34,10 @@ _NOT_CHOSEN = frozenset(
     }
 )
 TRAINING_PARAMETERS = tuple(f.name for f in fields(TrainingConfig) if f.name not in _NOT_CHOSEN)
-JOB_PARAMETERS = (*TRAINING_PARAMETERS, "held_out")
+# job parameters that are not TrainingConfig fields: the held-out size, and the number of
+# training processes (one per GPU, launched with torchrun when above 1)
+JOB_ONLY_PARAMETERS = ("held_out", "gpus")
+JOB_PARAMETERS = (*TRAINING_PARAMETERS, *JOB_ONLY_PARAMETERS)
 _HINTS = typing.get_type_hints(TrainingConfig)
 _NUMBERS: dict[object, type] = {int: int, int | None: int, float: float, float | None: float}
 
@@ -60,6 +63,8 @@ def job_parameters(
             f"known: {', '.join(JOB_PARAMETERS)}"
         )
     chosen = {name: _coerce(name, value) for name, value in params.items()}
+    if chosen.get("gpus", 1) < 1:
+        raise ValueError(f"gpus must be at least 1, got {chosen['gpus']}")
     held_out = chosen.pop("held_out", None)
     merged = {
         "batch_size": settings.train_batch_size,
@@ -83,7 +88,7 @@ def training_config(
         resume=True,
         keep_best=False,
         model_name=model_name,
-        **{name: value for name, value in params.items() if name != "held_out"},
+        **{name: value for name, value in params.items() if name not in JOB_ONLY_PARAMETERS},
     )
 
 
@@ -99,7 +104,7 @@ def _check_sizes(held_out: int, pairs_kept: int, pairs_per_step: int) -> None:
 
 def _coerce(name: str, value: Any) -> Any:
     """``value`` as the type of parameter ``name`` (a form's 3.0 is the whole number 3)."""
-    hint = int if name == "held_out" else _HINTS[name]
+    hint = int if name in JOB_ONLY_PARAMETERS else _HINTS[name]
     if hint is bool and not isinstance(value, bool):
         raise ValueError(f"{name} must be true or false, got {value!r}")
     kind = _NUMBERS.get(hint)

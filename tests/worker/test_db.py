@@ -5,19 +5,20 @@ from __future__ import annotations
 import threading
 import uuid
 from collections.abc import Iterator
-from datetime import UTC
+from datetime import UTC, timedelta
 
 import psycopg
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import Engine, func, inspect, select, text
+from sqlalchemy import Engine, func, inspect, select, text, update
 from sqlalchemy.exc import IntegrityError
 
 from worker.db import (
     Chunk,
     Document,
     DocumentStatus,
+    Job,
     JobKind,
     JobStatus,
     ModelStatus,
@@ -42,16 +43,20 @@ from worker.db import (
     list_model_versions,
     make_engine,
     migrate,
+    read_scope,
     record_metrics,
     replace_chunks,
     request_cancel,
     requeue_job,
+    requeue_stale_jobs,
     session_scope,
     set_active,
+    touch_job,
     unfinished_jobs,
     update_progress,
 )
 from worker.db.models import Base
+from worker.db.types import utcnow
 
 PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 PG_CONNINFO = "host=127.0.0.1 port=5432 user=postgres dbname=test connect_timeout=3"
@@ -160,6 +165,20 @@ def test_sqlite_connections_use_wal_busy_timeout_and_foreign_keys(tmp_path) -> N
         assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar() == 30_000
         assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+        assert connection.exec_driver_sql("PRAGMA synchronous").scalar() == 1  # NORMAL
+    engine.dispose()
+
+
+def test_a_read_scope_does_not_wait_for_a_writer(tmp_path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'read.db'}", connect_args={"timeout": 0.2})
+    migrate(engine)
+    with session_scope(engine) as session:
+        job_id = create_job(session, JobKind.INGEST).id
+    with session_scope(engine) as writer:  # holds the write lock until the block ends
+        writer.execute(text("UPDATE jobs SET stage = 'held' WHERE id = :id"), {"id": job_id})
+        with read_scope(engine) as reader:
+            job = get_job(reader, job_id)
+            assert job is not None and job.stage is None  # the last committed state
     engine.dispose()
 
 
@@ -393,3 +412,29 @@ def test_two_threads_writing_to_sqlite_do_not_hit_database_is_locked(tmp_path) -
     with engine.connect() as connection:
         assert connection.execute(text("SELECT count(*) FROM documents")).scalar() == 80
     engine.dispose()
+
+
+def test_only_jobs_gone_silent_are_taken_over_or_requeued(db: Engine) -> None:
+    with session_scope(db) as session:
+        alive, dead = (create_job(session, JobKind.INGEST).id for _ in range(2))
+        claim_job(session, alive, hostname="w1")
+        claim_job(session, dead, hostname="w2")
+        session.execute(
+            update(Job).where(Job.id == dead).values(heartbeat_at=utcnow() - timedelta(hours=1))
+        )
+    stale_before = utcnow() - timedelta(minutes=1)
+    with session_scope(db) as session:
+        assert touch_job(session, alive)
+        # a duplicate message for a live job claims nothing; a dead worker's job is taken over
+        assert not claim_job(session, alive, hostname="w3", stale_before=stale_before)
+        assert claim_job(session, dead, hostname="w3", stale_before=stale_before)
+        job = get_job(session, dead)
+        assert job is not None and job.worker_hostname == "w3"
+        session.execute(
+            update(Job).where(Job.id == dead).values(heartbeat_at=utcnow() - timedelta(hours=1))
+        )
+    with session_scope(db) as session:
+        assert requeue_stale_jobs(session, stale_before) == [(dead, JobKind.INGEST)]
+        assert requeue_stale_jobs(session, stale_before) == []  # a second sweep finds nothing
+        statuses = {j.id: j.status for j in unfinished_jobs(session)}
+    assert statuses == {alive: JobStatus.RUNNING, dead: JobStatus.QUEUED}

@@ -261,3 +261,19 @@ def test_from_settings_opens_the_configured_directory(tmp_path: Path) -> None:
     index.ensure_collection(V1, DIM)
     index.close()
     assert (tmp_path / "qdrant").is_dir()
+
+
+def test_sentence_vectors_are_stored_and_read_back_with_hits(index: VectorIndex) -> None:
+    rng = np.random.default_rng(3)
+    sentences = rng.standard_normal((3, DIM)).astype(np.float32)
+    with_sentences = ChunkPoint(1, 1, 0, "news", "en", sentences.mean(axis=0), sentences)
+    without = ChunkPoint(2, 1, 1, "news", "en", rng.standard_normal(DIM).astype(np.float32))
+    _live_index(index, [with_sentences, without])
+    hits = {h.chunk_id: h for h in index.search(sentences[0], 2, with_sentence_vectors=True)}
+    stored = hits[1].sentence_vectors
+    assert stored is not None and stored.shape == (3, DIM)
+    # cosine collections keep unit vectors (float16 on disk)
+    unit = sentences / np.linalg.norm(sentences, axis=1, keepdims=True)
+    np.testing.assert_allclose(stored, unit, atol=2e-3)
+    assert hits[2].sentence_vectors is None
+    assert all(h.sentence_vectors is None for h in index.search(sentences[0], 2))

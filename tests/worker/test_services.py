@@ -8,13 +8,16 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import update
 
-from worker.db import Job, JobStatus, session_scope
+from worker.db import Job, JobStatus, chunks_by_ids, session_scope
 from worker.embedded import EmbeddedWorker
 from worker.index import LIVE_ALIAS
+from worker.live_model import serving_model
+from worker.search import best_sentences
 from worker.services import Services
 from worker.settings import Settings
 from worker.views import JobInfo
@@ -230,6 +233,31 @@ def test_search_filters_and_highlights_a_sentence_inside_the_passage(
     assert {r.document_id for r in services.search("x", k=50, document_id=only)} == {only}
     with pytest.raises(ValueError, match="empty"):
         services.search("  ")
+
+
+def test_stored_sentence_vectors_pick_the_same_sentence_as_encoding_them(
+    services: Services, worker: EmbeddedWorker, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    services.wait_for_jobs(services.ingest_paths([DOCS]), TIMEOUT)
+    model = serving_model(services.runtime)
+    calls: list[int] = []
+    encode = model.encoder.encode
+
+    def counting_encode(texts: Any, **kwargs: Any) -> Any:
+        calls.append(len(texts))
+        return encode(texts, **kwargs)
+
+    monkeypatch.setattr(model.encoder, "encode", counting_encode)
+    results = services.search("river bridges", k=20)
+    assert calls == [1]  # the query only: sentence vectors come from the index
+    with session_scope(services.runtime.engine) as session:
+        chunks = chunks_by_ids(session, [r.chunk_id for r in results])
+    several = [r for r in results if len(chunks[r.chunk_id].sentence_spans()) > 1]
+    assert several, "the fixtures must give passages of several sentences"
+    query_vector = encode(["river bridges"], prompt="query").vectors[0]
+    ordered = [chunks[r.chunk_id] for r in several]
+    encoded = best_sentences(model.encoder, query_vector, ordered, [None] * len(ordered))
+    assert [(r.sentence_start, r.sentence_end) for r in several] == encoded
 
 
 def test_promotion_reindexes_and_swaps_while_search_keeps_answering(

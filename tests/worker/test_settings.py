@@ -66,3 +66,21 @@ def test_ensure_dirs_creates_the_directories(tmp_path: Path) -> None:
     settings.ensure_dirs()
     assert settings.models_dir is not None and settings.models_dir.is_dir()
     assert settings.uploads_dir is not None and settings.uploads_dir.is_dir()
+
+
+def test_as_environment_gives_a_child_process_the_same_settings(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = Settings(
+        data_dir=tmp_path,
+        admin_password="s3cret",
+        job_heartbeat_s=0.5,
+        job_stale_after_s=2,
+        sentence_vectors="query",
+    )
+    environment = settings.as_environment()
+    assert environment["MEXMA_ADMIN_PASSWORD"] == "s3cret"
+    assert "MEXMA_REDIS_URL" not in environment  # unset stays unset
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+    assert Settings(_env_file=None) == settings

@@ -4,6 +4,7 @@ metrics, cancellation, re-delivery and promotion of the candidate (tiny model, s
 from __future__ import annotations
 
 import time
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +14,7 @@ from sqlalchemy import update
 from encoder.model import SentenceEncoder
 from worker.celery_app import enqueue_job
 from worker.db import Job, JobKind, JobStatus, session_scope
+from worker.db.types import utcnow
 from worker.embedded import EmbeddedWorker
 from worker.services import Services
 from worker.tasks import train as train_task
@@ -145,14 +147,21 @@ def test_a_train_job_registers_a_candidate_that_promotion_makes_live(
     encoder = SentenceEncoder.load(candidate.path, device="cpu")
     assert encoder.config.name == name and encoder.dimension == candidate.dimension
 
-    # a re-delivered message of the finished job finishes again without training
+    # a re-delivered message of a finished job whose worker died before saying so (silent
+    # since) finishes again without training
     def no_training(*args: Any, **kwargs: Any) -> None:
         raise AssertionError("trained again")
 
     monkeypatch.setattr(train_task, "train", no_training)
     with session_scope(services.runtime.engine) as session:
         session.execute(
-            update(Job).where(Job.id == job_id).values(status=JobStatus.RUNNING, finished_at=None)
+            update(Job)
+            .where(Job.id == job_id)
+            .values(
+                status=JobStatus.RUNNING,
+                finished_at=None,
+                heartbeat_at=utcnow() - timedelta(hours=1),
+            )
         )
     enqueue_job(services.app, job_id, JobKind.TRAIN)
     rerun = services.wait_for_job(job_id, TIMEOUT)
@@ -195,3 +204,21 @@ def test_a_failed_job_says_why(services: Services, bitext: Path) -> None:
         job = services.wait_for_job(job_id, TIMEOUT)
     assert job.status == "failed"
     assert job.error == f"{stored}: file not found"
+
+
+def test_a_job_asking_for_two_gpus_trains_in_two_torchrun_processes(
+    services: Services, worker: EmbeddedWorker, bitext: Path
+) -> None:
+    """On this CPU machine the two processes use gloo instead of NCCL; the launch, the
+    per-rank data, the progress from rank 0 and the hand-back of the result are the same."""
+    job_id = services.start_training(bitext, params={**QUICK, "gpus": 2, "max_steps": 4})
+    job = services.wait_for_job(job_id, TIMEOUT)
+    assert job.status == "succeeded", job.error
+    summary = job.metrics
+    assert summary["steps"] == 4 and summary["params"]["gpus"] == 2
+    assert set(summary["after"]) == set(summary["before"])
+    metrics = services.job_metrics(job_id)
+    assert [row["step"] for row in metrics] == list(range(5))  # rank 0 reported every step
+    versions = {v.name: v for v in services.list_model_versions()}
+    assert versions[job.parameters["model_version"]].status == "candidate"
+    assert not run_directory(services.settings, job_id).exists()

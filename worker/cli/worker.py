@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import socket
 
 import click
 
 from worker.celery_app import create_celery_app
 from worker.queues import QUEUES
+from worker.reaper import JobReaper
 from worker.settings import get_settings
 
 
@@ -49,15 +51,21 @@ def worker_command(queues: str, concurrency: int, pool: str, loglevel: str) -> N
         )
     selected = _queues(queues)
     app = create_celery_app(settings)
-    app.worker_main(
-        [
-            "worker",
-            f"--queues={','.join(selected)}",
-            f"--pool={pool}",
-            f"--concurrency={1 if pool == 'solo' else concurrency}",
-            f"--loglevel={loglevel}",
-            f"--hostname={'-'.join(selected)}@{socket.gethostname()}",
-            "--without-mingle",
-            "--without-gossip",
-        ]
-    )
+    # the pid keeps node names apart when one machine runs several workers for the same queues
+    node = f"{'-'.join(selected)}-{os.getpid()}@{socket.gethostname()}"
+    reaper = JobReaper(app).start()
+    try:
+        app.worker_main(
+            [
+                "worker",
+                f"--queues={','.join(selected)}",
+                f"--pool={pool}",
+                f"--concurrency={1 if pool == 'solo' else concurrency}",
+                f"--loglevel={loglevel}",
+                f"--hostname={node}",
+                "--without-mingle",
+                "--without-gossip",
+            ]
+        )
+    finally:
+        reaper.stop()

@@ -7,7 +7,8 @@ and never commit.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, select, update
@@ -35,6 +36,16 @@ def create_job(
 def get_job(session: Session, job_id: int) -> Job | None:
     """The job with this id, or None."""
     return session.get(Job, job_id)
+
+
+def get_jobs(session: Session, job_ids: Sequence[int]) -> dict[int, Job]:
+    """The jobs with these ids that exist, by id (one query per 500 ids)."""
+    found: dict[int, Job] = {}
+    unique = sorted(set(job_ids))
+    for start in range(0, len(unique), 500):
+        query = select(Job).where(Job.id.in_(unique[start : start + 500]))
+        found.update((job.id, job) for job in session.scalars(query))
+    return found
 
 
 def list_jobs(
@@ -65,14 +76,27 @@ def _set(session: Session, job_id: int, when: ColumnElement[bool], **values: Any
 
 
 def claim_job(
-    session: Session, job_id: int, *, hostname: str, celery_task_id: str | None = None
+    session: Session,
+    job_id: int,
+    *,
+    hostname: str,
+    celery_task_id: str | None = None,
+    stale_before: datetime | None = None,
 ) -> bool:
-    """Mark a queued job running on this worker; False if it is not queued (or was cancelled)."""
+    """Mark a queued job running on this worker; False if it is not queued (or was cancelled).
+
+    With ``stale_before``, a running job whose last heartbeat is older is taken over too (its
+    worker died); a running job with a fresh heartbeat never is, so a duplicate message for a
+    live job does nothing.
+    """
+    claimable = Job.status == JobStatus.QUEUED
+    if stale_before is not None:
+        claimable = claimable | ((Job.status == JobStatus.RUNNING) & _stale(stale_before))
     now = utcnow()
     return _set(
         session,
         job_id,
-        (Job.status == JobStatus.QUEUED) & Job.cancel_requested.is_(False),
+        claimable & Job.cancel_requested.is_(False),
         status=JobStatus.RUNNING,
         started_at=now,
         heartbeat_at=now,
@@ -81,8 +105,32 @@ def claim_job(
     )
 
 
+def touch_job(session: Session, job_id: int) -> bool:
+    """Record a heartbeat of a running job; False if it is no longer running."""
+    return _set(session, job_id, Job.status == JobStatus.RUNNING, heartbeat_at=utcnow())
+
+
+def requeue_stale_jobs(session: Session, stale_before: datetime) -> list[tuple[int, JobKind]]:
+    """Put back in the queue the running jobs whose last heartbeat is older than
+    ``stale_before`` (their worker died); the ``(id, kind)`` of those this call requeued."""
+    candidates = session.execute(
+        select(Job.id, Job.kind).where(Job.status == JobStatus.RUNNING, _stale(stale_before))
+    ).all()
+    when = (Job.status == JobStatus.RUNNING) & _stale(stale_before)
+    return [
+        (job_id, kind)
+        for job_id, kind in candidates
+        if _set(session, job_id, when, status=JobStatus.QUEUED)
+    ]
+
+
+def _stale(stale_before: datetime) -> ColumnElement[bool]:
+    return Job.heartbeat_at.is_(None) | (Job.heartbeat_at < stale_before)
+
+
 def requeue_job(session: Session, job_id: int) -> bool:
-    """Put a running job whose worker died back in the queue; False if it was not running."""
+    """Put a running job back in the queue (its worker died or is stopping, or its task
+    hands it to the next one); False if it was not running."""
     return _set(session, job_id, Job.status == JobStatus.RUNNING, status=JobStatus.QUEUED)
 
 

@@ -166,6 +166,10 @@ class Chunk(Base):
     # [[start, end], ...] of each sentence, relative to the chunk text
     sentences: Mapped[list[list[int]]] = mapped_column(JSONType, default=list)
 
+    def sentence_spans(self) -> list[tuple[int, int]]:
+        """``(start, end)`` of each sentence in ``text``; the whole text if none were kept."""
+        return [(int(s), int(e)) for s, e in self.sentences] or [(0, len(self.text))]
+
 
 class Job(Base):
     """A background task; this row, not the task queue, is the truth about its progress."""

@@ -8,9 +8,12 @@ failed with its reason, and the handler's :meth:`JobHandler.cleanup` undoes part
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import threading
 from abc import ABC, abstractmethod
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 import httpx
@@ -29,8 +32,10 @@ from worker.db import (
     get_job,
     requeue_job,
     session_scope,
+    touch_job,
     update_progress,
 )
+from worker.db.types import utcnow
 from worker.ingest import IngestError
 from worker.runtime import Runtime
 
@@ -155,7 +160,8 @@ def execute(task: JobTask, job_id: int, handler_class: type[JobHandler]) -> None
     try:
         if job.cancel_requested:
             raise JobCancelledError
-        handler.run()
+        with heartbeat(task.runtime, job_id):
+            handler.run()
     except JobCancelledError:
         handler.cleanup("cancelled")
         with session_scope(task.runtime.engine) as session:
@@ -172,17 +178,44 @@ def execute(task: JobTask, job_id: int, handler_class: type[JobHandler]) -> None
         _fail(handler, f"internal error: {type(exc).__name__}: {exc}")
 
 
+@contextlib.contextmanager
+def heartbeat(runtime: Runtime, job_id: int) -> Iterator[None]:
+    """Record that the job is alive every ``job_heartbeat_s`` while the block runs, whatever
+    the handler is doing (loading a model, parsing a large PDF), so that only a job whose
+    worker died goes silent long enough to be taken over."""
+    stop = threading.Event()
+
+    def beat() -> None:
+        while not stop.wait(runtime.settings.job_heartbeat_s):
+            try:
+                with session_scope(runtime.engine) as session:
+                    touch_job(session, job_id)
+            except Exception:  # the next beat tries again; progress() reports real trouble
+                logger.warning("heartbeat of job %s failed", job_id, exc_info=True)
+
+    thread = threading.Thread(target=beat, name=f"job-{job_id}-heartbeat", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join()
+
+
 def _start(task: JobTask, job_id: int) -> Job | None:
-    """Claim a queued job, or take over a running one (a re-delivered message); None if the
-    job is gone or has already ended."""
+    """Claim a queued job, or take over a running one whose worker died (silent for
+    ``job_stale_after_s``); None if the job is gone, has ended or is alive elsewhere."""
+    settings = task.runtime.settings
+    stale_before = utcnow() - timedelta(seconds=settings.job_stale_after_s)
     with session_scope(task.runtime.engine) as session:
-        claim_job(
-            session, job_id, hostname=task.request.hostname or "", celery_task_id=task.request.id
+        claimed = claim_job(
+            session,
+            job_id,
+            hostname=task.request.hostname or "",
+            celery_task_id=task.request.id,
+            stale_before=stale_before,
         )
-        job = get_job(session, job_id)
-        if job is None or job.status != JobStatus.RUNNING:
-            return None
-        return job
+        return get_job(session, job_id) if claimed else None
 
 
 def _fail(handler: JobHandler, reason: str) -> None:

@@ -8,6 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import numpy as np
+
+from encoder.model import SentenceEncoder
 from worker.db import (
     Chunk,
     DocumentStatus,
@@ -25,12 +28,25 @@ UNDETERMINED_LANGUAGE = "und"
 
 
 def embed_chunks(
-    model: ServingModel, chunks: Sequence[Chunk], collection: str, batch_size: int
+    model: ServingModel,
+    chunks: Sequence[Chunk],
+    collection: str,
+    batch_size: int,
+    *,
+    with_sentences: bool,
 ) -> tuple[list[ChunkPoint], int]:
     """The points of ``chunks`` (passage prompt) for a document collection; and the number of
-    passages the encoder had to truncate."""
-    result = model.encoder.encode(
+    passages the encoder had to truncate.
+
+    ``with_sentences`` also embeds each sentence of the chunks that have several (one more
+    encoder call over all of them), for search to show the best one without encoding.
+    """
+    encoder = model.encoder
+    result = encoder.encode(
         [chunk.text for chunk in chunks], prompt="passage", batch_size=batch_size
+    )
+    sentence_vectors = (
+        embed_sentences(encoder, chunks, batch_size) if with_sentences else [None] * len(chunks)
     )
     points = [
         ChunkPoint(
@@ -40,10 +56,28 @@ def embed_chunks(
             collection=collection,
             lang=chunk.language or UNDETERMINED_LANGUAGE,
             vector=vector,
+            sentence_vectors=sentences,
         )
-        for chunk, vector in zip(chunks, result.vectors, strict=True)
+        for chunk, vector, sentences in zip(chunks, result.vectors, sentence_vectors, strict=True)
     ]
     return points, result.n_truncated
+
+
+def embed_sentences(
+    encoder: SentenceEncoder, chunks: Sequence[Chunk], batch_size: int
+) -> list[np.ndarray | None]:
+    """Per chunk, the vectors ``[n_sentences, dim]`` of its sentences (passage prompt), or
+    ``None`` for a chunk of one sentence (the passage vector is its sentence's)."""
+    spans = [chunk.sentence_spans() for chunk in chunks]
+    several = [i for i, chunk_spans in enumerate(spans) if len(chunk_spans) > 1]
+    texts = [chunks[i].text[start:end] for i in several for start, end in spans[i]]
+    vectors = encoder.encode(texts, prompt="passage", batch_size=batch_size).vectors
+    out: list[np.ndarray | None] = [None] * len(chunks)
+    offset = 0
+    for i in several:
+        out[i] = vectors[offset : offset + len(spans[i])]
+        offset += len(spans[i])
+    return out
 
 
 class EmbedDocument(DocumentJob):
@@ -64,7 +98,11 @@ class EmbedDocument(DocumentJob):
         self.progress(stage=STAGE_EMBEDDING, done=0, total=len(chunks))
         for start in range(0, len(chunks), batch_size):
             points, n_truncated = embed_chunks(
-                model, chunks[start : start + batch_size], collection, batch_size
+                model,
+                chunks[start : start + batch_size],
+                collection,
+                batch_size,
+                with_sentences=self.runtime.settings.sentence_vectors == "ingest",
             )
             self.runtime.index.upsert(model.collection, points)
             truncated += n_truncated

@@ -14,6 +14,7 @@ from worker.db import (
     NewChunk,
     get_document,
     replace_chunks,
+    requeue_job,
     session_scope,
     set_document_status,
     update_progress,
@@ -66,6 +67,11 @@ class IngestDocument(DocumentJob):
         document_id: int = self.parameter("document_id")
         if self.job.stage != STAGE_EMBEDDING:
             self._parse_and_chunk(document_id)
+        # Hand over: the job waits in the queue (its stage says for what) until an embed
+        # worker claims it; a running job with a fresh heartbeat could not be claimed.
+        self.task.app.sent_jobs.add(self.job_id)
+        with session_scope(self.runtime.engine) as session:
+            requeue_job(session, self.job_id)
         self.task.app.send_task(TASK_EMBED, kwargs={"job_id": self.job_id})
 
     def _parse_and_chunk(self, document_id: int) -> None:

@@ -53,7 +53,13 @@ class Reindex(JobHandler):
                 return last_id, done
             for collection in {item.collection for item in batch}:
                 chunks = [item.chunk for item in batch if item.collection == collection]
-                points, _ = embed_chunks(model, chunks, collection, batch_size)
+                points, _ = embed_chunks(
+                    model,
+                    chunks,
+                    collection,
+                    batch_size,
+                    with_sentences=self.runtime.settings.sentence_vectors == "ingest",
+                )
                 self.runtime.index.upsert(model.collection, points)
             last_id = batch[-1].chunk.id
             done += len(batch)

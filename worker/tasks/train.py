@@ -8,6 +8,9 @@ step through :class:`~worker.tasks.train_progress.JobProgress` and checkpoints i
 The encoder is exported atomically to ``models_dir/<version>`` and registered as a candidate
 model version carrying both scores; promoting it is a separate (reindex) job.
 
+With job parameter ``gpus`` above 1 the training runs in that many torchrun processes (DDP,
+one GPU each; see :mod:`worker.tasks.train_ddp`); evaluation and export stay in the task.
+
 Re-delivery: a job whose version is already registered finishes without training again; any
 other run resumes from its last checkpoint. Cancellation stops after the current step; the run
 directory and any export are removed and no version is registered.
@@ -26,6 +29,7 @@ from encoder.bitext import BitextError
 from encoder.export import export_encoder
 from encoder.model import SentenceEncoder
 from encoder.train import TrainingResult, train
+from encoder.training_config import TrainingConfig
 from encoder.training_data import BitextSource, TrainingSplits, held_out_split, xsim_evaluator
 from worker.db import (
     NewModelVersion,
@@ -37,6 +41,7 @@ from worker.db import (
 from worker.index import collection_name
 from worker.settings import Settings
 from worker.tasks.base import JobCancelledError, JobError, JobHandler, JobInterruptedError
+from worker.tasks.train_ddp import train_in_processes
 from worker.tasks.train_progress import JobProgress
 from worker.training import training_config
 
@@ -50,6 +55,20 @@ HEADLINE_METRIC = "xsim_margin_error"
 def run_directory(settings: Settings, job_id: int) -> Path:
     """Where the run of train job ``job_id`` keeps its checkpoints."""
     return settings.data_dir / "training" / f"job-{job_id}"
+
+
+def job_training_inputs(
+    settings: Settings, job_id: int, parameters: Mapping[str, Any]
+) -> tuple[TrainingConfig, TrainingSplits]:
+    """The training config and the train/held-out split of train job ``job_id``."""
+    params = parameters["params"]
+    output_dir = run_directory(settings, job_id)
+    config = training_config(params, output_dir, settings, model_name=parameters["model_version"])
+    source = BitextSource(Path(parameters["bitext"]), parameters["read_options"])
+    try:
+        return config, held_out_split(source, params["held_out"], config.seed)
+    except BitextError as exc:
+        raise JobError(str(exc)) from exc
 
 
 class TrainModel(JobHandler):
@@ -76,10 +95,8 @@ class TrainModel(JobHandler):
             self.finish(_finish_message(registered), registered)
             return
         params: dict[str, Any] = self.parameter("params")
-        run_dir = run_directory(self.settings, self.job_id)
-        config = training_config(params, run_dir, self.settings, model_name=self.version)
         self.progress(stage=STAGE_READING)
-        splits = self._splits(params["held_out"], config.seed)
+        config, splits = job_training_inputs(self.settings, self.job_id, self.job.parameters)
         evaluate = xsim_evaluator(splits.held_out, batch_size=self.settings.encode_batch_size)
         encoder = SentenceEncoder.load(
             self.parameter("base_path"),
@@ -92,24 +109,26 @@ class TrainModel(JobHandler):
         before = evaluate(encoder)
         with session_scope(self.runtime.engine) as session:
             record_metrics(session, self.job_id, 0, before)
-        progress = JobProgress(self.runtime, self.job_id)
-        result = train(encoder, splits.train, config, evaluator=evaluate, callbacks=[progress])
+        processes = int(params.get("gpus", 1))
+        if processes > 1:
+            result, cancelled = train_in_processes(
+                self.settings, config.output_dir, self.job_id, processes
+            )
+            assert result.model_dir is not None
+            encoder = SentenceEncoder.load(result.model_dir, device=self.settings.device)
+        else:
+            progress = JobProgress(self.runtime, self.job_id)
+            result = train(encoder, splits.train, config, evaluator=evaluate, callbacks=[progress])
+            cancelled = progress.cancelled
         if result.status != "completed":
             # a shutting-down worker leaves the checkpoint: the job resumes at the next start
-            raise JobCancelledError if progress.cancelled else JobInterruptedError
+            raise JobCancelledError if cancelled else JobInterruptedError
         self.progress(stage=STAGE_EXPORTING, message="exporting the encoder", eta_seconds=0.0)
         export_encoder(encoder, self.model_dir, encoder.config)
         summary = self._summary(before, result, len(splits.held_out), params)
         self._register(encoder, summary)
-        shutil.rmtree(run_dir, ignore_errors=True)
+        shutil.rmtree(config.output_dir, ignore_errors=True)
         self.finish(_finish_message(summary), summary)
-
-    def _splits(self, held_out: int, seed: int) -> TrainingSplits:
-        source = BitextSource(Path(self.parameter("bitext")), self.parameter("read_options"))
-        try:
-            return held_out_split(source, held_out, seed)
-        except BitextError as exc:
-            raise JobError(str(exc)) from exc
 
     def _summary(
         self,

@@ -1,0 +1,60 @@
+"""Heartbeats of running jobs and the sweep that requeues the jobs of dead workers."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from datetime import timedelta
+
+from sqlalchemy import update
+
+from worker.db import Job, JobKind, JobStatus, claim_job, create_job, get_job, session_scope
+from worker.db.types import utcnow
+from worker.reaper import requeue_dead_workers_jobs
+from worker.services import Services
+from worker.settings import Settings
+from worker.tasks.base import heartbeat
+
+
+def _running_job(services: Services, kind: JobKind = JobKind.INGEST) -> int:
+    with session_scope(services.runtime.engine) as session:
+        job_id = create_job(session, kind, parameters={"path": "x"}).id
+        assert claim_job(session, job_id, hostname="w")
+    return job_id
+
+
+def _last_heartbeat(services: Services, job_id: int) -> object:
+    with session_scope(services.runtime.engine) as session:
+        job = get_job(session, job_id)
+        assert job is not None
+        return job.heartbeat_at
+
+
+def test_a_running_job_beats_while_its_handler_is_busy(
+    make_settings: Callable[..., Settings],
+) -> None:
+    services = Services.from_settings(make_settings(job_heartbeat_s=0.05, job_stale_after_s=1))
+    try:
+        job_id = _running_job(services)
+        before = _last_heartbeat(services, job_id)
+        with heartbeat(services.runtime, job_id):
+            time.sleep(0.4)  # a handler that reports no progress
+        after = _last_heartbeat(services, job_id)
+        assert after > before  # type: ignore[operator]
+    finally:
+        services.runtime.close()
+
+
+def test_the_sweep_requeues_silent_jobs_once_and_sends_them(services: Services) -> None:
+    silent, alive = _running_job(services), _running_job(services)
+    with session_scope(services.runtime.engine) as session:
+        session.execute(
+            update(Job).where(Job.id == silent).values(heartbeat_at=utcnow() - timedelta(hours=1))
+        )
+    services.app.sent_jobs.clear()
+    assert requeue_dead_workers_jobs(services.app) == [silent]
+    assert services.app.sent_jobs == {silent}
+    assert requeue_dead_workers_jobs(services.app) == []
+    with session_scope(services.runtime.engine) as session:
+        statuses = [get_job(session, i).status for i in (silent, alive)]  # type: ignore[union-attr]
+    assert statuses == [JobStatus.QUEUED, JobStatus.RUNNING]
