@@ -191,7 +191,8 @@ class AdminTab:
             job_id = jobs[0].id
             picker = self.job_choices(job_id, jobs)
         return (
-            f"**Queue:** {formatting.queue_summary(jobs)} (last {JOBS_SHOWN} jobs)",
+            f"{formatting.worker_summary(self.services.worker_status())}  \n"
+            f"**Last {JOBS_SHOWN} jobs:** {formatting.queue_summary(jobs)}",
             picker,
             *self.show_job(session, job_id),
             formatting.job_rows(jobs),

@@ -15,7 +15,7 @@ from typing import Any
 import gradio as gr
 import pandas as pd
 
-from worker.views import DocumentInfo, JobInfo, ModelVersionInfo, SearchResult
+from worker.views import DocumentInfo, JobInfo, ModelVersionInfo, SearchResult, WorkerStatus
 
 DOCUMENT_COLUMNS = ["id", "document", "collection", "languages", "chunks", "status", "error"]
 JOB_COLUMNS = ["id", "kind", "status", "stage", "progress", "what", "created", "message / error"]
@@ -212,6 +212,22 @@ def job_rows(jobs: Sequence[JobInfo]) -> list[list[Any]]:
         ]
         for job in jobs
     ]
+
+
+def worker_summary(status: WorkerStatus) -> str:
+    """Queued jobs by kind and what each busy worker runs, e.g. ``Queued: 3 ingest ·
+    Running: job 12 (train, training) on train-81@gpu1, heartbeat 2 s ago``."""
+    queued = " · ".join(f"{n} {kind}" for kind, n in sorted(status.queued.items())) or "nothing"
+    running = [
+        f"job {b.job_id} ({b.kind}{', ' + b.stage if b.stage else ''}) on {b.worker}, "
+        f"heartbeat {b.silent_s:.0f} s ago"
+        + (" — its worker looks dead, requeue pending" if b.silent_s > status.stale_after_s else "")
+        for b in status.busy
+    ]
+    where = "in-process worker" if status.mode == "embedded" else "worker processes"
+    return f"**Queued:** {queued}  \n**Running ({where}):** " + (
+        "; ".join(running) if running else "idle"
+    )
 
 
 def queue_summary(jobs: Sequence[JobInfo]) -> str:

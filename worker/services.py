@@ -8,6 +8,7 @@ queued jobs to make progress; without one they wait and resume at the next start
 from __future__ import annotations
 
 import time
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,7 @@ from encoder.training_data import BitextSource
 from worker import db
 from worker.celery_app import MexmaCelery, create_celery_app, enqueue_job
 from worker.db import DocumentStatus, JobKind, JobStatus, read_scope, session_scope
+from worker.db.types import utcnow
 from worker.index import LIVE_ALIAS
 from worker.live_model import serving_model, version_name
 from worker.models import resolve_model_source
@@ -27,7 +29,14 @@ from worker.search import search as search_index
 from worker.settings import Settings
 from worker.training import job_parameters
 from worker.uploads import RejectedFile, StoredFile, Upload, store_bitext, store_uploads
-from worker.views import DocumentInfo, JobInfo, ModelVersionInfo, SearchResult
+from worker.views import (
+    BusyWorker,
+    DocumentInfo,
+    JobInfo,
+    ModelVersionInfo,
+    SearchResult,
+    WorkerStatus,
+)
 
 DEFAULT_COLLECTION = "default"
 MAX_COLLECTION_NAME = 200
@@ -171,6 +180,30 @@ class Services:
         with read_scope(self.runtime.engine) as session:
             job = db.get_job(session, job_id)
             return JobInfo.from_row(job) if job else None
+
+    def worker_status(self) -> WorkerStatus:
+        """Jobs waiting by kind, and which worker runs which job (with its heartbeat age)."""
+        now = utcnow()
+        with read_scope(self.runtime.engine) as session:
+            jobs = db.unfinished_jobs(session)
+            queued = Counter(str(job.kind) for job in jobs if job.status == JobStatus.QUEUED)
+            busy = [
+                BusyWorker(
+                    worker=job.worker_hostname or "?",
+                    job_id=job.id,
+                    kind=str(job.kind),
+                    stage=job.stage,
+                    silent_s=(now - job.heartbeat_at).total_seconds() if job.heartbeat_at else 0.0,
+                )
+                for job in jobs
+                if job.status == JobStatus.RUNNING
+            ]
+        return WorkerStatus(
+            mode=self.settings.mode,
+            queued=dict(queued),
+            busy=busy,
+            stale_after_s=self.settings.job_stale_after_s,
+        )
 
     def cancel_job(self, job_id: int) -> bool:
         """Ask a job to stop (a queued one stops at once); False if it had already ended."""

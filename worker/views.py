@@ -150,3 +150,28 @@ class SearchResult(Record):
     chunk: int
     chunk_id: int
     model_version: str
+
+
+@dataclass(frozen=True)
+class BusyWorker(Record):
+    """A worker running a job, as the job's row tells: ``silent_s`` since its heartbeat."""
+
+    worker: str
+    job_id: int
+    kind: str
+    stage: str | None
+    silent_s: float
+
+
+@dataclass(frozen=True)
+class WorkerStatus(Record):
+    """What the workers are doing, from the jobs table (the source of truth for jobs).
+
+    ``queued``: jobs waiting, by kind. ``busy``: the running jobs and their workers; a worker
+    silent for more than ``stale_after_s`` has died and its job will be requeued.
+    """
+
+    mode: str
+    queued: dict[str, int]
+    busy: list[BusyWorker]
+    stale_after_s: float

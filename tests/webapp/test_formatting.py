@@ -7,7 +7,14 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from webapp import formatting
-from worker.views import DocumentInfo, JobInfo, ModelVersionInfo, SearchResult
+from worker.views import (
+    BusyWorker,
+    DocumentInfo,
+    JobInfo,
+    ModelVersionInfo,
+    SearchResult,
+    WorkerStatus,
+)
 
 NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
 
@@ -181,3 +188,21 @@ def test_model_rows_show_the_live_model_and_the_held_out_scores() -> None:
     assert rows[0][:4] == ["e5-mexma-4", "candidate", "", "e5"]
     assert rows[0][6:8] == ["12.50 → 7.25", 500]
     assert rows[1][2] == "yes" and rows[1][6] == ""
+
+
+def test_worker_summary_names_queued_kinds_busy_workers_and_dead_ones() -> None:
+    status = WorkerStatus(
+        mode="distributed",
+        queued={"train": 1, "ingest": 3},
+        busy=[
+            BusyWorker("embed-7@gpu1", 12, "ingest", "embedding", 2.0),
+            BusyWorker("train-9@gpu2", 13, "train", None, 300.0),
+        ],
+        stale_after_s=60.0,
+    )
+    text = formatting.worker_summary(status)
+    assert "3 ingest · 1 train" in text and "worker processes" in text
+    assert "job 12 (ingest, embedding) on embed-7@gpu1, heartbeat 2 s ago" in text
+    assert text.count("looks dead") == 1 and "job 13 (train) on train-9@gpu2" in text
+    idle = formatting.worker_summary(replace(status, queued={}, busy=[], mode="embedded"))
+    assert "nothing" in idle and "idle" in idle and "in-process worker" in idle

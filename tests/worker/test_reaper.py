@@ -58,3 +58,17 @@ def test_the_sweep_requeues_silent_jobs_once_and_sends_them(services: Services) 
     with session_scope(services.runtime.engine) as session:
         statuses = [get_job(session, i).status for i in (silent, alive)]  # type: ignore[union-attr]
     assert statuses == [JobStatus.QUEUED, JobStatus.RUNNING]
+
+
+def test_worker_status_counts_queued_jobs_and_names_busy_workers(services: Services) -> None:
+    running = _running_job(services)
+    with session_scope(services.runtime.engine) as session:
+        create_job(session, JobKind.TRAIN, parameters={})
+        session.execute(
+            update(Job).where(Job.id == running).values(heartbeat_at=utcnow() - timedelta(hours=1))
+        )
+    status = services.worker_status()
+    assert status.mode == "embedded" and status.queued == {"train": 1}
+    [busy] = status.busy
+    assert (busy.worker, busy.job_id, busy.kind) == ("w", running, "ingest")
+    assert busy.silent_s > status.stale_after_s
