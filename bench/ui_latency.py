@@ -7,10 +7,13 @@
 2. Search: in one process, the app over the real default model; a JSONL of Wikipedia summaries
    (``shared/data/corpus``, en/fr/es interleaved) is uploaded through ``/upload`` until the
    index holds about ``--chunks`` passages, then ``--queries`` searches are timed through
-   gradio_client (p50/p95), first alone, then while another upload is being ingested.
+   gradio_client (p50/p95), first alone, then while another upload is being ingested. With
+   ``--base-chunks N`` only about N passages are uploaded and encoded; the rest are copies of
+   them with noisy vectors, added in-process as ``bench/search_latency.py --fill reuse`` does
+   (a CPU encodes 10k passages and their sentences in about half an hour).
 
     python bench/ui_latency.py [--chunks 10000] [--queries 50] [--skip-startup]
-        [--command "mexma-search serve"]
+        [--command "mexma-search serve"] [--base-chunks N]
 
 Results are printed and written as JSON into ``bench/results/``.
 """
@@ -41,6 +44,7 @@ sys.path.insert(0, str(REPO_ROOT))
 
 from gradio_client import Client, handle_file  # noqa: E402
 
+from bench.search_latency import IndexFiller  # noqa: E402
 from encoder.default_model import prepare_default_model  # noqa: E402
 from webapp.app import build_app, launch  # noqa: E402
 from worker.embedded import EmbeddedWorker  # noqa: E402
@@ -177,7 +181,18 @@ def _time_direct(services: Services, n: int) -> list[float]:
     return samples
 
 
-def bench_search(work: Path, chunks: int, queries: int) -> dict[str, Any]:
+def add_copies(services: Services, work: Path, chunks: int) -> int:
+    """Grow the index by about ``chunks`` copied passages; how many were added."""
+    options = argparse.Namespace(fill="reuse", noise=0.1, scratch=str(work))
+    filler = IndexFiller(services, [], options)
+    before = filler.chunks()
+    filler.add_copies(chunks)
+    return filler.chunks() - before
+
+
+def bench_search(
+    work: Path, chunks: int, queries: int, base_chunks: int | None = None
+) -> dict[str, Any]:
     """Search round trips at about ``chunks`` passages, alone and during an ingestion."""
     settings = Settings(
         data_dir=work / "search-data",
@@ -192,12 +207,15 @@ def bench_search(work: Path, chunks: int, queries: int) -> dict[str, Any]:
             client = Client(launch(blocks, settings, block=False), verbose=False)
             corpus = work / "corpus.jsonl"
             # about 1.1 passages per summary
-            n_docs = write_corpus(corpus, max(1, round(chunks / 1.1)))
+            real = chunks if base_chunks is None else min(chunks, base_chunks)
+            n_docs = write_corpus(corpus, max(1, round(real / 1.1)))
             start = time.monotonic()
             job = _wait_job(client, _upload(client, corpus))
             ingest_s = time.monotonic() - start
-            indexed = sum(d.n_chunks for d in services.list_documents(limit=1000))
+            indexed = sum(d.n_chunks for d in services.list_documents(limit=100_000))
             print(f"indexed {indexed} passages from {n_docs} summaries in {ingest_s:.0f} s")
+            copied = add_copies(services, work, chunks - indexed) if chunks > indexed else 0
+            print(f"added {copied} copied passages")
             _time_searches(client, 3)  # warm-up
             alone = _percentiles(_time_searches(client, queries))
             print(f"search alone: {alone}")
@@ -213,7 +231,9 @@ def bench_search(work: Path, chunks: int, queries: int) -> dict[str, Any]:
     finally:
         services.runtime.close()
     return {
-        "passages": indexed,
+        "passages": indexed + copied,
+        "encoded_passages": indexed,
+        "copied_passages": copied,
         "summaries": n_docs,
         "ingest_s": ingest_s,
         "ingest_job": job["status"],
@@ -229,6 +249,7 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=50)
     parser.add_argument("--skip-startup", action="store_true")
     parser.add_argument("--command", default="mexma-search serve")
+    parser.add_argument("--base-chunks", type=int, help="encode only about this many passages")
     args = parser.parse_args()
     results: dict[str, Any] = {
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
@@ -243,7 +264,7 @@ def main() -> None:
             results["startup_warm"] = time_startup(command, work / "serve-data")
             print(f"startup fresh: {results['startup_fresh']}")
             print(f"startup warm:  {results['startup_warm']}")
-        results["search"] = bench_search(work, args.chunks, args.queries)
+        results["search"] = bench_search(work, args.chunks, args.queries, args.base_chunks)
     out = REPO_ROOT / "bench" / "results" / f"ui_latency-{args.chunks}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(results, indent=2) + "\n")
