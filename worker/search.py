@@ -17,6 +17,7 @@ from encoder.model import SentenceEncoder
 from worker.db import Chunk, chunks_by_ids, get_document, read_scope
 from worker.live_model import serving_model
 from worker.runtime import Runtime
+from worker.sentence_vectors import sentence_vectors
 from worker.views import SearchResult
 
 MAX_K = 100
@@ -107,16 +108,12 @@ def best_sentences(
         vectors if vectors is not None and len(vectors) == len(spans) else None
         for vectors, spans in zip(stored, spans_per_chunk, strict=True)
     ]
-    to_encode = [
+    missing = [
         i for i, spans in enumerate(spans_per_chunk) if len(spans) > 1 and vectors[i] is None
     ]
-    texts = [chunks[i].text[start:end] for i in to_encode for start, end in spans_per_chunk[i]]
-    if texts:
-        encoded = encoder.encode(texts, prompt="passage").vectors
-        offset = 0
-        for i in to_encode:
-            vectors[i] = encoded[offset : offset + len(spans_per_chunk[i])]
-            offset += len(spans_per_chunk[i])
+    encoded = sentence_vectors(encoder, [chunks[i] for i in missing])
+    for i, chunk_vectors in zip(missing, encoded, strict=True):
+        vectors[i] = chunk_vectors
     return [
         spans[0] if len(spans) == 1 or chunk_vectors is None
         else spans[int(np.argmax(chunk_vectors @ query_vector))]

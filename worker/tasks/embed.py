@@ -8,9 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import numpy as np
-
-from encoder.model import SentenceEncoder
 from worker.db import (
     Chunk,
     DocumentStatus,
@@ -21,6 +18,7 @@ from worker.db import (
 )
 from worker.index import ChunkPoint
 from worker.live_model import ServingModel, serving_model
+from worker.sentence_vectors import sentence_vectors
 from worker.tasks.base import JobError
 from worker.tasks.ingest import STAGE_EMBEDDING, DocumentJob
 
@@ -45,8 +43,8 @@ def embed_chunks(
     result = encoder.encode(
         [chunk.text for chunk in chunks], prompt="passage", batch_size=batch_size
     )
-    sentence_vectors = (
-        embed_sentences(encoder, chunks, batch_size) if with_sentences else [None] * len(chunks)
+    sentences_per_chunk = (
+        sentence_vectors(encoder, chunks, batch_size) if with_sentences else [None] * len(chunks)
     )
     points = [
         ChunkPoint(
@@ -58,26 +56,11 @@ def embed_chunks(
             vector=vector,
             sentence_vectors=sentences,
         )
-        for chunk, vector, sentences in zip(chunks, result.vectors, sentence_vectors, strict=True)
+        for chunk, vector, sentences in zip(
+            chunks, result.vectors, sentences_per_chunk, strict=True
+        )
     ]
     return points, result.n_truncated
-
-
-def embed_sentences(
-    encoder: SentenceEncoder, chunks: Sequence[Chunk], batch_size: int
-) -> list[np.ndarray | None]:
-    """Per chunk, the vectors ``[n_sentences, dim]`` of its sentences (passage prompt), or
-    ``None`` for a chunk of one sentence (the passage vector is its sentence's)."""
-    spans = [chunk.sentence_spans() for chunk in chunks]
-    several = [i for i, chunk_spans in enumerate(spans) if len(chunk_spans) > 1]
-    texts = [chunks[i].text[start:end] for i in several for start, end in spans[i]]
-    vectors = encoder.encode(texts, prompt="passage", batch_size=batch_size).vectors
-    out: list[np.ndarray | None] = [None] * len(chunks)
-    offset = 0
-    for i in several:
-        out[i] = vectors[offset : offset + len(spans[i])]
-        offset += len(spans[i])
-    return out
 
 
 class EmbedDocument(DocumentJob):
