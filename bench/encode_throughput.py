@@ -517,12 +517,12 @@ class Workload:
 def build_workload(args: argparse.Namespace) -> Workload:
     texts, by_source = build_texts(args.data_dir, args.n_texts)
     encoder = SentenceEncoder.load(args.model, device="cpu", precision="fp32")
-    ids, n_truncated = tokenize(encoder, texts, encoder.config.prefix_for(PROMPT))
+    ids, truncated = tokenize(encoder, texts, encoder.config.prefix_for(PROMPT))
     return Workload(
         texts,
         by_source,
         [len(row) for row in ids],
-        n_truncated,
+        len(truncated),
         encoder.config.max_length,
         encoder.transformer.config,
     )

@@ -26,8 +26,13 @@ class EncodeResult:
     """Vectors in input order, plus what happened on the way."""
 
     vectors: np.ndarray
-    n_truncated: int
+    truncated: tuple[int, ...]  # positions of the texts cut to the model's max length
     n_tokens: int
+
+    @property
+    def n_truncated(self) -> int:
+        """How many texts were longer than the model's max length."""
+        return len(self.truncated)
 
 
 def prepare_text(text: str, prefix: str) -> str:
@@ -39,20 +44,21 @@ def prepare_text(text: str, prefix: str) -> str:
 
 def tokenize(
     encoder: SentenceEncoder, texts: Sequence[str], prefix: str
-) -> tuple[list[list[int]], int]:
-    """Token ids for each text, truncated to the model's max length; and how many were cut."""
+) -> tuple[list[list[int]], tuple[int, ...]]:
+    """Token ids for each text, truncated to the model's max length; and the positions of
+    the texts that were cut."""
     tokenizer = encoder.tokenizer
     max_length = encoder.config.max_length
     prepared = [prepare_text(t, prefix) for t in texts]
     ids_per_text = tokenizer(prepared, add_special_tokens=True, verbose=False)["input_ids"]
     special_ids = set(tokenizer.all_special_ids)
-    n_truncated = 0
+    truncated: list[int] = []
     for i, ids in enumerate(ids_per_text):
         if len(ids) > max_length:
-            n_truncated += 1
+            truncated.append(i)
             tail = [ids[-1]] if ids[-1] in special_ids else []
             ids_per_text[i] = ids[: max_length - len(tail)] + tail
-    return ids_per_text, n_truncated
+    return ids_per_text, tuple(truncated)
 
 
 def pad_batch(ids_batch: Sequence[Sequence[int]], pad_id: int) -> tuple[torch.Tensor, torch.Tensor]:
@@ -97,9 +103,9 @@ def encode_texts(
         raise ValueError(f"batch_size must be >= 1, got {batch_size}")
     dim = encoder.dimension
     if len(texts) == 0:
-        return EncodeResult(np.zeros((0, dim), dtype=np.float32), 0, 0)
+        return EncodeResult(np.zeros((0, dim), dtype=np.float32), (), 0)
 
-    ids_per_text, n_truncated = tokenize(encoder, texts, encoder.config.prefix_for(prompt))
+    ids_per_text, truncated = tokenize(encoder, texts, encoder.config.prefix_for(prompt))
     order = sorted(range(len(texts)), key=lambda i: -len(ids_per_text[i]))
     lengths = [len(ids_per_text[i]) for i in order]
     out = np.empty((len(texts), dim), dtype=np.float32)
@@ -122,4 +128,4 @@ def encode_texts(
             if progress is not None:
                 progress(done, len(texts))
     n_tokens = sum(len(ids) for ids in ids_per_text)
-    return EncodeResult(out, n_truncated, n_tokens)
+    return EncodeResult(out, truncated, n_tokens)

@@ -72,6 +72,7 @@ def test_prefixes_come_from_the_model_config(tiny_mean_encoder: SentenceEncoder)
 def test_long_inputs_are_truncated_and_counted(tiny_encoder: SentenceEncoder) -> None:
     long_text = " ".join(TEXTS * 10)
     result = tiny_encoder.encode([long_text, "Zug", long_text + " extra"])
+    assert result.truncated == (0, 2)
     assert result.n_truncated == 2
     assert result.vectors.shape == (3, tiny_encoder.dimension)
     assert np.isfinite(result.vectors).all()
