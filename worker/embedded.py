@@ -7,9 +7,12 @@ runs the worker adopts every queued job no message of this process carries (left
 run, or queued by a CLI command in another process). Tasks are idempotent, so this is safe.
 The same class also runs a worker thread against Redis (``adopt_jobs=False``), as tests do.
 
-With the in-process broker, training gets a worker thread of its own, so a run of hours never
-holds up ingestion. Celery selects a worker's queues on its app, so that thread consumes
-through a sibling app that shares this app's runtime (database, index, encoders) and broker.
+With the in-process broker, each queue gets a worker thread of its own: training, so that a
+run of hours never holds up ingestion; and parsing apart from embedding, so that documents are
+parsed while the encoder works and the embed task finds many waiting to be encoded together
+(as GPU workers do in distributed mode). Celery selects a worker's queues on its app, so each
+extra thread consumes through a sibling app that shares this app's runtime (database, index,
+encoders) and broker.
 Against Redis one thread takes every queue (Celery's event loop is one per process); there,
 ``mexma-search worker`` processes are meant to run the train queue.
 
@@ -23,6 +26,7 @@ from __future__ import annotations
 
 import logging
 import socket
+import sys
 import threading
 from types import TracebackType
 from typing import TYPE_CHECKING
@@ -30,8 +34,15 @@ from typing import TYPE_CHECKING
 from celery.worker import WorkController
 
 from worker.celery_app import MexmaCelery, create_celery_app, enqueue_job
-from worker.db import JobStatus, requeue_job, session_scope, unfinished_jobs
-from worker.queues import QUEUE_TRAIN, QUEUES, TASK_FOR_KIND
+from worker.db import (
+    JobStatus,
+    queued_jobs,
+    read_scope,
+    requeue_job,
+    session_scope,
+    unfinished_jobs,
+)
+from worker.queues import QUEUES, TASK_FOR_KIND
 
 if TYPE_CHECKING:
     from worker.services import Services
@@ -40,11 +51,16 @@ logger = logging.getLogger(__name__)
 
 STOP_TIMEOUT_S = 60.0
 ADOPT_INTERVAL_S = 2.0
+# The encoding thread needs the GIL back between every torch operation; while the parsing
+# thread runs Python, the default 5 ms switch interval makes it wait that long each time.
+# Measured (bench/ingest_throughput.py, 1,500 chunks, 2 cores): encoding took 1.29x its
+# standalone time with 5 ms, 1.12x with 0.5 ms.
+SWITCH_INTERVAL_S = 0.0005
 
 
 class EmbeddedWorker:
-    """In-process worker threads for ``app``, each running one task at a time: one for
-    training and one for every other queue (see :meth:`_lanes`); use as a context manager.
+    """In-process worker threads for ``app``, each running one task at a time: one per queue
+    (see :meth:`_lanes`); use as a context manager.
 
     With ``adopt_jobs`` (for the in-process broker), it resumes jobs left by a previous
     process and picks up jobs queued by other processes every ``ADOPT_INTERVAL_S``.
@@ -60,6 +76,7 @@ class EmbeddedWorker:
         self._siblings: list[MexmaCelery] = []
         self._threads: list[threading.Thread] = []
         self._stopped = threading.Event()
+        self._switch_interval = sys.getswitchinterval()
 
     @property
     def running(self) -> bool:
@@ -72,6 +89,8 @@ class EmbeddedWorker:
         self.app.finalize()
         self.app.set_current()
         self.app.runtime.stopping.clear()
+        self._switch_interval = sys.getswitchinterval()
+        sys.setswitchinterval(min(self._switch_interval, SWITCH_INTERVAL_S))
         self._stopped.clear()
         lanes = self._lanes()
         self._siblings = [
@@ -86,9 +105,12 @@ class EmbeddedWorker:
             sibling.use_fast_trace_task = False
         self._threads = [
             threading.Thread(
-                target=self._work, args=(controller,), name=f"mexma-worker-{i}", daemon=True
+                target=self._work,
+                args=(controller,),
+                name=f"mexma-worker-{'-'.join(lane)}",
+                daemon=True,
             )
-            for i, controller in enumerate(self._controllers)
+            for controller, lane in zip(self._controllers, lanes, strict=True)
         ]
         resumed: list[int] = []
         if self.adopt_jobs:
@@ -140,6 +162,7 @@ class EmbeddedWorker:
         self._controllers = []
         self._siblings = []
         self._threads = []
+        sys.setswitchinterval(self._switch_interval)
 
     def __enter__(self) -> EmbeddedWorker:
         self.start()
@@ -155,10 +178,8 @@ class EmbeddedWorker:
 
 
 def queue_lanes(queues: tuple[str, ...]) -> list[tuple[str, ...]]:
-    """The queues of each worker thread: the train queue first, apart from all others."""
-    train = tuple(queue for queue in queues if queue == QUEUE_TRAIN)
-    others = tuple(queue for queue in queues if queue != QUEUE_TRAIN)
-    return [lane for lane in (train, others) if lane]
+    """The queues of each worker thread: one thread per queue."""
+    return [(queue,) for queue in queues]
 
 
 def _controller(app: MexmaCelery, queues: tuple[str, ...]) -> WorkController:
@@ -194,13 +215,11 @@ def requeue_orphaned_jobs(app: MexmaCelery) -> list[int]:
 
 def adopt_queued_jobs(app: MexmaCelery) -> list[int]:
     """Send a message for every queued job this process has not sent one for; their ids."""
-    with session_scope(app.runtime.engine) as session:
+    with read_scope(app.runtime.engine) as session:
         queued = [
-            (job.id, job.kind)
-            for job in unfinished_jobs(session)
-            if job.status == JobStatus.QUEUED
-            and job.kind in TASK_FOR_KIND
-            and job.id not in app.sent_jobs
+            (job_id, kind)
+            for job_id, kind in queued_jobs(session)
+            if kind in TASK_FOR_KIND and job_id not in app.sent_jobs
         ]
     for job_id, kind in queued:
         enqueue_job(app, job_id, kind)

@@ -64,6 +64,13 @@ class Settings(BaseSettings):
     default_model: str = DEFAULT_MODEL_NAME
     device: str = "auto"
     encode_batch_size: int = Field(default=32, ge=1, le=4096)
+    embed_gather_chunks: int = Field(
+        default=256,
+        ge=1,
+        le=65536,
+        description="passages one embed task encodes together, gathered across the documents"
+        " waiting for the encoder",
+    )
     train_batch_size: int = Field(default=16, ge=1, le=4096)
     cpu_threads: int | None = Field(default=None, ge=1, le=1024)
     max_length: int | None = Field(default=None, ge=8, le=8192)

@@ -51,7 +51,7 @@ from worker.db import (
     requeue_stale_jobs,
     session_scope,
     set_active,
-    touch_job,
+    touch_jobs,
     unfinished_jobs,
     update_progress,
 )
@@ -424,7 +424,7 @@ def test_only_jobs_gone_silent_are_taken_over_or_requeued(db: Engine) -> None:
         )
     stale_before = utcnow() - timedelta(minutes=1)
     with session_scope(db) as session:
-        assert touch_job(session, alive)
+        assert touch_jobs(session, {alive}) == 1
         # a duplicate message for a live job claims nothing; a dead worker's job is taken over
         assert not claim_job(session, alive, hostname="w3", stale_before=stale_before)
         assert claim_job(session, dead, hostname="w3", stale_before=stale_before)

@@ -35,12 +35,15 @@ def test_a_running_job_beats_while_its_handler_is_busy(
 ) -> None:
     services = Services.from_settings(make_settings(job_heartbeat_s=0.05, job_stale_after_s=1))
     try:
-        job_id = _running_job(services)
+        job_id, adopted = _running_job(services), _running_job(services)
         before = _last_heartbeat(services, job_id)
-        with heartbeat(services.runtime, job_id):
+        live = {job_id}
+        with heartbeat(services.runtime, live):
+            live.add(adopted)  # a handler may take on more jobs while it runs
+            adopted_before = _last_heartbeat(services, adopted)
             time.sleep(0.4)  # a handler that reports no progress
-        after = _last_heartbeat(services, job_id)
-        assert after > before  # type: ignore[operator]
+        assert _last_heartbeat(services, job_id) > before  # type: ignore[operator]
+        assert _last_heartbeat(services, adopted) > adopted_before  # type: ignore[operator]
     finally:
         services.runtime.close()
 

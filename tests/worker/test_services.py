@@ -4,6 +4,7 @@ matter here; the cross-lingual tests with the real model are in test_cross_lingu
 from __future__ import annotations
 
 import shutil
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -14,7 +15,7 @@ import pytest
 from sqlalchemy import update
 
 from worker.db import Job, JobStatus, chunks_by_ids, session_scope
-from worker.embedded import EmbeddedWorker
+from worker.embedded import SWITCH_INTERVAL_S, EmbeddedWorker
 from worker.index import LIVE_ALIAS
 from worker.live_model import serving_model
 from worker.search import best_sentences
@@ -64,6 +65,18 @@ def test_a_directory_is_indexed_file_by_file_and_a_broken_file_fails_alone(
         assert services.collections() == ["fixtures"]
     finally:
         services.runtime.close()
+
+
+def test_the_worker_threads_switch_the_gil_often_while_they_run(services: Services) -> None:
+    before = sys.getswitchinterval()
+    with EmbeddedWorker(services.app):
+        assert {thread.name for thread in threading.enumerate()} >= {
+            "mexma-worker-ingest",
+            "mexma-worker-embed",
+            "mexma-worker-train",
+        }
+        assert sys.getswitchinterval() == min(before, SWITCH_INTERVAL_S)
+    assert sys.getswitchinterval() == before
 
 
 def test_a_duplicate_is_reported_and_not_indexed_twice(

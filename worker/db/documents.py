@@ -11,7 +11,7 @@ from typing import NamedTuple
 
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from worker.db.models import Chunk, Collection, Document, DocumentStatus
 
@@ -127,6 +127,18 @@ def get_document(session: Session, document_id: int) -> Document | None:
     return session.get(Document, document_id)
 
 
+def get_documents(session: Session, document_ids: Sequence[int]) -> dict[int, Document]:
+    """The documents with these ids that exist, with their collection, by id (one query)."""
+    if not document_ids:
+        return {}
+    query = (
+        select(Document)
+        .where(Document.id.in_(list(document_ids)))
+        .options(joinedload(Document.collection))
+    )
+    return {document.id: document for document in session.scalars(query)}
+
+
 def set_document_status(
     session: Session,
     document_id: int,
@@ -210,8 +222,23 @@ def chunks_by_ids(session: Session, chunk_ids: Sequence[int]) -> dict[int, Chunk
 
 def document_chunks(session: Session, document_id: int) -> list[Chunk]:
     """A document's chunks in reading order."""
-    query = select(Chunk).where(Chunk.document_id == document_id).order_by(Chunk.ordinal)
-    return list(session.scalars(query))
+    return chunks_of_documents(session, [document_id])[document_id]
+
+
+def chunks_of_documents(session: Session, document_ids: Sequence[int]) -> dict[int, list[Chunk]]:
+    """The chunks of each of these documents in reading order, by document (one query; a
+    document without chunks, or that does not exist, maps to an empty list)."""
+    found: dict[int, list[Chunk]] = {document_id: [] for document_id in document_ids}
+    if not found:
+        return found
+    query = (
+        select(Chunk)
+        .where(Chunk.document_id.in_(list(found)))
+        .order_by(Chunk.document_id, Chunk.ordinal)
+    )
+    for chunk in session.scalars(query):
+        found[chunk.document_id].append(chunk)
+    return found
 
 
 def iter_chunk_batches(

@@ -7,7 +7,7 @@ and never commit.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -70,6 +70,12 @@ def unfinished_jobs(session: Session) -> list[Job]:
     return list(session.scalars(query))
 
 
+def queued_jobs(session: Session) -> list[tuple[int, JobKind]]:
+    """The ``(id, kind)`` of the queued jobs, oldest first (a light query, polled often)."""
+    query = select(Job.id, Job.kind).where(Job.status == JobStatus.QUEUED).order_by(Job.id)
+    return [(job_id, kind) for job_id, kind in session.execute(query)]
+
+
 def _set(session: Session, job_id: int, when: ColumnElement[bool], **values: Any) -> bool:
     result = session.execute(update(Job).where(Job.id == job_id, when).values(**values))
     return bool(result.rowcount)
@@ -105,9 +111,33 @@ def claim_job(
     )
 
 
-def touch_job(session: Session, job_id: int) -> bool:
-    """Record a heartbeat of a running job; False if it is no longer running."""
-    return _set(session, job_id, Job.status == JobStatus.RUNNING, heartbeat_at=utcnow())
+def touch_jobs(session: Session, job_ids: Collection[int]) -> int:
+    """Record a heartbeat of these jobs (one UPDATE); how many of them are still running."""
+    if not job_ids:
+        return 0
+    result = session.execute(
+        update(Job)
+        .where(Job.id.in_(list(job_ids)), Job.status == JobStatus.RUNNING)
+        .values(heartbeat_at=utcnow())
+    )
+    return result.rowcount
+
+
+def waiting_jobs(session: Session, kind: JobKind, stage: str, limit: int) -> list[Job]:
+    """Up to ``limit`` queued jobs of ``kind`` whose stage is ``stage``, oldest first (the
+    embed task gathers documents waiting for the encoder this way)."""
+    query = (
+        select(Job)
+        .where(
+            Job.status == JobStatus.QUEUED,
+            Job.kind == kind,
+            Job.stage == stage,
+            Job.cancel_requested.is_(False),
+        )
+        .order_by(Job.created_at, Job.id)
+        .limit(limit)
+    )
+    return list(session.scalars(query))
 
 
 def requeue_stale_jobs(session: Session, stale_before: datetime) -> list[tuple[int, JobKind]]:

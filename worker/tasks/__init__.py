@@ -8,14 +8,14 @@ from celery import Celery
 
 from worker.queues import TASK_EMBED, TASK_INGEST, TASK_REINDEX, TASK_TRAIN
 from worker.tasks.base import JobHandler, JobTask, execute
-from worker.tasks.embed import EmbedDocument
+from worker.tasks.embed import EmbedDocuments
 from worker.tasks.ingest import IngestDocument
 from worker.tasks.reindex import Reindex
 from worker.tasks.train import TrainModel
 
 HANDLERS: dict[str, type[JobHandler]] = {
     TASK_INGEST: IngestDocument,
-    TASK_EMBED: EmbedDocument,
+    TASK_EMBED: EmbedDocuments,
     TASK_REINDEX: Reindex,
     TASK_TRAIN: TrainModel,
 }

@@ -22,6 +22,7 @@ import redis.exceptions
 from celery import Task
 from qdrant_client.http.exceptions import ResponseHandlingException
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
 
 from worker.db import (
     Job,
@@ -32,7 +33,7 @@ from worker.db import (
     get_job,
     requeue_job,
     session_scope,
-    touch_job,
+    touch_jobs,
     update_progress,
 )
 from worker.db.types import utcnow
@@ -101,6 +102,9 @@ class JobHandler(ABC):
         self.task = task
         self.runtime = task.runtime
         self.job = job
+        # the jobs this handler is running, whose heartbeat it writes (a handler may claim
+        # more jobs than the one its message named)
+        self.live_jobs: set[int] = {job.id}
 
     @property
     def job_id(self) -> int:
@@ -128,18 +132,22 @@ class JobHandler(ABC):
         total: int | None = None,
         message: str | None = None,
         eta_seconds: float | None = None,
+        session: Session | None = None,
     ) -> None:
-        """Record progress and a heartbeat; stop here if cancelled or shutting down."""
-        with session_scope(self.runtime.engine) as session:
-            cancel = update_progress(
-                session,
-                self.job_id,
-                stage=stage,
-                done=done,
-                total=total,
-                message=message,
-                eta_seconds=eta_seconds,
-            )
+        """Record progress and a heartbeat, in ``session`` (with the caller's other changes)
+        or in a session of its own; stop here if cancelled or shutting down."""
+        fields = {
+            "stage": stage,
+            "done": done,
+            "total": total,
+            "message": message,
+            "eta_seconds": eta_seconds,
+        }
+        if session is None:
+            with session_scope(self.runtime.engine) as own:
+                cancel = update_progress(own, self.job_id, **fields)
+        else:
+            cancel = update_progress(session, self.job_id, **fields)
         if cancel:
             raise JobCancelledError
         if self.runtime.stopping.is_set():
@@ -160,7 +168,7 @@ def execute(task: JobTask, job_id: int, handler_class: type[JobHandler]) -> None
     try:
         if job.cancel_requested:
             raise JobCancelledError
-        with heartbeat(task.runtime, job_id):
+        with heartbeat(task.runtime, handler.live_jobs):
             handler.run()
     except JobCancelledError:
         handler.cleanup("cancelled")
@@ -170,6 +178,7 @@ def execute(task: JobTask, job_id: int, handler_class: type[JobHandler]) -> None
         with session_scope(task.runtime.engine) as session:
             requeue_job(session, job_id)
     except TRANSIENT_ERRORS:
+        _requeue_for_retry(task, job_id)
         raise
     except (JobError, IngestError) as exc:
         _fail(handler, str(exc))
@@ -179,21 +188,23 @@ def execute(task: JobTask, job_id: int, handler_class: type[JobHandler]) -> None
 
 
 @contextlib.contextmanager
-def heartbeat(runtime: Runtime, job_id: int) -> Iterator[None]:
-    """Record that the job is alive every ``job_heartbeat_s`` while the block runs, whatever
-    the handler is doing (loading a model, parsing a large PDF), so that only a job whose
-    worker died goes silent long enough to be taken over."""
+def heartbeat(runtime: Runtime, job_ids: set[int]) -> Iterator[None]:
+    """Record that the jobs in ``job_ids`` are alive every ``job_heartbeat_s`` while the block
+    runs, whatever the handler is doing (loading a model, parsing a large PDF), so that only a
+    job whose worker died goes silent long enough to be taken over. The set is read at every
+    beat: the handler may add and remove jobs."""
     stop = threading.Event()
 
     def beat() -> None:
         while not stop.wait(runtime.settings.job_heartbeat_s):
+            alive = frozenset(job_ids)
             try:
                 with session_scope(runtime.engine) as session:
-                    touch_job(session, job_id)
+                    touch_jobs(session, alive)
             except Exception:  # the next beat tries again; progress() reports real trouble
-                logger.warning("heartbeat of job %s failed", job_id, exc_info=True)
+                logger.warning("heartbeat of jobs %s failed", sorted(alive), exc_info=True)
 
-    thread = threading.Thread(target=beat, name=f"job-{job_id}-heartbeat", daemon=True)
+    thread = threading.Thread(target=beat, name="job-heartbeat", daemon=True)
     thread.start()
     try:
         yield
@@ -216,6 +227,17 @@ def _start(task: JobTask, job_id: int) -> Job | None:
             stale_before=stale_before,
         )
         return get_job(session, job_id) if claimed else None
+
+
+def _requeue_for_retry(task: JobTask, job_id: int) -> None:
+    """Put the job back in the queue, so that Celery's retry of this message can claim it.
+    If the database is what failed, the job stays running until it goes stale, which the
+    retry backoff outlasts."""
+    try:
+        with session_scope(task.runtime.engine) as session:
+            requeue_job(session, job_id)
+    except TRANSIENT_ERRORS:
+        logger.warning("could not requeue job %s for its retry", job_id, exc_info=True)
 
 
 def _fail(handler: JobHandler, reason: str) -> None:

@@ -1,4 +1,11 @@
-"""The ``embed`` task: a chunked document's passages become points of the live collection.
+"""The ``embed`` task: chunked documents' passages become points of the live collection.
+
+A task claims the job its message names and, with it, other documents waiting for the encoder
+(queued ingest jobs at the ``embedding`` stage, oldest first, up to ``embed_gather_chunks``
+passages), so that the encoder sees full, length-sorted batches however small each document
+is. The other jobs' own messages then find them running or ended and do nothing; if the task
+stops early, the jobs it still holds go back to the queue with a new message. Each job still
+ends on its own: a deleted or cancelled document, or one the encoder fails on, fails alone.
 
 Point ids are deterministic (document, ordinal, model version), so running it twice writes
 the same points again instead of adding copies.
@@ -6,45 +13,58 @@ the same points again instead of adding copies.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 
 from worker.db import (
     Chunk,
+    ChunkInCollection,
     DocumentStatus,
-    document_chunks,
-    get_document,
+    JobKind,
+    JobStatus,
+    chunks_of_documents,
+    claim_job,
+    fail_job,
+    finish_job,
+    get_documents,
+    get_jobs,
+    requeue_job,
     session_scope,
     set_document_status,
+    update_progress,
+    waiting_jobs,
 )
 from worker.index import ChunkPoint
 from worker.live_model import ServingModel, serving_model
+from worker.queues import TASK_EMBED
 from worker.sentence_vectors import sentence_vectors
-from worker.tasks.base import JobError
-from worker.tasks.ingest import STAGE_EMBEDDING, DocumentJob
+from worker.tasks.base import TRANSIENT_ERRORS, JobInterruptedError
+from worker.tasks.ingest import STAGE_EMBEDDING, DocumentJob, discard_document
+
+logger = logging.getLogger(__name__)
 
 UNDETERMINED_LANGUAGE = "und"
 
 
 def embed_chunks(
     model: ServingModel,
-    chunks: Sequence[Chunk],
-    collection: str,
+    chunks: Sequence[ChunkInCollection],
     batch_size: int,
     *,
     with_sentences: bool,
-) -> tuple[list[ChunkPoint], int]:
-    """The points of ``chunks`` (passage prompt) for a document collection; and the number of
-    passages the encoder had to truncate.
+) -> tuple[list[ChunkPoint], set[int]]:
+    """The points of ``chunks`` (passage prompt, one encoder call), each in its document
+    collection; and the ids of the chunks the encoder had to truncate.
 
     ``with_sentences`` also embeds each sentence of the chunks that have several (one more
     encoder call over all of them), for search to show the best one without encoding.
     """
     encoder = model.encoder
-    result = encoder.encode(
-        [chunk.text for chunk in chunks], prompt="passage", batch_size=batch_size
-    )
+    rows = [item.chunk for item in chunks]
+    result = encoder.encode([chunk.text for chunk in rows], prompt="passage", batch_size=batch_size)
     sentences_per_chunk = (
-        sentence_vectors(encoder, chunks, batch_size) if with_sentences else [None] * len(chunks)
+        sentence_vectors(encoder, rows, batch_size) if with_sentences else [None] * len(rows)
     )
     points = [
         ChunkPoint(
@@ -56,51 +76,188 @@ def embed_chunks(
             vector=vector,
             sentence_vectors=sentences,
         )
-        for chunk, vector, sentences in zip(
+        for (chunk, collection), vector, sentences in zip(
             chunks, result.vectors, sentences_per_chunk, strict=True
         )
     ]
-    return points, result.n_truncated
+    return points, {rows[i].id for i in result.truncated}
 
 
-class EmbedDocument(DocumentJob):
-    """Embed one document's chunks, batch by batch, and mark it indexed."""
+@dataclass
+class PendingDocument:
+    """A claimed job's document: its chunks, and how far embedding them has come."""
+
+    job_id: int
+    document_id: int
+    collection: str
+    languages: list[str]
+    chunks: list[Chunk]
+    done: int = 0
+    truncated: set[int] = field(default_factory=set)
+
+
+class EmbedDocuments(DocumentJob):
+    """Embed the chunks of this job's document and of other documents waiting for the
+    encoder, a gathered batch at a time, and mark each document indexed."""
 
     def run(self) -> None:
-        document_id: int = self.parameter("document_id")
         model = serving_model(self.runtime)
+        self._claim_waiting_jobs()
+        try:
+            pending = self._load()
+            self._embed_isolating_failures(model, pending)
+        finally:
+            self._release(self.live_jobs - {self.job_id})
+
+    def _claim_waiting_jobs(self) -> None:
+        """Claim queued documents waiting for embedding, oldest first, while their passages
+        fit in ``embed_gather_chunks`` together with this job's."""
+        room = self.runtime.settings.embed_gather_chunks - (self.job.total or 0)
+        if room <= 0:
+            return
         with session_scope(self.runtime.engine) as session:
-            document = get_document(session, document_id)
-            if document is None:
-                raise JobError(f"document {document_id} no longer exists")
-            collection = document.collection.name
-            languages = list(document.languages)
-            chunks = document_chunks(session, document_id)
-        batch_size = self.runtime.settings.encode_batch_size
-        truncated = 0
-        self.progress(stage=STAGE_EMBEDDING, done=0, total=len(chunks))
-        for start in range(0, len(chunks), batch_size):
-            points, n_truncated = embed_chunks(
+            for job in waiting_jobs(session, JobKind.INGEST, STAGE_EMBEDDING, limit=room):
+                size = job.total or 0
+                if size > room:
+                    break
+                if claim_job(
+                    session,
+                    job.id,
+                    hostname=self.task.request.hostname or "",
+                    celery_task_id=self.task.request.id,
+                ):
+                    self.live_jobs.add(job.id)
+                    room -= size
+
+    def _release(self, job_ids: set[int]) -> None:
+        """Put jobs this task claimed but did not end back in the queue, with a message."""
+        if not job_ids:
+            return
+        with session_scope(self.runtime.engine) as session:
+            requeued = [job_id for job_id in sorted(job_ids) if requeue_job(session, job_id)]
+        for job_id in requeued:
+            self.task.app.send_task(TASK_EMBED, kwargs={"job_id": job_id})
+        self.live_jobs -= job_ids
+
+    def _load(self) -> list[PendingDocument]:
+        """The claimed jobs' documents and chunks (one session); a job whose document is gone
+        fails here."""
+        with session_scope(self.runtime.engine) as session:
+            jobs = get_jobs(session, sorted(self.live_jobs))
+            document_of = {
+                job_id: job.parameters.get("document_id") for job_id, job in jobs.items()
+            }
+            documents = get_documents(session, [d for d in document_of.values() if d is not None])
+            chunks = chunks_of_documents(session, list(documents))
+            pending = [
+                PendingDocument(
+                    job_id=job_id,
+                    document_id=document.id,
+                    collection=document.collection.name,
+                    languages=list(document.languages),
+                    chunks=chunks[document.id],
+                )
+                for job_id, document_id in document_of.items()
+                if (document := documents.get(document_id)) is not None
+            ]
+            for job_id in document_of.keys() - {item.job_id for item in pending}:
+                fail_job(session, job_id, f"document {document_of[job_id]} no longer exists")
+                self.live_jobs.discard(job_id)
+        return pending
+
+    def _embed_isolating_failures(
+        self, model: ServingModel, pending: list[PendingDocument]
+    ) -> None:
+        """Embed all of ``pending``; if the encoder fails on the gathered batch, embed each
+        document alone, so only the one it fails on fails."""
+        try:
+            self._embed(model, pending)
+        except (JobInterruptedError, *TRANSIENT_ERRORS):
+            raise
+        except Exception as exc:
+            if len(pending) == 1:
+                logger.exception("embedding document %s failed", pending[0].document_id)
+                self._end_failed(pending[0], f"internal error: {type(exc).__name__}: {exc}")
+                return
+            for item in pending:
+                if item.job_id in self.live_jobs:
+                    self._embed_isolating_failures(model, [item])
+
+    def _embed(self, model: ServingModel, pending: list[PendingDocument]) -> None:
+        """Encode the chunks of ``pending`` in gathered batches, upsert them, record progress
+        (ending cancelled jobs) and mark the documents indexed."""
+        settings = self.runtime.settings
+        queue = [(item, chunk) for item in pending for chunk in item.chunks]
+        gather = settings.embed_gather_chunks
+        for start in range(0, len(queue), gather):
+            part = [
+                (item, chunk)
+                for item, chunk in queue[start : start + gather]
+                if item.job_id in self.live_jobs  # not cancelled meanwhile
+            ]
+            if not part:
+                continue
+            points, truncated = embed_chunks(
                 model,
-                chunks[start : start + batch_size],
-                collection,
-                batch_size,
-                with_sentences=self.runtime.settings.sentence_vectors == "ingest",
+                [ChunkInCollection(chunk, item.collection) for item, chunk in part],
+                settings.encode_batch_size,
+                with_sentences=settings.sentence_vectors == "ingest",
             )
             self.runtime.index.upsert(model.collection, points)
-            truncated += n_truncated
-            self.progress(done=start + len(points))
+            for item, chunk in part:
+                item.done += 1
+                if chunk.id in truncated:
+                    item.truncated.add(chunk.id)
+            self._record_progress(list({item.job_id: item for item, _ in part}.values()))
+        self._end_indexed([item for item in pending if item.job_id in self.live_jobs], model)
+
+    def _record_progress(self, items: Sequence[PendingDocument]) -> None:
+        """Each job's progress (one session); cancelled jobs end here, as does the whole task
+        when the worker is stopping."""
+        cancelled: list[PendingDocument] = []
         with session_scope(self.runtime.engine) as session:
-            if get_document(session, document_id) is None:
-                raise JobError(f"document {document_id} was deleted while it was being indexed")
-            set_document_status(session, document_id, DocumentStatus.INDEXED)
-        self.finish(
-            f"indexed {len(chunks)} passages",
-            {
-                "document_id": document_id,
-                "chunks": len(chunks),
-                "languages": languages,
-                "truncated": truncated,
-                "model_version": model.version,
-            },
-        )
+            for item in items:
+                if update_progress(session, item.job_id, done=item.done):
+                    cancelled.append(item)
+        for item in cancelled:
+            discard_document(self.runtime, item.document_id, "cancelled")
+            with session_scope(self.runtime.engine) as session:
+                finish_job(session, item.job_id, status=JobStatus.CANCELLED, message="cancelled")
+            self.live_jobs.discard(item.job_id)
+        if self.runtime.stopping.is_set():
+            raise JobInterruptedError
+
+    def _end_indexed(self, items: Sequence[PendingDocument], model: ServingModel) -> None:
+        """Mark the documents indexed and finish their jobs (one session); a document deleted
+        meanwhile fails its job and loses the points just written."""
+        deleted: list[PendingDocument] = []
+        with session_scope(self.runtime.engine) as session:
+            present = get_documents(session, [item.document_id for item in items])
+            for item in items:
+                if item.document_id not in present:
+                    deleted.append(item)
+                    continue
+                set_document_status(session, item.document_id, DocumentStatus.INDEXED)
+                finish_job(
+                    session,
+                    item.job_id,
+                    message=f"indexed {len(item.chunks)} passages",
+                    metrics={
+                        "document_id": item.document_id,
+                        "chunks": len(item.chunks),
+                        "languages": item.languages,
+                        "truncated": len(item.truncated),
+                        "model_version": model.version,
+                    },
+                )
+                self.live_jobs.discard(item.job_id)
+        for item in deleted:
+            self._end_failed(
+                item, f"document {item.document_id} was deleted while it was being indexed"
+            )
+
+    def _end_failed(self, item: PendingDocument, reason: str) -> None:
+        discard_document(self.runtime, item.document_id, reason)
+        with session_scope(self.runtime.engine) as session:
+            fail_job(session, item.job_id, reason)
+        self.live_jobs.discard(item.job_id)

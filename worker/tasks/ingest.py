@@ -22,6 +22,7 @@ from worker.db import (
 from worker.ingest import IngestError, TokenCounter, chunk_document, parse_bytes
 from worker.live_model import serving_model
 from worker.queues import TASK_EMBED
+from worker.runtime import Runtime
 from worker.tasks.base import JobError, JobHandler
 
 STAGE_PARSING = "parsing"
@@ -45,19 +46,23 @@ def passage_budget(encoder: SentenceEncoder, max_tokens: int) -> tuple[TokenCoun
     return count, max(1, min(max_tokens, room))
 
 
+def discard_document(runtime: Runtime, document_id: int, reason: str) -> None:
+    """Mark a document failed with ``reason`` and remove its chunks and points."""
+    with session_scope(runtime.engine) as session:
+        if get_document(session, document_id) is not None:
+            set_document_status(session, document_id, DocumentStatus.FAILED, error=reason)
+            replace_chunks(session, document_id, [])
+    runtime.index.delete_document(document_id)
+
+
 class DocumentJob(JobHandler):
     """A job on one document: if it fails or is cancelled, the document records why and
     loses its chunks and points, so it never shows up half-indexed."""
 
     def cleanup(self, reason: str) -> None:
         document_id: int | None = self.job.parameters.get("document_id")
-        if document_id is None:
-            return
-        with session_scope(self.runtime.engine) as session:
-            if get_document(session, document_id) is not None:
-                set_document_status(session, document_id, DocumentStatus.FAILED, error=reason)
-                replace_chunks(session, document_id, [])
-        self.runtime.index.delete_document(document_id)
+        if document_id is not None:
+            discard_document(self.runtime, document_id, reason)
 
 
 class IngestDocument(DocumentJob):
@@ -65,22 +70,24 @@ class IngestDocument(DocumentJob):
 
     def run(self) -> None:
         document_id: int = self.parameter("document_id")
-        if self.job.stage != STAGE_EMBEDDING:
-            self._parse_and_chunk(document_id)
         # Hand over: the job waits in the queue (its stage says for what) until an embed
-        # worker claims it; a running job with a fresh heartbeat could not be claimed.
+        # worker claims it, with this message or together with other waiting documents.
         self.task.app.sent_jobs.add(self.job_id)
-        with session_scope(self.runtime.engine) as session:
-            requeue_job(session, self.job_id)
+        if self.job.stage == STAGE_EMBEDDING:  # resumed after the checkpoint
+            with session_scope(self.runtime.engine) as session:
+                requeue_job(session, self.job_id)
+        else:
+            self._parse_and_chunk(document_id)
         self.task.app.send_task(TASK_EMBED, kwargs={"job_id": self.job_id})
 
     def _parse_and_chunk(self, document_id: int) -> None:
+        """Store the document's chunk rows and queue the job for embedding, in one commit."""
         with session_scope(self.runtime.engine) as session:
             document = get_document(session, document_id)
             if document is None:
                 raise JobError(f"document {document_id} no longer exists")
             set_document_status(session, document_id, DocumentStatus.PROCESSING)
-        self.progress(stage=STAGE_PARSING, message=document.filename)
+            self.progress(stage=STAGE_PARSING, message=document.filename, session=session)
         try:
             data = Path(document.stored_path).read_bytes()
         except OSError as exc:
@@ -117,3 +124,4 @@ class IngestDocument(DocumentJob):
                 total=len(chunks),
                 message=f"{len(chunks)} passages ({', '.join(languages) or 'no language'})",
             )
+            requeue_job(session, self.job_id)

@@ -45,22 +45,19 @@ class Reindex(JobHandler):
 
     def _embed_after(self, model: ServingModel, last_id: int, done: int) -> tuple[int, int]:
         """Embed the chunks with ids above ``last_id``; the new last id and done count."""
-        batch_size = self.runtime.settings.encode_batch_size
+        settings = self.runtime.settings
         while True:
             with session_scope(self.runtime.engine) as session:
-                batch = chunks_after(session, last_id, batch_size)
+                batch = chunks_after(session, last_id, settings.embed_gather_chunks)
             if not batch:
                 return last_id, done
-            for collection in {item.collection for item in batch}:
-                chunks = [item.chunk for item in batch if item.collection == collection]
-                points, _ = embed_chunks(
-                    model,
-                    chunks,
-                    collection,
-                    batch_size,
-                    with_sentences=self.runtime.settings.sentence_vectors == "ingest",
-                )
-                self.runtime.index.upsert(model.collection, points)
+            points, _ = embed_chunks(
+                model,
+                batch,
+                settings.encode_batch_size,
+                with_sentences=settings.sentence_vectors == "ingest",
+            )
+            self.runtime.index.upsert(model.collection, points)
             last_id = batch[-1].chunk.id
             done += len(batch)
             # chunks added during the job make the total grow
