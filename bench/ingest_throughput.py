@@ -8,13 +8,14 @@
    Where the time went is measured inside the worker by wrapping the pipeline's own functions
    (parse, chunk, encode, Qdrant upsert, SQL sessions, ...) with timers; each phase counts its
    exclusive time.
+   Worker threads run concurrently (the ingest thread parses while the embed thread encodes),
+   so phases are reported per thread, each with its idle time.
 2. Raw encoder: ``SentenceEncoder.encode`` of the same chunk texts (read back from SQL) in one
-   call, same encoder object, batch size, ``prompt='passage'`` and thread count; and again in
-   the calls the embed task makes (per document, ``--batch-size`` chunks each), to separate the
-   cost of how the pipeline batches from the cost of everything around the encoder. With
-   ``--sentence-vectors ingest`` (the app's default) the pipeline also embeds the sentences of
-   every chunk that has several, so the raw passes encode those sentences too (one more call):
-   the same encoder work on both sides. ``--sentence-vectors query`` leaves them to search.
+   call, same encoder object, batch size, ``prompt='passage'`` and thread count
+   (``--raw-repeats`` passes, median). With ``--sentence-vectors ingest`` (the app's default)
+   the pipeline also embeds the sentences of every chunk that has several, so the raw pass
+   encodes those sentences too (one more call): the same encoder work on both sides.
+   ``--sentence-vectors query`` leaves them to search.
 3. Pipeline overhead = 1 - pipeline rate / raw one-call rate (target: at most 25%).
 4. Qdrant alone: a direct ``VectorIndex.upsert`` of as many points into a fresh collection,
    local path as the app opens it, local path with SQLite in WAL mode and
@@ -40,8 +41,6 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from itertools import groupby
-from operator import itemgetter
 from pathlib import Path
 from typing import Any
 from unittest import mock
@@ -93,11 +92,12 @@ UPSERT_VARIANTS = ("path", "path-wal-normal", "memory")
 
 
 class PhaseClock:
-    """Exclusive wall time per named phase: a phase nested in another is not counted twice."""
+    """Exclusive wall time per thread and named phase: a phase nested in another is not
+    counted twice."""
 
     def __init__(self) -> None:
-        self.seconds: defaultdict[str, float] = defaultdict(float)
-        self.calls: Counter[str] = Counter()
+        self.seconds: defaultdict[tuple[str, str], float] = defaultdict(float)
+        self.calls: Counter[tuple[str, str]] = Counter()
         self._local = threading.local()
         self._lock = threading.Lock()
 
@@ -115,9 +115,10 @@ class PhaseClock:
             stack.pop()
             if stack:
                 stack[-1][0] += elapsed
+            key = (threading.current_thread().name, name)
             with self._lock:
-                self.seconds[name] += elapsed - frame[0]
-                self.calls[name] += 1
+                self.seconds[key] += elapsed - frame[0]
+                self.calls[key] += 1
 
     def timed(self, name: str, function: Callable[..., Any]) -> Callable[..., Any]:
         """``function``, counted as phase ``name``."""
@@ -139,7 +140,7 @@ class PhaseClock:
         return wrapper
 
 
-# Phases of the worker thread, in pipeline order; "task other" is the exclusive time of the
+# Phases of the worker threads, in pipeline order; "task other" is the exclusive time of the
 # Celery task itself (claiming and finishing the job, reading the stored file, ...).
 TASK = "task other"
 PHASES = {
@@ -159,7 +160,7 @@ SQL_SCOPES = {
     "sql: ingest task (document, chunk rows)": worker.tasks.ingest,
     "sql: embed task (read chunks, status)": worker.tasks.embed,
 }
-ADOPT = "adopt thread (concurrent)"
+ADOPT = "adopt queued jobs"
 
 
 @contextmanager
@@ -222,16 +223,23 @@ def write_uploads(
 
 @dataclass(frozen=True)
 class PipelineRun:
-    """One timed end-to-end ingest."""
+    """One timed end-to-end ingest; ``phases``: per thread, per phase, seconds and calls."""
 
     seconds: float
     upload_seconds: float
     documents: int
     chunks: int
     points: int
-    phases: dict[str, float]
-    calls: dict[str, int]
+    phases: dict[str, dict[str, dict[str, float]]]
     wait_for_jobs_pass_seconds: float
+
+    def total(self, phase: str) -> float:
+        """Seconds of ``phase`` summed over the threads."""
+        return sum(row.get(phase, {}).get("seconds", 0.0) for row in self.phases.values())
+
+    def calls(self, phase: str) -> int:
+        """Calls of ``phase`` summed over the threads."""
+        return int(sum(row.get(phase, {}).get("calls", 0) for row in self.phases.values()))
 
 
 def warm_up(services: Services) -> tuple[SentenceEncoder, float]:
@@ -267,14 +275,16 @@ def run_pipeline(
         chunks = count_chunks(session)
     pass_started = time.perf_counter()
     services.wait_for_jobs(job_ids)  # all ended: exactly one polling pass
+    phases: dict[str, dict[str, dict[str, float]]] = defaultdict(dict)
+    for (thread, phase), seconds in clock.seconds.items():
+        phases[thread][phase] = {"seconds": seconds, "calls": clock.calls[(thread, phase)]}
     return PipelineRun(
         seconds=searchable - started,
         upload_seconds=uploaded - started,
         documents=len(job_ids),
         chunks=chunks,
         points=points,
-        phases=dict(clock.seconds),
-        calls=dict(clock.calls),
+        phases=dict(phases),
         wait_for_jobs_pass_seconds=time.perf_counter() - pass_started,
     )
 
@@ -285,31 +295,28 @@ class ChunkRows:
 
     texts: list[str]
     langs: list[str]
-    document_ids: list[int]
     # per chunk, the texts of its sentences when it has several (else empty)
     sentences: list[list[str]]
 
 
 @dataclass(frozen=True)
 class RawRuns:
-    """Seconds per pass of the raw encoder over the chunk texts: in one call, and in the calls
-    the embed task makes; the vectors and token count of the one-call pass."""
+    """Seconds per pass of the raw encoder over the chunk texts (and sentences) in one call
+    each; the vectors and token count of the chunk texts."""
 
-    one_call: list[float]
-    task_calls: list[float]
+    seconds: list[float]
     vectors: np.ndarray
     n_tokens: int
 
 
 def read_chunks(services: Services) -> ChunkRows:
-    """The texts, languages and documents of all chunk rows, in id order."""
+    """The texts and languages of all chunk rows, and their sentences, in id order."""
     with session_scope(services.runtime.engine) as session:
         chunks = list(session.scalars(select(Chunk).order_by(Chunk.id)))
         spans = [chunk.sentence_spans() for chunk in chunks]
         return ChunkRows(
             texts=[chunk.text for chunk in chunks],
             langs=[chunk.language or "und" for chunk in chunks],
-            document_ids=[chunk.document_id for chunk in chunks],
             sentences=[
                 [chunk.text[a:b] for a, b in chunk_spans] if len(chunk_spans) > 1 else []
                 for chunk, chunk_spans in zip(chunks, spans, strict=True)
@@ -317,56 +324,22 @@ def read_chunks(services: Services) -> ChunkRows:
         )
 
 
-def embed_task_calls(
-    rows: ChunkRows, batch_size: int, with_sentences: bool
-) -> list[tuple[list[str], list[str]]]:
-    """The encode calls the embed task makes: every document's chunks in order,
-    ``batch_size`` at a time (a document's chunk ids are consecutive), each with the
-    sentences of those chunks (a second call) when sentence vectors are made at ingest."""
-    calls: list[tuple[list[str], list[str]]] = []
-    items = zip(rows.document_ids, rows.texts, rows.sentences, strict=True)
-    for _, group in groupby(items, key=itemgetter(0)):
-        chunks = [(text, sentences) for _, text, sentences in group]
-        for i in range(0, len(chunks), batch_size):
-            batch = chunks[i : i + batch_size]
-            sentences = [s for _, chunk in batch for s in chunk] if with_sentences else []
-            calls.append(([text for text, _ in batch], sentences))
-    return calls
-
-
 def time_raw_encode(
     encoder: SentenceEncoder, rows: ChunkRows, batch_size: int, repeats: int, with_sentences: bool
 ) -> RawRuns:
-    """Time passes over the chunk texts (and their sentences if ``with_sentences``) in one
-    ``encode`` call each and in the embed task's calls, taking turns (the order flips every
-    repeat, so load drifts hit both alike). Call it off the main thread, as the worker runs."""
-    calls = embed_task_calls(rows, batch_size, with_sentences)
-    all_sentences = [s for chunk in rows.sentences for s in chunk] if with_sentences else []
-
-    def encode(texts: list[str]) -> Any:
-        return encoder.encode(texts, prompt="passage", batch_size=batch_size) if texts else None
-
-    def one_call() -> Any:
-        result = encode(rows.texts)
-        encode(all_sentences)
-        return result
-
-    def task_calls() -> None:
-        for texts, sentences in calls:
-            encode(texts)
-            encode(sentences)
-
-    seconds: dict[str, list[float]] = {"one": [], "task": []}
+    """Time ``repeats`` passes over the chunk texts in one ``encode`` call (and their sentences
+    in a second one if ``with_sentences``). Call it off the main thread, as the worker runs."""
+    sentences = [s for chunk in rows.sentences for s in chunk] if with_sentences else []
+    seconds = []
     result = None
-    for repeat in range(repeats):
-        order = [("one", one_call), ("task", task_calls)]
-        for name, run in order if repeat % 2 == 0 else order[::-1]:
-            started = time.perf_counter()
-            value = run()
-            seconds[name].append(time.perf_counter() - started)
-            result = value if name == "one" else result
+    for _ in range(repeats):
+        started = time.perf_counter()
+        result = encoder.encode(rows.texts, prompt="passage", batch_size=batch_size)
+        if sentences:
+            encoder.encode(sentences, prompt="passage", batch_size=batch_size)
+        seconds.append(time.perf_counter() - started)
     assert result is not None
-    return RawRuns(seconds["one"], seconds["task"], result.vectors, result.n_tokens)
+    return RawRuns(seconds, result.vectors, result.n_tokens)
 
 
 def time_direct_upsert(
@@ -394,27 +367,26 @@ def time_direct_upsert(
 
 
 def phase_rows(run: PipelineRun) -> list[dict[str, Any]]:
-    """Upload, then the worker's phases, then the rest of the wall time (broker, polling)."""
-    rows = [{"phase": "upload (store files, rows, enqueue)", "seconds": run.upload_seconds}]
-    worker_names = [*PHASES, *SQL_SCOPES]
-    rows += [
-        {"phase": name, "seconds": run.phases.get(name, 0.0), "calls": run.calls.get(name, 0)}
-        for name in worker_names
+    """Per thread (worker threads first), its phases in pipeline order and, for a worker
+    thread, its idle time (waiting for a message or for the other thread)."""
+    rows = [
+        {
+            "thread": "MainThread",
+            "phase": "upload (store files, rows, enqueue)",
+            "seconds": run.upload_seconds,
+        }
     ]
-    accounted = run.upload_seconds + sum(run.phases.get(name, 0.0) for name in worker_names)
-    rows.append(
-        {"phase": "worker idle (broker, between tasks)", "seconds": run.seconds - accounted}
-    )
+    order = [*PHASES, *SQL_SCOPES, ADOPT]
+    threads = sorted(run.phases, key=lambda name: (not name.startswith("mexma-worker"), name))
+    for thread in threads:
+        phases = run.phases[thread]
+        for name in sorted(phases, key=order.index):
+            rows.append({"thread": thread, "phase": name, **phases[name]})
+        if thread.startswith("mexma-worker"):
+            busy = sum(row["seconds"] for row in phases.values())
+            rows.append({"thread": thread, "phase": "idle", "seconds": run.seconds - busy})
     for row in rows:
         row["pct_of_wall"] = 100 * row["seconds"] / run.seconds
-    rows.append(
-        {
-            "phase": ADOPT,
-            "seconds": run.phases.get(ADOPT, 0.0),
-            "calls": run.calls.get(ADOPT, 0),
-            "pct_of_wall": 100 * run.phases.get(ADOPT, 0.0) / run.seconds,
-        }
-    )
     return rows
 
 
@@ -426,11 +398,11 @@ def build_report(
     upserts: dict[str, dict[str, float]],
     extra: dict[str, Any],
 ) -> dict[str, Any]:
-    raw_median = statistics.median(raw.one_call)
-    task_calls_median = statistics.median(raw.task_calls)
+    raw_median = statistics.median(raw.seconds)
     pipeline_rate = run.chunks / run.seconds
     raw_rate = run.chunks / raw_median
     overhead = 1 - pipeline_rate / raw_rate
+    encode_calls = run.calls("encode")
     return {
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "settings": {
@@ -445,6 +417,7 @@ def build_report(
                 "qdrant",
                 "wait",
                 "sentence_vectors",
+                "raw_repeats",
             )
         },
         "machine": machine(),
@@ -462,26 +435,20 @@ def build_report(
             "chunks_per_s": pipeline_rate,
             "points_in_index": run.points,
             "wait_for_jobs_one_pass_seconds": run.wait_for_jobs_pass_seconds,
-            "non_encode_ms_per_document": 1000
-            * (run.seconds - run.phases.get("encode", 0.0))
-            / run.documents,
-            "sql_sessions_per_document": sum(run.calls.get(name, 0) for name in SQL_SCOPES)
+            "encode_calls": encode_calls,
+            "chunks_per_encode_call": run.chunks / max(1, encode_calls),
+            "sql_sessions_per_document": sum(run.calls(name) for name in SQL_SCOPES)
             / run.documents,
         },
-        "raw_encoder": {"runs_s": raw.one_call, "median_s": raw_median, "chunks_per_s": raw_rate},
-        "raw_encoder_task_calls": {
-            "runs_s": raw.task_calls,
-            "median_s": task_calls_median,
-            "chunks_per_s": run.chunks / task_calls_median,
-        },
+        "raw_encoder": {"runs_s": raw.seconds, "median_s": raw_median, "chunks_per_s": raw_rate},
         "overhead": {
             "value": overhead,
             "target_max": TARGET_OVERHEAD,
             "met": overhead <= TARGET_OVERHEAD,
-            # overhead = encode call shape + everything else, as shares of the pipeline time
-            "from_encode_call_shape": (task_calls_median - raw_median) / run.seconds,
-            "from_outside_the_encoder": (run.seconds - task_calls_median) / run.seconds,
-            "pipeline_encode_vs_raw": run.phases.get("encode", 0.0) / raw_median,
+            # the encoder's own slow-down inside the pipeline (contention with the other
+            # threads for the cores and the GIL), as a share of the pipeline time
+            "from_slower_encoding": (run.total("encode") - raw_median) / run.seconds,
+            "pipeline_encode_vs_raw": run.total("encode") / raw_median,
         },
         "phases": phase_rows(run),
         "direct_upsert": upserts,
@@ -490,13 +457,12 @@ def build_report(
 
 def print_report(report: dict[str, Any]) -> None:
     work, pipe, raw = report["workload"], report["pipeline"], report["raw_encoder"]
-    shaped = report["raw_encoder_task_calls"]
     settings, overhead = report["settings"], report["overhead"]
     print(
         f"\n{work['documents']} documents ({settings['format']}) -> {work['chunks']} chunks, "
-        f"{work['tokens']} tokens; batch {settings['batch_size']}, {settings['threads']} threads, "
-        f"qdrant {settings['qdrant']}; load average {report['machine']['load_average']} -> "
-        f"{report['load_average_end']}\n"
+        f"{work['tokens']} tokens, {work['sentences_embedded']} sentences embedded; batch "
+        f"{settings['batch_size']}, {settings['threads']} threads, qdrant {settings['qdrant']}; "
+        f"load average {report['machine']['load_average']} -> {report['load_average_end']}\n"
     )
     rows = [
         [
@@ -504,11 +470,10 @@ def print_report(report: dict[str, Any]) -> None:
             f"{pipe['seconds']:.1f}",
             f"{pipe['chunks_per_s']:.1f}",
         ],
-        ["raw encoder, one call", f"{raw['median_s']:.1f}", f"{raw['chunks_per_s']:.1f}"],
         [
-            "raw encoder, the embed task's calls",
-            f"{shaped['median_s']:.1f}",
-            f"{shaped['chunks_per_s']:.1f}",
+            f"raw encoder, one call (median of {len(raw['runs_s'])})",
+            f"{raw['median_s']:.1f}",
+            f"{raw['chunks_per_s']:.1f}",
         ],
     ]
     print(format_table(["run", "seconds", "chunks/s"], rows))
@@ -516,13 +481,14 @@ def print_report(report: dict[str, Any]) -> None:
     print(
         f"\npipeline overhead 1 - pipeline/raw = {100 * overhead['value']:.1f}% "
         f"(target <= {100 * overhead['target_max']:.0f}%: {verdict})\n"
-        f"  = {100 * overhead['from_encode_call_shape']:.1f}% from the shape of the encode calls "
-        "(one call per document batch, sorted by length only within it)\n"
-        f"  + {100 * overhead['from_outside_the_encoder']:.1f}% from outside those calls; the "
-        f"pipeline's encode phase took {overhead['pipeline_encode_vs_raw']:.2f}x the one-call time"
+        f"  the pipeline's {pipe['encode_calls']} encode calls "
+        f"({pipe['chunks_per_encode_call']:.0f} chunks each) took "
+        f"{overhead['pipeline_encode_vs_raw']:.2f}x the raw time: "
+        f"{100 * overhead['from_slower_encoding']:.1f}% of the pipeline time"
     )
     phases = [
         [
+            row["thread"],
             row["phase"],
             f"{row['seconds']:.2f}",
             f"{row['pct_of_wall']:.1f}",
@@ -531,13 +497,10 @@ def print_report(report: dict[str, Any]) -> None:
         for row in report["phases"]
     ]
     print(
-        "\n" + format_table(["where the pipeline time went", "seconds", "% wall", "calls"], phases)
+        "\n" + format_table(["thread", "where the time went", "seconds", "% wall", "calls"], phases)
     )
     print(
-        f"\noutside the encoder: {pipe['non_encode_ms_per_document']:.1f} ms per document "
-        f"({pipe['sql_sessions_per_document']:.1f} SQL sessions per document)"
-    )
-    print(
+        f"\n{pipe['sql_sessions_per_document']:.1f} SQL sessions per document; "
         f"Services.wait_for_jobs, one polling pass over {work['documents']} jobs: "
         f"{1000 * pipe['wait_for_jobs_one_pass_seconds']:.0f} ms (it polls every 0.2 s)"
     )
@@ -573,7 +536,7 @@ def parse_args() -> argparse.Namespace:
         help="wait with a read-only COUNT poll, or with Services.wait_for_jobs",
     )
     parser.add_argument(
-        "--raw-repeats", type=int, default=1, help="passes of each raw encoder run (median)"
+        "--raw-repeats", type=int, default=3, help="passes of each raw encoder run (median)"
     )
     parser.add_argument("--timeout", type=float, default=6 * 3600, help="seconds for the ingest")
     parser.add_argument("--models-dir", type=Path, default=DEFAULT_MODELS_DIR)
