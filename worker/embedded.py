@@ -24,14 +24,17 @@ work, since they only touch the database.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import socket
 import sys
 import threading
+from collections.abc import Iterator
 from types import TracebackType
 from typing import TYPE_CHECKING
 
 from celery.worker import WorkController
+from threadpoolctl import threadpool_limits
 
 from worker.celery_app import MexmaCelery, create_celery_app, enqueue_job
 from worker.db import (
@@ -51,11 +54,15 @@ logger = logging.getLogger(__name__)
 
 STOP_TIMEOUT_S = 60.0
 ADOPT_INTERVAL_S = 2.0
-# The encoding thread needs the GIL back between every torch operation; while the parsing
-# thread runs Python, the default 5 ms switch interval makes it wait that long each time.
-# Measured (bench/ingest_throughput.py, 1,500 chunks, 2 cores): encoding took 1.29x its
-# standalone time with 5 ms, 1.12x with 0.5 ms.
+# While the worker threads run, the encoder shares the cores with the parsing thread:
+# - the encoding thread needs the GIL back between every torch operation, and the default
+#   5 ms switch interval can make it wait that long each time the parser holds it;
+# - numpy's OpenBLAS (language identification calls it per document) wakes a thread per core
+#   that then spins, taking CPU time from torch's own threads.
+# Measured (bench/ingest_throughput.py, 1,500 chunks, 2 cores): the pipeline's encoding took
+# 1.24-1.34x its standalone time as shipped before, 1.18x with both settings below.
 SWITCH_INTERVAL_S = 0.0005
+BLAS_THREADS = 1
 
 
 class EmbeddedWorker:
@@ -76,7 +83,7 @@ class EmbeddedWorker:
         self._siblings: list[MexmaCelery] = []
         self._threads: list[threading.Thread] = []
         self._stopped = threading.Event()
-        self._switch_interval = sys.getswitchinterval()
+        self._cpu_sharing = contextlib.ExitStack()
 
     @property
     def running(self) -> bool:
@@ -89,8 +96,7 @@ class EmbeddedWorker:
         self.app.finalize()
         self.app.set_current()
         self.app.runtime.stopping.clear()
-        self._switch_interval = sys.getswitchinterval()
-        sys.setswitchinterval(min(self._switch_interval, SWITCH_INTERVAL_S))
+        self._cpu_sharing.enter_context(sharing_the_cpu_with_the_encoder())
         self._stopped.clear()
         lanes = self._lanes()
         self._siblings = [
@@ -162,7 +168,7 @@ class EmbeddedWorker:
         self._controllers = []
         self._siblings = []
         self._threads = []
-        sys.setswitchinterval(self._switch_interval)
+        self._cpu_sharing.close()
 
     def __enter__(self) -> EmbeddedWorker:
         self.start()
@@ -175,6 +181,19 @@ class EmbeddedWorker:
         traceback: TracebackType | None,
     ) -> None:
         self.stop()
+
+
+@contextlib.contextmanager
+def sharing_the_cpu_with_the_encoder() -> Iterator[None]:
+    """A shorter GIL switch interval and one BLAS thread while the block runs (see
+    ``SWITCH_INTERVAL_S``), restored after it."""
+    previous = sys.getswitchinterval()
+    sys.setswitchinterval(min(previous, SWITCH_INTERVAL_S))
+    try:
+        with threadpool_limits(limits=BLAS_THREADS, user_api="blas"):
+            yield
+    finally:
+        sys.setswitchinterval(previous)
 
 
 def queue_lanes(queues: tuple[str, ...]) -> list[tuple[str, ...]]:

@@ -10,14 +10,17 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from encoder.model import SentenceEncoder
+from encoder.model import ProgressCallback, SentenceEncoder
 from worker.db import Chunk
 
 DEFAULT_BATCH_SIZE = 32
 
 
 def sentence_vectors(
-    encoder: SentenceEncoder, chunks: Sequence[Chunk], batch_size: int = DEFAULT_BATCH_SIZE
+    encoder: SentenceEncoder,
+    chunks: Sequence[Chunk],
+    batch_size: int = DEFAULT_BATCH_SIZE,
+    progress: ProgressCallback | None = None,
 ) -> list[np.ndarray | None]:
     """Per chunk, the vectors ``[n_sentences, dim]`` of its sentences (passage prompt, all
     chunks in one encoder call), or ``None`` for a chunk of one sentence (the passage vector
@@ -28,7 +31,9 @@ def sentence_vectors(
     out: list[np.ndarray | None] = [None] * len(chunks)
     if not texts:
         return out
-    vectors = encoder.encode(texts, prompt="passage", batch_size=batch_size).vectors
+    vectors = encoder.encode(
+        texts, prompt="passage", batch_size=batch_size, progress=progress
+    ).vectors
     offset = 0
     for i in several:
         out[i] = vectors[offset : offset + len(spans[i])]

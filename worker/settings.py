@@ -65,7 +65,7 @@ class Settings(BaseSettings):
     device: str = "auto"
     encode_batch_size: int = Field(default=32, ge=1, le=4096)
     embed_gather_chunks: int = Field(
-        default=256,
+        default=1024,
         ge=1,
         le=65536,
         description="passages one embed task encodes together, gathered across the documents"

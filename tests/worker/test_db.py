@@ -35,7 +35,9 @@ from worker.db import (
     delete_model_version,
     fail_job,
     finish_job,
+    finish_jobs,
     get_job,
+    get_jobs,
     get_or_create_collection,
     iter_chunk_batches,
     job_metrics,
@@ -44,6 +46,7 @@ from worker.db import (
     make_engine,
     migrate,
     read_scope,
+    record_done,
     record_metrics,
     replace_chunks,
     request_cancel,
@@ -54,6 +57,7 @@ from worker.db import (
     touch_jobs,
     unfinished_jobs,
     update_progress,
+    waiting_jobs,
 )
 from worker.db.models import Base
 from worker.db.types import utcnow
@@ -438,3 +442,30 @@ def test_only_jobs_gone_silent_are_taken_over_or_requeued(db: Engine) -> None:
         assert requeue_stale_jobs(session, stale_before) == []  # a second sweep finds nothing
         statuses = {j.id: j.status for j in unfinished_jobs(session)}
     assert statuses == {alive: JobStatus.RUNNING, dead: JobStatus.QUEUED}
+
+
+def test_an_embed_task_claims_waiting_jobs_and_ends_them_together(db: Engine) -> None:
+    with session_scope(db) as session:
+        ids = [create_job(session, JobKind.INGEST, total=2).id for _ in range(4)]
+        parsing = create_job(session, JobKind.INGEST).id
+        for job_id in [*ids, parsing]:
+            claim_job(session, job_id, hostname="ingest")
+            update_progress(session, job_id, stage="parsing" if job_id == parsing else "embedding")
+            requeue_job(session, job_id)
+    with session_scope(db) as session:
+        waiting = [job.id for job in waiting_jobs(session, JobKind.INGEST, "embedding", limit=3)]
+        assert waiting == ids[:3]  # oldest first, only those at the stage, up to the limit
+        for job_id in waiting:
+            assert claim_job(session, job_id, hostname="embed")
+        assert request_cancel(session, ids[1])
+    with session_scope(db) as session:
+        assert record_done(session, {job_id: 2 for job_id in waiting}) == {ids[1]}
+        finish_jobs(session, {ids[0]: ("indexed 2 passages", {"chunks": 2}), ids[3]: ("x", {})})
+    with session_scope(db) as session:
+        jobs = get_jobs(session, ids)
+        assert [jobs[i].done for i in ids] == [2, 2, 2, 0]
+        assert jobs[ids[0]].status == JobStatus.SUCCEEDED
+        assert jobs[ids[0]].message == "indexed 2 passages"
+        assert jobs[ids[0]].metrics == {"chunks": 2}
+        assert jobs[ids[1]].status == JobStatus.RUNNING  # cancelling is up to the task
+        assert jobs[ids[3]].status == JobStatus.QUEUED  # not claimed: left as it was

@@ -79,6 +79,7 @@ def worker_env(settings: Settings) -> dict[str, str]:
         "MEXMA_DEVICE": "cpu",
         "MEXMA_CPU_THREADS": "1",
         "MEXMA_ENCODE_BATCH_SIZE": str(settings.encode_batch_size),
+        "MEXMA_EMBED_GATHER_CHUNKS": str(settings.embed_gather_chunks),
         "MEXMA_CHUNK_MAX_TOKENS": str(settings.chunk_max_tokens),
         "MEXMA_CELERY_VISIBILITY_TIMEOUT": str(settings.celery_visibility_timeout),
         "MEXMA_JOB_HEARTBEAT_S": str(settings.job_heartbeat_s),
@@ -168,7 +169,9 @@ def test_a_worker_killed_mid_job_loses_nothing(
         redis_url=redis_url,
         database_url=database_url,
         qdrant_location=str(tmp_path / "qdrant"),
-        encode_batch_size=1,  # one point per upsert: a long window to kill A in
+        # one passage per encoder call and upsert: a long window to kill A in
+        encode_batch_size=1,
+        embed_gather_chunks=1,
         chunk_max_tokens=16,
         job_heartbeat_s=HEARTBEAT_S,
         job_stale_after_s=STALE_AFTER_S,

@@ -135,11 +135,15 @@ def test_a_document_the_encoder_fails_on_fails_alone(
     assert _points(services) == sum(d.n_chunks for d in documents.values())
 
 
+@pytest.mark.parametrize("noticed", ["after the call", "during the call"])
 def test_a_job_cancelled_inside_the_batch_is_cancelled_and_the_others_indexed(
-    services: Services, embed_calls: EmbedCalls
+    services: Services, embed_calls: EmbedCalls, monkeypatch: pytest.MonkeyPatch, noticed: str
 ) -> None:
+    if noticed == "during the call":  # the encoder's progress callback looks at every batch
+        monkeypatch.setattr(worker.tasks.embed, "CANCEL_CHECK_S", 0.0)
     job_ids = _parsed_and_waiting(services)
     victim = job_ids[2]
+    victim_chunks = _documents(services)["river_fr.md"].n_chunks
     embed_calls.before_call = lambda: services.cancel_job(victim) and None
     jobs = _embed(services, job_ids)
     assert jobs.pop(victim).status == "cancelled"
@@ -147,7 +151,12 @@ def test_a_job_cancelled_inside_the_batch_is_cancelled_and_the_others_indexed(
     documents = _documents(services)
     cancelled = documents.pop("river_fr.md")
     assert cancelled.status == "failed" and cancelled.error == "cancelled"
-    assert _points(services) == sum(d.n_chunks for d in documents.values())
+    total = sum(d.n_chunks for d in documents.values())
+    assert _points(services) == total
+    if noticed == "during the call":  # stopped, then encoded again without the victim
+        assert embed_calls.sizes == [total + victim_chunks, total]
+    else:
+        assert embed_calls.sizes == [total + victim_chunks]
 
 
 def test_after_a_transient_index_error_every_claimed_job_is_retried(
@@ -165,4 +174,28 @@ def test_after_a_transient_index_error_every_claimed_job_is_retried(
     with mock.patch.object(VectorIndex, "upsert", upsert):
         jobs = _embed(services, job_ids)
     assert {job.status for job in jobs.values()} == {"succeeded"}
+    assert _points(services) == sum(d.n_chunks for d in _documents(services).values())
+
+
+def test_stopping_the_worker_mid_batch_requeues_every_claimed_job(
+    services: Services, embed_calls: EmbedCalls
+) -> None:
+    job_ids = _parsed_and_waiting(services)
+    encoding = threading.Event()
+
+    def hold_until_stopping() -> None:
+        encoding.set()
+        services.runtime.stopping.wait(TIMEOUT)
+
+    embed_calls.before_call = hold_until_stopping
+    worker = EmbeddedWorker(services.app, queues=(QUEUE_EMBED,), adopt_jobs=False)
+    worker.start()
+    assert encoding.wait(TIMEOUT)
+    worker.stop()
+    assert {job.status for job in map(services.get_job, job_ids)} == {"queued"}
+    assert _points(services) == 0
+    embed_calls.before_call = lambda: None
+    with EmbeddedWorker(services.app):  # the next start resumes them
+        jobs = services.wait_for_jobs(job_ids, TIMEOUT)
+    assert {job.status for job in jobs} == {"succeeded"}
     assert _points(services) == sum(d.n_chunks for d in _documents(services).values())

@@ -13,9 +13,10 @@ from typing import Any
 
 import pytest
 from sqlalchemy import update
+from threadpoolctl import threadpool_info
 
 from worker.db import Job, JobStatus, chunks_by_ids, session_scope
-from worker.embedded import SWITCH_INTERVAL_S, EmbeddedWorker
+from worker.embedded import BLAS_THREADS, SWITCH_INTERVAL_S, EmbeddedWorker
 from worker.index import LIVE_ALIAS
 from worker.live_model import serving_model
 from worker.search import best_sentences
@@ -67,16 +68,25 @@ def test_a_directory_is_indexed_file_by_file_and_a_broken_file_fails_alone(
         services.runtime.close()
 
 
-def test_the_worker_threads_switch_the_gil_often_while_they_run(services: Services) -> None:
-    before = sys.getswitchinterval()
+def _blas_threads() -> list[int]:
+    return [pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "blas"]
+
+
+def test_the_worker_threads_leave_the_cores_to_the_encoder_while_they_run(
+    services: Services,
+) -> None:
+    switch_interval, blas_threads = sys.getswitchinterval(), _blas_threads()
+    assert blas_threads, "numpy should bring a BLAS library"
     with EmbeddedWorker(services.app):
         assert {thread.name for thread in threading.enumerate()} >= {
             "mexma-worker-ingest",
             "mexma-worker-embed",
             "mexma-worker-train",
         }
-        assert sys.getswitchinterval() == min(before, SWITCH_INTERVAL_S)
-    assert sys.getswitchinterval() == before
+        assert sys.getswitchinterval() == min(switch_interval, SWITCH_INTERVAL_S)
+        assert _blas_threads() == [BLAS_THREADS] * len(blas_threads)
+    assert sys.getswitchinterval() == switch_interval
+    assert _blas_threads() == blas_threads
 
 
 def test_a_duplicate_is_reported_and_not_indexed_twice(
@@ -183,7 +193,9 @@ def test_cancelling_a_running_job_stops_between_batches(
     long_text.write_text(
         "\n\n".join(f"The river number {i} flows under seven bridges." for i in range(400))
     )
-    services = Services.from_settings(make_settings(encode_batch_size=1, chunk_max_tokens=16))
+    services = Services.from_settings(
+        make_settings(encode_batch_size=1, chunk_max_tokens=16, embed_gather_chunks=20)
+    )
     try:
         with EmbeddedWorker(services.app):
             job_id = services.ingest_paths([long_text])[0]

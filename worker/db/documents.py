@@ -139,6 +139,13 @@ def get_documents(session: Session, document_ids: Sequence[int]) -> dict[int, Do
     return {document.id: document for document in session.scalars(query)}
 
 
+def existing_documents(session: Session, document_ids: Sequence[int]) -> set[int]:
+    """Which of these document ids still exist (one query)."""
+    if not document_ids:
+        return set()
+    return set(session.scalars(select(Document.id).where(Document.id.in_(list(document_ids)))))
+
+
 def set_document_status(
     session: Session,
     document_id: int,
@@ -152,6 +159,16 @@ def set_document_status(
     if languages is not None:
         values["languages"] = sorted(set(languages))
     session.execute(update(Document).where(Document.id == document_id).values(**values))
+
+
+def set_documents_indexed(session: Session, document_ids: Sequence[int]) -> None:
+    """Mark these documents indexed (one UPDATE)."""
+    if document_ids:
+        session.execute(
+            update(Document)
+            .where(Document.id.in_(list(document_ids)))
+            .values(status=DocumentStatus.INDEXED, error=None)
+        )
 
 
 def list_documents(

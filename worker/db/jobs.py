@@ -11,7 +11,7 @@ from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, select, update
+from sqlalchemy import ColumnElement, bindparam, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -194,6 +194,22 @@ def update_progress(
     return bool(session.scalar(statement))
 
 
+def record_done(session: Session, done_by_job: Mapping[int, int]) -> set[int]:
+    """Record the done count of several running jobs and a heartbeat (one executemany); the
+    ids of those whose cancellation has been requested."""
+    if not done_by_job:
+        return set()
+    jobs = Job.__table__
+    statement = (
+        update(jobs)
+        .where(jobs.c.id == bindparam("job_id"), jobs.c.status == JobStatus.RUNNING)
+        .values(done=bindparam("done_count"), heartbeat_at=utcnow())
+    )
+    session.execute(statement, [{"job_id": i, "done_count": n} for i, n in done_by_job.items()])
+    cancelled = select(Job.id).where(Job.id.in_(list(done_by_job)), Job.cancel_requested)
+    return set(session.scalars(cancelled))
+
+
 def request_cancel(session: Session, job_id: int) -> bool:
     """Ask a job to stop; a queued job is cancelled at once. False if it had already ended."""
     if _set(
@@ -225,6 +241,31 @@ def finish_job(
     if metrics is not None:
         values["metrics"] = dict(metrics)
     return _set(session, job_id, Job.status == JobStatus.RUNNING, **values)
+
+
+def finish_jobs(session: Session, outcomes: Mapping[int, tuple[str, Mapping[str, Any]]]) -> None:
+    """End several running jobs as succeeded, each with its ``(message, metrics)`` (one
+    executemany; a job no longer running is left as it is)."""
+    if not outcomes:
+        return
+    jobs = Job.__table__
+    statement = (
+        update(jobs)
+        .where(jobs.c.id == bindparam("job_id"), jobs.c.status == JobStatus.RUNNING)
+        .values(
+            status=JobStatus.SUCCEEDED,
+            finished_at=utcnow(),
+            message=bindparam("summary"),
+            metrics=bindparam("summary_metrics"),
+        )
+    )
+    session.execute(
+        statement,
+        [
+            {"job_id": i, "summary": message, "summary_metrics": dict(metrics)}
+            for i, (message, metrics) in outcomes.items()
+        ],
+    )
 
 
 def fail_job(session: Session, job_id: int, error: str) -> bool:

@@ -14,25 +14,29 @@ the same points again instead of adding copies.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from encoder.model import ProgressCallback
 from worker.db import (
     Chunk,
     ChunkInCollection,
-    DocumentStatus,
     JobKind,
     JobStatus,
     chunks_of_documents,
     claim_job,
+    existing_documents,
     fail_job,
     finish_job,
+    finish_jobs,
     get_documents,
     get_jobs,
+    read_scope,
+    record_done,
     requeue_job,
     session_scope,
-    set_document_status,
-    update_progress,
+    set_documents_indexed,
     waiting_jobs,
 )
 from worker.index import ChunkPoint
@@ -45,6 +49,7 @@ from worker.tasks.ingest import STAGE_EMBEDDING, DocumentJob, discard_document
 logger = logging.getLogger(__name__)
 
 UNDETERMINED_LANGUAGE = "und"
+CANCEL_CHECK_S = 2.0
 
 
 def embed_chunks(
@@ -53,18 +58,23 @@ def embed_chunks(
     batch_size: int,
     *,
     with_sentences: bool,
+    progress: ProgressCallback | None = None,
 ) -> tuple[list[ChunkPoint], set[int]]:
     """The points of ``chunks`` (passage prompt, one encoder call), each in its document
     collection; and the ids of the chunks the encoder had to truncate.
 
     ``with_sentences`` also embeds each sentence of the chunks that have several (one more
     encoder call over all of them), for search to show the best one without encoding.
+    ``progress`` is called after every batch of either call (it may raise to stop them).
     """
     encoder = model.encoder
     rows = [item.chunk for item in chunks]
-    result = encoder.encode([chunk.text for chunk in rows], prompt="passage", batch_size=batch_size)
+    texts = [chunk.text for chunk in rows]
+    result = encoder.encode(texts, prompt="passage", batch_size=batch_size, progress=progress)
     sentences_per_chunk = (
-        sentence_vectors(encoder, rows, batch_size) if with_sentences else [None] * len(rows)
+        sentence_vectors(encoder, rows, batch_size, progress)
+        if with_sentences
+        else [None] * len(rows)
     )
     points = [
         ChunkPoint(
@@ -81,6 +91,10 @@ def embed_chunks(
         )
     ]
     return points, {rows[i].id for i in result.truncated}
+
+
+class _CancelledWhileEncodingError(Exception):
+    """A job of the gathered batch was cancelled while the encoder worked on it."""
 
 
 @dataclass
@@ -189,37 +203,60 @@ class EmbedDocuments(DocumentJob):
         settings = self.runtime.settings
         queue = [(item, chunk) for item in pending for chunk in item.chunks]
         gather = settings.embed_gather_chunks
-        for start in range(0, len(queue), gather):
+        start = 0
+        while start < len(queue):
             part = [
                 (item, chunk)
                 for item, chunk in queue[start : start + gather]
                 if item.job_id in self.live_jobs  # not cancelled meanwhile
             ]
-            if not part:
+            items = list({item.job_id: item for item, _ in part}.values())
+            try:
+                points, truncated = embed_chunks(
+                    model,
+                    [ChunkInCollection(chunk, item.collection) for item, chunk in part],
+                    settings.encode_batch_size,
+                    with_sentences=settings.sentence_vectors == "ingest",
+                    progress=self._watch_while_encoding(),
+                )
+            except _CancelledWhileEncodingError:
+                self._record_progress(items)  # ends the cancelled jobs; encode the rest again
                 continue
-            points, truncated = embed_chunks(
-                model,
-                [ChunkInCollection(chunk, item.collection) for item, chunk in part],
-                settings.encode_batch_size,
-                with_sentences=settings.sentence_vectors == "ingest",
-            )
             self.runtime.index.upsert(model.collection, points)
             for item, chunk in part:
                 item.done += 1
                 if chunk.id in truncated:
                     item.truncated.add(chunk.id)
-            self._record_progress(list({item.job_id: item for item, _ in part}.values()))
+            self._record_progress(items)
+            start += gather
         self._end_indexed([item for item in pending if item.job_id in self.live_jobs], model)
+
+    def _watch_while_encoding(self) -> ProgressCallback:
+        """An encoder progress callback that stops the call when the worker is stopping, or
+        when a job of the batch has been cancelled (looked up every ``CANCEL_CHECK_S``): a
+        gathered call can run for minutes on a CPU."""
+        checked = time.monotonic()
+
+        def check(done: int, total: int) -> None:
+            nonlocal checked
+            if self.runtime.stopping.is_set():
+                raise JobInterruptedError
+            if time.monotonic() - checked < CANCEL_CHECK_S:
+                return
+            checked = time.monotonic()
+            with read_scope(self.runtime.engine) as session:
+                jobs = get_jobs(session, sorted(self.live_jobs))
+            if any(job.cancel_requested for job in jobs.values()):
+                raise _CancelledWhileEncodingError
+
+        return check
 
     def _record_progress(self, items: Sequence[PendingDocument]) -> None:
         """Each job's progress (one session); cancelled jobs end here, as does the whole task
         when the worker is stopping."""
-        cancelled: list[PendingDocument] = []
         with session_scope(self.runtime.engine) as session:
-            for item in items:
-                if update_progress(session, item.job_id, done=item.done):
-                    cancelled.append(item)
-        for item in cancelled:
+            cancelled_ids = record_done(session, {item.job_id: item.done for item in items})
+        for item in (item for item in items if item.job_id in cancelled_ids):
             discard_document(self.runtime, item.document_id, "cancelled")
             with session_scope(self.runtime.engine) as session:
                 finish_job(session, item.job_id, status=JobStatus.CANCELLED, message="cancelled")
@@ -230,28 +267,28 @@ class EmbedDocuments(DocumentJob):
     def _end_indexed(self, items: Sequence[PendingDocument], model: ServingModel) -> None:
         """Mark the documents indexed and finish their jobs (one session); a document deleted
         meanwhile fails its job and loses the points just written."""
-        deleted: list[PendingDocument] = []
         with session_scope(self.runtime.engine) as session:
-            present = get_documents(session, [item.document_id for item in items])
-            for item in items:
-                if item.document_id not in present:
-                    deleted.append(item)
-                    continue
-                set_document_status(session, item.document_id, DocumentStatus.INDEXED)
-                finish_job(
-                    session,
-                    item.job_id,
-                    message=f"indexed {len(item.chunks)} passages",
-                    metrics={
-                        "document_id": item.document_id,
-                        "chunks": len(item.chunks),
-                        "languages": item.languages,
-                        "truncated": len(item.truncated),
-                        "model_version": model.version,
-                    },
-                )
-                self.live_jobs.discard(item.job_id)
-        for item in deleted:
+            present = existing_documents(session, [item.document_id for item in items])
+            indexed = [item for item in items if item.document_id in present]
+            set_documents_indexed(session, [item.document_id for item in indexed])
+            finish_jobs(
+                session,
+                {
+                    item.job_id: (
+                        f"indexed {len(item.chunks)} passages",
+                        {
+                            "document_id": item.document_id,
+                            "chunks": len(item.chunks),
+                            "languages": item.languages,
+                            "truncated": len(item.truncated),
+                            "model_version": model.version,
+                        },
+                    )
+                    for item in indexed
+                },
+            )
+        self.live_jobs.difference_update(item.job_id for item in indexed)
+        for item in (item for item in items if item.document_id not in present):
             self._end_failed(
                 item, f"document {item.document_id} was deleted while it was being indexed"
             )
