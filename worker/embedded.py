@@ -59,9 +59,9 @@ ADOPT_INTERVAL_S = 2.0
 #   5 ms switch interval can make it wait that long each time the parser holds it;
 # - numpy's OpenBLAS (language identification calls it per document) wakes a thread per core
 #   that then spins, taking CPU time from torch's own threads.
-# Measured (bench/ingest_throughput.py, 1,500 chunks, 2 cores, one run each; runs vary by
-# about 5 %): the pipeline took 127 s with neither setting, 117 s with the short interval,
-# 113 s with both.
+# Measured (bench/ingest_throughput.py, 1,500 chunks, 2 cores; runs of the same code vary by
+# up to 10 %): the pipeline took 127 s with neither setting, 117 s with the short interval,
+# 113-121 s with both.
 SWITCH_INTERVAL_S = 0.0005
 BLAS_THREADS = 1
 
