@@ -199,3 +199,23 @@ def test_stopping_the_worker_mid_batch_requeues_every_claimed_job(
         jobs = services.wait_for_jobs(job_ids, TIMEOUT)
     assert {job.status for job in jobs} == {"succeeded"}
     assert _points(services) == sum(d.n_chunks for d in _documents(services).values())
+
+
+def test_a_job_cancelled_in_a_later_batch_does_not_stop_the_current_one(
+    make_settings: Callable[..., Settings],
+    embed_calls: EmbedCalls,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(worker.tasks.embed, "CANCEL_CHECK_S", 0.0)
+    services = Services.from_settings(make_settings(embed_gather_chunks=8))
+    try:
+        job_ids = _parsed_and_waiting(services, FILES[:2])
+        first_chunks = _documents(services)[FILES[0]].n_chunks
+        assert first_chunks == 8, "the first document must fill the first batch exactly"
+        embed_calls.before_call = lambda: services.cancel_job(job_ids[1]) and None
+        jobs = _embed(services, job_ids)
+        assert jobs[job_ids[0]].status == "succeeded"
+        assert jobs[job_ids[1]].status == "cancelled"
+        assert _points(services) == first_chunks
+    finally:
+        services.runtime.close()

@@ -210,6 +210,9 @@ class EmbedDocuments(DocumentJob):
                 for item, chunk in queue[start : start + gather]
                 if item.job_id in self.live_jobs  # not cancelled meanwhile
             ]
+            if not part:
+                start += gather
+                continue
             items = list({item.job_id: item for item, _ in part}.values())
             try:
                 points, truncated = embed_chunks(
@@ -217,7 +220,7 @@ class EmbedDocuments(DocumentJob):
                     [ChunkInCollection(chunk, item.collection) for item, chunk in part],
                     settings.encode_batch_size,
                     with_sentences=settings.sentence_vectors == "ingest",
-                    progress=self._watch_while_encoding(),
+                    progress=self._watch_while_encoding([item.job_id for item in items]),
                 )
             except _CancelledWhileEncodingError:
                 self._record_progress(items)  # ends the cancelled jobs; encode the rest again
@@ -231,10 +234,10 @@ class EmbedDocuments(DocumentJob):
             start += gather
         self._end_indexed([item for item in pending if item.job_id in self.live_jobs], model)
 
-    def _watch_while_encoding(self) -> ProgressCallback:
+    def _watch_while_encoding(self, job_ids: list[int]) -> ProgressCallback:
         """An encoder progress callback that stops the call when the worker is stopping, or
-        when a job of the batch has been cancelled (looked up every ``CANCEL_CHECK_S``): a
-        gathered call can run for minutes on a CPU."""
+        when one of ``job_ids`` (the jobs of the batch) has been cancelled (looked up every
+        ``CANCEL_CHECK_S``): a gathered call can run for minutes on a CPU."""
         checked = time.monotonic()
 
         def check(done: int, total: int) -> None:
@@ -245,7 +248,7 @@ class EmbedDocuments(DocumentJob):
                 return
             checked = time.monotonic()
             with read_scope(self.runtime.engine) as session:
-                jobs = get_jobs(session, sorted(self.live_jobs))
+                jobs = get_jobs(session, job_ids)
             if any(job.cancel_requested for job in jobs.values()):
                 raise _CancelledWhileEncodingError
 
