@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from qdrant_client import QdrantClient
 
-from worker.db import document_chunks, session_scope
+from worker.db import chunks_of_documents, session_scope
 from worker.embedded import EmbeddedWorker
 from worker.index import LIVE_ALIAS, point_id
 from worker.services import Services
@@ -201,7 +201,8 @@ def test_a_worker_killed_mid_job_loses_nothing(
     assert job.status == "succeeded", job.error
     document_id, version = job.metrics["document_id"], job.metrics["model_version"]
     with session_scope(services.runtime.engine) as session:
-        ordinals = [chunk.ordinal for chunk in document_chunks(session, document_id)]
+        chunks = chunks_of_documents(session, [document_id])[document_id]
+        ordinals = [chunk.ordinal for chunk in chunks]
     assert ordinals == list(range(at_kill.total)) == list(range(job.metrics["chunks"]))
     services.runtime.close()
     client = QdrantClient(path=str(settings.qdrant_location))

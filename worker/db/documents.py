@@ -237,11 +237,6 @@ def chunks_by_ids(session: Session, chunk_ids: Sequence[int]) -> dict[int, Chunk
     return {chunk.id: chunk for chunk in chunks}
 
 
-def document_chunks(session: Session, document_id: int) -> list[Chunk]:
-    """A document's chunks in reading order."""
-    return chunks_of_documents(session, [document_id])[document_id]
-
-
 def chunks_of_documents(session: Session, document_ids: Sequence[int]) -> dict[int, list[Chunk]]:
     """The chunks of each of these documents in reading order, by document (one query; a
     document without chunks, or that does not exist, maps to an empty list)."""

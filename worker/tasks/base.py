@@ -231,8 +231,8 @@ def _start(task: JobTask, job_id: int) -> Job | None:
 
 def _requeue_for_retry(task: JobTask, job_id: int) -> None:
     """Put the job back in the queue, so that Celery's retry of this message can claim it.
-    If the database is what failed, the job stays running until it goes stale, which the
-    retry backoff outlasts."""
+    If the database is what failed, the job stays running until it goes stale; a later retry
+    (the backoff grows to minutes) or the reaper then takes it over."""
     try:
         with session_scope(task.runtime.engine) as session:
             requeue_job(session, job_id)
