@@ -9,19 +9,11 @@ import torch
 from encoder.encode import batch_bounds, encode_texts, pad_batch
 from encoder.model import SentenceEncoder
 
-TEXTS = [
-    "The river flows through the old town.",
-    "El río",
-    "La boulangerie ouvre à six heures et vend du pain frais chaque matin, tous les jours.",
-    "Zug",
-    "Der nächste Zug an die Küste fährt um zwölf von Gleis vier.",
-    "La panadería abre a las seis.",
-    "Le prochain train",
-]
 
-
-def test_cls_pooling_is_exactly_the_first_token_state(tiny_encoder: SentenceEncoder) -> None:
-    ids = tiny_encoder.tokenizer(TEXTS[:3], padding=True, return_tensors="pt")
+def test_cls_pooling_is_exactly_the_first_token_state(
+    tiny_encoder: SentenceEncoder, mixed_texts: list[str]
+) -> None:
+    ids = tiny_encoder.tokenizer(mixed_texts[:3], padding=True, return_tensors="pt")
     with torch.inference_mode():
         hidden = tiny_encoder.transformer(**ids).last_hidden_state
         pooled = tiny_encoder.sentence_vectors(ids["input_ids"], ids["attention_mask"])
@@ -46,18 +38,22 @@ def test_mean_pooling_ignores_padding(tiny_mean_encoder: SentenceEncoder) -> Non
 
 
 @pytest.mark.parametrize("fixture", ["tiny_encoder", "tiny_mean_encoder"])
-def test_sorted_batches_match_one_at_a_time(fixture: str, request: pytest.FixtureRequest) -> None:
+def test_sorted_batches_match_one_at_a_time(
+    fixture: str, request: pytest.FixtureRequest, mixed_texts: list[str]
+) -> None:
     encoder: SentenceEncoder = request.getfixturevalue(fixture)
-    batched = encoder.encode_array(TEXTS, batch_size=3, prompt="passage")
-    single = np.stack([encoder.encode_array([t], prompt="passage")[0] for t in TEXTS])
+    batched = encoder.encode_array(mixed_texts, batch_size=3, prompt="passage")
+    single = np.stack([encoder.encode_array([t], prompt="passage")[0] for t in mixed_texts])
     assert batched.dtype == np.float32
     assert np.abs(batched - single).max() <= 1e-5
 
 
-def test_vectors_are_unit_length_and_in_input_order(tiny_encoder: SentenceEncoder) -> None:
-    vectors = tiny_encoder.encode_array(TEXTS, batch_size=2)
+def test_vectors_are_unit_length_and_in_input_order(
+    tiny_encoder: SentenceEncoder, mixed_texts: list[str]
+) -> None:
+    vectors = tiny_encoder.encode_array(mixed_texts, batch_size=2)
     np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
-    reversed_vectors = tiny_encoder.encode_array(TEXTS[::-1], batch_size=2)
+    reversed_vectors = tiny_encoder.encode_array(mixed_texts[::-1], batch_size=2)
     np.testing.assert_allclose(vectors, reversed_vectors[::-1], atol=1e-5)
 
 
@@ -69,8 +65,10 @@ def test_prefixes_come_from_the_model_config(tiny_mean_encoder: SentenceEncoder)
     assert np.abs(query - passage).max() > 1e-4
 
 
-def test_long_inputs_are_truncated_and_counted(tiny_encoder: SentenceEncoder) -> None:
-    long_text = " ".join(TEXTS * 10)
+def test_long_inputs_are_truncated_and_counted(
+    tiny_encoder: SentenceEncoder, mixed_texts: list[str]
+) -> None:
+    long_text = " ".join(mixed_texts * 10)
     result = tiny_encoder.encode([long_text, "Zug", long_text + " extra"])
     assert result.truncated == (0, 2)
     assert result.n_truncated == 2
@@ -99,10 +97,12 @@ def test_bad_inputs_are_refused_with_a_clear_message(tiny_encoder: SentenceEncod
         tiny_encoder.encode(["ok"], prompt="question")
 
 
-def test_progress_callback_reports_every_batch(tiny_encoder: SentenceEncoder) -> None:
+def test_progress_callback_reports_every_batch(
+    tiny_encoder: SentenceEncoder, mixed_texts: list[str]
+) -> None:
     calls: list[tuple[int, int]] = []
     tiny_encoder.encode(
-        TEXTS, batch_size=3, progress=lambda done, total: calls.append((done, total))
+        mixed_texts, batch_size=3, progress=lambda done, total: calls.append((done, total))
     )
     assert calls == [(3, 7), (6, 7), (7, 7)]
 
@@ -113,8 +113,10 @@ def test_long_texts_go_in_smaller_batches() -> None:
     assert batch_bounds([], 32, 1024) == []
 
 
-def test_token_budget_does_not_change_the_vectors(tiny_encoder: SentenceEncoder) -> None:
-    texts = [" ".join(TEXTS * 3), *TEXTS]
+def test_token_budget_does_not_change_the_vectors(
+    tiny_encoder: SentenceEncoder, mixed_texts: list[str]
+) -> None:
+    texts = [" ".join(mixed_texts * 3), *mixed_texts]
     roomy = tiny_encoder.encode_array(texts, batch_size=8)
     tight = encode_texts(tiny_encoder, texts, batch_size=8, max_batch_tokens=64).vectors
     assert np.abs(roomy - tight).max() <= 1e-5

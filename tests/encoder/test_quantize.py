@@ -13,15 +13,6 @@ from torch import nn
 from encoder.model import SentenceEncoder
 from encoder.quantize import layer_precisions, quantize_int8
 
-TEXTS = [
-    "The river flows through the old town.",
-    "El río",
-    "La boulangerie ouvre à six heures et vend du pain frais chaque matin, tous les jours.",
-    "Zug",
-    "Der nächste Zug an die Küste fährt um zwölf von Gleis vier.",
-    "La panadería abre a las seis.",
-    "Le prochain train",
-]
 FAST_PRECISIONS = ["int8", "bf16"]
 INT8_PARTS = [
     "attention.self.query",
@@ -42,14 +33,16 @@ def fast_encoders(tiny_mean_model_dir: Path) -> dict[str, SentenceEncoder]:
 
 @pytest.mark.parametrize("precision", FAST_PRECISIONS)
 def test_fast_precisions_return_unit_float32_vectors_in_input_order(
-    precision: str, fast_encoders: dict[str, SentenceEncoder]
+    precision: str,
+    fast_encoders: dict[str, SentenceEncoder],
+    mixed_texts: list[str],
 ) -> None:
     encoder = fast_encoders[precision]
-    vectors = encoder.encode_array(TEXTS, prompt="passage", batch_size=2)
+    vectors = encoder.encode_array(mixed_texts, prompt="passage", batch_size=2)
     assert vectors.dtype == np.float32
-    assert vectors.shape == (len(TEXTS), encoder.dimension)
+    assert vectors.shape == (len(mixed_texts), encoder.dimension)
     np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
-    reversed_vectors = encoder.encode_array(TEXTS[::-1], prompt="passage", batch_size=2)
+    reversed_vectors = encoder.encode_array(mixed_texts[::-1], prompt="passage", batch_size=2)
     # int8 scales activations per batch, so other batch mates may move a vector a little.
     np.testing.assert_allclose(vectors, reversed_vectors[::-1], atol=1e-3)
 
@@ -59,16 +52,17 @@ def test_fast_precisions_stay_close_to_fp32(
     precision: str,
     fast_encoders: dict[str, SentenceEncoder],
     tiny_mean_encoder: SentenceEncoder,
+    mixed_texts: list[str],
 ) -> None:
-    fast = fast_encoders[precision].encode_array(TEXTS, prompt="passage")
-    exact = tiny_mean_encoder.encode_array(TEXTS, prompt="passage")
+    fast = fast_encoders[precision].encode_array(mixed_texts, prompt="passage")
+    exact = tiny_mean_encoder.encode_array(mixed_texts, prompt="passage")
     errors = np.linalg.norm(fast - exact, axis=1)
     distances = np.linalg.norm(exact[:, None] - exact[None], axis=-1)
-    nearest_other = distances[~np.eye(len(TEXTS), dtype=bool)].min()
+    nearest_other = distances[~np.eye(len(mixed_texts), dtype=bool)].min()
     # Every vector stays far closer to its own fp32 vector than any two texts are to each other.
     assert errors.max() < 0.05 * nearest_other
     assert ((fast * exact).sum(axis=1) > 0.999).all()
-    assert ((fast @ exact.T).argmax(axis=1) == np.arange(len(TEXTS))).all()
+    assert ((fast @ exact.T).argmax(axis=1) == np.arange(len(mixed_texts))).all()
 
 
 def test_int8_covers_all_linear_layers_but_the_ffn_outputs(
