@@ -20,6 +20,7 @@ from worker.db import (
     active_model_version,
     create_model_version,
     get_model_version,
+    read_scope,
     session_scope,
     set_active,
 )
@@ -107,9 +108,11 @@ def serving_model(runtime: Runtime) -> ServingModel:
     """The live model: the version behind the alias, with its encoder."""
     collection = ensure_live_collection(runtime)
     name = model_version_of(collection)
-    with session_scope(runtime.engine) as session:
-        model = get_model_version(session, name)
-        path = model.path if model else None
+    path = runtime.model_paths.get(name)
     if path is None:
-        raise LookupError(f"the live collection {collection!r} belongs to no model version")
+        with read_scope(runtime.engine) as session:
+            model = get_model_version(session, name)
+        if model is None:
+            raise LookupError(f"the live collection {collection!r} belongs to no model version")
+        path = runtime.model_paths[name] = model.path
     return ServingModel(name, collection, runtime.encoder(path))

@@ -1,4 +1,5 @@
-"""The per-process resources of the backend: the database engine, the vector index, encoders.
+"""The per-process resources of the backend: the database engine, the vector index, encoders
+and the heartbeat thread.
 
 Each is created on first use, in the process (and after the fork) that uses it, so no database
 connection, Qdrant lock or CUDA context ever crosses a fork. Celery workers and the services
@@ -13,6 +14,7 @@ from sqlalchemy import Engine
 
 from encoder.model import SentenceEncoder
 from worker.db import make_engine, migrate
+from worker.heartbeats import Heartbeats
 from worker.index import VectorIndex
 from worker.models import load_encoder
 from worker.settings import Settings
@@ -32,6 +34,9 @@ class Runtime:
         self._lock = threading.Lock()
         self._engine: Engine | None = None
         self._index: VectorIndex | None = None
+        # model version name -> the path of its model (a version's path never changes)
+        self.model_paths: dict[str, str] = {}
+        self.heartbeats = Heartbeats(lambda: self.engine, settings.job_heartbeat_s)
 
     @property
     def engine(self) -> Engine:
@@ -58,7 +63,9 @@ class Runtime:
         return load_encoder(model_path, self.settings)
 
     def close(self) -> None:
-        """Release the database connections and the index (and its directory lock)."""
+        """Stop the heartbeats; release the database connections and the index (and its
+        directory lock)."""
+        self.heartbeats.close()
         with self._lock:
             if self._index is not None:
                 self._index.close()

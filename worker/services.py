@@ -10,6 +10,7 @@ from __future__ import annotations
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +29,7 @@ from worker.runtime import Runtime
 from worker.search import search as search_index
 from worker.settings import Settings
 from worker.training import job_parameters
-from worker.uploads import RejectedFile, StoredFile, Upload, store_bitext, store_uploads
+from worker.uploads import RejectedFile, StoredFile, Upload, iter_uploads, store_bitext
 from worker.views import (
     BusyWorker,
     DocumentInfo,
@@ -41,6 +42,8 @@ from worker.views import (
 DEFAULT_COLLECTION = "default"
 MAX_COLLECTION_NAME = 200
 POLL_SECONDS = 0.2
+# uploads recorded and queued per commit
+UPLOAD_BATCH = 64
 
 JobsProgress = Callable[[Sequence[JobInfo]], None]
 
@@ -79,15 +82,18 @@ class Services:
         """
         collection = _check_collection(collection)
         assert self.settings.uploads_dir is not None
-        uploads = store_uploads(
+        uploads = iter_uploads(
             [Path(p) for p in paths], self.settings.uploads_dir, self.settings.max_upload_mb << 20
         )
-        with session_scope(self.runtime.engine) as session:
-            jobs = [_record_upload(session, upload, collection) for upload in uploads]
-        for job_id, queued in jobs:
-            if queued:
-                enqueue_job(self.app, job_id, JobKind.INGEST)
-        job_ids = [job_id for job_id, _ in jobs]
+        job_ids: list[int] = []
+        # a batch at a time, so that workers start on the first files while the rest are stored
+        while batch := list(islice(uploads, UPLOAD_BATCH)):
+            with session_scope(self.runtime.engine) as session:
+                jobs = [_record_upload(session, upload, collection) for upload in batch]
+            for job_id, queued in jobs:
+                if queued:
+                    enqueue_job(self.app, job_id, JobKind.INGEST)
+            job_ids.extend(job_id for job_id, _ in jobs)
         if wait:
             self.wait_for_jobs(job_ids, timeout)
         return job_ids

@@ -54,20 +54,19 @@ def display_name(name: str) -> str:
     return cleaned[: MAX_NAME_LENGTH - len(suffix) - 1] + "…" + suffix
 
 
-def store_uploads(paths: Iterable[Path], uploads_dir: Path, max_bytes: int) -> list[Upload]:
+def iter_uploads(paths: Iterable[Path], uploads_dir: Path, max_bytes: int) -> Iterator[Upload]:
     """Copy every document under ``paths`` (files, directories, zip archives) into
-    ``uploads_dir``; each file that cannot be stored is rejected alone."""
+    ``uploads_dir``, yielding each as it is stored; a file that cannot be stored is rejected
+    alone."""
     uploads_dir.mkdir(parents=True, exist_ok=True)
-    results: list[Upload] = []
     for path in paths:
         if path.is_dir():
             for file, label in _files_under(path):
-                results.extend(_store_any(file, label, uploads_dir, max_bytes))
+                yield from _store_any(file, label, uploads_dir, max_bytes)
         elif path.is_file():
-            results.extend(_store_any(path, path.name, uploads_dir, max_bytes))
+            yield from _store_any(path, path.name, uploads_dir, max_bytes)
         else:
-            results.append(RejectedFile(display_name(str(path)), "does not exist"))
-    return results
+            yield RejectedFile(display_name(str(path)), "does not exist")
 
 
 def store_bitext(path: Path, uploads_dir: Path, max_bytes: int) -> Upload:

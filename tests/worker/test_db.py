@@ -29,6 +29,7 @@ from worker.db import (
     active_model_version,
     add_document,
     claim_job,
+    claim_jobs,
     create_job,
     create_model_version,
     delete_document,
@@ -453,13 +454,15 @@ def test_an_embed_task_claims_waiting_jobs_and_ends_them_together(db: Engine) ->
             update_progress(session, job_id, stage="parsing" if job_id == parsing else "embedding")
             requeue_job(session, job_id)
     with session_scope(db) as session:
-        waiting = [job.id for job in waiting_jobs(session, JobKind.INGEST, "embedding", limit=3)]
-        assert waiting == ids[:3]  # oldest first, only those at the stage, up to the limit
-        for job_id in waiting:
-            assert claim_job(session, job_id, hostname="embed")
+        waiting = waiting_jobs(session, JobKind.INGEST, "embedding", limit=3)
+        assert waiting == [(i, 2) for i in ids[:3]]  # oldest first, at the stage, up to limit
+        waiting_ids = [job_id for job_id, _ in waiting]
+        assert claim_job(session, ids[2], hostname="another embed worker")
+        claimed = claim_jobs(session, [*waiting_ids, parsing], hostname="embed", celery_task_id="t")
+        assert claimed == {ids[0], ids[1], parsing}  # ids[2] was running already
         assert request_cancel(session, ids[1])
     with session_scope(db) as session:
-        assert record_done(session, {job_id: 2 for job_id in waiting}) == {ids[1]}
+        assert record_done(session, {job_id: 2 for job_id in waiting_ids}) == {ids[1]}
         finish_jobs(session, {ids[0]: ("indexed 2 passages", {"chunks": 2}), ids[3]: ("x", {})})
     with session_scope(db) as session:
         jobs = get_jobs(session, ids)

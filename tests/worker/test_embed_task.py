@@ -15,6 +15,7 @@ from qdrant_client.http.exceptions import ResponseHandlingException
 
 import worker.tasks.embed
 from encoder.model import SentenceEncoder
+from worker.db import get_jobs, read_scope
 from worker.embedded import EmbeddedWorker
 from worker.index import LIVE_ALIAS, VectorIndex
 from worker.queues import QUEUE_EMBED, QUEUE_INGEST
@@ -105,6 +106,38 @@ def test_the_gathered_batch_is_bounded(
         assert {job.status for job in jobs.values()} == {"succeeded"}
         assert max(embed_calls.sizes) <= 3 and sum(embed_calls.sizes) == total
         assert _points(services) == total
+        assert max(d.n_chunks for d in _documents(services).values()) > 3
+        # one task went on from batch to batch, larger documents included
+        with read_scope(services.runtime.engine) as session:
+            jobs_by_id = get_jobs(session, job_ids)
+        assert len({job.celery_task_id for job in jobs_by_id.values()}) == 1
+    finally:
+        services.runtime.close()
+
+
+def test_an_internal_error_after_a_batch_spares_the_documents_it_indexed(
+    make_settings: Callable[..., Settings],
+) -> None:
+    services = Services.from_settings(make_settings(embed_gather_chunks=3))
+    loads = 0
+    chunks_of_documents = worker.tasks.embed.chunks_of_documents
+
+    def fail_the_second_load(*args: Any) -> Any:
+        nonlocal loads
+        loads += 1
+        if loads == 2:
+            raise RuntimeError("lost the chunks")
+        return chunks_of_documents(*args)
+
+    try:
+        job_ids = _parsed_and_waiting(services)
+        with mock.patch.object(worker.tasks.embed, "chunks_of_documents", fail_the_second_load):
+            jobs = _embed(services, job_ids)
+        assert loads > 2  # the jobs the failed task held were sent again and embedded
+        assert {job.status for job in jobs.values()} == {"succeeded"}
+        documents = _documents(services).values()
+        assert {d.status for d in documents} == {"indexed"}
+        assert _points(services) == sum(d.n_chunks for d in documents)
     finally:
         services.runtime.close()
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
 from datetime import timedelta
@@ -13,7 +14,6 @@ from worker.db.types import utcnow
 from worker.reaper import requeue_dead_workers_jobs
 from worker.services import Services
 from worker.settings import Settings
-from worker.tasks.base import heartbeat
 
 
 def _running_job(services: Services, kind: JobKind = JobKind.INGEST) -> int:
@@ -38,7 +38,7 @@ def test_a_running_job_beats_while_its_handler_is_busy(
         job_id, adopted = _running_job(services), _running_job(services)
         before = _last_heartbeat(services, job_id)
         live = {job_id}
-        with heartbeat(services.runtime, live):
+        with services.runtime.heartbeats.hold(live):
             live.add(adopted)  # a handler may take on more jobs while it runs
             adopted_before = _last_heartbeat(services, adopted)
             time.sleep(0.4)  # a handler that reports no progress
@@ -46,6 +46,29 @@ def test_a_running_job_beats_while_its_handler_is_busy(
         assert _last_heartbeat(services, adopted) > adopted_before  # type: ignore[operator]
     finally:
         services.runtime.close()
+
+
+def _heartbeat_threads() -> int:
+    return sum(thread.name == "job-heartbeat" for thread in threading.enumerate())
+
+
+def test_one_thread_beats_for_every_handler_of_the_process(
+    make_settings: Callable[..., Settings],
+) -> None:
+    services = Services.from_settings(make_settings(job_heartbeat_s=0.05, job_stale_after_s=1))
+    elsewhere = _heartbeat_threads()
+    try:
+        jobs = [_running_job(services), _running_job(services)]
+        before = [_last_heartbeat(services, job_id) for job_id in jobs]
+        heartbeats = services.runtime.heartbeats
+        with heartbeats.hold({jobs[0]}), heartbeats.hold({jobs[1]}):
+            time.sleep(0.3)
+            assert _heartbeat_threads() == elsewhere + 1
+        after = [_last_heartbeat(services, job_id) for job_id in jobs]
+        assert all(a > b for a, b in zip(after, before, strict=True))  # type: ignore[operator]
+    finally:
+        services.runtime.close()
+    assert _heartbeat_threads() == elsewhere
 
 
 def test_the_sweep_requeues_silent_jobs_once_and_sends_them(services: Services) -> None:

@@ -10,12 +10,15 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 import pytest
 from sqlalchemy import update
 from threadpoolctl import threadpool_info
 
-from worker.db import Job, JobStatus, chunks_by_ids, session_scope
+import worker.services
+import worker.tasks.ingest
+from worker.db import Job, JobStatus, chunks_by_ids, delete_document, get_job, session_scope
 from worker.embedded import BLAS_THREADS, SWITCH_INTERVAL_S, EmbeddedWorker
 from worker.index import LIVE_ALIAS
 from worker.live_model import serving_model
@@ -107,6 +110,41 @@ def test_a_duplicate_is_reported_and_not_indexed_twice(
     assert _points(services) == 2 * points
 
 
+def test_a_large_upload_is_queued_a_batch_at_a_time(services: Services, tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    names = ["river_en.txt", "train_de.txt", "river_fr.md", "train_zh.txt", "bakery_es.html"]
+    for i, name in enumerate(names):
+        shutil.copy(DOCS / name, corpus / f"{i}-{name}")
+    shutil.copy(DOCS / "river_en.txt", corpus / "5-copy.txt")
+    events: list[str] = []
+    iter_uploads = worker.services.iter_uploads
+
+    def storing(*args: Any) -> Any:
+        for upload in iter_uploads(*args):
+            events.append(f"stored {upload.filename}")
+            yield upload
+
+    with (
+        mock.patch.object(worker.services, "UPLOAD_BATCH", 2),
+        mock.patch.object(worker.services, "iter_uploads", storing),
+        mock.patch.object(
+            worker.services, "enqueue_job", lambda app, job_id, kind: events.append("queued")
+        ),
+    ):
+        job_ids = services.ingest_paths([corpus])
+    assert events.index("queued") < events.index("stored corpus/4-bakery_es.html")
+    assert events.count("queued") == 5
+    jobs = [services.get_job(job_id) for job_id in job_ids]
+    filenames = [job.parameters["filename"] for job in jobs if job is not None]
+    assert filenames == [f"corpus/{i}-{name}" for i, name in enumerate(names)] + [
+        "corpus/5-copy.txt"
+    ]
+    # the copy, recorded in a later commit than its original, is still found a duplicate
+    copy = jobs[-1]
+    assert copy is not None and "duplicate of document" in (copy.message or "")
+
+
 def test_delete_removes_rows_vectors_and_the_stored_file(
     services: Services, worker: EmbeddedWorker
 ) -> None:
@@ -184,6 +222,46 @@ def test_cancelling_a_queued_job_stops_it_before_it_starts(services: Services) -
     assert job.status == "cancelled"
     assert services.list_documents()[0].status == "failed"
     assert not services.cancel_job(job_id)
+
+
+def test_a_document_deleted_before_it_is_parsed_fails_its_job_with_the_reason(
+    services: Services,
+) -> None:
+    job_id = services.ingest_paths([DOCS / "river_en.txt"])[0]
+    with session_scope(services.runtime.engine) as session:
+        job = get_job(session, job_id)
+        assert job is not None
+        document_id = job.parameters["document_id"]
+        assert delete_document(session, document_id) is not None
+    with EmbeddedWorker(services.app):
+        ended = services.wait_for_job(job_id, TIMEOUT)
+    assert ended.status == "failed"
+    assert ended.error == f"document {document_id} no longer exists"
+
+
+def test_a_job_cancelled_while_its_document_is_chunked_ends_cancelled(
+    services: Services,
+) -> None:
+    job_ids: list[int] = []
+    uploaded = threading.Event()
+    chunk_document = worker.tasks.ingest.chunk_document
+
+    def cancel_then_chunk(*args: Any, **kwargs: Any) -> Any:
+        assert uploaded.wait(TIMEOUT)
+        assert services.cancel_job(job_ids[0])
+        return chunk_document(*args, **kwargs)
+
+    with (
+        mock.patch.object(worker.tasks.ingest, "chunk_document", cancel_then_chunk),
+        EmbeddedWorker(services.app),
+    ):
+        job_ids.extend(services.ingest_paths([DOCS / "river_en.txt"]))
+        uploaded.set()
+        job = services.wait_for_job(job_ids[0], TIMEOUT)  # not left queued for embedding
+    assert job.status == "cancelled"
+    document = services.list_documents()[0]
+    assert document.status == "failed" and document.error == "cancelled"
+    assert document.n_chunks == 0
 
 
 def test_cancelling_a_running_job_stops_between_batches(

@@ -31,10 +31,12 @@ from worker.db.documents import (
     replace_chunks,
     set_document_status,
     set_documents_indexed,
+    start_processing,
 )
 from worker.db.engine import make_engine, make_session_factory, read_scope, session_scope
 from worker.db.jobs import (
     claim_job,
+    claim_jobs,
     create_job,
     fail_job,
     finish_job,
@@ -101,6 +103,7 @@ __all__ = [
     "chunks_by_ids",
     "chunks_of_documents",
     "claim_job",
+    "claim_jobs",
     "count_chunks",
     "create_job",
     "create_model_version",
@@ -138,6 +141,7 @@ __all__ = [
     "set_active",
     "set_document_status",
     "set_documents_indexed",
+    "start_processing",
     "touch_jobs",
     "unfinished_jobs",
     "update_model_version",

@@ -11,7 +11,7 @@ from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, bindparam, select, update
+from sqlalchemy import ColumnElement, bindparam, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -88,8 +88,9 @@ def claim_job(
     hostname: str,
     celery_task_id: str | None = None,
     stale_before: datetime | None = None,
-) -> bool:
-    """Mark a queued job running on this worker; False if it is not queued (or was cancelled).
+) -> Job | None:
+    """Mark a queued job running on this worker and return it (one statement); None if it is
+    not queued (or was cancelled).
 
     With ``stale_before``, a running job whose last heartbeat is older is taken over too (its
     worker died); a running job with a fresh heartbeat never is, so a duplicate message for a
@@ -98,17 +99,13 @@ def claim_job(
     claimable = Job.status == JobStatus.QUEUED
     if stale_before is not None:
         claimable = claimable | ((Job.status == JobStatus.RUNNING) & _stale(stale_before))
-    now = utcnow()
-    return _set(
-        session,
-        job_id,
-        claimable & Job.cancel_requested.is_(False),
-        status=JobStatus.RUNNING,
-        started_at=now,
-        heartbeat_at=now,
-        worker_hostname=hostname,
-        celery_task_id=celery_task_id,
+    statement = (
+        update(Job)
+        .where(Job.id == job_id, claimable, Job.cancel_requested.is_(False))
+        .values(**_running_on(hostname, celery_task_id))
+        .returning(Job)
     )
+    return session.scalars(statement).one_or_none()
 
 
 def touch_jobs(session: Session, job_ids: Collection[int]) -> int:
@@ -123,11 +120,11 @@ def touch_jobs(session: Session, job_ids: Collection[int]) -> int:
     return result.rowcount
 
 
-def waiting_jobs(session: Session, kind: JobKind, stage: str, limit: int) -> list[Job]:
-    """Up to ``limit`` queued jobs of ``kind`` whose stage is ``stage``, oldest first (the
-    embed task gathers documents waiting for the encoder this way)."""
+def waiting_jobs(session: Session, kind: JobKind, stage: str, limit: int) -> list[tuple[int, int]]:
+    """The ``(id, total)`` of up to ``limit`` queued jobs of ``kind`` whose stage is
+    ``stage``, oldest first (the embed task gathers documents waiting for the encoder so)."""
     query = (
-        select(Job)
+        select(Job.id, func.coalesce(Job.total, 0))
         .where(
             Job.status == JobStatus.QUEUED,
             Job.kind == kind,
@@ -137,7 +134,40 @@ def waiting_jobs(session: Session, kind: JobKind, stage: str, limit: int) -> lis
         .order_by(Job.created_at, Job.id)
         .limit(limit)
     )
-    return list(session.scalars(query))
+    return [(job_id, total) for job_id, total in session.execute(query)]
+
+
+def claim_jobs(
+    session: Session, job_ids: Collection[int], *, hostname: str, celery_task_id: str | None
+) -> set[int]:
+    """Mark those of these jobs that are queued (and not cancelled) running on this worker,
+    in one statement; their ids."""
+    if not job_ids:
+        return set()
+    statement = (
+        update(Job)
+        .where(
+            Job.id.in_(list(job_ids)),
+            Job.status == JobStatus.QUEUED,
+            Job.cancel_requested.is_(False),
+        )
+        .values(**_running_on(hostname, celery_task_id))
+        .returning(Job.id)
+        .execution_options(synchronize_session=False)
+    )
+    return set(session.scalars(statement))
+
+
+def _running_on(hostname: str, celery_task_id: str | None) -> dict[str, Any]:
+    """The values of a job claimed by this worker."""
+    now = utcnow()
+    return {
+        "status": JobStatus.RUNNING,
+        "started_at": now,
+        "heartbeat_at": now,
+        "worker_hostname": hostname,
+        "celery_task_id": celery_task_id,
+    }
 
 
 def requeue_stale_jobs(session: Session, stale_before: datetime) -> list[tuple[int, JobKind]]:
@@ -173,8 +203,10 @@ def update_progress(
     total: int | None = None,
     message: str | None = None,
     eta_seconds: float | None = None,
+    requeue: bool = False,
 ) -> bool:
-    """Record progress of a running job (fields left None keep their value) and a heartbeat.
+    """Record progress of a running job (fields left None keep their value) and a heartbeat;
+    with ``requeue`` the job also goes back to the queue, as :func:`requeue_job` does.
 
     Returns True when cancellation has been requested, so a task can stop at this point.
     """
@@ -184,12 +216,14 @@ def update_progress(
         "total": total,
         "message": message,
         "eta_seconds": eta_seconds,
+        "status": JobStatus.QUEUED if requeue else None,
     }
+    jobs = Job.__table__  # a table statement: no loaded job to refresh, on a hot path
     statement = (
-        update(Job)
-        .where(Job.id == job_id, Job.status == JobStatus.RUNNING)
+        update(jobs)
+        .where(jobs.c.id == job_id, jobs.c.status == JobStatus.RUNNING)
         .values(heartbeat_at=utcnow(), **{k: v for k, v in changes.items() if v is not None})
-        .returning(Job.cancel_requested)
+        .returning(jobs.c.cancel_requested)
     )
     return bool(session.scalar(statement))
 

@@ -8,11 +8,9 @@ failed with its reason, and the handler's :meth:`JobHandler.cleanup` undoes part
 
 from __future__ import annotations
 
-import contextlib
 import logging
-import threading
 from abc import ABC, abstractmethod
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -30,10 +28,8 @@ from worker.db import (
     claim_job,
     fail_job,
     finish_job,
-    get_job,
     requeue_job,
     session_scope,
-    touch_jobs,
     update_progress,
 )
 from worker.db.types import utcnow
@@ -121,6 +117,10 @@ class JobHandler(ABC):
     def run(self) -> None:
         """Do the work; end with :meth:`finish` unless another task takes the job over."""
 
+    def begin(self, session: Session) -> None:  # noqa: B027 (optional hook)
+        """Record that the work starts, in the transaction that claims the job (one commit
+        fewer per job); bad input must not raise here: :meth:`run` reports it."""
+
     def cleanup(self, reason: str) -> None:  # noqa: B027 (optional hook)
         """Undo partial work after a failure or cancellation (default: nothing to undo)."""
 
@@ -132,16 +132,19 @@ class JobHandler(ABC):
         total: int | None = None,
         message: str | None = None,
         eta_seconds: float | None = None,
+        requeue: bool = False,
         session: Session | None = None,
     ) -> None:
-        """Record progress and a heartbeat, in ``session`` (with the caller's other changes)
-        or in a session of its own; stop here if cancelled or shutting down."""
+        """Record progress and a heartbeat, in ``session`` (with the caller's other changes,
+        which a cancellation then rolls back) or in a session of its own; stop here if
+        cancelled or shutting down. ``requeue`` hands the job back to the queue."""
         fields = {
             "stage": stage,
             "done": done,
             "total": total,
             "message": message,
             "eta_seconds": eta_seconds,
+            "requeue": requeue,
         }
         if session is None:
             with session_scope(self.runtime.engine) as own:
@@ -161,14 +164,13 @@ class JobHandler(ABC):
 
 def execute(task: JobTask, job_id: int, handler_class: type[JobHandler]) -> None:
     """Run job ``job_id`` with ``handler_class`` and record how it ended."""
-    job = _start(task, job_id)
-    if job is None:
+    handler = _start(task, job_id, handler_class)
+    if handler is None:
         return
-    handler = handler_class(task, job)
     try:
-        if job.cancel_requested:
+        if handler.job.cancel_requested:
             raise JobCancelledError
-        with heartbeat(task.runtime, handler.live_jobs):
+        with task.runtime.heartbeats.hold(handler.live_jobs):
             handler.run()
     except JobCancelledError:
         handler.cleanup("cancelled")
@@ -187,46 +189,25 @@ def execute(task: JobTask, job_id: int, handler_class: type[JobHandler]) -> None
         _fail(handler, f"internal error: {type(exc).__name__}: {exc}")
 
 
-@contextlib.contextmanager
-def heartbeat(runtime: Runtime, job_ids: set[int]) -> Iterator[None]:
-    """Record that the jobs in ``job_ids`` are alive every ``job_heartbeat_s`` while the block
-    runs, whatever the handler is doing (loading a model, parsing a large PDF), so that only a
-    job whose worker died goes silent long enough to be taken over. The set is read at every
-    beat: the handler may add and remove jobs."""
-    stop = threading.Event()
-
-    def beat() -> None:
-        while not stop.wait(runtime.settings.job_heartbeat_s):
-            alive = frozenset(job_ids)
-            try:
-                with session_scope(runtime.engine) as session:
-                    touch_jobs(session, alive)
-            except Exception:  # the next beat tries again; progress() reports real trouble
-                logger.warning("heartbeat of jobs %s failed", sorted(alive), exc_info=True)
-
-    thread = threading.Thread(target=beat, name="job-heartbeat", daemon=True)
-    thread.start()
-    try:
-        yield
-    finally:
-        stop.set()
-        thread.join()
-
-
-def _start(task: JobTask, job_id: int) -> Job | None:
+def _start(task: JobTask, job_id: int, handler_class: type[JobHandler]) -> JobHandler | None:
     """Claim a queued job, or take over a running one whose worker died (silent for
-    ``job_stale_after_s``); None if the job is gone, has ended or is alive elsewhere."""
+    ``job_stale_after_s``), and begin its handler; None if the job is gone, has ended or is
+    alive elsewhere."""
     settings = task.runtime.settings
     stale_before = utcnow() - timedelta(seconds=settings.job_stale_after_s)
     with session_scope(task.runtime.engine) as session:
-        claimed = claim_job(
+        job = claim_job(
             session,
             job_id,
             hostname=task.request.hostname or "",
             celery_task_id=task.request.id,
             stale_before=stale_before,
         )
-        return get_job(session, job_id) if claimed else None
+        if job is None:
+            return None
+        handler = handler_class(task, job)
+        handler.begin(session)
+        return handler
 
 
 def _requeue_for_retry(task: JobTask, job_id: int) -> None:

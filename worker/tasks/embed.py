@@ -3,9 +3,10 @@
 A task claims the job its message names and, with it, other documents waiting for the encoder
 (queued ingest jobs at the ``embedding`` stage, oldest first, up to ``embed_gather_chunks``
 passages), so that the encoder sees full, length-sorted batches however small each document
-is. The other jobs' own messages then find them running or ended and do nothing; if the task
-stops early, the jobs it still holds go back to the queue with a new message. Each job still
-ends on its own: a deleted or cancelled document, or one the encoder fails on, fails alone.
+is; then it goes on with the next documents waiting, until none are. The other jobs' own
+messages then find them running or ended and do nothing; if the task stops early, the jobs it
+still holds go back to the queue with a new message. Each job still ends on its own: a deleted
+or cancelled document, or one the encoder fails on, fails alone.
 
 Point ids are deterministic (document, ordinal, model version), so running it twice writes
 the same points again instead of adding copies.
@@ -25,7 +26,7 @@ from worker.db import (
     JobKind,
     JobStatus,
     chunks_of_documents,
-    claim_job,
+    claim_jobs,
     existing_documents,
     fail_job,
     finish_job,
@@ -115,33 +116,39 @@ class EmbedDocuments(DocumentJob):
     encoder, a gathered batch at a time, and mark each document indexed."""
 
     def run(self) -> None:
-        model = serving_model(self.runtime)
-        self._claim_waiting_jobs()
+        gather = self.runtime.settings.embed_gather_chunks
+        self._claim_waiting_jobs(room=gather - (self.job.total or 0))
         try:
-            pending = self._load()
-            self._embed_isolating_failures(model, pending)
+            while True:
+                self._embed_isolating_failures(serving_model(self.runtime), self._load())
+                # keep the encoder busy: the messages of the documents still waiting would
+                # reach this worker only after those of every document it has just embedded
+                if not self._claim_waiting_jobs(room=gather):
+                    break
         finally:
             self._release(self.live_jobs - {self.job_id})
 
-    def _claim_waiting_jobs(self) -> None:
+    def _claim_waiting_jobs(self, room: int) -> set[int]:
         """Claim queued documents waiting for embedding, oldest first, while their passages
-        fit in ``embed_gather_chunks`` together with this job's."""
-        room = self.runtime.settings.embed_gather_chunks - (self.job.total or 0)
+        fit in ``room`` (a larger one only when this task holds no other: it is then encoded
+        in parts); their job ids."""
         if room <= 0:
-            return
+            return set()
         with session_scope(self.runtime.engine) as session:
-            for job in waiting_jobs(session, JobKind.INGEST, STAGE_EMBEDDING, limit=room):
-                size = job.total or 0
-                if size > room:
+            fitting = []
+            for job_id, size in waiting_jobs(session, JobKind.INGEST, STAGE_EMBEDDING, room):
+                if size > room and (fitting or self.live_jobs):
                     break
-                if claim_job(
-                    session,
-                    job.id,
-                    hostname=self.task.request.hostname or "",
-                    celery_task_id=self.task.request.id,
-                ):
-                    self.live_jobs.add(job.id)
-                    room -= size
+                fitting.append(job_id)
+                room -= size
+            claimed = claim_jobs(
+                session,
+                fitting,
+                hostname=self.task.request.hostname or "",
+                celery_task_id=self.task.request.id,
+            )
+        self.live_jobs |= claimed
+        return claimed
 
     def _release(self, job_ids: set[int]) -> None:
         """Put jobs this task claimed but did not end back in the queue, with a message."""

@@ -6,28 +6,35 @@ re-delivered message either parses again (nothing was stored) or goes straight t
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
+
+from sqlalchemy.orm import Session
 
 from encoder.model import SentenceEncoder
 from worker.db import (
+    Document,
     DocumentStatus,
+    Job,
     NewChunk,
     get_document,
     replace_chunks,
     requeue_job,
     session_scope,
-    set_document_status,
+    start_processing,
     update_progress,
 )
 from worker.ingest import IngestError, TokenCounter, chunk_document, parse_bytes
 from worker.live_model import serving_model
 from worker.queues import TASK_EMBED
 from worker.runtime import Runtime
-from worker.tasks.base import JobError, JobHandler
+from worker.tasks.base import JobError, JobHandler, JobTask
 
 STAGE_PARSING = "parsing"
 STAGE_CHUNKING = "chunking"
 STAGE_EMBEDDING = "embedding"
+# A stage shorter than this is not worth a write of its own: nobody would see it.
+STAGE_VISIBLE_S = 1.0
 
 
 def passage_budget(encoder: SentenceEncoder, max_tokens: int) -> tuple[TokenCounter, int]:
@@ -50,8 +57,7 @@ def discard_document(runtime: Runtime, document_id: int, reason: str) -> None:
     """Mark a document failed with ``reason`` and remove its chunks and points."""
     with session_scope(runtime.engine) as session:
         if get_document(session, document_id) is not None:
-            set_document_status(session, document_id, DocumentStatus.FAILED, error=reason)
-            replace_chunks(session, document_id, [])
+            replace_chunks(session, document_id, [], status=DocumentStatus.FAILED, error=reason)
     runtime.index.delete_document(document_id)
 
 
@@ -61,12 +67,29 @@ class DocumentJob(JobHandler):
 
     def cleanup(self, reason: str) -> None:
         document_id: int | None = self.job.parameters.get("document_id")
-        if document_id is not None:
+        # a job this handler has ended already (an embed task ends its own job with its first
+        # batch, then goes on with others) keeps its document
+        if document_id is not None and self.job_id in self.live_jobs:
             discard_document(self.runtime, document_id, reason)
 
 
 class IngestDocument(DocumentJob):
     """Parse and chunk one document, then queue its embedding."""
+
+    def __init__(self, task: JobTask, job: Job) -> None:
+        super().__init__(task, job)
+        self.document: Document | None = None
+
+    def begin(self, session: Session) -> None:
+        """Mark the document processing and the job parsing, with the claim."""
+        document_id: int | None = self.job.parameters.get("document_id")
+        if self.job.stage == STAGE_EMBEDDING or document_id is None:
+            return
+        self.document = start_processing(session, document_id)
+        if self.document is not None:
+            update_progress(
+                session, self.job_id, stage=STAGE_PARSING, message=self.document.filename
+            )
 
     def run(self) -> None:
         document_id: int = self.parameter("document_id")
@@ -82,12 +105,10 @@ class IngestDocument(DocumentJob):
 
     def _parse_and_chunk(self, document_id: int) -> None:
         """Store the document's chunk rows and queue the job for embedding, in one commit."""
-        with session_scope(self.runtime.engine) as session:
-            document = get_document(session, document_id)
-            if document is None:
-                raise JobError(f"document {document_id} no longer exists")
-            set_document_status(session, document_id, DocumentStatus.PROCESSING)
-            self.progress(stage=STAGE_PARSING, message=document.filename, session=session)
+        document = self.document
+        if document is None:
+            raise JobError(f"document {document_id} no longer exists")
+        started = time.monotonic()
         try:
             data = Path(document.stored_path).read_bytes()
         except OSError as exc:
@@ -95,7 +116,8 @@ class IngestDocument(DocumentJob):
                 document.filename, f"the stored upload is unreadable ({exc})"
             ) from exc
         parsed = parse_bytes(data, document.filename)
-        self.progress(stage=STAGE_CHUNKING)
+        if time.monotonic() - started > STAGE_VISIBLE_S:
+            self.progress(stage=STAGE_CHUNKING)
         count, budget = passage_budget(
             serving_model(self.runtime).encoder, self.runtime.settings.chunk_max_tokens
         )
@@ -112,16 +134,18 @@ class IngestDocument(DocumentJob):
         ]
         languages = sorted({chunk.language for chunk in chunks if chunk.language})
         with session_scope(self.runtime.engine) as session:
-            replace_chunks(session, document_id, chunks)
-            set_document_status(
-                session, document_id, DocumentStatus.PROCESSING, languages=languages
-            )
-            update_progress(
+            replace_chunks(
                 session,
-                self.job_id,
+                document_id,
+                chunks,
+                status=DocumentStatus.PROCESSING,
+                languages=languages,
+            )
+            self.progress(
                 stage=STAGE_EMBEDDING,
                 done=0,
                 total=len(chunks),
                 message=f"{len(chunks)} passages ({', '.join(languages) or 'no language'})",
+                requeue=True,
+                session=session,
             )
-            requeue_job(session, self.job_id)
