@@ -21,6 +21,7 @@ from worker.views import JobInfo
 REFRESH_SECONDS = 2.0
 JOBS_SHOWN = 50
 PRIVATE: dict[str, Any] = {"api_visibility": "private"}
+MAX_JOB_DIGITS = 18  # fits a 64-bit row id
 
 
 class AdminTab:
@@ -60,7 +61,16 @@ class AdminTab:
     def _build_jobs(self) -> None:
         self.queue = gr.Markdown(elem_id="admin-queue")
         with gr.Row(equal_height=True):
-            self.job = gr.Dropdown(label="Job", choices=[], scale=4, elem_id="admin-job")
+            # Custom values: a tick that read the job list just before a job was started
+            # overwrites the picker's choices without it while the new job stays picked; with
+            # strict choices every later tick would then be refused (and the view freeze).
+            self.job = gr.Dropdown(
+                label="Job (or type its number)",
+                choices=[],
+                allow_custom_value=True,
+                scale=4,
+                elem_id="admin-job",
+            )
             self.cancel_button = gr.Button("Cancel job", variant="stop", scale=1)
         self.job_view = gr.HTML(elem_id="admin-job-view")
         with gr.Column(visible=False, elem_id="admin-training-view") as self.training_view:
@@ -180,8 +190,9 @@ class AdminTab:
     def logout(self) -> tuple[Any, ...]:
         return None, gr.Column(visible=True), gr.Column(visible=False), gr.Timer(active=False)
 
-    def refresh(self, session: AdminSession | None, job_id: int | None) -> tuple[Any, ...]:
+    def refresh(self, session: AdminSession | None, picked: int | str | None) -> tuple[Any, ...]:
         """Queue, job list, the selected job's live view and the model versions."""
+        job_id = picked_job(picked)
         jobs = self.services.list_jobs(limit=JOBS_SHOWN)
         versions = self.services.list_model_versions()
         # Only pick a job when none is chosen: a tick that started before the user (or a
@@ -213,12 +224,18 @@ class AdminTab:
         """Select a new job in the Jobs tab and show that tab."""
         return self.job_choices(job_id), gr.Tabs(selected="jobs")
 
-    def show_job(self, session: AdminSession | None, job_id: int | None) -> tuple[Any, ...]:
+    def show_job(self, session: AdminSession | None, picked: int | str | None) -> tuple[Any, ...]:
         """The selected job's progress bar, stage, ETA and outcome; for a training job also
         its loss and held-out curves and, once finished, the before/after table."""
-        job = self.services.get_job(int(job_id)) if job_id is not None else None
+        job_id = picked_job(picked)
+        job = self.services.get_job(job_id) if job_id is not None else None
         if job is None or job.kind != "train":
-            html = formatting.job_progress(job) if job else ""
+            if job is not None:
+                html = formatting.job_progress(job)
+            elif job_id is not None:
+                html = formatting.message_box(f"No job #{job_id}", "Pick a job from the list.")
+            else:
+                html = ""
             return html, gr.Column(visible=False), None, None, None
         rows = self.services.job_metrics(job.id)
         return (
@@ -229,11 +246,14 @@ class AdminTab:
             formatting.evaluation_rows(job.metrics),
         )
 
-    def cancel(self, session: AdminSession | None, job_id: int | None) -> None:
+    def cancel(self, session: AdminSession | None, picked: int | str | None) -> None:
         """Ask the selected job to stop."""
+        job_id = picked_job(picked)
         if job_id is None:
             raise formatting.ui_error("Choose a job first.")
-        if self.services.cancel_job(int(job_id)):
+        if self.services.get_job(job_id) is None:
+            raise formatting.ui_error(f"There is no job #{job_id}.")
+        if self.services.cancel_job(job_id):
             gr.Info(f"Job #{job_id} will stop at its next checkpoint.")
         else:
             gr.Warning(f"Job #{job_id} has already ended.")
@@ -248,3 +268,14 @@ class AdminTab:
             raise formatting.ui_error(str(exc)) from exc
         gr.Info(f"Re-index job #{job_id} started.")
         return self.follow_job(job_id)
+
+
+def picked_job(picked: int | str | None) -> int | None:
+    """The job id in the picker: a listed job's id or a typed number (``12`` or ``#12``);
+    None when empty. Anything else is refused with a message naming it."""
+    if picked is None or picked == "":
+        return None
+    text = str(picked).strip().removeprefix("#")
+    if not (text.isascii() and text.isdigit() and len(text) <= MAX_JOB_DIGITS):
+        raise formatting.ui_error(f"{str(picked)[:40]!r} is not a job number.")
+    return int(text)

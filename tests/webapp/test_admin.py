@@ -20,6 +20,7 @@ QUICK = {
     "eval_every": 3,
 }
 TIMEOUT_S = 120
+DOCS = Path(__file__).resolve().parents[1] / "fixtures" / "docs"
 
 
 def _form(overrides: dict[str, Any]) -> list[Any]:
@@ -106,9 +107,35 @@ def test_a_running_training_job_can_be_cancelled(
     while (job := tiny_app.services.get_job(job_id)).done == 0:
         assert time.monotonic() < deadline and not job.finished, job
         time.sleep(0.1)
-    session.call("admin_open", [None, None])  # the job picker learns the new job
     assert session.call("admin_cancel", [None, job_id])["success"] is True
     assert tiny_app.services.wait_for_job(job_id, TIMEOUT_S).status == "cancelled"
+
+
+def test_the_job_picker_follows_a_job_its_choices_do_not_list(
+    new_session: Callable[[], Any], admin_password: str, tiny_app: Any
+) -> None:
+    """A tick that read the job list just before a job was started leaves that job picked
+    but not listed in the session's choices; later ticks must still follow it (they used to
+    be refused, and the job view froze)."""
+    session = _login(new_session, admin_password)  # its picker lists no job yet
+    (job_id,) = tiny_app.services.ingest_paths([DOCS / "river_fr.md"], "picker", wait=True)
+
+    refreshed = session.call("admin_refresh", [None, job_id])
+    assert job_id in [value for _, value in _output(refreshed, 1)["choices"]]
+    assert f'data-job="{job_id}"' in _output(refreshed, 2)
+    for typed in (str(job_id), f"#{job_id}"):
+        view = _output(session.call("admin_show_job", [None, typed]), 0)
+        assert f'data-job="{job_id}"' in view
+    assert "No job #987654" in _output(session.call("admin_show_job", [None, "987654"]), 0)
+
+    for name, value, reason in [
+        ("admin_show_job", "1; DROP TABLE jobs", "is not a job number"),
+        ("admin_refresh", "9" * 40, "is not a job number"),
+        ("admin_cancel", "987654", "There is no job #987654"),
+    ]:
+        message = session.call(name, [None, value])
+        assert message["success"] is False and reason in str(message["output"]), name
+    assert tiny_app.services.get_job(job_id).status == "succeeded"
 
 
 def test_training_handlers_refuse_a_session_without_login(
