@@ -49,14 +49,24 @@ class DistributedContext:
             return torch.device("cuda", self.local_rank)
         return device
 
-    def setup(self, device: torch.device) -> None:
-        """Join the process group (no-op for a single process or when already joined)."""
+    def setup(self, device: torch.device) -> bool:
+        """Join the process group; whether this call joined it (False for a single process
+        or when already joined)."""
         if not self.enabled or dist.is_initialized():
-            return
+            return False
         if device.type == "cuda":
             torch.cuda.set_device(device)
         backend = "nccl" if device.type == "cuda" else "gloo"
         dist.init_process_group(backend, rank=self.rank, world_size=self.world_size)
+        return True
+
+    @staticmethod
+    def teardown() -> None:
+        """Leave the process group. A process that exits without leaving it may abort in the
+        backend's destructor ("terminate called without an active exception", seen with gloo)
+        and fail the whole torchrun job."""
+        if dist.is_initialized():
+            dist.destroy_process_group()
 
     def mean(self, values: Mapping[str, float], device: torch.device) -> dict[str, float]:
         """The mean of each value over all ranks."""

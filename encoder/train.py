@@ -92,7 +92,11 @@ def train(
     better); it runs every ``eval_every`` steps and at the end, and the best model is exported
     to ``output_dir/best``.
     """
-    return Trainer(encoder, pairs, config, evaluator=evaluator, callbacks=callbacks).run()
+    trainer = Trainer(encoder, pairs, config, evaluator=evaluator, callbacks=callbacks)
+    try:
+        return trainer.run()
+    finally:
+        trainer.close()
 
 
 class Trainer:
@@ -110,7 +114,7 @@ class Trainer:
         self.config = config
         self.dist = DistributedContext.from_env()
         self.device = self.dist.device_for(resolve_device(config.device))
-        self.dist.setup(self.device)
+        self._joined_process_group = self.dist.setup(self.device)
         self.encoder = encoder
         encoder.transformer.to(self.device)
         encoder.device = self.device
@@ -168,6 +172,12 @@ class Trainer:
     def checkpoints_dir(self) -> Path:
         """Where checkpoints are written."""
         return self.config.output_dir / "checkpoints"
+
+    def close(self) -> None:
+        """Leave the process group if this trainer joined it (torchrun runs)."""
+        if self._joined_process_group:
+            self.dist.teardown()
+            self._joined_process_group = False
 
     def run(self) -> TrainingResult:
         """Train until ``total_steps`` or a callback stops it; then checkpoint and export."""
