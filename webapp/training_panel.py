@@ -8,15 +8,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, fields
-from typing import Any
+from typing import Any, Literal
 
 import gradio as gr
 
+from encoder.objectives import ALIGNMENTS
 from encoder.training_config import TrainingConfig
 from webapp import formatting
 from webapp.auth import AdminSession, admin_required
 from worker.services import Services
-from worker.training import FINE_TUNING_LR, HELD_OUT_MAX
+from worker.training import FINE_TUNING_DEFAULTS, HELD_OUT_MAX
 
 BITEXT_TYPES = [".tsv", ".csv", ".tmx", ".jsonl"]
 _CONFIG_DEFAULTS = {f.name: f.default for f in fields(TrainingConfig)}
@@ -24,11 +25,14 @@ _CONFIG_DEFAULTS = {f.name: f.default for f in fields(TrainingConfig)}
 
 @dataclass(frozen=True)
 class Field:
-    """One number of the form: the job parameter it sets, its label and its precision."""
+    """One input of the form: the job parameter it sets, its label and how it is entered (a
+    number with ``precision`` decimals, a switch, or one of ``choices``)."""
 
     name: str
     label: str
     precision: int | None = None
+    kind: Literal["number", "switch", "choice"] = "number"
+    choices: tuple[str, ...] = ()
 
 
 BASIC = [
@@ -44,6 +48,18 @@ ADVANCED = [
     Field("learning_rate", "Learning rate"),
     Field("warmup_ratio", "Warm-up share of the steps"),
     Field("mask_ratio", "Mask ratio"),
+    Field(
+        "alignment",
+        "Alignment loss (mse: the paper's; contrastive: InfoNCE over the batch's pairs)",
+        kind="choice",
+        choices=ALIGNMENTS,
+    ),
+    Field(
+        "token_gradient",
+        "Token-level gradient (the paper's; off trains a sentence encoder better, see README)",
+        kind="switch",
+    ),
+    Field("koleo", "KoLeo regulariser", kind="switch"),
     Field("align_weight", "Alignment loss weight"),
     Field("mlm_weight", "MLM loss weight"),
     Field("koleo_weight", "KoLeo weight"),
@@ -68,7 +84,7 @@ class TrainingPanel:
     def _default(self, name: str) -> Any:
         overrides = {
             "batch_size": self.services.settings.train_batch_size,
-            "learning_rate": FINE_TUNING_LR,
+            **FINE_TUNING_DEFAULTS,
             "held_out": None,
             "gpus": 1,
         }
@@ -94,9 +110,9 @@ class TrainingPanel:
         self.report = gr.HTML(elem_id="training-report")
         self.base = gr.Dropdown(label="Model to fine-tune (empty: the live model)", choices=[])
         with gr.Row():
-            self.numbers = [self._number(field) for field in BASIC]
+            self.inputs = [self._input(field) for field in BASIC]
         with gr.Accordion("Advanced", open=False, elem_id="training-advanced"), gr.Row():
-            self.numbers += [self._number(field) for field in ADVANCED]
+            self.inputs += [self._input(field) for field in ADVANCED]
         self.start_button = gr.Button(
             "Start training", variant="primary", interactive=False, elem_id="training-start"
         )
@@ -113,20 +129,24 @@ class TrainingPanel:
         )
         self.start_button.click(
             admin_required(self.start),
-            inputs=[self.session, *read_options, self.base, *self.numbers],
+            inputs=[self.session, *read_options, self.base, *self.inputs],
             outputs=start_outputs,
             api_name="admin_start_training",
             api_visibility="private",
         )
 
-    def _number(self, field: Field) -> gr.Number:
-        return gr.Number(
-            value=self._default(field.name),
-            label=field.label,
-            precision=field.precision,
-            min_width=180,
-            elem_id=f"training-{field.name}",
-        )
+    def _input(self, field: Field) -> gr.Number | gr.Checkbox | gr.Radio:
+        common: dict[str, Any] = {
+            "value": self._default(field.name),
+            "label": field.label,
+            "min_width": 180,
+            "elem_id": f"training-{field.name}",
+        }
+        if field.kind == "switch":
+            return gr.Checkbox(**common)
+        if field.kind == "choice":
+            return gr.Radio(choices=list(field.choices), **common)
+        return gr.Number(precision=field.precision, **common)
 
     def validate(
         self, session: AdminSession | None, path: str | None, src: str, trg: str
@@ -149,7 +169,7 @@ class TrainingPanel:
         src: str,
         trg: str,
         base: str | None,
-        *values: float | None,
+        *values: float | bool | str | None,
     ) -> Any:
         """Queue the training job (the backend validates the file and the parameters again)."""
         if not path:

@@ -71,6 +71,7 @@ def test_train_follow_the_curves_and_read_the_evaluation(
     job = tiny_app.services.wait_for_job(job_id, TIMEOUT_S)
     assert job.status == "succeeded", job
     assert job.parameters["params"]["max_steps"] == 6
+    assert job.parameters["params"]["token_gradient"] is False  # the fine-tuning default
 
     # the live view of that job: progress, both curves and the before/after table
     view = session.call("admin_show_job", [None, job_id])
@@ -99,10 +100,13 @@ def test_a_running_training_job_can_be_cancelled(
 ) -> None:
     session = _login(new_session, admin_password)
     file = session.upload(bitext)
-    long_run = _form({**QUICK, "max_steps": 100_000, "eval_every": 0})
+    objective = {"alignment": "contrastive", "token_gradient": True, "koleo": False}
+    long_run = _form({**QUICK, "max_steps": 100_000, "eval_every": 0, **objective})
     job_id = _output(
         session.call("admin_start_training", [None, file, "", "", None, *long_run]), 0
     )["value"]
+    params = tiny_app.services.get_job(job_id).parameters["params"]
+    assert {name: params[name] for name in objective} == objective
     deadline = time.monotonic() + TIMEOUT_S
     while (job := tiny_app.services.get_job(job_id)).done == 0:
         assert time.monotonic() < deadline and not job.finished, job
