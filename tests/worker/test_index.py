@@ -133,6 +133,45 @@ def test_filters_keep_only_matching_chunks(index: VectorIndex, filters: dict[str
     assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
 
 
+def _brute_force(
+    points: list[ChunkPoint], query: np.ndarray, k: int, **filters: object
+) -> list[int]:
+    """The ids of the ``k`` chunks of highest cosine among those matching ``filters``."""
+
+    def cosine(point: ChunkPoint) -> float:
+        vector = np.asarray(point.vector)
+        return float(vector @ query / np.linalg.norm(vector) / np.linalg.norm(query))
+
+    matching = [
+        point
+        for point in points
+        if all(
+            getattr(point, key) in (value if isinstance(value, list) else [value])
+            for key, value in filters.items()
+        )
+    ]
+    return [point.chunk_id for point in sorted(matching, key=cosine, reverse=True)[:k]]
+
+
+@pytest.mark.parametrize("depth", [1, 6, 1000])
+def test_local_filtered_search_equals_the_exact_filtered_ranking(
+    index: VectorIndex, depth: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # depth 1 and 6: the unfiltered ranking's first points often hold too few matches and the
+    # filtered query answers; 1000: every point is ranked, the filters are applied here
+    monkeypatch.setattr("worker.index.LOCAL_RANKING_DEPTH", depth)
+    monkeypatch.setattr("worker.index.LOCAL_RANKING_PER_HIT", 1)
+    points = _points(n_documents=6, per_document=9)
+    _live_index(index, points)
+    for seed in range(4):
+        query = np.random.default_rng(seed + 10).standard_normal(DIM)
+        for k in (1, 3, 8):
+            for filters in QUERIES:
+                hits = index.search(query, k, with_sentence_vectors=True, **filters)  # type: ignore[arg-type]
+                assert _ids(hits) == _brute_force(points, query, k, **filters), (k, filters)
+                assert all(hit.payload["chunk_id"] == hit.chunk_id for hit in hits)
+
+
 def test_upserting_the_same_chunks_again_replaces_them(index: VectorIndex) -> None:
     points = _points()
     _live_index(index, points)
