@@ -40,13 +40,11 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-import psycopg
 import redis
 from sqlalchemy import create_engine, func, or_, select
 
@@ -65,14 +63,13 @@ from bench.encode_throughput import format_table  # noqa: E402
 from bench.ingest_throughput import write_uploads  # noqa: E402
 from encoder.default_model import prepare_default_model  # noqa: E402
 from worker.db import Chunk, Job, JobStatus  # noqa: E402
+from worker.db.scratch import throwaway_schema  # noqa: E402
 from worker.services import Services  # noqa: E402
 from worker.settings import Settings  # noqa: E402
 from worker.tasks.ingest import STAGE_EMBEDDING  # noqa: E402
 
 LOCAL_REDIS = "redis://127.0.0.1:6379"
 REDIS_BENCH_DB = 13  # the tests use 11
-PG_CONNINFO = "host=127.0.0.1 port=5432 user=postgres dbname=test connect_timeout=3"
-PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 TOPOLOGIES = ("ingest", "full", "pipeline")
 POLL_S = 0.1
 WORKER_MAIN = "from worker.cli import main; main()"  # ``mexma-search`` in this interpreter
@@ -108,14 +105,8 @@ def fresh_database(kind: str, directory: Path) -> Iterator[str]:
     if kind == "sqlite":
         yield f"sqlite:///{directory / 'meta.db'}"
         return
-    schema = f"bench_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(PG_CONNINFO, autocommit=True) as admin:
-        admin.execute(f"CREATE SCHEMA {schema}")
-    try:
-        yield f"{PG_URL}?options=-csearch_path%3D{schema}"
-    finally:
-        with psycopg.connect(PG_CONNINFO, autocommit=True) as admin:
-            admin.execute(f"DROP SCHEMA {schema} CASCADE")
+    with throwaway_schema("bench") as url:
+        yield url
 
 
 def worker_env(settings: Settings, threads: int) -> dict[str, str]:

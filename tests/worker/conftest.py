@@ -10,34 +10,22 @@ from __future__ import annotations
 import socket
 import subprocess
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-import psycopg
 import pytest
 import redis
 
+from worker.db.scratch import LOCAL_POSTGRES_URL, postgres_answers, throwaway_schema
 from worker.embedded import EmbeddedWorker
 from worker.services import Services
 from worker.settings import Settings
 
-PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-PG_CONNINFO = "host=127.0.0.1 port=5432 user=postgres dbname=test connect_timeout=3"
 LOCAL_REDIS = "redis://127.0.0.1:6379"
 # a database of the shared server that only these tests use (flushed at the start)
 REDIS_TEST_DB = 11
 DOCS = Path(__file__).resolve().parents[1] / "fixtures" / "docs"
-
-
-def postgres_answers() -> bool:
-    """True when the local PostgreSQL server accepts connections."""
-    try:
-        psycopg.connect(PG_CONNINFO).close()
-    except psycopg.OperationalError:
-        return False
-    return True
 
 
 def _redis_answers(url: str) -> bool:
@@ -98,15 +86,9 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
         yield f"sqlite:///{tmp_path / 'meta.db'}"
         return
     if not postgres_answers():
-        pytest.skip(f"no PostgreSQL server answers at {PG_CONNINFO!r}")
-    schema = f"test_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(PG_CONNINFO, autocommit=True) as admin:
-        admin.execute(f"CREATE SCHEMA {schema}")
-    try:
-        yield f"{PG_URL}?options=-csearch_path%3D{schema}"
-    finally:
-        with psycopg.connect(PG_CONNINFO, autocommit=True) as admin:
-            admin.execute(f"DROP SCHEMA {schema} CASCADE")
+        pytest.skip(f"no PostgreSQL server answers at {LOCAL_POSTGRES_URL}")
+    with throwaway_schema("test") as url:
+        yield url
 
 
 MakeSettings = Callable[..., Settings]

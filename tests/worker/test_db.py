@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import threading
-import uuid
 from collections.abc import Iterator
 from datetime import UTC, timedelta
 
-import psycopg
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -61,18 +59,8 @@ from worker.db import (
     waiting_jobs,
 )
 from worker.db.models import Base
+from worker.db.scratch import LOCAL_POSTGRES_URL, postgres_answers, throwaway_schema
 from worker.db.types import utcnow
-
-PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-PG_CONNINFO = "host=127.0.0.1 port=5432 user=postgres dbname=test connect_timeout=3"
-
-
-def _postgres_answers() -> bool:
-    try:
-        psycopg.connect(PG_CONNINFO).close()
-    except psycopg.OperationalError:
-        return False
-    return True
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
@@ -86,19 +74,15 @@ def engine(
         yield engine
         engine.dispose()
         return
-    if not _postgres_answers():
-        pytest.skip(f"no PostgreSQL server answers at {PG_CONNINFO!r}")
-    schema = f"test_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(PG_CONNINFO, autocommit=True) as admin:
-        admin.execute(f"CREATE SCHEMA {schema}")
-    engine = make_engine(f"{PG_URL}?options=-csearch_path%3D{schema}")
-    try:
-        migrate(engine)
-        yield engine
-    finally:
-        engine.dispose()
-        with psycopg.connect(PG_CONNINFO, autocommit=True) as admin:
-            admin.execute(f"DROP SCHEMA {schema} CASCADE")
+    if not postgres_answers():
+        pytest.skip(f"no PostgreSQL server answers at {LOCAL_POSTGRES_URL}")
+    with throwaway_schema("test") as url:
+        engine = make_engine(url)
+        try:
+            migrate(engine)
+            yield engine
+        finally:
+            engine.dispose()
 
 
 @pytest.fixture
