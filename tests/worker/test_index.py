@@ -157,9 +157,10 @@ def _brute_force(
 def test_local_filtered_search_equals_the_exact_filtered_ranking(
     index: VectorIndex, depth: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # depth 1 and 6: the unfiltered ranking's first points often hold too few matches and the
-    # filtered query answers; 1000: every point is ranked, the filters are applied here
-    monkeypatch.setattr("worker.index.LOCAL_RANKING_DEPTH", depth)
+    # depth 1 and 6: the unfiltered ranking's first points often hold too few matches, even
+    # twice as many, and the filtered query answers; 1000: every point is ranked, the filters
+    # are applied here
+    monkeypatch.setattr("worker.index.LOCAL_RANKING_DEPTHS", (depth, 2 * depth))
     monkeypatch.setattr("worker.index.LOCAL_RANKING_PER_HIT", 1)
     points = _points(n_documents=6, per_document=9)
     _live_index(index, points)
