@@ -162,6 +162,7 @@ def test_local_filtered_search_equals_the_exact_filtered_ranking(
     # are applied here
     monkeypatch.setattr("worker.index.LOCAL_RANKING_DEPTHS", (depth, 2 * depth))
     monkeypatch.setattr("worker.index.LOCAL_RANKING_PER_HIT", 1)
+    monkeypatch.setattr("worker.index.LOCAL_RANKING_MAX_FRACTION", 1.0)
     points = _points(n_documents=6, per_document=9)
     _live_index(index, points)
     for seed in range(4):
