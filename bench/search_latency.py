@@ -2,10 +2,11 @@
 
 For each index size (``--sizes``, default 10k and 100k chunks), grown in one fresh data
 directory: the time to open (re-open) the local index of that size, then ``Services.search``
-(k=10) timed for every query with highlighting on and off, without a filter, with a language
-filter and with a collection filter (p50 / p95). The configurations take turns query by query,
-so load drifts hit them alike. A few queries also time the parts alone: encoding the query,
-and the Qdrant search without and with each filter.
+(k=10), with the in-process worker running idle as in the app, timed for every query with
+highlighting on and off, without a filter, with a language filter and with a collection filter
+(p50 / p95). The configurations take turns query by query, so load drifts hit them alike. A
+few queries also time the parts alone: encoding the query, and the Qdrant search without and
+with each filter.
 
 How the index is filled (``--fill``):
 
@@ -432,9 +433,13 @@ def measure_size(
     points = services.runtime.index.count(filler.model.collection)
     print(f"  {chunks} chunks, {points} points; re-opened in {reopen:.1f} s; searching ...")
     configs = [Config(f, h) for f in args.filters for h in args.highlight]
-    # the web UI serves searches from request threads, never from the main thread
-    seconds = off_main_thread(time_searches, services, queries, configs)
-    parts = off_main_thread(time_parts, services, queries[: args.part_queries], args.filters)
+    # As the app serves them: from request threads, never from the main thread, while its
+    # in-process worker runs (idle) with its CPU-sharing settings. Without its one BLAS
+    # thread, the BLAS threads of a local search spin on after it and made the next query's
+    # encoding 2.5x slower (measured).
+    with EmbeddedWorker(services.app):
+        seconds = off_main_thread(time_searches, services, queries, configs)
+        parts = off_main_thread(time_parts, services, queries[: args.part_queries], args.filters)
     return {
         "size": size,
         "chunks": chunks,
