@@ -221,26 +221,39 @@ class VectorIndex:
             )
             if value is not None
         }
+        query = _unit(vector)
         vectors = [SENTENCE_VECTORS] if with_sentence_vectors else False
         with self._lock:
-            hits = self._ranked_then_filtered(target, vector, k, filters, vectors)
+            hits = self._ranked_then_filtered(target, query, k, filters, vectors)
             if hits is None:
-                response = self._client.query_points(
-                    target,
-                    query=_unit(vector),
-                    using=PASSAGE_VECTOR,
-                    limit=k,
-                    query_filter=_filter(filters),
-                    with_payload=True,
-                    with_vectors=vectors,
-                )
-                hits = [_hit(p.score, p.payload, p.vector) for p in response.points if p.payload]
+                points = self._nearest(target, query, k, _filter(filters), True, vectors)
+                hits = [_hit(p.score, p.payload, p.vector) for p in points if p.payload]
         return hits
+
+    def _nearest(
+        self,
+        target: str,
+        query: list[float],
+        limit: int,
+        query_filter: models.Filter | None,
+        payload: bool | list[str],
+        vectors: bool | list[str],
+    ) -> list[models.ScoredPoint]:
+        """The ``limit`` points of ``target`` nearest to the unit vector ``query``."""
+        return self._client.query_points(
+            target,
+            query=query,
+            using=PASSAGE_VECTOR,
+            limit=limit,
+            query_filter=query_filter,
+            with_payload=payload,
+            with_vectors=vectors,
+        ).points
 
     def _ranked_then_filtered(
         self,
         target: str,
-        vector: Sequence[float],
+        query: list[float],
         k: int,
         filters: dict[str, FilterValue],
         vectors: list[str] | bool,
@@ -262,14 +275,7 @@ class VectorIndex:
             {min(size, max(d, LOCAL_RANKING_PER_HIT * k)) for d in LOCAL_RANKING_DEPTHS}
         )
         for depth in (d for d in depths if d <= size * LOCAL_RANKING_MAX_FRACTION):
-            ranked = self._client.query_points(
-                target,
-                query=_unit(vector),
-                using=PASSAGE_VECTOR,
-                limit=depth,
-                with_payload=list(filters),
-                with_vectors=False,
-            ).points
+            ranked = self._nearest(target, query, depth, None, list(filters), False)
             chosen = [
                 point
                 for point in ranked
