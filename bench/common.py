@@ -22,13 +22,13 @@ from typing import Any
 
 from sqlalchemy import create_engine, func, select
 
-from encoder.model import SentenceEncoder
-from worker.db import Job, JobStatus
-from worker.index import VectorIndex
-from worker.ingest import ParsedDocument, chunk_document
-from worker.services import Services
-from worker.settings import Settings
-from worker.tasks.ingest import passage_budget
+from mexma_search.app.services import Services
+from mexma_search.app.settings import Settings
+from mexma_search.documents import ParsedDocument, chunk_document
+from mexma_search.encoder.model import SentenceEncoder
+from mexma_search.index.vector_index import VectorIndex
+from mexma_search.jobs.ingest import passage_budget
+from mexma_search.store import Job, JobStatus
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATA_DIR = REPO_ROOT.parent / "shared" / "data"

@@ -40,11 +40,11 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))
 
 from bench.evaluate_bible import read_bible  # noqa: E402
-from encoder.default_model import prepare_default_model  # noqa: E402
-from encoder.encode import tokenize  # noqa: E402
-from encoder.evaluate import xsim_errors  # noqa: E402
-from encoder.model import SentenceEncoder  # noqa: E402
-from encoder.quantize import quantize_int8  # noqa: E402
+from mexma_search.encoder.default_model import prepare_default_model  # noqa: E402
+from mexma_search.encoder.encode import tokenize  # noqa: E402
+from mexma_search.encoder.evaluate import xsim_errors  # noqa: E402
+from mexma_search.encoder.model import SentenceEncoder  # noqa: E402
+from mexma_search.encoder.quantize import quantize_int8  # noqa: E402
 
 PROMPT = "passage"
 REFERENCE = "sentence-transformers-fp32"

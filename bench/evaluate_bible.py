@@ -29,15 +29,15 @@ import numpy as np
 REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))
 
-from encoder.default_model import prepare_default_model  # noqa: E402
-from encoder.evaluate import (  # noqa: E402
+from mexma_search.encoder.default_model import prepare_default_model  # noqa: E402
+from mexma_search.encoder.evaluate import (  # noqa: E402
     DEFAULT_CANDIDATES,
     DEFAULT_K,
     LabelledSplit,
     bucc_evaluate,
     xsim_errors,
 )
-from encoder.model import SentenceEncoder  # noqa: E402
+from mexma_search.encoder.model import SentenceEncoder  # noqa: E402
 
 DATASET = "bible-en-es"
 

@@ -61,18 +61,18 @@ from bench.common import (  # noqa: E402
 )
 from bench.encode_throughput import format_table  # noqa: E402
 from bench.ingest_throughput import write_uploads  # noqa: E402
-from encoder.default_model import prepare_default_model  # noqa: E402
-from worker.db import Chunk, Job, JobStatus  # noqa: E402
-from worker.db.scratch import throwaway_schema  # noqa: E402
-from worker.services import Services  # noqa: E402
-from worker.settings import Settings  # noqa: E402
-from worker.tasks.ingest import STAGE_EMBEDDING  # noqa: E402
+from mexma_search.app.services import Services  # noqa: E402
+from mexma_search.app.settings import Settings  # noqa: E402
+from mexma_search.encoder.default_model import prepare_default_model  # noqa: E402
+from mexma_search.jobs.ingest import STAGE_EMBEDDING  # noqa: E402
+from mexma_search.store import Chunk, Job, JobStatus  # noqa: E402
+from tests.postgres_schema import throwaway_schema  # noqa: E402
 
 LOCAL_REDIS = "redis://127.0.0.1:6379"
 REDIS_BENCH_DB = 13  # the tests use 11
 TOPOLOGIES = ("ingest", "full", "pipeline")
 POLL_S = 0.1
-WORKER_MAIN = "from worker.cli import main; main()"  # ``mexma-search`` in this interpreter
+WORKER_MAIN = "from mexma_search.cli import main; main()"  # ``mexma-search`` in this interpreter
 STOP_TIMEOUT_S = 60
 
 

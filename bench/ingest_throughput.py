@@ -54,11 +54,11 @@ from sqlalchemy import select
 REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))
 
-import worker.embedded  # noqa: E402
-import worker.tasks  # noqa: E402
-import worker.tasks.base  # noqa: E402
-import worker.tasks.embed  # noqa: E402
-import worker.tasks.ingest  # noqa: E402
+import mexma_search.jobs.embed  # noqa: E402
+import mexma_search.jobs.handler  # noqa: E402
+import mexma_search.jobs.ingest  # noqa: E402
+import mexma_search.jobs.inprocess  # noqa: E402
+import mexma_search.jobs.registry  # noqa: E402
 from bench.common import (  # noqa: E402
     DEFAULT_DATA_DIR,
     DEFAULT_MODELS_DIR,
@@ -77,13 +77,13 @@ from bench.common import (  # noqa: E402
     write_report,
 )
 from bench.encode_throughput import format_table  # noqa: E402
-from encoder.default_model import prepare_default_model  # noqa: E402
-from encoder.model import SentenceEncoder  # noqa: E402
-from worker.db import Chunk, count_chunks, session_scope  # noqa: E402
-from worker.embedded import EmbeddedWorker  # noqa: E402
-from worker.index import LIVE_ALIAS, ChunkPoint, VectorIndex, collection_name  # noqa: E402
-from worker.live_model import serving_model  # noqa: E402
-from worker.services import Services  # noqa: E402
+from mexma_search.app.services import Services  # noqa: E402
+from mexma_search.app.serving_model import serving_model  # noqa: E402
+from mexma_search.encoder.default_model import prepare_default_model  # noqa: E402
+from mexma_search.encoder.model import SentenceEncoder  # noqa: E402
+from mexma_search.index.vector_index import LIVE_ALIAS, ChunkPoint, VectorIndex, collection_name  # noqa: E402
+from mexma_search.jobs.inprocess import EmbeddedWorker  # noqa: E402
+from mexma_search.store import Chunk, count_chunks, session_scope  # noqa: E402
 
 TARGET_OVERHEAD = 0.25
 COLLECTION = "bench"
@@ -147,21 +147,21 @@ class PhaseClock:
 # Celery task itself (claiming and finishing the job, reading the stored file, ...).
 TASK = "task other"
 PHASES = {
-    "parse": [(worker.tasks.ingest, "parse_bytes")],
-    "chunk": [(worker.tasks.ingest, "chunk_document")],
+    "parse": [(mexma_search.jobs.ingest, "parse_bytes")],
+    "chunk": [(mexma_search.jobs.ingest, "chunk_document")],
     "live model lookup": [
-        (worker.tasks.ingest, "serving_model"),
-        (worker.tasks.embed, "serving_model"),
+        (mexma_search.jobs.ingest, "serving_model"),
+        (mexma_search.jobs.embed, "serving_model"),
     ],
-    "encode": [(worker.tasks.embed, "embed_chunks")],
+    "encode": [(mexma_search.jobs.embed, "embed_chunks")],
     "qdrant upsert": [(VectorIndex, "upsert")],
-    TASK: [(worker.tasks, "execute")],
+    TASK: [(mexma_search.jobs.registry, "execute")],
 }
 # The SQL sessions (``session_scope`` blocks, commit included) of each task module.
 SQL_SCOPES = {
-    "sql: job rows (claim, progress, finish)": worker.tasks.base,
-    "sql: ingest task (document, chunk rows)": worker.tasks.ingest,
-    "sql: embed task (read chunks, status)": worker.tasks.embed,
+    "sql: job rows (claim, progress, finish)": mexma_search.jobs.handler,
+    "sql: ingest task (document, chunk rows)": mexma_search.jobs.ingest,
+    "sql: embed task (read chunks, status)": mexma_search.jobs.embed,
 }
 ADOPT = "adopt queued jobs"
 
@@ -178,7 +178,7 @@ def instrumented(clock: PhaseClock) -> Iterator[None]:
     patches += [
         (module, "session_scope", name, clock.timed_context) for name, module in SQL_SCOPES.items()
     ]
-    patches.append((worker.embedded, "adopt_queued_jobs", ADOPT, clock.timed))
+    patches.append((mexma_search.jobs.inprocess, "adopt_queued_jobs", ADOPT, clock.timed))
     with ExitStack() as stack:
         for owner, attribute, name, wrap in patches:
             original = getattr(owner, attribute, None)

@@ -71,8 +71,12 @@ from bench.common import (  # noqa: E402
     write_report,
 )
 from bench.encode_throughput import format_table  # noqa: E402
-from encoder.default_model import prepare_default_model  # noqa: E402
-from worker.db import (  # noqa: E402
+from mexma_search.app.services import Services  # noqa: E402
+from mexma_search.app.serving_model import ServingModel, serving_model  # noqa: E402
+from mexma_search.encoder.default_model import prepare_default_model  # noqa: E402
+from mexma_search.index.vector_index import PASSAGE_VECTOR, SENTENCE_VECTORS, ChunkPoint, point_id  # noqa: E402
+from mexma_search.jobs.inprocess import EmbeddedWorker  # noqa: E402
+from mexma_search.store import (  # noqa: E402
     Chunk,
     Collection,
     Document,
@@ -85,10 +89,6 @@ from worker.db import (  # noqa: E402
     session_scope,
     set_document_status,
 )
-from worker.embedded import EmbeddedWorker  # noqa: E402
-from worker.index import PASSAGE_VECTOR, SENTENCE_VECTORS, ChunkPoint, point_id  # noqa: E402
-from worker.live_model import ServingModel, serving_model  # noqa: E402
-from worker.services import Services  # noqa: E402
 
 K = 10
 COLLECTIONS = tuple(f"part-{i}" for i in range(4))

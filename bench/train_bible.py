@@ -41,14 +41,14 @@ from transformers.utils import logging as transformers_logging
 REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))
 
-from encoder.callbacks import ProgressBar, TimeBudget, TrainerCallback  # noqa: E402
-from encoder.default_model import prepare_default_model  # noqa: E402
-from encoder.evaluate import evaluate_bitext  # noqa: E402
-from encoder.model import SentenceEncoder  # noqa: E402
-from encoder.pair_stream import Pair  # noqa: E402
-from encoder.train import train  # noqa: E402
-from encoder.training_config import TrainingConfig  # noqa: E402
-from encoder.training_data import BitextSource, TrainingSplits, fixed_splits  # noqa: E402
+from mexma_search.encoder.default_model import prepare_default_model  # noqa: E402
+from mexma_search.encoder.evaluate import evaluate_bitext  # noqa: E402
+from mexma_search.encoder.model import SentenceEncoder  # noqa: E402
+from mexma_search.encoder.training.callbacks import ProgressBar, TimeBudget, TrainerCallback  # noqa: E402
+from mexma_search.encoder.training.config import TrainingConfig  # noqa: E402
+from mexma_search.encoder.training.data import BitextSource, TrainingSplits, fixed_splits  # noqa: E402
+from mexma_search.encoder.training.loop import train  # noqa: E402
+from mexma_search.encoder.training.pair_stream import Pair  # noqa: E402
 
 DATASET = "bible-en-es"
 CALIBRATION_STEPS = 4

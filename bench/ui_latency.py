@@ -45,11 +45,11 @@ sys.path.insert(0, str(REPO_ROOT))
 from gradio_client import Client, handle_file  # noqa: E402
 
 from bench.search_latency import IndexFiller  # noqa: E402
-from encoder.default_model import prepare_default_model  # noqa: E402
-from webapp.app import build_app, launch  # noqa: E402
-from worker.embedded import EmbeddedWorker  # noqa: E402
-from worker.services import Services  # noqa: E402
-from worker.settings import Settings  # noqa: E402
+from mexma_search.app.services import Services  # noqa: E402
+from mexma_search.app.settings import Settings  # noqa: E402
+from mexma_search.encoder.default_model import prepare_default_model  # noqa: E402
+from mexma_search.jobs.inprocess import EmbeddedWorker  # noqa: E402
+from mexma_search.webapp.app import build_app, launch  # noqa: E402
 
 CORPUS = Path(os.environ.get("MEXMA_SHARED", "/work/shared")) / "data" / "corpus"
 LANGUAGES = ("en", "fr", "es")

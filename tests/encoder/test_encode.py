@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 import torch
 
-from encoder.encode import batch_bounds, encode_texts, pad_batch
-from encoder.model import SentenceEncoder
+from mexma_search.encoder.encode import batch_bounds, encode_texts, pad_batch
+from mexma_search.encoder.model import SentenceEncoder
 
 
 def test_cls_pooling_is_exactly_the_first_token_state(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from encoder.evaluate import (
+from mexma_search.encoder.evaluate import (
     BitextSearch,
     Candidate,
     LabelledSplit,
@@ -18,7 +18,7 @@ from encoder.evaluate import (
     topk_cosine,
     xsim_errors,
 )
-from encoder.model import SentenceEncoder
+from mexma_search.encoder.model import SentenceEncoder
 
 
 def unit_rows(rng: np.random.Generator, n: int, dim: int) -> np.ndarray:

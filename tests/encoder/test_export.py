@@ -10,8 +10,8 @@ import torch
 import torch.nn.functional as F
 from transformers import AutoModel
 
-from encoder.export import export_encoder
-from encoder.model import SentenceEncoder
+from mexma_search.encoder.model import SentenceEncoder
+from mexma_search.encoder.training.export import export_encoder
 
 TEXTS = ["The river flows through the old town.", "La panadería abre a las seis.", "x"]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from encoder.masking import TokenMasker
+from mexma_search.encoder.training.masking import TokenMasker
 
 MASK_ID = 99
 VOCAB = 100

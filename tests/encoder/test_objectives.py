@@ -9,14 +9,19 @@ from types import SimpleNamespace
 import pytest
 import torch
 
-from encoder import head as head_module
-from encoder.batching import PairBatch, PairCollator
-from encoder.head import HeadConfig
-from encoder.masking import TokenMasker
-from encoder.model import SentenceEncoder
-from encoder.objectives import MexmaObjective, ObjectiveConfig, info_nce_loss, koleo_loss
-from encoder.pooling import pool
-from encoder.vocab_loss import linear_cross_entropy
+from mexma_search.encoder.model import SentenceEncoder
+from mexma_search.encoder.pooling import pool
+from mexma_search.encoder.training import head as head_module
+from mexma_search.encoder.training.batching import PairBatch, PairCollator
+from mexma_search.encoder.training.head import HeadConfig
+from mexma_search.encoder.training.masking import TokenMasker
+from mexma_search.encoder.training.objectives import (
+    MexmaObjective,
+    ObjectiveConfig,
+    info_nce_loss,
+    koleo_loss,
+)
+from mexma_search.encoder.training.vocab_loss import linear_cross_entropy
 
 PAIRS = [
     ("The river flows through the old town.", "El río atraviesa el casco antiguo."),

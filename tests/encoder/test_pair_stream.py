@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 
-from encoder.pair_stream import PairStream, shuffle_stream
+from mexma_search.encoder.training.pair_stream import PairStream, shuffle_stream
 
 PAIRS = [(f"s{i}", f"t{i}") for i in range(23)]
 

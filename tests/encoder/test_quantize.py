@@ -10,8 +10,8 @@ import pytest
 import torch
 from torch import nn
 
-from encoder.model import SentenceEncoder
-from encoder.quantize import layer_precisions, quantize_int8
+from mexma_search.encoder.model import SentenceEncoder
+from mexma_search.encoder.quantize import layer_precisions, quantize_int8
 
 FAST_PRECISIONS = ["int8", "bf16"]
 INT8_PARTS = [

@@ -7,7 +7,7 @@ import math
 import pytest
 import torch
 
-from encoder.schedule import WarmupCosineSchedule
+from mexma_search.encoder.training.schedule import WarmupCosineSchedule
 
 
 def test_warmup_starts_at_a_tenth_and_cosine_ends_at_zero() -> None:

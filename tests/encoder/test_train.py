@@ -10,13 +10,13 @@ from typing import Any
 import pytest
 import torch
 
-from encoder.callbacks import TrainerCallback, TrainerControl, TrainerState
-from encoder.checkpoint import MODEL_FILE, OPTIMIZER_FILE, STATE_FILE
-from encoder.evaluate import xsim_errors
-from encoder.model import SentenceEncoder
-from encoder.pair_stream import Pair
-from encoder.train import Trainer, train, training_autocast_dtype
-from encoder.training_config import TrainingConfig
+from mexma_search.encoder.evaluate import xsim_errors
+from mexma_search.encoder.model import SentenceEncoder
+from mexma_search.encoder.training.callbacks import TrainerCallback, TrainerControl, TrainerState
+from mexma_search.encoder.training.checkpoint import MODEL_FILE, OPTIMIZER_FILE, STATE_FILE
+from mexma_search.encoder.training.config import TrainingConfig
+from mexma_search.encoder.training.loop import Trainer, train, training_autocast_dtype
+from mexma_search.encoder.training.pair_stream import Pair
 
 ENGLISH_WORDS = (
     "river flows through old town under seven bridges bakery opens six sells fresh bread "

@@ -11,9 +11,9 @@ import torch
 import torch.distributed as dist
 import torch.multiprocessing as mp
 
-from encoder.model import SentenceEncoder
-from encoder.train import train
-from encoder.training_config import TrainingConfig
+from mexma_search.encoder.model import SentenceEncoder
+from mexma_search.encoder.training.config import TrainingConfig
+from mexma_search.encoder.training.loop import train
 
 PAIRS = [(f"The river {n} flows", f"El río {n} atraviesa") for n in range(32)]
 

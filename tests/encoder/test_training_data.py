@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from encoder.model import SentenceEncoder
-from encoder.training_data import (
+from mexma_search.encoder.model import SentenceEncoder
+from mexma_search.encoder.training.data import (
     BitextSource,
     fixed_splits,
     flat_xsim_metrics,

@@ -6,7 +6,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from encoder.vocab_loss import linear_cross_entropy
+from mexma_search.encoder.training.vocab_loss import linear_cross_entropy
 
 ROWS, DIM, VOCAB = 37, 16, 101
 

@@ -18,10 +18,10 @@ import httpx
 import pytest
 from gradio_client import Client
 
-from webapp.app import build_app, launch
-from worker.embedded import EmbeddedWorker
-from worker.services import Services
-from worker.settings import Settings
+from mexma_search.app.services import Services
+from mexma_search.app.settings import Settings
+from mexma_search.jobs.inprocess import EmbeddedWorker
+from mexma_search.webapp.app import build_app, launch
 
 ADMIN_PASSWORD = "correct horse battery staple"
 JOB_TIMEOUT_S = 120

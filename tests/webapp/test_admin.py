@@ -8,7 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from webapp.training_panel import ADVANCED, BASIC
+from mexma_search.webapp.training_panel import ADVANCED, BASIC
 
 QUICK = {
     "epochs": 1,

@@ -11,8 +11,8 @@ from pathlib import Path
 import gradio as gr
 import pytest
 
-from webapp import auth
-from worker.settings import Settings
+from mexma_search.app.settings import Settings
+from mexma_search.webapp import auth
 
 
 @pytest.fixture(autouse=True)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from webapp.demo import DEMO_COLLECTION, DEMO_CORPUS, DEMO_FOLDERS, load_demo
-from worker.services import Services
-from worker.settings import Settings
+from mexma_search.app.services import Services
+from mexma_search.app.settings import Settings
+from mexma_search.webapp.demo import DEMO_COLLECTION, DEMO_CORPUS, DEMO_FOLDERS, load_demo
 
 
 def test_the_demo_corpus_is_small_attributed_and_multilingual() -> None:

@@ -6,8 +6,7 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from webapp import formatting
-from worker.views import (
+from mexma_search.app.views import (
     BusyWorker,
     DocumentInfo,
     JobInfo,
@@ -15,6 +14,7 @@ from worker.views import (
     SearchResult,
     WorkerStatus,
 )
+from mexma_search.webapp import formatting
 
 NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
 

@@ -1,0 +1,1 @@
+"""MEXMA Search: self-hosted cross-lingual semantic search with MEXMA sentence encoders."""

@@ -1,0 +1,88 @@
+"""The per-process resources of the backend: the database engine, the vector index, encoders
+and the heartbeat thread.
+
+Each is created on first use, in the process (and after the fork) that uses it, so no database
+connection, Qdrant lock or CUDA context ever crosses a fork. Celery workers and the services
+share one Runtime per process.
+"""
+
+from __future__ import annotations
+
+import threading
+
+from sqlalchemy import Engine
+
+from mexma_search.app.encoder_cache import load_encoder
+from mexma_search.app.heartbeats import Heartbeats
+from mexma_search.app.settings import Settings
+from mexma_search.encoder.model import SentenceEncoder
+from mexma_search.index.vector_index import VectorIndex
+from mexma_search.store import make_engine, migrate
+
+
+class IndexBusyError(RuntimeError):
+    """The local vector index directory is held by another process."""
+
+
+class Runtime:
+    """Lazily created engine (migrated once), vector index and encoders for one process."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        # set while an in-process worker shuts down: running jobs stop at their next batch
+        self.stopping = threading.Event()
+        self._lock = threading.Lock()
+        self._engine: Engine | None = None
+        self._index: VectorIndex | None = None
+        # model version name -> the path of its model (a version's path never changes)
+        self.model_paths: dict[str, str] = {}
+        self.heartbeats = Heartbeats(lambda: self.engine, settings.job_heartbeat_s)
+
+    @property
+    def engine(self) -> Engine:
+        """The metadata database, migrated to the newest schema on first use."""
+        with self._lock:
+            if self._engine is None:
+                self.settings.ensure_dirs()
+                assert self.settings.database_url is not None
+                engine = make_engine(self.settings.database_url)
+                migrate(engine)
+                self._engine = engine
+            return self._engine
+
+    @property
+    def index(self) -> VectorIndex:
+        """The vector index named by the settings (opened on first use)."""
+        with self._lock:
+            if self._index is None:
+                self._index = _open_index(self.settings)
+            return self._index
+
+    def encoder(self, model_path: str) -> SentenceEncoder:
+        """The encoder stored at ``model_path`` (loaded once per process)."""
+        return load_encoder(model_path, self.settings)
+
+    def close(self) -> None:
+        """Stop the heartbeats; release the database connections and the index (and its
+        directory lock)."""
+        self.heartbeats.close()
+        with self._lock:
+            if self._index is not None:
+                self._index.close()
+                self._index = None
+            if self._engine is not None:
+                self._engine.dispose()
+                self._engine = None
+
+
+def _open_index(settings: Settings) -> VectorIndex:
+    try:
+        return VectorIndex.from_settings(settings)
+    except RuntimeError as exc:
+        if "already accessed" not in str(exc):
+            raise
+        raise IndexBusyError(
+            f"the vector index at {settings.qdrant_location} is open in another process "
+            "(is `mexma-search serve` running?). Local storage allows one process only: "
+            "use the web UI of the running app, stop it first, or run a Qdrant server."
+        ) from exc

@@ -1,0 +1,121 @@
+"""Search: encode the query with the live model, find passages, pick each one's best sentence.
+
+Best sentence: the sentence vectors stored with each point at ingest (``sentence_vectors =
+'ingest'``, the default) are compared with the query vector, so a search makes one encoder
+call, for the query. Passages without stored sentence vectors (``'query'`` mode) have their
+sentences encoded together in one extra call, which on CPU costs several times the rest of
+the search; ``highlight=False`` skips it, and passages of one sentence cost nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from mexma_search.app.runtime import Runtime
+from mexma_search.app.sentence_vectors import sentence_vectors
+from mexma_search.app.serving_model import serving_model
+from mexma_search.app.views import SearchResult
+from mexma_search.encoder.model import SentenceEncoder
+from mexma_search.store import Chunk, chunks_by_ids, get_document, read_scope
+
+MAX_K = 100
+
+Span = tuple[int, int]
+
+
+def search(
+    runtime: Runtime,
+    query: str,
+    *,
+    k: int = 10,
+    lang: str | Sequence[str] | None = None,
+    collection: str | Sequence[str] | None = None,
+    document_id: int | Sequence[int] | None = None,
+    highlight: bool = True,
+) -> list[SearchResult]:
+    """The ``k`` passages closest to ``query``, best first, restricted by the filters given."""
+    if not query.strip():
+        raise ValueError("the query is empty")
+    if not 1 <= k <= MAX_K:
+        raise ValueError(f"k must be between 1 and {MAX_K} (got {k})")
+    model = serving_model(runtime)
+    query_vector = model.encoder.encode([query], prompt="query").vectors[0]
+    # The concrete collection, not the alias: the query vector was made by its model, and a
+    # promotion may move the alias in the meantime.
+    hits = runtime.index.search(
+        query_vector,
+        k,
+        lang=lang,
+        collection=collection,
+        document_id=document_id,
+        target=model.collection,
+        with_sentence_vectors=highlight,
+    )
+    with read_scope(runtime.engine) as session:
+        chunks = chunks_by_ids(session, [hit.chunk_id for hit in hits])
+        filenames = {}
+        for document_id_ in {hit.document_id for hit in hits}:
+            document = get_document(session, document_id_)
+            if document is not None:
+                filenames[document_id_] = document.filename
+    found = [
+        (hit, chunks[hit.chunk_id])
+        for hit in hits
+        if hit.chunk_id in chunks and hit.document_id in filenames
+    ]
+    spans = (
+        best_sentences(
+            model.encoder,
+            query_vector,
+            [chunk for _, chunk in found],
+            [hit.sentence_vectors for hit, _ in found],
+        )
+        if highlight
+        else [(0, len(chunk.text)) for _, chunk in found]
+    )
+    return [
+        SearchResult(
+            score=float(hit.score),
+            text=chunk.text,
+            sentence=chunk.text[start:end],
+            sentence_start=start,
+            sentence_end=end,
+            lang=str(hit.payload.get("lang", chunk.language or "")),
+            document=filenames[hit.document_id],
+            document_id=hit.document_id,
+            collection=str(hit.payload.get("collection", "")),
+            chunk=chunk.ordinal,
+            chunk_id=chunk.id,
+            model_version=model.version,
+        )
+        for (hit, chunk), (start, end) in zip(found, spans, strict=True)
+    ]
+
+
+def best_sentences(
+    encoder: SentenceEncoder,
+    query_vector: np.ndarray,
+    chunks: Sequence[Chunk],
+    stored: Sequence[np.ndarray | None],
+) -> list[Span]:
+    """For each chunk, the span of its sentence closest to the query: by its ``stored``
+    sentence vectors where they match its sentences, else by encoding its sentences (all such
+    chunks in one call)."""
+    spans_per_chunk = [chunk.sentence_spans() for chunk in chunks]
+    vectors: list[np.ndarray | None] = [
+        vectors if vectors is not None and len(vectors) == len(spans) else None
+        for vectors, spans in zip(stored, spans_per_chunk, strict=True)
+    ]
+    missing = [
+        i for i, spans in enumerate(spans_per_chunk) if len(spans) > 1 and vectors[i] is None
+    ]
+    encoded = sentence_vectors(encoder, [chunks[i] for i in missing])
+    for i, chunk_vectors in zip(missing, encoded, strict=True):
+        vectors[i] = chunk_vectors
+    return [
+        spans[0] if len(spans) == 1 or chunk_vectors is None
+        else spans[int(np.argmax(chunk_vectors @ query_vector))]
+        for spans, chunk_vectors in zip(spans_per_chunk, vectors, strict=True)
+    ]  # fmt: skip

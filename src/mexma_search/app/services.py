@@ -1,0 +1,424 @@
+"""What the web UI and the CLI call: typed operations that return plain records.
+
+Nothing about Celery leaks out: jobs are identified by their row id and read from the
+database. In embedded mode a worker must run in this process
+(:mod:`~mexma_search.jobs.inprocess`) for queued jobs to make progress; without one they wait and
+resume at the next start.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from itertools import islice
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from mexma_search import store as db
+from mexma_search.app.encoder_cache import resolve_model_source
+from mexma_search.app.runtime import Runtime
+from mexma_search.app.search import search as search_index
+from mexma_search.app.serving_model import serving_model, version_name
+from mexma_search.app.settings import Settings
+from mexma_search.app.training_params import job_parameters
+from mexma_search.app.uploads import RejectedFile, StoredFile, Upload, iter_uploads, store_bitext
+from mexma_search.app.views import (
+    BusyWorker,
+    DocumentInfo,
+    JobInfo,
+    ModelVersionInfo,
+    SearchResult,
+    WorkerStatus,
+)
+from mexma_search.encoder.bitext import BitextError, format_report, validate_bitext
+from mexma_search.encoder.training.data import BitextSource
+from mexma_search.index.vector_index import LIVE_ALIAS
+from mexma_search.jobs.celery import MexmaCelery, create_celery_app, enqueue_job
+from mexma_search.store import DocumentStatus, JobKind, JobStatus, read_scope, session_scope
+from mexma_search.store.types import utcnow
+
+DEFAULT_COLLECTION = "default"
+MAX_COLLECTION_NAME = 200
+POLL_SECONDS = 0.2
+# uploads recorded and queued per commit
+UPLOAD_BATCH = 64
+
+JobsProgress = Callable[[Sequence[JobInfo]], None]
+
+
+class Services:
+    """The backend's operations over one Celery app and its per-process runtime."""
+
+    def __init__(self, app: MexmaCelery) -> None:
+        self.app = app
+        self.runtime: Runtime = app.runtime
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Services:
+        """Services over a new app (and runtime) for ``settings``."""
+        return cls(create_celery_app(settings))
+
+    @property
+    def settings(self) -> Settings:
+        return self.runtime.settings
+
+    # ----- ingest -------------------------------------------------------------------------
+
+    def ingest_paths(
+        self,
+        paths: Iterable[Path | str],
+        collection: str = DEFAULT_COLLECTION,
+        *,
+        wait: bool = False,
+        timeout: float | None = None,
+    ) -> list[int]:
+        """Store files (directories and zip archives expand to one document per file) and
+        queue one ingest job each; the job ids, in input order.
+
+        Files that cannot be stored (too large, unsupported type) and duplicates of a document
+        already in the collection get a job that has already ended and says why.
+        """
+        collection = _check_collection(collection)
+        assert self.settings.uploads_dir is not None
+        uploads = iter_uploads(
+            [Path(p) for p in paths], self.settings.uploads_dir, self.settings.max_upload_mb << 20
+        )
+        job_ids: list[int] = []
+        # a batch at a time, so that workers start on the first files while the rest are stored
+        while batch := list(islice(uploads, UPLOAD_BATCH)):
+            with session_scope(self.runtime.engine) as session:
+                jobs = [_record_upload(session, upload, collection) for upload in batch]
+            for job_id, queued in jobs:
+                if queued:
+                    enqueue_job(self.app, job_id, JobKind.INGEST)
+            job_ids.extend(job_id for job_id, _ in jobs)
+        if wait:
+            self.wait_for_jobs(job_ids, timeout)
+        return job_ids
+
+    # ----- search -------------------------------------------------------------------------
+
+    def search(
+        self,
+        query: str,
+        k: int = 10,
+        lang: str | Sequence[str] | None = None,
+        collection: str | Sequence[str] | None = None,
+        document_id: int | Sequence[int] | None = None,
+        *,
+        highlight: bool = True,
+    ) -> list[SearchResult]:
+        """Passages matching ``query`` in any language, best first (see :mod:`.search`)."""
+        return search_index(
+            self.runtime,
+            query,
+            k=k,
+            lang=lang,
+            collection=collection,
+            document_id=document_id,
+            highlight=highlight,
+        )
+
+    def languages_in_index(self) -> list[str]:
+        """The languages of the stored passages."""
+        with read_scope(self.runtime.engine) as session:
+            return db.chunk_languages(session)
+
+    def collections(self) -> list[str]:
+        """The names of all document collections."""
+        with read_scope(self.runtime.engine) as session:
+            return [collection.name for collection in db.list_collections(session)]
+
+    # ----- documents ----------------------------------------------------------------------
+
+    def list_documents(
+        self,
+        collection: str | None = None,
+        status: str | None = None,
+        limit: int = 100,
+        offset: int = 0,
+    ) -> list[DocumentInfo]:
+        """Documents, newest first."""
+        with read_scope(self.runtime.engine) as session:
+            rows = db.list_documents(
+                session,
+                collection=collection,
+                status=DocumentStatus(status) if status else None,
+                limit=limit,
+                offset=offset,
+            )
+            return [
+                DocumentInfo.from_row(row.document, row.document.collection.name) for row in rows
+            ]
+
+    def delete_document(self, document_id: int) -> bool:
+        """Delete a document's rows, vectors and stored file; False if there is no such one."""
+        with session_scope(self.runtime.engine) as session:
+            document = db.get_document(session, document_id)
+            if document is None:
+                return False
+            stored_path = document.stored_path
+            db.delete_document(session, document_id)
+        self.runtime.index.delete_document(document_id)
+        if stored_path:
+            Path(stored_path).unlink(missing_ok=True)
+        return True
+
+    # ----- jobs ---------------------------------------------------------------------------
+
+    def list_jobs(
+        self, kind: str | None = None, status: str | None = None, limit: int = 50
+    ) -> list[JobInfo]:
+        """Jobs, newest first."""
+        with read_scope(self.runtime.engine) as session:
+            jobs = db.list_jobs(
+                session,
+                kind=JobKind(kind) if kind else None,
+                status=JobStatus(status) if status else None,
+                limit=limit,
+            )
+            return [JobInfo.from_row(job) for job in jobs]
+
+    def get_job(self, job_id: int) -> JobInfo | None:
+        """One job, or None."""
+        with read_scope(self.runtime.engine) as session:
+            job = db.get_job(session, job_id)
+            return JobInfo.from_row(job) if job else None
+
+    def worker_status(self) -> WorkerStatus:
+        """Jobs waiting by kind, and which worker runs which job (with its heartbeat age)."""
+        now = utcnow()
+        with read_scope(self.runtime.engine) as session:
+            jobs = db.unfinished_jobs(session)
+            queued = Counter(str(job.kind) for job in jobs if job.status == JobStatus.QUEUED)
+            busy = [
+                BusyWorker(
+                    worker=job.worker_hostname or "?",
+                    job_id=job.id,
+                    kind=str(job.kind),
+                    stage=job.stage,
+                    silent_s=(now - job.heartbeat_at).total_seconds() if job.heartbeat_at else 0.0,
+                )
+                for job in jobs
+                if job.status == JobStatus.RUNNING
+            ]
+        return WorkerStatus(
+            mode=self.settings.mode,
+            queued=dict(queued),
+            busy=busy,
+            stale_after_s=self.settings.job_stale_after_s,
+        )
+
+    def cancel_job(self, job_id: int) -> bool:
+        """Ask a job to stop (a queued one stops at once); False if it had already ended."""
+        with session_scope(self.runtime.engine) as session:
+            if not db.request_cancel(session, job_id):
+                return False
+            job = db.get_job(session, job_id)
+            assert job is not None
+            document_id = job.parameters.get("document_id")
+            if job.status == JobStatus.CANCELLED and document_id is not None:
+                db.set_document_status(
+                    session, document_id, DocumentStatus.FAILED, error="cancelled"
+                )
+        return True
+
+    def wait_for_job(self, job_id: int, timeout: float | None = None) -> JobInfo:
+        """Block until the job has ended; TimeoutError after ``timeout`` seconds."""
+        return self.wait_for_jobs([job_id], timeout)[0]
+
+    def wait_for_jobs(
+        self,
+        job_ids: Sequence[int],
+        timeout: float | None = None,
+        progress: JobsProgress | None = None,
+    ) -> list[JobInfo]:
+        """Block until all jobs have ended, calling ``progress`` with their state as it
+        changes; TimeoutError after ``timeout`` seconds. KeyError for an unknown id."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            jobs = self._require_jobs(job_ids)
+            if progress is not None:
+                progress(jobs)
+            if all(job.finished for job in jobs):
+                return jobs
+            if deadline is not None and time.monotonic() > deadline:
+                pending = [job.id for job in jobs if not job.finished]
+                raise TimeoutError(f"jobs {pending} still running after {timeout} s")
+            time.sleep(POLL_SECONDS)
+
+    def job_metrics(self, job_id: int, after_step: int = -1) -> list[dict[str, Any]]:
+        """A job's per-step values with ``step > after_step`` in step order, each
+        ``{"step": n, name: value, ...}`` (for live charts: poll with the last step seen)."""
+        with read_scope(self.runtime.engine) as session:
+            rows = db.job_metrics(session, job_id, after_step=after_step)
+            return [{"step": row.step, **row.values} for row in rows]
+
+    def _require_jobs(self, job_ids: Sequence[int]) -> list[JobInfo]:
+        """The jobs, in the order given, from one read; KeyError names a missing one."""
+        with read_scope(self.runtime.engine) as session:
+            rows = db.get_jobs(session, job_ids)
+            missing = [job_id for job_id in job_ids if job_id not in rows]
+            if missing:
+                raise KeyError(f"no job {missing[0]}")
+            return [JobInfo.from_row(rows[job_id]) for job_id in job_ids]
+
+    # ----- training -----------------------------------------------------------------------
+
+    def validate_bitext(self, path: Path | str, **read_options: Any) -> dict[str, Any]:
+        """Check a bitext file, streaming; nothing is stored or trained.
+
+        ``read_options`` are :func:`~mexma_search.encoder.bitext.read_bitext`'s
+        (``second_path``, ``fmt``, ``src_lang``, ``trg_lang``, ``src_column``, ``trg_column``,
+        ...). Returns ``{"ok", "error", "report", "text"}``: ``ok`` when the file reads and
+        has a usable pair;
+        ``error`` why not (for an unreadable file: the file, line and problem); ``report`` the
+        validation report as a dict (None if the file cannot be read); ``text`` the report
+        (or the error) for people.
+        """
+        source = BitextSource(Path(path), dict(read_options))
+        try:
+            report = validate_bitext(source.read(), source.filter_options)
+        except BitextError as exc:
+            return {"ok": False, "error": str(exc), "report": None, "text": str(exc)}
+        error = None if report.pairs_kept else "no usable pair in the bitext"
+        text = format_report(report)
+        return {"ok": error is None, "error": error, "report": report.to_dict(), "text": text}
+
+    def start_training(
+        self,
+        bitext_path: Path | str,
+        *,
+        base: str | None = None,
+        params: Mapping[str, Any] | None = None,
+        read_options: Mapping[str, Any] | None = None,
+    ) -> int:
+        """Queue a job that fine-tunes ``base`` (a model version, model name or directory;
+        default: the live model) on a bitext file; its job id.
+
+        The file (and ``read_options["second_path"]``) is validated, then copied into the
+        uploads directory; ``params`` are :data:`~.training_params.JOB_PARAMETERS`. The job
+        registers a candidate model version ``<base>-mexma-<job id>``. ValueError, with
+        nothing stored or queued, for an unreadable or too small bitext or a bad parameter.
+        """
+        options = {k: str(v) if isinstance(v, Path) else v for k, v in (read_options or {}).items()}
+        checked = self.validate_bitext(bitext_path, **options)
+        if not checked["ok"]:
+            raise ValueError(checked["error"])
+        chosen = job_parameters(params or {}, self.settings, checked["report"]["pairs_kept"])
+        base_name, base_path = self._training_base(base)
+        bitext = self._store_bitext(Path(bitext_path))
+        if "second_path" in options:
+            options["second_path"] = str(
+                self._store_bitext(Path(options["second_path"])).stored_path
+            )
+        parameters = {
+            "bitext": str(bitext.stored_path),
+            "filename": bitext.filename,
+            "read_options": options,
+            "base": base_name,
+            "base_path": base_path,
+            "params": chosen,
+            "validation": checked["report"],
+        }
+        with session_scope(self.runtime.engine) as session:
+            job = db.create_job(session, JobKind.TRAIN, parameters=parameters)
+            name = version_name(f"{base_name}-mexma-{job.id}")
+            job.parameters = {**parameters, "model_version": name}
+            job_id = job.id
+        enqueue_job(self.app, job_id, JobKind.TRAIN)
+        return job_id
+
+    def _training_base(self, base: str | None) -> tuple[str, str]:
+        """The version name and loadable source of the model to fine-tune."""
+        name = base if base is not None else serving_model(self.runtime).version
+        with session_scope(self.runtime.engine) as session:
+            registered = db.get_model_version(session, name)
+            if registered is not None:
+                return registered.name, registered.path
+        return version_name(name), resolve_model_source(name, self.settings)
+
+    def _store_bitext(self, path: Path) -> StoredFile:
+        assert self.settings.uploads_dir is not None
+        stored = store_bitext(
+            path, self.settings.uploads_dir / "bitext", self.settings.max_upload_mb << 20
+        )
+        if isinstance(stored, RejectedFile):
+            raise ValueError(f"{stored.filename}: {stored.reason}")
+        return stored
+
+    # ----- model versions -----------------------------------------------------------------
+
+    def list_model_versions(self) -> list[ModelVersionInfo]:
+        """Registered model versions, newest first; the live one is marked."""
+        serving_model(self.runtime)  # registers the default model on first start
+        live = self.runtime.index.alias_target(LIVE_ALIAS)
+        with session_scope(self.runtime.engine) as session:
+            return [ModelVersionInfo.from_row(m, live) for m in db.list_model_versions(session)]
+
+    def promote_model(self, name: str) -> int:
+        """Start a reindex job that makes model ``name`` live (a registered version, a model
+        in the models directory, or a directory); its job id."""
+        version = version_name(name)
+        serving_model(self.runtime)
+        with session_scope(self.runtime.engine) as session:
+            registered = db.get_model_version(session, version)
+            source = registered.source if registered else resolve_model_source(name, self.settings)
+            if registered is None and not Path(source).is_dir():
+                raise ValueError(f"no model version or model directory named {name!r}")
+            if any(job.kind == JobKind.REINDEX for job in db.unfinished_jobs(session)):
+                raise RuntimeError("another model is being promoted: wait for that job first")
+            job = db.create_job(
+                session, JobKind.REINDEX, parameters={"model_version": version, "source": source}
+            )
+        enqueue_job(self.app, job.id, JobKind.REINDEX)
+        return job.id
+
+
+def _check_collection(name: str) -> str:
+    name = name.strip()
+    if not name or len(name) > MAX_COLLECTION_NAME:
+        raise ValueError(f"a collection name has 1 to {MAX_COLLECTION_NAME} characters")
+    return name
+
+
+def _record_upload(session: Session, upload: Upload, collection: str) -> tuple[int, bool]:
+    """Create the rows for one upload: its job id, and whether the job must be queued."""
+    parameters = {"filename": upload.filename, "collection": collection}
+    if isinstance(upload, RejectedFile):
+        job = db.create_job(session, JobKind.INGEST, parameters=parameters)
+        db.fail_job(session, job.id, f"{upload.filename}: {upload.reason}")
+        return job.id, False
+    document = db.add_document(session, _new_document(upload, collection))
+    job = db.create_job(
+        session, JobKind.INGEST, parameters={**parameters, "document_id": document.id}
+    )
+    if document.status != DocumentStatus.DUPLICATE:
+        return job.id, True
+    original = db.get_document(session, document.duplicate_of_id or 0)
+    assert original is not None
+    # the original keeps the only stored copy of these bytes
+    upload.stored_path.unlink(missing_ok=True)
+    document.stored_path = ""
+    db.claim_job(session, job.id, hostname="")
+    db.finish_job(
+        session,
+        job.id,
+        message=f"duplicate of document {original.id} ({original.filename}); not indexed again",
+        metrics={"document_id": document.id, "duplicate_of": original.id},
+    )
+    return job.id, False
+
+
+def _new_document(upload: StoredFile, collection: str) -> db.NewDocument:
+    return db.NewDocument(
+        collection=collection,
+        content_hash=upload.content_hash,
+        filename=upload.filename,
+        file_type=upload.file_type,
+        size_bytes=upload.size_bytes,
+        stored_path=str(upload.stored_path),
+    )

@@ -1,0 +1,168 @@
+"""Storing uploads: one file per document, under a name of our own, within the size limit.
+
+Client file names are never used on disk (they are kept, cleaned, for display only); a
+directory or a zip archive expands to one stored file per document inside it.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import uuid
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+from mexma_search.documents import IngestError, content_hash, read_zip_members
+from mexma_search.documents.registry import ARCHIVE_EXTENSIONS, DOCUMENT_EXTENSIONS
+
+MAX_NAME_LENGTH = 255
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
+# a file-name suffix kept on a stored bitext file, for format detection (.tsv, .gz, .en)
+_BITEXT_SUFFIX = re.compile(r"^\.[a-z0-9]{1,10}$")
+
+
+@dataclass(frozen=True)
+class StoredFile:
+    """An upload copied into the uploads directory."""
+
+    filename: str
+    stored_path: Path
+    file_type: str
+    size_bytes: int
+    content_hash: str
+
+
+@dataclass(frozen=True)
+class RejectedFile:
+    """An upload that was not stored, and why."""
+
+    filename: str
+    reason: str
+
+
+Upload = StoredFile | RejectedFile
+
+
+def display_name(name: str) -> str:
+    """A client-supplied name made safe to show and store in a column (never a path)."""
+    cleaned = _CONTROL.sub("", name.replace("\\", "/")).strip() or "unnamed"
+    if len(cleaned) <= MAX_NAME_LENGTH:
+        return cleaned
+    suffix = PurePosixPath(cleaned).suffix[:16]
+    return cleaned[: MAX_NAME_LENGTH - len(suffix) - 1] + "…" + suffix
+
+
+def iter_uploads(paths: Iterable[Path], uploads_dir: Path, max_bytes: int) -> Iterator[Upload]:
+    """Copy every document under ``paths`` (files, directories, zip archives) into
+    ``uploads_dir``, yielding each as it is stored; a file that cannot be stored is rejected
+    alone."""
+    uploads_dir.mkdir(parents=True, exist_ok=True)
+    for path in paths:
+        if path.is_dir():
+            for file, label in _files_under(path):
+                yield from _store_any(file, label, uploads_dir, max_bytes)
+        elif path.is_file():
+            yield from _store_any(path, path.name, uploads_dir, max_bytes)
+        else:
+            yield RejectedFile(display_name(str(path)), "does not exist")
+
+
+def store_bitext(path: Path, uploads_dir: Path, max_bytes: int) -> Upload:
+    """Copy one bitext file into ``uploads_dir`` under a name of our own that keeps its last
+    two suffixes (``.tsv.gz``, ``.en``) for format detection; any extension is accepted."""
+    label = path.name
+    if not path.is_file():
+        return RejectedFile(display_name(str(path)), "does not exist")
+    size = path.stat().st_size
+    if size > max_bytes:
+        return _too_large(label, size, max_bytes)
+    suffixes = [suffix.lower() for suffix in PurePosixPath(label).suffixes[-2:]]
+    suffix = "".join(s for s in suffixes if _BITEXT_SUFFIX.match(s))
+    uploads_dir.mkdir(parents=True, exist_ok=True)
+    return _copy(path, label, uploads_dir / f"{uuid.uuid4().hex}{suffix}")
+
+
+def _files_under(root: Path) -> Iterator[tuple[Path, str]]:
+    """Files under ``root`` in name order, hidden entries and symlinked directories skipped."""
+    for directory, subdirectories, files in os.walk(root):
+        subdirectories[:] = sorted(d for d in subdirectories if not d.startswith("."))
+        for name in sorted(files):
+            if not name.startswith("."):
+                file = Path(directory) / name
+                yield file, f"{root.name}/{file.relative_to(root).as_posix()}"
+
+
+def _store_any(path: Path, label: str, uploads_dir: Path, max_bytes: int) -> list[Upload]:
+    if path.suffix.lower() not in ARCHIVE_EXTENSIONS:
+        return [_store_file(path, label, uploads_dir, max_bytes)]
+    if path.stat().st_size > max_bytes:
+        return [_too_large(label, path.stat().st_size, max_bytes)]
+    try:
+        return [
+            RejectedFile(display_name(member), content.problem)
+            if isinstance(content, IngestError)
+            else _store_bytes(content, member, uploads_dir, max_bytes)
+            for member, content in read_zip_members(path, label)
+        ]
+    except IngestError as exc:
+        return [RejectedFile(display_name(label), exc.problem)]
+
+
+def _store_file(path: Path, label: str, uploads_dir: Path, max_bytes: int) -> Upload:
+    rejected = _check(label, path.stat().st_size, max_bytes)
+    if rejected is not None:
+        return rejected
+    return _copy(path, label, _target(label, uploads_dir))
+
+
+def _copy(path: Path, label: str, target: Path) -> Upload:
+    try:
+        shutil.copyfile(path, target)
+    except OSError as exc:
+        target.unlink(missing_ok=True)
+        return RejectedFile(display_name(label), f"cannot be read ({exc.strerror or exc})")
+    return _stored(label, target, content_hash(target))
+
+
+def _store_bytes(content: bytes, label: str, uploads_dir: Path, max_bytes: int) -> Upload:
+    rejected = _check(label, len(content), max_bytes)
+    if rejected is not None:
+        return rejected
+    target = _target(label, uploads_dir)
+    target.write_bytes(content)
+    return _stored(label, target, content_hash(content))
+
+
+def _check(label: str, size: int, max_bytes: int) -> RejectedFile | None:
+    extension = PurePosixPath(label).suffix.lower()
+    if extension not in DOCUMENT_EXTENSIONS:
+        shown = f"extension {extension!r}" if extension else "no extension"
+        supported = ", ".join((*DOCUMENT_EXTENSIONS, *ARCHIVE_EXTENSIONS))
+        return RejectedFile(display_name(label), f"has {shown}; supported: {supported}")
+    if size > max_bytes:
+        return _too_large(label, size, max_bytes)
+    return None
+
+
+def _too_large(label: str, size: int, max_bytes: int) -> RejectedFile:
+    return RejectedFile(
+        display_name(label),
+        f"is {size / 2**20:.1f} MB; the limit is {max_bytes / 2**20:.0f} MB (MEXMA_MAX_UPLOAD_MB)",
+    )
+
+
+def _target(label: str, uploads_dir: Path) -> Path:
+    # our own unique name; only the (already validated) extension comes from the client
+    return uploads_dir / f"{uuid.uuid4().hex}{PurePosixPath(label).suffix.lower()}"
+
+
+def _stored(label: str, target: Path, digest: str) -> StoredFile:
+    return StoredFile(
+        filename=display_name(label),
+        stored_path=target,
+        file_type=target.suffix.lstrip("."),
+        size_bytes=target.stat().st_size,
+        content_hash=digest,
+    )

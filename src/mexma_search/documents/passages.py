@@ -1,0 +1,127 @@
+"""Grouping sentences into passages that fit the encoder's token budget."""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from functools import partial
+
+from mexma_search.documents.scripts import DENSE_RANGES
+from mexma_search.documents.spans import Span, crosses_paragraph, trimmed
+
+TokenCounter = Callable[[str], int]
+
+# One token per dense-script character or punctuation mark, about one per four letters of a
+# word: close to what XLM-R's sentencepiece produces, and rarely below it.
+_APPROX_TOKEN = re.compile(f"[{DENSE_RANGES}]|[^\\W{DENSE_RANGES}]+|[^\\w\\s]")
+_CHARS_PER_TOKEN = 4
+_WORD = re.compile(r"\S+")
+
+
+@dataclass(frozen=True, slots=True)
+class Passage:
+    """Consecutive sentences of one paragraph, indexed and searched as one piece.
+
+    ``start``/``end`` are offsets into the document text (``text`` is exactly that slice);
+    ``sentences`` are relative to the passage, so search can highlight the best one.
+    """
+
+    text: str
+    start: int
+    end: int
+    ordinal: int
+    language: str
+    sentences: tuple[Span, ...]
+
+
+def approx_token_count(text: str) -> int:
+    """A cheap tokenizer-free estimate of the number of subword tokens in ``text``."""
+    return sum(-(-len(token) // _CHARS_PER_TOKEN) for token in _APPROX_TOKEN.findall(text))
+
+
+def group_passages(
+    sentences: Sequence[Span],
+    text: str,
+    *,
+    max_tokens: int,
+    count_tokens: TokenCounter = approx_token_count,
+    language: str = "und",
+    first_ordinal: int = 0,
+) -> list[Passage]:
+    """Group consecutive ``sentences`` (spans into ``text``) into passages of ``max_tokens``.
+
+    A sentence is only cut when it alone exceeds the budget (at word boundaries, or between
+    characters for unspaced scripts); a passage never spans a paragraph break. Ordinals count
+    from ``first_ordinal``.
+    """
+    if max_tokens < 1:
+        raise ValueError(f"max_tokens must be positive, got {max_tokens}")
+    groups: list[list[Span]] = []
+    current: list[Span] = []
+    for sentence in sentences:
+        for piece in _fitting_pieces(sentence, text, max_tokens, count_tokens):
+            if current and (
+                crosses_paragraph(text, current[-1].end, piece.start)
+                or count_tokens(text[current[0].start : piece.end]) > max_tokens
+            ):
+                groups.append(current)
+                current = []
+            current.append(piece)
+    if current:
+        groups.append(current)
+    return [
+        _passage(group, text, ordinal, language)
+        for ordinal, group in enumerate(groups, start=first_ordinal)
+    ]
+
+
+def _passage(group: list[Span], text: str, ordinal: int, language: str) -> Passage:
+    start, end = group[0].start, group[-1].end
+    return Passage(
+        text[start:end], start, end, ordinal, language, tuple(s.shifted(-start) for s in group)
+    )
+
+
+def _fitting_pieces(
+    sentence: Span, text: str, max_tokens: int, count_tokens: TokenCounter
+) -> list[Span]:
+    """The sentence itself when it fits, else greedy pieces that each fit: cut at the last
+    word end that fits, or between characters when a single word (or an unspaced script) is
+    over the budget."""
+    if count_tokens(sentence.of(text)) <= max_tokens:
+        return [sentence]
+    word_ends = [m.end() for m in _WORD.finditer(text, sentence.start, sentence.end)]
+    pieces: list[Span] = []
+    start = sentence.start
+    while (piece := trimmed(text, start, sentence.end)) is not None:
+        fits = partial(_within_budget, text, piece.start, max_tokens, count_tokens)
+        characters = range(piece.start + 1, piece.end + 1)
+        end = characters[max(_fitting_prefix(characters, fits), 1) - 1]
+        words_within = bisect_right(word_ends, end)
+        if words_within and word_ends[words_within - 1] > piece.start:
+            end = word_ends[words_within - 1]
+        pieces.append(Span(piece.start, end))
+        start = end
+    return pieces
+
+
+def _within_budget(
+    text: str, start: int, max_tokens: int, count_tokens: TokenCounter, end: int
+) -> bool:
+    return count_tokens(text[start:end]) <= max_tokens
+
+
+def _fitting_prefix(ends: Sequence[int], fits: Callable[[int], bool]) -> int:
+    """How many leading ``ends`` fit, fitting ends coming first.
+
+    Galloping then bisecting keeps the counted texts near the answer's length, so a huge
+    unpunctuated sentence costs O(log n) counts of short texts per piece.
+    """
+    known, step = 0, 1
+    while known + step <= len(ends) and fits(ends[known + step - 1]):
+        known += step
+        step *= 2
+    upper = min(known + step - 1, len(ends))
+    return bisect_right(ends, False, lo=known, hi=upper, key=lambda end: not fits(end))

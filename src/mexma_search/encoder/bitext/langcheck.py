@@ -1,0 +1,57 @@
+"""Declared-versus-detected language check with py3langid.
+
+Rule: a side is checked only if its declared language is one py3langid knows (compared by
+primary subtag, ``nb``/``nn`` counted as ``no``) and the text has at least ``min_chars``
+characters; only the first ``max_chars`` characters are classified. It is a mismatch only
+when py3langid's normalised confidence in another language is at least ``min_confidence``.
+On the English–Spanish Bible bitext, 0.9 flags no correct verse (0.5 flags 0.8 % of Spanish
+verses, mostly as Extremaduran), while 94 % of English verses declared as Spanish are caught.
+"""
+
+from __future__ import annotations
+
+from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+from mexma_search.encoder.bitext.core import primary_subtag
+
+_ALIASES = {"nb": "no", "nn": "no"}
+
+
+def _base(code: str) -> str:
+    primary = primary_subtag(code)
+    return _ALIASES.get(primary, primary)
+
+
+class LanguageChecker:
+    """Detect the language of a text and compare it with the declared one."""
+
+    def __init__(
+        self, *, min_chars: int = 20, max_chars: int = 200, min_confidence: float = 0.9
+    ) -> None:
+        self.min_chars = min_chars
+        self.max_chars = max_chars
+        self.min_confidence = min_confidence
+        self._identifier: LanguageIdentifier | None = None
+        self._known: frozenset[str] = frozenset()
+
+    def _model(self) -> LanguageIdentifier:
+        if self._identifier is None:
+            self._identifier = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+            self._known = frozenset(_base(label) for label in self._identifier.labels)
+        return self._identifier
+
+    def checkable(self, text: str, declared: str | None) -> bool:
+        """Whether the rule above applies to this side."""
+        if declared is None or len(text) < self.min_chars:
+            return False
+        self._model()
+        return _base(declared) in self._known
+
+    def mismatch(self, text: str, declared: str | None) -> str | None:
+        """The detected language if it confidently differs from ``declared``, else None."""
+        detected, confidence = self._model().classify(text[: self.max_chars])
+        if declared is None or confidence < self.min_confidence:
+            return None
+        if _base(detected) == _base(declared):
+            return None
+        return detected

@@ -1,0 +1,1 @@
+"""MEXMA training: the objective, the loop, its callbacks, checkpoints and training data."""

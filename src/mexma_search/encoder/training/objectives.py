@@ -1,0 +1,171 @@
+"""The MEXMA objective: cross-unmasking, sentence alignment and the KoLeo regulariser.
+
+One shared encoder runs over the clean and the masked view of both sides (two forward calls,
+each over one side's clean and masked rows stacked, which equals four separate passes). Side
+A's masked token states, with position 0 replaced by B's clean sentence vector, go through the
+unmasking head to predict A's chosen tokens, and the mirror for B::
+
+    L = w_align * L_align + w_mlm * (CE_A + CE_B) / 2 + w_koleo * (KoLeo(A) + KoLeo(B)) / 2
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+from transformers import PreTrainedModel
+
+from mexma_search.encoder.config import Pooling
+from mexma_search.encoder.pooling import pool
+from mexma_search.encoder.training.batching import PairBatch, SideBatch
+from mexma_search.encoder.training.head import HeadConfig, UnmaskingHead
+
+Alignment = Literal["mse", "contrastive"]
+ALIGNMENTS: tuple[str, ...] = ("mse", "contrastive")
+KOLEO_EPS = 1e-8
+
+
+@dataclass(frozen=True)
+class ObjectiveConfig:
+    """Loss weights and the ablation switches.
+
+    ``token_gradient=False`` detaches the head's inputs at positions >= 1, so the unmasking
+    loss reaches the encoder only through the other side's sentence vector (the paper's
+    ablation). ``koleo=False`` skips the regulariser. ``alignment='contrastive'`` replaces the
+    MSE with a symmetric InfoNCE over in-batch negatives at ``temperature`` (0.05, a common
+    choice for sentence encoders; EMS uses 0.1).
+    """
+
+    pooling: Pooling = "cls"
+    alignment: Alignment = "mse"
+    temperature: float = 0.05
+    token_gradient: bool = True
+    koleo: bool = True
+    align_weight: float = 1.0
+    mlm_weight: float = 1.0
+    koleo_weight: float = 0.01
+
+    def __post_init__(self) -> None:
+        if self.alignment not in ALIGNMENTS:
+            raise ValueError(f"alignment must be one of {ALIGNMENTS}, got {self.alignment!r}")
+        if self.temperature <= 0:
+            raise ValueError(f"temperature must be positive, got {self.temperature}")
+
+
+@dataclass(frozen=True)
+class LossParts:
+    """The total loss (for backward) and its parts, with how many tokens were predicted."""
+
+    total: torch.Tensor
+    align: torch.Tensor
+    mlm: torch.Tensor
+    koleo: torch.Tensor
+    masked_a: int
+    masked_b: int
+    pairs: int
+
+    def as_floats(self) -> dict[str, float]:
+        """The four losses as Python floats, for logging."""
+        return {
+            "loss": float(self.total.detach()),
+            "align": float(self.align.detach()),
+            "mlm": float(self.mlm.detach()),
+            "koleo": float(self.koleo.detach()),
+        }
+
+
+def koleo_loss(vectors: torch.Tensor) -> torch.Tensor:
+    """KoLeo (DINOv2) of a batch: ``-mean(log(||x_i - x_nn(i)|| + 1e-8))`` on L2-normalised rows.
+
+    Computed in fp32; the nearest neighbour is the other row of highest dot product. A batch
+    of fewer than two rows has no neighbours and gives 0.
+    """
+    if vectors.shape[0] < 2:
+        return vectors.new_zeros((), dtype=torch.float32)
+    with torch.autocast(device_type=vectors.device.type, enabled=False):
+        x = F.normalize(vectors.float(), p=2, dim=-1)
+        dots = x @ x.T
+        dots.fill_diagonal_(-float("inf"))
+        nearest = dots.argmax(dim=1)
+        distances = torch.linalg.vector_norm(x - x[nearest], dim=-1)
+        return -torch.log(distances + KOLEO_EPS).mean()
+
+
+def info_nce_loss(a: torch.Tensor, b: torch.Tensor, temperature: float) -> torch.Tensor:
+    """Symmetric InfoNCE: row ``i`` of ``a`` and of ``b`` are positives, other rows negatives."""
+    a = F.normalize(a.float(), p=2, dim=-1)
+    b = F.normalize(b.float(), p=2, dim=-1)
+    logits = a @ b.T / temperature
+    targets = torch.arange(a.shape[0], device=a.device)
+    return (F.cross_entropy(logits, targets) + F.cross_entropy(logits.T, targets)) / 2
+
+
+class MexmaObjective(nn.Module):
+    """The encoder plus the unmasking head; ``forward(batch)`` returns :class:`LossParts`.
+
+    ``transformer`` is trained in place (it is the encoder's own module); the head is fresh.
+    """
+
+    def __init__(
+        self,
+        transformer: PreTrainedModel,
+        config: ObjectiveConfig,
+        head_config: HeadConfig | None = None,
+    ) -> None:
+        super().__init__()
+        self.transformer = transformer
+        self.config = config
+        word_embeddings = transformer.get_input_embeddings()
+        self.head = UnmaskingHead(
+            head_config or HeadConfig.for_encoder(transformer.config), word_embeddings
+        )
+
+    def forward(self, batch: PairBatch) -> LossParts:
+        clean_a, masked_a = self._encode(batch.a)
+        clean_b, masked_b = self._encode(batch.b)
+        vec_a = pool(clean_a, batch.a.attention_mask, self.config.pooling)
+        vec_b = pool(clean_b, batch.b.attention_mask, self.config.pooling)
+        mlm = (self._unmask(masked_a, vec_b, batch.a) + self._unmask(masked_b, vec_a, batch.b)) / 2
+        align = self._align(vec_a, vec_b)
+        cfg = self.config
+        total = cfg.align_weight * align + cfg.mlm_weight * mlm
+        if cfg.koleo:
+            koleo = (koleo_loss(vec_a) + koleo_loss(vec_b)) / 2
+            total = total + cfg.koleo_weight * koleo
+        else:
+            koleo = torch.zeros((), device=total.device)
+        return LossParts(
+            total=total,
+            align=align,
+            mlm=mlm,
+            koleo=koleo,
+            masked_a=int(batch.a.labels_mask.sum()),
+            masked_b=int(batch.b.labels_mask.sum()),
+            pairs=len(batch),
+        )
+
+    def _encode(self, side: SideBatch) -> tuple[torch.Tensor, torch.Tensor]:
+        """Final token states of the clean and the masked view, in one forward call."""
+        ids = torch.cat([side.input_ids, side.masked_ids])
+        mask = torch.cat([side.attention_mask, side.attention_mask])
+        states = self.transformer(input_ids=ids, attention_mask=mask).last_hidden_state
+        return states.split(side.input_ids.shape[0])
+
+    def _unmask(
+        self, masked_states: torch.Tensor, other_vector: torch.Tensor, side: SideBatch
+    ) -> torch.Tensor:
+        """Cross-entropy of predicting ``side``'s chosen tokens from its masked states."""
+        tokens = masked_states[:, 1:]
+        if not self.config.token_gradient:
+            tokens = tokens.detach()
+        states = torch.cat([other_vector.unsqueeze(1).to(tokens.dtype), tokens], dim=1)
+        targets = side.input_ids[side.labels_mask]
+        return self.head.loss(states, side.attention_mask, side.labels_mask, targets)
+
+    def _align(self, vec_a: torch.Tensor, vec_b: torch.Tensor) -> torch.Tensor:
+        if self.config.alignment == "mse":
+            return F.mse_loss(vec_a.float(), vec_b.float())
+        return info_nce_loss(vec_a, vec_b, self.config.temperature)

@@ -1,0 +1,310 @@
+"""The ``embed`` task: chunked documents' passages become points of the live collection.
+
+A task claims the job its message names and, with it, other documents waiting for the encoder
+(queued ingest jobs at the ``embedding`` stage, oldest first, up to ``embed_gather_chunks``
+passages), so that the encoder sees full, length-sorted batches however small each document
+is; then it goes on with the next documents waiting, until none are. The other jobs' own
+messages then find them running or ended and do nothing; if the task stops early, the jobs it
+still holds go back to the queue with a new message. Each job still ends on its own: a deleted
+or cancelled document, or one the encoder fails on, fails alone.
+
+Point ids are deterministic (document, ordinal, model version), so running it twice writes
+the same points again instead of adding copies.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from mexma_search.app.queues import TASK_EMBED
+from mexma_search.app.sentence_vectors import sentence_vectors
+from mexma_search.app.serving_model import ServingModel, serving_model
+from mexma_search.encoder.model import ProgressCallback
+from mexma_search.index.vector_index import ChunkPoint
+from mexma_search.jobs.handler import TRANSIENT_ERRORS, JobInterruptedError
+from mexma_search.jobs.ingest import STAGE_EMBEDDING, DocumentJob, discard_document
+from mexma_search.store import (
+    Chunk,
+    ChunkInCollection,
+    JobKind,
+    JobStatus,
+    chunks_of_documents,
+    claim_jobs,
+    existing_documents,
+    fail_job,
+    finish_job,
+    finish_jobs,
+    get_documents,
+    get_jobs,
+    read_scope,
+    record_done,
+    requeue_job,
+    session_scope,
+    set_documents_indexed,
+    waiting_jobs,
+)
+
+logger = logging.getLogger(__name__)
+
+UNDETERMINED_LANGUAGE = "und"
+CANCEL_CHECK_S = 2.0
+
+
+def embed_chunks(
+    model: ServingModel,
+    chunks: Sequence[ChunkInCollection],
+    batch_size: int,
+    *,
+    with_sentences: bool,
+    progress: ProgressCallback | None = None,
+) -> tuple[list[ChunkPoint], set[int]]:
+    """The points of ``chunks`` (passage prompt, one encoder call), each in its document
+    collection; and the ids of the chunks the encoder had to truncate.
+
+    ``with_sentences`` also embeds each sentence of the chunks that have several (one more
+    encoder call over all of them), for search to show the best one without encoding.
+    ``progress`` is called after every batch of either call (it may raise to stop them).
+    """
+    encoder = model.encoder
+    rows = [item.chunk for item in chunks]
+    texts = [chunk.text for chunk in rows]
+    result = encoder.encode(texts, prompt="passage", batch_size=batch_size, progress=progress)
+    sentences_per_chunk = (
+        sentence_vectors(encoder, rows, batch_size, progress)
+        if with_sentences
+        else [None] * len(rows)
+    )
+    points = [
+        ChunkPoint(
+            chunk_id=chunk.id,
+            document_id=chunk.document_id,
+            ordinal=chunk.ordinal,
+            collection=collection,
+            lang=chunk.language or UNDETERMINED_LANGUAGE,
+            vector=vector,
+            sentence_vectors=sentences,
+        )
+        for (chunk, collection), vector, sentences in zip(
+            chunks, result.vectors, sentences_per_chunk, strict=True
+        )
+    ]
+    return points, {rows[i].id for i in result.truncated}
+
+
+class _CancelledWhileEncodingError(Exception):
+    """A job of the gathered batch was cancelled while the encoder worked on it."""
+
+
+@dataclass
+class PendingDocument:
+    """A claimed job's document: its chunks, and how far embedding them has come."""
+
+    job_id: int
+    document_id: int
+    collection: str
+    languages: list[str]
+    chunks: list[Chunk]
+    done: int = 0
+    truncated: set[int] = field(default_factory=set)
+
+
+class EmbedDocuments(DocumentJob):
+    """Embed the chunks of this job's document and of other documents waiting for the
+    encoder, a gathered batch at a time, and mark each document indexed."""
+
+    def run(self) -> None:
+        gather = self.runtime.settings.embed_gather_chunks
+        self._claim_waiting_jobs(room=gather - (self.job.total or 0))
+        try:
+            while True:
+                self._embed_isolating_failures(serving_model(self.runtime), self._load())
+                # keep the encoder busy: the messages of the documents still waiting would
+                # reach this worker only after those of every document it has just embedded
+                if not self._claim_waiting_jobs(room=gather):
+                    break
+        finally:
+            self._release(self.live_jobs - {self.job_id})
+
+    def _claim_waiting_jobs(self, room: int) -> set[int]:
+        """Claim queued documents waiting for embedding, oldest first, while their passages
+        fit in ``room`` (a larger one only when this task holds no other: it is then encoded
+        in parts); their job ids."""
+        if room <= 0:
+            return set()
+        with session_scope(self.runtime.engine) as session:
+            fitting = []
+            for job_id, size in waiting_jobs(session, JobKind.INGEST, STAGE_EMBEDDING, room):
+                if size > room and (fitting or self.live_jobs):
+                    break
+                fitting.append(job_id)
+                room -= size
+            claimed = claim_jobs(
+                session,
+                fitting,
+                hostname=self.task.request.hostname or "",
+                celery_task_id=self.task.request.id,
+            )
+        self.live_jobs |= claimed
+        return claimed
+
+    def _release(self, job_ids: set[int]) -> None:
+        """Put jobs this task claimed but did not end back in the queue, with a message."""
+        if not job_ids:
+            return
+        with session_scope(self.runtime.engine) as session:
+            requeued = [job_id for job_id in sorted(job_ids) if requeue_job(session, job_id)]
+        for job_id in requeued:
+            self.task.app.send_task(TASK_EMBED, kwargs={"job_id": job_id})
+        self.live_jobs -= job_ids
+
+    def _load(self) -> list[PendingDocument]:
+        """The claimed jobs' documents and chunks (one session); a job whose document is gone
+        fails here."""
+        with session_scope(self.runtime.engine) as session:
+            jobs = get_jobs(session, sorted(self.live_jobs))
+            document_of = {
+                job_id: job.parameters.get("document_id") for job_id, job in jobs.items()
+            }
+            documents = get_documents(session, [d for d in document_of.values() if d is not None])
+            chunks = chunks_of_documents(session, list(documents))
+            pending = [
+                PendingDocument(
+                    job_id=job_id,
+                    document_id=document.id,
+                    collection=document.collection.name,
+                    languages=list(document.languages),
+                    chunks=chunks[document.id],
+                )
+                for job_id, document_id in document_of.items()
+                if (document := documents.get(document_id)) is not None
+            ]
+            for job_id in document_of.keys() - {item.job_id for item in pending}:
+                fail_job(session, job_id, f"document {document_of[job_id]} no longer exists")
+                self.live_jobs.discard(job_id)
+        return pending
+
+    def _embed_isolating_failures(
+        self, model: ServingModel, pending: list[PendingDocument]
+    ) -> None:
+        """Embed all of ``pending``; if the encoder fails on the gathered batch, embed each
+        document alone, so only the one it fails on fails."""
+        try:
+            self._embed(model, pending)
+        except (JobInterruptedError, *TRANSIENT_ERRORS):
+            raise
+        except Exception as exc:
+            if len(pending) == 1:
+                logger.exception("embedding document %s failed", pending[0].document_id)
+                self._end_failed(pending[0], f"internal error: {type(exc).__name__}: {exc}")
+                return
+            for item in pending:
+                if item.job_id in self.live_jobs:
+                    self._embed_isolating_failures(model, [item])
+
+    def _embed(self, model: ServingModel, pending: list[PendingDocument]) -> None:
+        """Encode the chunks of ``pending`` in gathered batches, upsert them, record progress
+        (ending cancelled jobs) and mark the documents indexed."""
+        settings = self.runtime.settings
+        queue = [(item, chunk) for item in pending for chunk in item.chunks]
+        gather = settings.embed_gather_chunks
+        start = 0
+        while start < len(queue):
+            part = [
+                (item, chunk)
+                for item, chunk in queue[start : start + gather]
+                if item.job_id in self.live_jobs  # not cancelled meanwhile
+            ]
+            if not part:
+                start += gather
+                continue
+            items = list({item.job_id: item for item, _ in part}.values())
+            try:
+                points, truncated = embed_chunks(
+                    model,
+                    [ChunkInCollection(chunk, item.collection) for item, chunk in part],
+                    settings.encode_batch_size,
+                    with_sentences=settings.sentence_vectors == "ingest",
+                    progress=self._watch_while_encoding([item.job_id for item in items]),
+                )
+            except _CancelledWhileEncodingError:
+                self._record_progress(items)  # ends the cancelled jobs; encode the rest again
+                continue
+            self.runtime.index.upsert(model.collection, points)
+            for item, chunk in part:
+                item.done += 1
+                if chunk.id in truncated:
+                    item.truncated.add(chunk.id)
+            self._record_progress(items)
+            start += gather
+        self._end_indexed([item for item in pending if item.job_id in self.live_jobs], model)
+
+    def _watch_while_encoding(self, job_ids: list[int]) -> ProgressCallback:
+        """An encoder progress callback that stops the call when the worker is stopping, or
+        when one of ``job_ids`` (the jobs of the batch) has been cancelled (looked up every
+        ``CANCEL_CHECK_S``): a gathered call can run for minutes on a CPU."""
+        checked = time.monotonic()
+
+        def check(done: int, total: int) -> None:
+            nonlocal checked
+            if self.runtime.stopping.is_set():
+                raise JobInterruptedError
+            if time.monotonic() - checked < CANCEL_CHECK_S:
+                return
+            checked = time.monotonic()
+            with read_scope(self.runtime.engine) as session:
+                jobs = get_jobs(session, job_ids)
+            if any(job.cancel_requested for job in jobs.values()):
+                raise _CancelledWhileEncodingError
+
+        return check
+
+    def _record_progress(self, items: Sequence[PendingDocument]) -> None:
+        """Each job's progress (one session); cancelled jobs end here, as does the whole task
+        when the worker is stopping."""
+        with session_scope(self.runtime.engine) as session:
+            cancelled_ids = record_done(session, {item.job_id: item.done for item in items})
+        for item in (item for item in items if item.job_id in cancelled_ids):
+            discard_document(self.runtime, item.document_id, "cancelled")
+            with session_scope(self.runtime.engine) as session:
+                finish_job(session, item.job_id, status=JobStatus.CANCELLED, message="cancelled")
+            self.live_jobs.discard(item.job_id)
+        if self.runtime.stopping.is_set():
+            raise JobInterruptedError
+
+    def _end_indexed(self, items: Sequence[PendingDocument], model: ServingModel) -> None:
+        """Mark the documents indexed and finish their jobs (one session); a document deleted
+        meanwhile fails its job and loses the points just written."""
+        with session_scope(self.runtime.engine) as session:
+            present = existing_documents(session, [item.document_id for item in items])
+            indexed = [item for item in items if item.document_id in present]
+            set_documents_indexed(session, [item.document_id for item in indexed])
+            finish_jobs(
+                session,
+                {
+                    item.job_id: (
+                        f"indexed {len(item.chunks)} passages",
+                        {
+                            "document_id": item.document_id,
+                            "chunks": len(item.chunks),
+                            "languages": item.languages,
+                            "truncated": len(item.truncated),
+                            "model_version": model.version,
+                        },
+                    )
+                    for item in indexed
+                },
+            )
+        self.live_jobs.difference_update(item.job_id for item in indexed)
+        for item in (item for item in items if item.document_id not in present):
+            self._end_failed(
+                item, f"document {item.document_id} was deleted while it was being indexed"
+            )
+
+    def _end_failed(self, item: PendingDocument, reason: str) -> None:
+        discard_document(self.runtime, item.document_id, reason)
+        with session_scope(self.runtime.engine) as session:
+            fail_job(session, item.job_id, reason)
+        self.live_jobs.discard(item.job_id)

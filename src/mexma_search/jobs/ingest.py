@@ -1,0 +1,151 @@
+"""The ``ingest`` task: a stored upload becomes chunk rows, then hands over to ``embed``.
+
+Checkpoint: the chunk rows and the job's ``embedding`` stage are committed together, so a
+re-delivered message either parses again (nothing was stored) or goes straight to embedding.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from sqlalchemy.orm import Session
+
+from mexma_search.app.queues import TASK_EMBED
+from mexma_search.app.runtime import Runtime
+from mexma_search.app.serving_model import serving_model
+from mexma_search.documents import IngestError, TokenCounter, chunk_document, parse_bytes
+from mexma_search.encoder.model import SentenceEncoder
+from mexma_search.jobs.handler import JobError, JobHandler, JobTask
+from mexma_search.store import (
+    Document,
+    DocumentStatus,
+    Job,
+    NewChunk,
+    get_document,
+    replace_chunks,
+    requeue_job,
+    session_scope,
+    start_processing,
+    update_progress,
+)
+
+STAGE_PARSING = "parsing"
+STAGE_CHUNKING = "chunking"
+STAGE_EMBEDDING = "embedding"
+# A stage shorter than this is not worth a write of its own: nobody would see it.
+STAGE_VISIBLE_S = 1.0
+
+
+def passage_budget(encoder: SentenceEncoder, max_tokens: int) -> tuple[TokenCounter, int]:
+    """A token counter with the encoder's tokenizer, and the passage budget: ``max_tokens``,
+    less whatever the model's length leaves after its special tokens and passage prefix."""
+    tokenizer = encoder.tokenizer
+
+    def count(text: str) -> int:
+        return len(tokenizer(text, add_special_tokens=False, verbose=False)["input_ids"])
+
+    room = (
+        encoder.config.max_length
+        - tokenizer.num_special_tokens_to_add()
+        - count(encoder.config.passage_prefix)
+    )
+    return count, max(1, min(max_tokens, room))
+
+
+def discard_document(runtime: Runtime, document_id: int, reason: str) -> None:
+    """Mark a document failed with ``reason`` and remove its chunks and points."""
+    with session_scope(runtime.engine) as session:
+        if get_document(session, document_id) is not None:
+            replace_chunks(session, document_id, [], status=DocumentStatus.FAILED, error=reason)
+    runtime.index.delete_document(document_id)
+
+
+class DocumentJob(JobHandler):
+    """A job on one document: if it fails or is cancelled, the document records why and
+    loses its chunks and points, so it never shows up half-indexed."""
+
+    def cleanup(self, reason: str) -> None:
+        document_id: int | None = self.job.parameters.get("document_id")
+        # a job this handler has ended already (an embed task ends its own job with its first
+        # batch, then goes on with others) keeps its document
+        if document_id is not None and self.job_id in self.live_jobs:
+            discard_document(self.runtime, document_id, reason)
+
+
+class IngestDocument(DocumentJob):
+    """Parse and chunk one document, then queue its embedding."""
+
+    def __init__(self, task: JobTask, job: Job) -> None:
+        super().__init__(task, job)
+        self.document: Document | None = None
+
+    def begin(self, session: Session) -> None:
+        """Mark the document processing and the job parsing, with the claim."""
+        document_id: int | None = self.job.parameters.get("document_id")
+        if self.job.stage == STAGE_EMBEDDING or document_id is None:
+            return
+        self.document = start_processing(session, document_id)
+        if self.document is not None:
+            update_progress(
+                session, self.job_id, stage=STAGE_PARSING, message=self.document.filename
+            )
+
+    def run(self) -> None:
+        document_id: int = self.parameter("document_id")
+        # Hand over: the job waits in the queue (its stage says for what) until an embed
+        # worker claims it, with this message or together with other waiting documents.
+        self.task.app.sent_jobs.add(self.job_id)
+        if self.job.stage == STAGE_EMBEDDING:  # resumed after the checkpoint
+            with session_scope(self.runtime.engine) as session:
+                requeue_job(session, self.job_id)
+        else:
+            self._parse_and_chunk(document_id)
+        self.task.app.send_task(TASK_EMBED, kwargs={"job_id": self.job_id})
+
+    def _parse_and_chunk(self, document_id: int) -> None:
+        """Store the document's chunk rows and queue the job for embedding, in one commit."""
+        document = self.document
+        if document is None:
+            raise JobError(f"document {document_id} no longer exists")
+        started = time.monotonic()
+        try:
+            data = Path(document.stored_path).read_bytes()
+        except OSError as exc:
+            raise IngestError(
+                document.filename, f"the stored upload is unreadable ({exc})"
+            ) from exc
+        parsed = parse_bytes(data, document.filename)
+        if time.monotonic() - started > STAGE_VISIBLE_S:
+            self.progress(stage=STAGE_CHUNKING)
+        count, budget = passage_budget(
+            serving_model(self.runtime).encoder, self.runtime.settings.chunk_max_tokens
+        )
+        chunks = [
+            NewChunk(
+                ordinal=chunk.ordinal,
+                text=chunk.text,
+                start_offset=chunk.start,
+                end_offset=chunk.end,
+                language=chunk.language,
+                sentences=[(span.start, span.end) for span in chunk.sentences],
+            )
+            for chunk in chunk_document(parsed, max_tokens=budget, count_tokens=count)
+        ]
+        languages = sorted({chunk.language for chunk in chunks if chunk.language})
+        with session_scope(self.runtime.engine) as session:
+            replace_chunks(
+                session,
+                document_id,
+                chunks,
+                status=DocumentStatus.PROCESSING,
+                languages=languages,
+            )
+            self.progress(
+                stage=STAGE_EMBEDDING,
+                done=0,
+                total=len(chunks),
+                message=f"{len(chunks)} passages ({', '.join(languages) or 'no language'})",
+                requeue=True,
+                session=session,
+            )

@@ -1,0 +1,326 @@
+"""Collections, documents and their chunks: the queries the services and tasks use.
+
+Functions take a session and never commit: the caller's ``session_scope`` is the transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import NamedTuple
+
+from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, joinedload
+
+from mexma_search.store.tables import Chunk, Collection, Document, DocumentStatus
+
+
+@dataclass(frozen=True)
+class NewDocument:
+    """What is known about an upload before it is parsed."""
+
+    collection: str
+    content_hash: str
+    filename: str
+    file_type: str
+    size_bytes: int
+    stored_path: str
+
+
+@dataclass(frozen=True)
+class NewChunk:
+    """A passage cut from a document's text (offsets into that text, end exclusive)."""
+
+    ordinal: int
+    text: str
+    start_offset: int
+    end_offset: int
+    language: str | None = None
+    sentences: Sequence[tuple[int, int]] = field(default_factory=tuple)
+
+
+class DocumentWithChunks(NamedTuple):
+    """A document and how many chunk rows it has."""
+
+    document: Document
+    chunk_count: int
+
+
+class ChunkInCollection(NamedTuple):
+    """A chunk and the name of its document's collection (the index payload needs both)."""
+
+    chunk: Chunk
+    collection: str
+
+
+def get_or_create_collection(session: Session, name: str) -> Collection:
+    """The collection called ``name``, created if it does not exist yet."""
+    existing = session.scalar(select(Collection).where(Collection.name == name))
+    if existing is not None:
+        return existing
+    try:
+        with session.begin_nested():
+            collection = Collection(name=name)
+            session.add(collection)
+    except IntegrityError:
+        # another writer created it between the select and the insert
+        return session.scalars(select(Collection).where(Collection.name == name)).one()
+    return collection
+
+
+def get_collection(session: Session, name: str) -> Collection | None:
+    """The collection called ``name``, or None."""
+    return session.scalar(select(Collection).where(Collection.name == name))
+
+
+def list_collections(session: Session) -> list[Collection]:
+    """All collections, by name."""
+    return list(session.scalars(select(Collection).order_by(Collection.name)))
+
+
+def add_document(session: Session, new: NewDocument) -> Document:
+    """Record an upload; the collection is created on first use.
+
+    When the collection already holds a file with the same content hash, the new row gets
+    status ``duplicate`` and ``duplicate_of_id`` set to the original (which the caller may
+    re-process if it failed), so the returned row's status tells the caller whether to ingest.
+    """
+    collection = get_or_create_collection(session, new.collection)
+    fields = {
+        "collection_id": collection.id,
+        "content_hash": new.content_hash,
+        "filename": new.filename,
+        "file_type": new.file_type,
+        "size_bytes": new.size_bytes,
+        "stored_path": new.stored_path,
+    }
+    original = _original_with_hash(session, collection.id, new.content_hash)
+    if original is None:
+        try:
+            with session.begin_nested():
+                document = Document(**fields)
+                session.add(document)
+            return document
+        except IntegrityError:
+            # a concurrent upload of the same file won the unique index
+            original = _original_with_hash(session, collection.id, new.content_hash)
+            assert original is not None
+    document = Document(**fields, status=DocumentStatus.DUPLICATE, duplicate_of_id=original.id)
+    session.add(document)
+    session.flush()
+    return document
+
+
+def _original_with_hash(session: Session, collection_id: int, content_hash: str) -> Document | None:
+    return session.scalar(
+        select(Document).where(
+            Document.collection_id == collection_id,
+            Document.content_hash == content_hash,
+            Document.status != DocumentStatus.DUPLICATE,
+        )
+    )
+
+
+def get_document(session: Session, document_id: int) -> Document | None:
+    """The document with this id, or None."""
+    return session.get(Document, document_id)
+
+
+def get_documents(session: Session, document_ids: Sequence[int]) -> dict[int, Document]:
+    """The documents with these ids that exist, with their collection, by id (one query)."""
+    if not document_ids:
+        return {}
+    query = (
+        select(Document)
+        .where(Document.id.in_(list(document_ids)))
+        .options(joinedload(Document.collection))
+    )
+    return {document.id: document for document in session.scalars(query)}
+
+
+def existing_documents(session: Session, document_ids: Sequence[int]) -> set[int]:
+    """Which of these document ids still exist (one query)."""
+    if not document_ids:
+        return set()
+    return set(session.scalars(select(Document.id).where(Document.id.in_(list(document_ids)))))
+
+
+def set_document_status(
+    session: Session,
+    document_id: int,
+    status: DocumentStatus,
+    *,
+    error: str | None = None,
+    languages: Sequence[str] | None = None,
+) -> None:
+    """Move a document to ``status``; ``error`` is cleared unless given."""
+    values = _status_values(status, error, languages)
+    session.execute(update(Document).where(Document.id == document_id).values(**values))
+
+
+def start_processing(session: Session, document_id: int) -> Document | None:
+    """Mark a document processing (its error cleared) and return it; None if it no longer
+    exists (one statement)."""
+    statement = (
+        update(Document)
+        .where(Document.id == document_id)
+        .values(**_status_values(DocumentStatus.PROCESSING, None, None))
+        .returning(Document)
+    )
+    return session.scalars(statement).one_or_none()
+
+
+def _status_values(
+    status: DocumentStatus, error: str | None, languages: Sequence[str] | None
+) -> dict[str, object]:
+    values: dict[str, object] = {"status": status, "error": error}
+    if languages is not None:
+        values["languages"] = sorted(set(languages))
+    return values
+
+
+def set_documents_indexed(session: Session, document_ids: Sequence[int]) -> None:
+    """Mark these documents indexed (one UPDATE)."""
+    if document_ids:
+        session.execute(
+            update(Document)
+            .where(Document.id.in_(list(document_ids)))
+            .values(status=DocumentStatus.INDEXED, error=None)
+        )
+
+
+def list_documents(
+    session: Session,
+    *,
+    collection: str | None = None,
+    status: DocumentStatus | None = None,
+    limit: int = 100,
+    offset: int = 0,
+) -> list[DocumentWithChunks]:
+    """Documents, newest first, each with its number of chunk rows."""
+    chunk_counts = (
+        select(Chunk.document_id, func.count().label("n")).group_by(Chunk.document_id).subquery()
+    )
+    query = (
+        select(Document, func.coalesce(chunk_counts.c.n, 0))
+        .outerjoin(chunk_counts, chunk_counts.c.document_id == Document.id)
+        .order_by(Document.created_at.desc(), Document.id.desc())
+        .limit(limit)
+        .offset(offset)
+    )
+    if collection is not None:
+        query = query.join(Collection).where(Collection.name == collection)
+    if status is not None:
+        query = query.where(Document.status == status)
+    return [DocumentWithChunks(document, count) for document, count in session.execute(query)]
+
+
+def delete_document(session: Session, document_id: int) -> int | None:
+    """Delete a document and (by cascade) its chunks; the number of chunks, None if absent."""
+    n_chunks = session.scalar(select(func.count()).where(Chunk.document_id == document_id))
+    result = session.execute(delete(Document).where(Document.id == document_id))
+    return n_chunks if result.rowcount else None
+
+
+def replace_chunks(
+    session: Session,
+    document_id: int,
+    chunks: Sequence[NewChunk],
+    *,
+    status: DocumentStatus | None = None,
+    error: str | None = None,
+    languages: Sequence[str] | None = None,
+) -> list[int]:
+    """Make ``chunks`` the document's chunks (a re-run replaces the old ones); their ids.
+
+    The ids are returned in the order of ``chunks`` and ``n_chunks`` is updated; with
+    ``status``, the same UPDATE moves the document to it as :func:`set_document_status` does.
+    """
+    values: dict[str, object] = {"n_chunks": len(chunks)}
+    if status is not None:
+        values.update(_status_values(status, error, languages))
+    # table statements: the ORM's bulk machinery cost 10 % of a small document's ingest
+    chunks_table, documents_table = Chunk.__table__, Document.__table__
+    session.execute(delete(chunks_table).where(chunks_table.c.document_id == document_id))
+    session.execute(
+        update(documents_table).where(documents_table.c.id == document_id).values(**values)
+    )
+    if not chunks:
+        return []
+    rows = [
+        {
+            "document_id": document_id,
+            "ordinal": chunk.ordinal,
+            "text": chunk.text,
+            "language": chunk.language,
+            "start_offset": chunk.start_offset,
+            "end_offset": chunk.end_offset,
+            "sentences": [[start, end] for start, end in chunk.sentences],
+        }
+        for chunk in chunks
+    ]
+    statement = insert(chunks_table).returning(chunks_table.c.id, sort_by_parameter_order=True)
+    return list(session.scalars(statement, rows))
+
+
+def chunks_by_ids(session: Session, chunk_ids: Sequence[int]) -> dict[int, Chunk]:
+    """The chunks with these ids (missing ones are left out), keyed by id."""
+    if not chunk_ids:
+        return {}
+    chunks = session.scalars(select(Chunk).where(Chunk.id.in_(chunk_ids)))
+    return {chunk.id: chunk for chunk in chunks}
+
+
+def chunks_of_documents(session: Session, document_ids: Sequence[int]) -> dict[int, list[Chunk]]:
+    """The chunks of each of these documents in reading order, by document (one query; a
+    document without chunks, or that does not exist, maps to an empty list)."""
+    found: dict[int, list[Chunk]] = {document_id: [] for document_id in document_ids}
+    if not found:
+        return found
+    query = (
+        select(Chunk)
+        .where(Chunk.document_id.in_(list(found)))
+        .order_by(Chunk.document_id, Chunk.ordinal)
+    )
+    for chunk in session.scalars(query):
+        found[chunk.document_id].append(chunk)
+    return found
+
+
+def iter_chunk_batches(
+    session: Session, batch_size: int = 512
+) -> Iterator[list[ChunkInCollection]]:
+    """All chunks, in id order, ``batch_size`` at a time (for re-embedding into a new index)."""
+    last_id = 0
+    while batch := chunks_after(session, last_id, batch_size):
+        yield batch
+        last_id = batch[-1].chunk.id
+
+
+def chunks_after(session: Session, after_id: int, limit: int) -> list[ChunkInCollection]:
+    """Up to ``limit`` chunks with ids above ``after_id``, in id order.
+
+    A long re-embedding calls this with a short session per batch (and remembers the last id),
+    so that it never holds a transaction open while it encodes.
+    """
+    query = (
+        select(Chunk, Collection.name)
+        .join(Document, Chunk.document_id == Document.id)
+        .join(Collection, Document.collection_id == Collection.id)
+        .where(Chunk.id > after_id)
+        .order_by(Chunk.id)
+        .limit(limit)
+    )
+    return [ChunkInCollection(chunk, name) for chunk, name in session.execute(query)]
+
+
+def count_chunks(session: Session) -> int:
+    """The number of chunk rows."""
+    return session.scalar(select(func.count()).select_from(Chunk)) or 0
+
+
+def chunk_languages(session: Session) -> list[str]:
+    """The distinct languages of the stored chunks, sorted."""
+    query = select(Chunk.language).where(Chunk.language.is_not(None)).distinct()
+    return sorted(language for language in session.scalars(query) if language)

@@ -1,0 +1,281 @@
+"""The Admin tab: login, then training, jobs (live view with progress, ETA, loss and dev
+evaluation curves, the before/after table, cancel) and model versions (promote).
+
+Showing or hiding the admin panel is cosmetic: every handler here that reads or changes
+anything goes through :func:`mexma_search.webapp.auth.admin_required`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import gradio as gr
+
+from mexma_search.app.services import Services
+from mexma_search.app.views import JobInfo
+from mexma_search.webapp import formatting, limits
+from mexma_search.webapp.auth import AdminCredentials, AdminSession, admin_required
+from mexma_search.webapp.training_panel import TrainingPanel
+
+REFRESH_SECONDS = 2.0
+JOBS_SHOWN = 50
+PRIVATE: dict[str, Any] = {"api_visibility": "private"}
+MAX_JOB_DIGITS = 18  # fits a 64-bit row id
+
+
+class AdminTab:
+    """Builds the tab's components and wires them to the services."""
+
+    def __init__(
+        self, services: Services, credentials: AdminCredentials, session: gr.State
+    ) -> None:
+        self.services = services
+        self.credentials = credentials
+        self.session = session
+        self.training = TrainingPanel(services, session, self.follow_job)
+
+    def build(self) -> None:
+        with gr.Column(visible=True, elem_id="admin-login") as self.login_box:
+            gr.Markdown(
+                "Training, promoting models, cancelling jobs and deleting documents "
+                "need the admin login."
+            )
+            self.username = gr.Textbox(label="User", elem_id="admin-user")
+            self.password = gr.Textbox(label="Password", type="password", elem_id="admin-password")
+            self.login_button = gr.Button("Log in", variant="primary", elem_id="admin-login-button")
+        with gr.Column(visible=False, elem_id="admin-panel") as self.panel:
+            with gr.Row(equal_height=True):
+                self.whoami = gr.Markdown()
+                self.logout_button = gr.Button("Log out", scale=0)
+            self.timer = gr.Timer(REFRESH_SECONDS, active=False)
+            with gr.Tabs() as self.tabs:
+                with gr.Tab("Training", id="training"):
+                    self.training.build()
+                with gr.Tab("Jobs", id="jobs"):
+                    self._build_jobs()
+                with gr.Tab("Models", id="models"):
+                    self._build_models()
+        self._wire()
+
+    def _build_jobs(self) -> None:
+        self.queue = gr.Markdown(elem_id="admin-queue")
+        with gr.Row(equal_height=True):
+            # Custom values: a tick that read the job list just before a job was started
+            # overwrites the picker's choices without it while the new job stays picked; with
+            # strict choices every later tick would then be refused (and the view freeze).
+            self.job = gr.Dropdown(
+                label="Job (or type its number)",
+                choices=[],
+                allow_custom_value=True,
+                scale=4,
+                elem_id="admin-job",
+            )
+            self.cancel_button = gr.Button("Cancel job", variant="stop", scale=1)
+        self.job_view = gr.HTML(elem_id="admin-job-view")
+        with gr.Column(visible=False, elem_id="admin-training-view") as self.training_view:
+            with gr.Row():
+                self.loss_plot = gr.LinePlot(
+                    x="step", y="value", color="metric", title="Training losses", height=260
+                )
+                self.dev_plot = gr.LinePlot(
+                    x="step",
+                    y="value",
+                    color="metric",
+                    title="Held-out xsim error (%)",
+                    height=260,
+                )
+            self.eval_table = gr.Dataframe(
+                headers=formatting.EVAL_COLUMNS,
+                interactive=False,
+                label="Held-out evaluation: before and after training",
+                elem_id="admin-eval",
+            )
+        self.jobs_table = gr.Dataframe(headers=formatting.JOB_COLUMNS, interactive=False, wrap=True)
+
+    def _build_models(self) -> None:
+        self.models_table = gr.Dataframe(
+            headers=formatting.MODEL_COLUMNS,
+            interactive=False,
+            wrap=True,
+            elem_id="admin-models",
+        )
+        with gr.Row(equal_height=True):
+            self.model = gr.Dropdown(label="Model version", choices=[], scale=4)
+            self.promote_button = gr.Button("Promote (re-index)", variant="primary", scale=1)
+        gr.Markdown(
+            "Promoting re-embeds every passage with the chosen model into a new index, then "
+            "switches search to it; the previous model stays registered for a rollback. "
+            "Follow the re-index job in the Jobs tab."
+        )
+
+    @property
+    def job_view_outputs(self) -> list[Any]:
+        return [self.job_view, self.training_view, self.loss_plot, self.dev_plot, self.eval_table]
+
+    @property
+    def refresh_outputs(self) -> list[Any]:
+        return [
+            self.queue,
+            self.job,
+            *self.job_view_outputs,
+            self.jobs_table,
+            self.models_table,
+            self.model,
+        ]
+
+    def _wire(self) -> None:
+        # explicit names: the tests call these private events the way a hostile client would
+        session_and_job = [self.session, self.job]
+        self.login_button.click(
+            self.login,
+            inputs=[self.username, self.password],
+            outputs=[self.session, self.login_box, self.panel, self.whoami, self.timer],
+            api_name="admin_login",
+            **limits.LOGIN,
+            **PRIVATE,
+        ).success(
+            admin_required(self.refresh),
+            inputs=session_and_job,
+            outputs=self.refresh_outputs,
+            api_name="admin_open",
+            **PRIVATE,
+        )
+        self.logout_button.click(
+            self.logout,
+            outputs=[self.session, self.login_box, self.panel, self.timer],
+            api_name="admin_logout",
+            **PRIVATE,
+        )
+        self.timer.tick(
+            admin_required(self.refresh),
+            inputs=session_and_job,
+            outputs=self.refresh_outputs,
+            api_name="admin_refresh",
+            **limits.POLL,
+            **PRIVATE,
+        )
+        self.job.input(
+            admin_required(self.show_job),
+            inputs=session_and_job,
+            outputs=self.job_view_outputs,
+            api_name="admin_show_job",
+            **PRIVATE,
+        )
+        self.cancel_button.click(
+            admin_required(self.cancel), inputs=session_and_job, api_name="admin_cancel", **PRIVATE
+        )
+        self.promote_button.click(
+            admin_required(self.promote),
+            inputs=[self.session, self.model],
+            outputs=[self.job, self.tabs],
+            api_name="admin_promote",
+            **PRIVATE,
+        )
+        self.training.wire([self.job, self.tabs])
+
+    def login(self, username: str, password: str) -> tuple[Any, ...]:
+        """Check the credentials on the server; on success, open the admin panel."""
+        session = self.credentials.login(username or "", password or "")
+        if session is None:
+            raise formatting.ui_error("Wrong user name or password.")
+        return (
+            session,
+            gr.Column(visible=False),
+            gr.Column(visible=True),
+            f"Logged in as **{session.username}**",
+            gr.Timer(active=True),
+        )
+
+    def logout(self) -> tuple[Any, ...]:
+        return None, gr.Column(visible=True), gr.Column(visible=False), gr.Timer(active=False)
+
+    def refresh(self, session: AdminSession | None, picked: int | str | None) -> tuple[Any, ...]:
+        """Queue, job list, the selected job's live view and the model versions."""
+        job_id = picked_job(picked)
+        jobs = self.services.list_jobs(limit=JOBS_SHOWN)
+        versions = self.services.list_model_versions()
+        # Only pick a job when none is chosen: a tick that started before the user (or a
+        # started job) changed the choice must not switch it back.
+        picker = self.job_choices(None, jobs)
+        if job_id is None and jobs:
+            job_id = jobs[0].id
+            picker = self.job_choices(job_id, jobs)
+        return (
+            f"{formatting.worker_summary(self.services.worker_status())}  \n"
+            f"**Last {JOBS_SHOWN} jobs:** {formatting.queue_summary(jobs)}",
+            picker,
+            *self.show_job(session, job_id),
+            formatting.job_rows(jobs),
+            formatting.model_rows(versions),
+            gr.Dropdown(choices=[v.name for v in versions if not v.live]),
+        )
+
+    def job_choices(self, selected: int | None, jobs: Sequence[JobInfo] | None = None) -> Any:
+        """The job picker: the recent jobs, with ``selected`` chosen (None: unchanged)."""
+        if jobs is None:
+            jobs = self.services.list_jobs(limit=JOBS_SHOWN)
+        choices = [(f"#{j.id} {j.kind} {formatting.job_subject(j)}", j.id) for j in jobs]
+        if selected is None:
+            return gr.Dropdown(choices=choices)
+        return gr.Dropdown(choices=choices, value=selected)
+
+    def follow_job(self, job_id: int) -> tuple[Any, Any]:
+        """Select a new job in the Jobs tab and show that tab."""
+        return self.job_choices(job_id), gr.Tabs(selected="jobs")
+
+    def show_job(self, session: AdminSession | None, picked: int | str | None) -> tuple[Any, ...]:
+        """The selected job's progress bar, stage, ETA and outcome; for a training job also
+        its loss and held-out curves and, once finished, the before/after table."""
+        job_id = picked_job(picked)
+        job = self.services.get_job(job_id) if job_id is not None else None
+        if job is None or job.kind != "train":
+            if job is not None:
+                html = formatting.job_progress(job)
+            elif job_id is not None:
+                html = formatting.message_box(f"No job #{job_id}", "Pick a job from the list.")
+            else:
+                html = ""
+            return html, gr.Column(visible=False), None, None, None
+        rows = self.services.job_metrics(job.id)
+        return (
+            formatting.job_progress(job),
+            gr.Column(visible=True),
+            formatting.metric_frame(rows, formatting.LOSS_METRICS),
+            formatting.metric_frame(rows, formatting.DEV_METRICS),
+            formatting.evaluation_rows(job.metrics),
+        )
+
+    def cancel(self, session: AdminSession | None, picked: int | str | None) -> None:
+        """Ask the selected job to stop."""
+        job_id = picked_job(picked)
+        if job_id is None:
+            raise formatting.ui_error("Choose a job first.")
+        if self.services.get_job(job_id) is None:
+            raise formatting.ui_error(f"There is no job #{job_id}.")
+        if self.services.cancel_job(job_id):
+            gr.Info(f"Job #{job_id} will stop at its next checkpoint.")
+        else:
+            gr.Warning(f"Job #{job_id} has already ended.")
+
+    def promote(self, session: AdminSession | None, name: str | None) -> tuple[Any, Any]:
+        """Start the re-index job that makes ``name`` the live model; follow that job."""
+        if not name:
+            raise formatting.ui_error("Choose a model version first.")
+        try:
+            job_id = self.services.promote_model(name)
+        except (ValueError, RuntimeError) as exc:
+            raise formatting.ui_error(str(exc)) from exc
+        gr.Info(f"Re-index job #{job_id} started.")
+        return self.follow_job(job_id)
+
+
+def picked_job(picked: int | str | None) -> int | None:
+    """The job id in the picker: a listed job's id or a typed number (``12`` or ``#12``);
+    None when empty. Anything else is refused with a message naming it."""
+    if picked is None or picked == "":
+        return None
+    text = str(picked).strip().removeprefix("#")
+    if not (text.isascii() and text.isdigit() and len(text) <= MAX_JOB_DIGITS):
+        raise formatting.ui_error(f"{str(picked)[:40]!r} is not a job number.")
+    return int(text)

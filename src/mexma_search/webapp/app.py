@@ -1,0 +1,144 @@
+"""The Gradio app: the tabs, the public API, and how it is launched.
+
+Public API (listed at /gradio_api/info and callable with ``gradio_client``): ``/search``,
+``/upload`` and ``/job_status``. Every other event is ``api_visibility="private"``: hidden from
+the API and refused by the Gradio clients; the admin ones also check the admin session.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import gradio as gr
+
+from mexma_search.app.services import Services
+from mexma_search.app.settings import Settings
+from mexma_search.webapp import limits
+from mexma_search.webapp.admin_tab import AdminTab
+from mexma_search.webapp.auth import AdminCredentials
+from mexma_search.webapp.library_tab import LibraryTab
+from mexma_search.webapp.search_tab import SearchTab
+
+STATIC = Path(__file__).parent / "static"
+TITLE = "MEXMA Search"
+# Cached uploads that the handlers did not remove are deleted after an hour (checked hourly).
+DELETE_CACHE = (3600, 3600)
+QUEUE_SIZE = 256
+
+
+def _theme() -> gr.themes.Base:
+    # system fonts only: nothing is fetched from a font CDN
+    return gr.themes.Default(
+        font=["system-ui", "Segoe UI", "Roboto", "sans-serif"],
+        font_mono=["ui-monospace", "Menlo", "Consolas", "monospace"],
+    )
+
+
+def _register_api(services: Services) -> None:
+    def search(
+        query: str,
+        k: int = 10,
+        languages: list[str] | None = None,
+        collections: list[str] | None = None,
+        document_id: int | None = None,
+    ) -> list[dict[str, Any]]:
+        """Passages matching ``query`` (any language), best first, as JSON records."""
+        results = services.search(
+            query,
+            k=k,
+            lang=languages or None,
+            collection=collections or None,
+            document_id=document_id,
+        )
+        return [result.to_dict() for result in results]
+
+    def job_status(job_id: int) -> dict[str, Any]:
+        """A job's status and progress (an upload returns the ids of its jobs)."""
+        job = services.get_job(int(job_id))
+        if job is None:
+            raise gr.Error(f"no job {int(job_id)}")
+        return job.to_dict()
+
+    gr.api(search, api_name="search", **limits.SEARCH)
+    gr.api(job_status, api_name="job_status", **limits.POLL)
+
+
+def build_app(services: Services, settings: Settings) -> gr.Blocks:
+    """The web UI over ``services`` (which the caller keeps running and closes)."""
+    credentials = AdminCredentials.from_settings(settings)
+    with gr.Blocks(title=TITLE, delete_cache=DELETE_CACHE, analytics_enabled=False) as blocks:
+        session = gr.State(None)
+        gr.Markdown(f"# {TITLE}\nSemantic search across languages, on your own machine.")
+        with gr.Tabs():
+            with gr.Tab("Search", id="search") as search_page:
+                search = SearchTab(services)
+                search.build()
+            with gr.Tab("Library", id="library"):
+                library = LibraryTab(services, session)
+                library.build()
+            with gr.Tab("Admin", id="admin"):
+                AdminTab(services, credentials, session).build()
+        _register_api(services)
+
+        def on_load() -> tuple[Any, ...]:
+            watched = library.unfinished_ingest_jobs()
+            return (
+                search.intro(),
+                *search.refresh_filters(),
+                watched,
+                gr.Timer(active=bool(watched)),
+                *library.refresh(),
+            )
+
+        blocks.load(
+            on_load,
+            outputs=[
+                search.results,
+                *search.filter_outputs,
+                library.watched,
+                library.timer,
+                *library.listing_outputs,
+            ],
+            api_visibility="private",
+        )
+        search_page.select(
+            search.refresh_filters, outputs=search.filter_outputs, api_visibility="private"
+        )
+    # Jobs run in the backend's workers, not in Gradio's queue, so long ingestion or training
+    # never holds a queue slot; see mexma_search.webapp.limits for the groups of events.
+    blocks.queue(default_concurrency_limit=2, max_size=QUEUE_SIZE)
+    return blocks
+
+
+def launch(
+    blocks: gr.Blocks,
+    settings: Settings,
+    *,
+    block: bool = True,
+    announce: Callable[[str], None] = print,
+) -> str:
+    """Serve ``blocks`` on ``settings.host:settings.port``; the local URL. With ``block``,
+    returns only when the server stops (Ctrl-C)."""
+    _, url, _ = blocks.launch(
+        server_name=settings.host,
+        server_port=settings.port,
+        max_file_size=settings.max_upload_mb * 2**20,
+        theme=_theme(),
+        css_paths=[STATIC / "app.css"],
+        share=False,
+        prevent_thread_lock=True,
+        show_error=True,
+        footer_links=["api"],
+        enable_monitoring=False,
+        mcp_server=False,
+        ssr_mode=False,
+        pwa=False,
+        run_history=False,
+        quiet=True,
+    )
+    announce(f"Web UI: {url}" + (" (Ctrl-C to stop)" if block else ""))
+    if block:
+        blocks.block_thread()
+    return str(url)

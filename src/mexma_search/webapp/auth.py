@@ -1,0 +1,137 @@
+"""Admin login for the web UI.
+
+Model: searching and uploading are open to whoever reaches the app (it binds to 127.0.0.1 by
+default); everything else (training, promoting, cancelling, deleting) needs the admin login.
+A successful login stores an :class:`AdminSession` in a ``gr.State``: Gradio keeps State values
+on the server (a client can neither read nor forge them), so every admin handler checks the
+session it receives through :func:`admin_required`, whichever way it was called.
+
+Credentials: ``settings.admin_username`` with ``settings.admin_password`` when set. Without a
+password, the first start generates one, prints it once, and keeps only its scrypt hash in
+``<data_dir>/admin-password.json`` (mode 0600), so it stays valid across restarts; delete that
+file to get a new one.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import hmac
+import json
+import os
+import secrets
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, ParamSpec, TypeVar
+
+from mexma_search.app.settings import Settings
+from mexma_search.webapp.formatting import ui_error
+
+PASSWORD_FILE = "admin-password.json"
+SESSION_SECONDS = 12 * 3600
+FAILED_LOGIN_DELAY_S = 1.0
+_SCRYPT = {"n": 2**14, "r": 8, "p": 1}
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+@dataclass(frozen=True)
+class AdminSession:
+    """A logged-in admin; lives only in server-side session state."""
+
+    username: str
+    expires_at: float
+
+    @property
+    def valid(self) -> bool:
+        return time.time() < self.expires_at
+
+
+def hash_password(password: str, salt: bytes | None = None) -> dict[str, Any]:
+    """An scrypt record of ``password`` (JSON-ready)."""
+    salt = salt or secrets.token_bytes(16)
+    digest = hashlib.scrypt(password.encode(), salt=salt, **_SCRYPT)
+    return {"algorithm": "scrypt", **_SCRYPT, "salt": salt.hex(), "hash": digest.hex()}
+
+
+def verify_password(password: str, record: dict[str, Any]) -> bool:
+    """True when ``password`` matches an scrypt record from :func:`hash_password`."""
+    digest = hashlib.scrypt(
+        password.encode(),
+        salt=bytes.fromhex(record["salt"]),
+        n=int(record["n"]),
+        r=int(record["r"]),
+        p=int(record["p"]),
+    )
+    return hmac.compare_digest(digest.hex(), record["hash"])
+
+
+def _write_private(path: Path, text: str) -> None:
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as file:
+        file.write(text)
+
+
+class AdminCredentials:
+    """Checks admin logins against the configured or the generated password."""
+
+    def __init__(self, username: str, check_password: Callable[[str], bool]) -> None:
+        self.username = username
+        self._check_password = check_password
+
+    @classmethod
+    def from_settings(
+        cls, settings: Settings, announce: Callable[[str], None] = print
+    ) -> AdminCredentials:
+        """Credentials from ``settings``; generates (and ``announce``s once) a password when
+        none is configured and none was generated before."""
+        if settings.admin_password is not None:
+            expected = settings.admin_password.get_secret_value().encode()
+            return cls(
+                settings.admin_username,
+                lambda password: hmac.compare_digest(password.encode(), expected),
+            )
+        path = settings.data_dir / PASSWORD_FILE
+        if not path.exists():
+            password = secrets.token_urlsafe(12)
+            settings.data_dir.mkdir(parents=True, exist_ok=True)
+            _write_private(path, json.dumps(hash_password(password)))
+            announce(
+                f"Admin login for the web UI: user {settings.admin_username!r}, password "
+                f"{password!r}\n(generated now and shown only once; its hash is in {path}. "
+                "Set MEXMA_ADMIN_PASSWORD to choose one, or delete that file for a new one.)"
+            )
+        record = json.loads(path.read_text(encoding="utf-8"))
+        return cls(settings.admin_username, lambda password: verify_password(password, record))
+
+    def login(self, username: str, password: str) -> AdminSession | None:
+        """A session for correct credentials; None (after a delay, against guessing) else."""
+        # evaluate both checks so a wrong user name takes as long as a wrong password
+        user_ok = hmac.compare_digest(username.strip().encode(), self.username.encode())
+        password_ok = self._check_password(password)
+        if user_ok and password_ok:
+            return AdminSession(self.username, time.time() + SESSION_SECONDS)
+        time.sleep(FAILED_LOGIN_DELAY_S)
+        return None
+
+
+def require_admin(session: AdminSession | None) -> AdminSession:
+    """``session`` if it is a valid admin session; a ``gr.Error`` for the caller otherwise."""
+    if not isinstance(session, AdminSession) or not session.valid:
+        raise ui_error("Admin login required: log in on the Admin tab.")
+    return session
+
+
+def admin_required(handler: Callable[P, R]) -> Callable[P, R]:
+    """Make a Gradio handler refuse to run unless its first argument (the session state)
+    is a valid admin session."""
+
+    @functools.wraps(handler)
+    def checked(*args: P.args, **kwargs: P.kwargs) -> R:
+        require_admin(args[0] if args else kwargs.get("session"))  # type: ignore[arg-type]
+        return handler(*args, **kwargs)
+
+    return checked

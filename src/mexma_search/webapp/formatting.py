@@ -1,0 +1,314 @@
+"""Turning the services' records into what the UI shows: escaped HTML, table rows, plot frames.
+
+Every string that comes from a document, a file name or a job is escaped here; nothing else in
+the web app builds HTML.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
+from html import escape
+from typing import Any
+
+import gradio as gr
+import pandas as pd
+
+from mexma_search.app.views import (
+    DocumentInfo,
+    JobInfo,
+    ModelVersionInfo,
+    SearchResult,
+    WorkerStatus,
+)
+
+DOCUMENT_COLUMNS = ["id", "document", "collection", "languages", "chunks", "status", "error"]
+JOB_COLUMNS = ["id", "kind", "status", "stage", "progress", "what", "created", "message / error"]
+MODEL_COLUMNS = [
+    "name",
+    "status",
+    "live",
+    "base",
+    "pooling",
+    "dim",
+    "xsim margin err. % (before → after)",
+    "held-out",
+    "created",
+]
+EVAL_COLUMNS = ["metric (xsim error %)", "before", "after", "change (points)"]
+LOSS_METRICS = ("loss", "align", "mlm", "koleo")
+DEV_METRICS = ("xsim_cos_error", "xsim_margin_error")
+HEADLINE_METRIC = "xsim_margin_error"
+MAX_PLOT_POINTS = 1000
+STATUS_CLASSES = {"succeeded": "ok", "failed": "bad", "cancelled": "bad"}
+
+
+def _time(value: datetime | None) -> str:
+    return value.strftime("%Y-%m-%d %H:%M:%S") if value else ""
+
+
+def ui_error(text: str) -> gr.Error:
+    """A ``gr.Error`` for the user; Gradio renders its message as HTML, so it is escaped."""
+    return gr.Error(escape(text), print_exception=False)
+
+
+def message_box(title: str, body: str) -> str:
+    """A notice (empty states, no results); ``body`` is plain text."""
+    return f'<div class="mx-notice"><strong>{escape(title)}</strong><p>{escape(body)}</p></div>'
+
+
+EMPTY_INDEX = message_box(
+    "Nothing is indexed yet",
+    "Upload documents in the Library tab (text, Markdown, HTML, PDF, Word, CSV, JSONL, TMX or a "
+    "zip of them) and search them here in any language, or restart with "
+    "`mexma-search serve --demo` to load a small multilingual sample corpus.",
+)
+
+
+def highlighted_passage(result: SearchResult) -> str:
+    """The passage with its best-matching sentence in a ``<mark>`` (unless it is the whole
+    passage)."""
+    text = result.text
+    start, end = result.sentence_start, result.sentence_end
+    if not 0 <= start < end <= len(text) or (start, end) == (0, len(text)):
+        return escape(text)
+    return f"{escape(text[:start])}<mark>{escape(text[start:end])}</mark>{escape(text[end:])}"
+
+
+def result_card(result: SearchResult) -> str:
+    """One search result: document, language, score, passage, and a button for the
+    document's other hits (read by the card list's click handler through ``data-document``)."""
+    return (
+        '<article class="mx-card">'
+        '<header class="mx-card-head">'
+        f'<span class="mx-doc">{escape(result.document)}</span>'
+        f'<span class="mx-tag" title="language">{escape(result.lang or "?")}</span>'
+        f'<span class="mx-tag" title="collection">{escape(result.collection)}</span>'
+        f'<span class="mx-score" title="cosine similarity">{result.score:.3f}</span>'
+        "</header>"
+        f'<p class="mx-passage">{highlighted_passage(result)}</p>'
+        f'<button class="mx-more" type="button" data-document="{result.document_id}">'
+        "More from this document</button>"
+        "</article>"
+    )
+
+
+def result_cards(results: Sequence[SearchResult], query: str) -> str:
+    """The result list, or a notice when nothing matched."""
+    if not results:
+        return message_box(
+            "No results", f"Nothing matched {query!r} with these filters: try removing some."
+        )
+    cards = "".join(result_card(result) for result in results)
+    return f'<div class="mx-results">{cards}</div>'
+
+
+def _progress_fraction(job: JobInfo) -> float | None:
+    if job.status == "succeeded":
+        return 1.0
+    if job.total:
+        return min(job.done / job.total, 1.0)
+    return None
+
+
+def eta_seconds(job: JobInfo, now: datetime | None = None) -> float | None:
+    """Seconds left: the task's own estimate when it gives one (counted from its last
+    heartbeat), else extrapolated linearly from the progress so far; None if unknown."""
+    if job.finished:
+        return None
+    now = now or datetime.now(UTC)
+    if job.eta_seconds is not None:
+        since = (now - job.heartbeat_at).total_seconds() if job.heartbeat_at else 0.0
+        return max(job.eta_seconds - since, 0.0)
+    fraction = _progress_fraction(job)
+    if not fraction or job.started_at is None:
+        return None
+    elapsed = (now - job.started_at).total_seconds()
+    return max(elapsed * (1 - fraction) / fraction, 0.0)
+
+
+def duration(seconds: float) -> str:
+    """A short human duration: 45 s, 3 min 5 s, 2 h 10 min."""
+    seconds = round(seconds)
+    if seconds < 60:
+        return f"{seconds} s"
+    if seconds < 3600:
+        return f"{seconds // 60} min {seconds % 60} s"
+    return f"{seconds // 3600} h {seconds % 3600 // 60} min"
+
+
+def job_subject(job: JobInfo) -> str:
+    """What a job works on, from its parameters (file name, model version, ...)."""
+    parameters = job.parameters
+    for key in ("filename", "model_version", "name", "bitext"):
+        if parameters.get(key):
+            return str(parameters[key])
+    return ""
+
+
+def job_progress(job: JobInfo, now: datetime | None = None) -> str:
+    """A job as a labelled progress bar with its stage, counts, ETA and outcome."""
+    fraction = _progress_fraction(job)
+    counts = f"{job.done}/{job.total}" if job.total else ""
+    eta = eta_seconds(job, now)
+    details = [job.stage or "", counts, f"ETA {duration(eta)}" if eta is not None else ""]
+    outcome = job.error or job.message or ""
+    bar = (
+        f'<progress max="1" value="{fraction:.4f}"></progress>'
+        if fraction is not None
+        else "<progress></progress>"
+        if not job.finished
+        else ""
+    )
+    status_class = STATUS_CLASSES.get(job.status, "run")
+    return (
+        f'<div class="mx-job" data-job="{job.id}" data-status="{escape(job.status)}">'
+        f'<div class="mx-job-head"><span class="mx-job-name">#{job.id} {escape(job.kind)}: '
+        f"{escape(job_subject(job))}</span>"
+        f'<span class="mx-status mx-{status_class}">{escape(job.status)}</span></div>'
+        f"{bar}"
+        f'<div class="mx-job-detail">{escape(" · ".join(d for d in details if d))}</div>'
+        + (f'<div class="mx-job-outcome">{escape(outcome)}</div>' if outcome else "")
+        + "</div>"
+    )
+
+
+def jobs_progress(jobs: Sequence[JobInfo], now: datetime | None = None) -> str:
+    """Several jobs' progress bars (newest first), or nothing when there are none."""
+    if not jobs:
+        return ""
+    ordered = sorted(jobs, key=lambda job: job.id, reverse=True)
+    return '<div class="mx-jobs">' + "".join(job_progress(j, now) for j in ordered) + "</div>"
+
+
+def document_rows(documents: Sequence[DocumentInfo]) -> list[list[Any]]:
+    """Rows of the document table (columns :data:`DOCUMENT_COLUMNS`)."""
+    return [
+        [
+            d.id,
+            d.filename,
+            d.collection,
+            ", ".join(d.languages),
+            d.n_chunks,
+            d.status,
+            d.error or (f"duplicate of #{d.duplicate_of_id}" if d.duplicate_of_id else ""),
+        ]
+        for d in documents
+    ]
+
+
+def document_choices(documents: Sequence[DocumentInfo]) -> list[tuple[str, int]]:
+    """Dropdown choices ``(label, id)`` for documents."""
+    return [(f"#{d.id} {d.filename} ({d.collection})", d.id) for d in documents]
+
+
+def job_rows(jobs: Sequence[JobInfo]) -> list[list[Any]]:
+    """Rows of the job table (columns :data:`JOB_COLUMNS`)."""
+    return [
+        [
+            job.id,
+            job.kind,
+            job.status + (" (cancel requested)" if job.cancel_requested else ""),
+            job.stage or "",
+            f"{job.done}/{job.total}" if job.total else "",
+            job_subject(job),
+            _time(job.created_at),
+            job.error or job.message or "",
+        ]
+        for job in jobs
+    ]
+
+
+def worker_summary(status: WorkerStatus) -> str:
+    """Queued jobs by kind and what each busy worker runs, e.g. ``Queued: 3 ingest ·
+    Running: job 12 (train, training) on train-81@gpu1, heartbeat 2 s ago``."""
+    queued = " · ".join(f"{n} {kind}" for kind, n in sorted(status.queued.items())) or "nothing"
+    running = [
+        f"job {b.job_id} ({b.kind}{', ' + b.stage if b.stage else ''}) on {b.worker}, "
+        f"heartbeat {b.silent_s:.0f} s ago"
+        + (" — its worker looks dead, requeue pending" if b.silent_s > status.stale_after_s else "")
+        for b in status.busy
+    ]
+    where = "in-process worker" if status.mode == "embedded" else "worker processes"
+    return f"**Queued:** {queued}  \n**Running ({where}):** " + (
+        "; ".join(running) if running else "idle"
+    )
+
+
+def queue_summary(jobs: Sequence[JobInfo]) -> str:
+    """A one-line count of the listed jobs by status, e.g. ``2 running · 5 queued``."""
+    counts = Counter(job.status for job in jobs)
+    return " · ".join(f"{n} {status}" for status, n in counts.most_common()) or "no jobs"
+
+
+def _before_after(metrics: Mapping[str, Any], name: str) -> str:
+    before = metrics.get("before", {}).get(name)
+    after = metrics.get("after", {}).get(name)
+    if before is None or after is None:
+        return ""
+    return f"{before:.2f} → {after:.2f}"
+
+
+def model_rows(versions: Sequence[ModelVersionInfo]) -> list[list[Any]]:
+    """Rows of the model version table (columns :data:`MODEL_COLUMNS`)."""
+    return [
+        [
+            v.name,
+            v.status,
+            "yes" if v.live else "",
+            str(v.metrics.get("base", "")),
+            v.pooling,
+            v.dimension,
+            _before_after(v.metrics, HEADLINE_METRIC),
+            v.metrics.get("held_out", ""),
+            _time(v.created_at),
+        ]
+        for v in versions
+    ]
+
+
+def evaluation_rows(summary: Mapping[str, Any]) -> list[list[Any]]:
+    """The before/after table of a finished training job (columns :data:`EVAL_COLUMNS`):
+    each xsim error on the held-out pairs, in percent, and the change in points."""
+    before = summary.get("before", {})
+    after = summary.get("after", {})
+    return [
+        [name, round(before[name], 2), round(after[name], 2), round(after[name] - before[name], 2)]
+        for name in sorted(after)
+        if name in before
+    ]
+
+
+def validation_report(result: Mapping[str, Any]) -> str:
+    """A bitext validation result (``ok``, ``error``, ``text``) as a notice with the report."""
+    title = "Ready to train" if result["ok"] else f"Cannot train on this file: {result['error']}"
+    return (
+        f'<div class="mx-notice mx-report" data-ok="{str(bool(result["ok"])).lower()}">'
+        f"<strong>{escape(title)}</strong><pre>{escape(result['text'])}</pre></div>"
+    )
+
+
+def metric_frame(rows: Sequence[Mapping[str, Any]], names: Sequence[str]) -> pd.DataFrame | None:
+    """Long-format ``step, metric, value`` rows of the named metrics (at most about
+    :data:`MAX_PLOT_POINTS` steps, evenly thinned, the last kept), for a line plot; None
+    before there is any (a plot first drawn from an empty frame keeps an empty colour legend
+    and draws no lines)."""
+    relevant = [row for row in rows if any(_is_number(row.get(name)) for name in names)]
+    if not relevant:
+        return None
+    stride = -(-len(relevant) // MAX_PLOT_POINTS)
+    shown = relevant[::stride]
+    if shown[-1] is not relevant[-1]:
+        shown.append(relevant[-1])
+    records = [
+        {"step": row["step"], "metric": name, "value": float(row[name])}
+        for row in shown
+        for name in names
+        if _is_number(row.get(name))
+    ]
+    return pd.DataFrame(records, columns=["step", "metric", "value"])
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)

@@ -1,0 +1,139 @@
+"""The Search tab: one box for a query in any language, filters, and result cards."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import gradio as gr
+
+from mexma_search.app.search import MAX_K
+from mexma_search.app.services import Services
+from mexma_search.app.views import DocumentInfo
+from mexma_search.webapp import formatting, limits
+
+DOCUMENT_CHOICES_LIMIT = 1000
+# A click on a card's "More from this document" button fires the HTML component's click
+# event with the document id; clicks elsewhere are ignored.
+MORE_HITS_JS = """
+element.addEventListener('click', (event) => {
+  const button = event.target.closest('[data-document]');
+  if (button) trigger('click', {document: Number(button.dataset.document)});
+});
+"""
+
+
+ANY_DOCUMENT = 0  # document ids start at 1
+
+
+def document_filter_choices(documents: list[DocumentInfo]) -> list[tuple[str, int]]:
+    """The document filter's choices: any document, then each indexed one."""
+    return [("any document", ANY_DOCUMENT), *formatting.document_choices(documents)]
+
+
+class SearchTab:
+    """Builds the tab's components and wires them to the services."""
+
+    def __init__(self, services: Services) -> None:
+        self.services = services
+
+    def build(self) -> None:
+        with gr.Row(equal_height=True):
+            self.query = gr.Textbox(
+                label="Search in any language",
+                placeholder="e.g. Wann öffnet die Bäckerei? / ¿cuándo sale el tren?",
+                scale=6,
+                autofocus=True,
+                elem_id="search-query",
+            )
+            self.button = gr.Button("Search", variant="primary", scale=1, elem_id="search-button")
+        with gr.Row():
+            self.k = gr.Slider(minimum=1, maximum=MAX_K, value=10, step=1, label="Results", scale=2)
+            self.languages = gr.Dropdown(label="Languages", multiselect=True, choices=[], scale=2)
+            self.collections = gr.Dropdown(
+                label="Collections", multiselect=True, choices=[], scale=2
+            )
+            self.document = gr.Dropdown(
+                label="Document",
+                choices=[("any document", ANY_DOCUMENT)],
+                value=ANY_DOCUMENT,
+                scale=3,
+                elem_id="search-document",
+            )
+        self.results = gr.HTML(js_on_load=MORE_HITS_JS, elem_id="search-results")
+        filters = [self.k, self.languages, self.collections, self.document]
+        gr.on(
+            [self.query.submit, self.button.click],
+            self.run,
+            inputs=[self.query, *filters],
+            outputs=self.results,
+            api_visibility="private",
+            **limits.SEARCH,
+        )
+        self.results.click(
+            self.more_from_document,
+            inputs=[self.query, self.k, self.languages, self.collections],
+            outputs=[self.document, self.results],
+            api_visibility="private",
+            **limits.SEARCH,
+        )
+
+    @property
+    def filter_outputs(self) -> list[gr.Dropdown]:
+        return [self.languages, self.collections, self.document]
+
+    def refresh_filters(self) -> tuple[Any, ...]:
+        """New choices for the filters (the index changes while the app runs)."""
+        documents = self.services.list_documents(status="indexed", limit=DOCUMENT_CHOICES_LIMIT)
+        return (
+            gr.Dropdown(choices=self.services.languages_in_index()),
+            gr.Dropdown(choices=self.services.collections()),
+            gr.Dropdown(choices=document_filter_choices(documents)),
+        )
+
+    def intro(self) -> str:
+        """What the result area shows before the first query."""
+        return "" if self.services.languages_in_index() else formatting.EMPTY_INDEX
+
+    def run(
+        self,
+        query: str,
+        k: float,
+        languages: list[str] | None,
+        collections: list[str] | None,
+        document_id: int | None,
+    ) -> str:
+        """Search and render the cards."""
+        if not query.strip():
+            return self.intro()
+        try:
+            results = self.services.search(
+                query,
+                k=int(k),
+                lang=languages or None,
+                collection=collections or None,
+                document_id=document_id or None,
+            )
+        except ValueError as exc:
+            raise formatting.ui_error(str(exc)) from exc
+        if not results and not self.services.languages_in_index():
+            return formatting.EMPTY_INDEX
+        return formatting.result_cards(results, query)
+
+    def more_from_document(
+        self,
+        query: str,
+        k: float,
+        languages: list[str] | None,
+        collections: list[str] | None,
+        event: gr.EventData,
+    ) -> tuple[Any, Any]:
+        """Re-run the search restricted to the document whose card button was clicked."""
+        document_id = getattr(event, "document", None)
+        if not isinstance(document_id, int) or isinstance(document_id, bool):
+            return gr.skip(), gr.skip()
+        documents = self.services.list_documents(status="indexed", limit=DOCUMENT_CHOICES_LIMIT)
+        choices = document_filter_choices(documents)
+        return (
+            gr.Dropdown(choices=choices, value=document_id),
+            self.run(query, k, languages, collections, document_id),
+        )

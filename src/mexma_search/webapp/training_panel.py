@@ -1,0 +1,194 @@
+"""The Admin tab's training form: upload a bitext, read its validation report, start a job.
+
+Defaults shown in the form are the backend's (``TrainingConfig`` and
+:func:`~mexma_search.app.training_params.job_parameters`); a field left empty keeps the backend
+default.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, fields
+from typing import Any, Literal
+
+import gradio as gr
+
+from mexma_search.app.services import Services
+from mexma_search.app.training_params import FINE_TUNING_DEFAULTS, HELD_OUT_MAX
+from mexma_search.encoder.training.config import TrainingConfig
+from mexma_search.encoder.training.objectives import ALIGNMENTS
+from mexma_search.webapp import formatting
+from mexma_search.webapp.auth import AdminSession, admin_required
+
+BITEXT_TYPES = [".tsv", ".csv", ".tmx", ".jsonl"]
+_CONFIG_DEFAULTS = {f.name: f.default for f in fields(TrainingConfig)}
+
+
+@dataclass(frozen=True)
+class Field:
+    """One input of the form: the job parameter it sets, its label and how it is entered (a
+    number with ``precision`` decimals, a switch, or one of ``choices``)."""
+
+    name: str
+    label: str
+    precision: int | None = None
+    kind: Literal["number", "switch", "choice"] = "number"
+    choices: tuple[str, ...] = ()
+
+
+BASIC = [
+    Field("epochs", "Epochs", 0),
+    Field(
+        "held_out", f"Held-out pairs (empty: 10 % of the usable pairs, at most {HELD_OUT_MAX})", 0
+    ),
+]
+ADVANCED = [
+    Field("max_steps", "Steps (overrides epochs; empty: by epochs)", 0),
+    Field("batch_size", "Batch size (pairs)", 0),
+    Field("grad_accumulation", "Gradient accumulation", 0),
+    Field("learning_rate", "Learning rate"),
+    Field("warmup_ratio", "Warm-up share of the steps"),
+    Field("mask_ratio", "Mask ratio"),
+    Field(
+        "alignment",
+        "Alignment loss (mse: the paper's; contrastive: InfoNCE over the batch's pairs)",
+        kind="choice",
+        choices=ALIGNMENTS,
+    ),
+    Field(
+        "token_gradient",
+        "Token-level gradient (the paper's; off trains a sentence encoder better, see README)",
+        kind="switch",
+    ),
+    Field("koleo", "KoLeo regulariser", kind="switch"),
+    Field("align_weight", "Alignment loss weight"),
+    Field("mlm_weight", "MLM loss weight"),
+    Field("koleo_weight", "KoLeo weight"),
+    Field("max_length", "Max tokens per sentence", 0),
+    Field("eval_every", "Evaluate on the held-out pairs every N steps (0: before and after)", 0),
+    Field("seed", "Seed", 0),
+    Field("gpus", "GPUs (above 1: one training process per GPU, launched with torchrun)", 0),
+]
+
+
+class TrainingPanel:
+    """The bitext upload, its validation report, and the training form."""
+
+    def __init__(
+        self, services: Services, session: gr.State, on_started: Callable[[int], Any]
+    ) -> None:
+        self.services = services
+        self.session = session
+        # what the start button's outputs become for a new job id (the admin job view)
+        self.on_started = on_started
+
+    def _default(self, name: str) -> Any:
+        overrides = {
+            "batch_size": self.services.settings.train_batch_size,
+            **FINE_TUNING_DEFAULTS,
+            "held_out": None,
+            "gpus": 1,
+        }
+        return overrides[name] if name in overrides else _CONFIG_DEFAULTS[name]
+
+    def build(self) -> None:
+        with gr.Row():
+            self.bitext = gr.File(
+                label="Bitext: TSV, CSV, TMX or JSONL (one sentence pair per row or unit)",
+                file_types=BITEXT_TYPES,
+                type="filepath",
+                scale=3,
+                elem_id="training-bitext",
+            )
+            with gr.Column(scale=2):
+                self.src_lang = gr.Textbox(
+                    label="Source language (optional, e.g. en)", elem_id="training-src"
+                )
+                self.trg_lang = gr.Textbox(
+                    label="Target language (optional, e.g. es)", elem_id="training-trg"
+                )
+                self.validate_button = gr.Button("Validate", elem_id="training-validate")
+        self.report = gr.HTML(elem_id="training-report")
+        self.base = gr.Dropdown(label="Model to fine-tune (empty: the live model)", choices=[])
+        with gr.Row():
+            self.inputs = [self._input(field) for field in BASIC]
+        with gr.Accordion("Advanced", open=False, elem_id="training-advanced"), gr.Row():
+            self.inputs += [self._input(field) for field in ADVANCED]
+        self.start_button = gr.Button(
+            "Start training", variant="primary", interactive=False, elem_id="training-start"
+        )
+
+    def wire(self, start_outputs: list[Any]) -> None:
+        """Connect the buttons; a started job updates ``start_outputs`` (see ``on_started``)."""
+        read_options = [self.bitext, self.src_lang, self.trg_lang]
+        self.validate_button.click(
+            admin_required(self.validate),
+            inputs=[self.session, *read_options],
+            outputs=[self.report, self.start_button, self.base],
+            api_name="admin_validate_bitext",
+            api_visibility="private",
+        )
+        self.start_button.click(
+            admin_required(self.start),
+            inputs=[self.session, *read_options, self.base, *self.inputs],
+            outputs=start_outputs,
+            api_name="admin_start_training",
+            api_visibility="private",
+        )
+
+    def _input(self, field: Field) -> gr.Number | gr.Checkbox | gr.Radio:
+        common: dict[str, Any] = {
+            "value": self._default(field.name),
+            "label": field.label,
+            "min_width": 180,
+            "elem_id": f"training-{field.name}",
+        }
+        if field.kind == "switch":
+            return gr.Checkbox(**common)
+        if field.kind == "choice":
+            return gr.Radio(choices=list(field.choices), **common)
+        return gr.Number(precision=field.precision, **common)
+
+    def validate(
+        self, session: AdminSession | None, path: str | None, src: str, trg: str
+    ) -> tuple[Any, ...]:
+        """The validation report of the uploaded bitext; training is enabled when usable."""
+        if not path:
+            raise formatting.ui_error("Upload a bitext file first.")
+        result = self.services.validate_bitext(path, **_read_options(src, trg))
+        versions = [v.name for v in self.services.list_model_versions()]
+        return (
+            formatting.validation_report(result),
+            gr.Button(interactive=bool(result["ok"])),
+            gr.Dropdown(choices=versions),
+        )
+
+    def start(
+        self,
+        session: AdminSession | None,
+        path: str | None,
+        src: str,
+        trg: str,
+        base: str | None,
+        *values: float | bool | str | None,
+    ) -> Any:
+        """Queue the training job (the backend validates the file and the parameters again)."""
+        if not path:
+            raise formatting.ui_error("Upload a bitext file first.")
+        names = [field.name for field in (*BASIC, *ADVANCED)]
+        params = {
+            name: value for name, value in zip(names, values, strict=True) if value is not None
+        }
+        try:
+            job_id = self.services.start_training(
+                path, base=base or None, params=params, read_options=_read_options(src, trg)
+            )
+        except ValueError as exc:
+            raise formatting.ui_error(str(exc)) from exc
+        gr.Info(f"Training job #{job_id} queued.")
+        return self.on_started(job_id)
+
+
+def _read_options(src: str | None, trg: str | None) -> dict[str, str]:
+    options = {"src_lang": (src or "").strip(), "trg_lang": (trg or "").strip()}
+    return {key: value for key, value in options.items() if value}

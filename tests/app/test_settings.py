@@ -1,0 +1,86 @@
+"""The settings class: defaults derived from the data dir, and clear validation errors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from pydantic import ValidationError
+
+from mexma_search.app.settings import Settings
+
+
+def test_paths_are_derived_from_the_data_dir(tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path)
+    assert settings.models_dir == tmp_path / "models"
+    assert settings.uploads_dir == tmp_path / "uploads"
+    assert settings.database_url == f"sqlite:///{tmp_path / 'mexma.db'}"
+    assert settings.qdrant_location == str(tmp_path / "qdrant")
+    assert not settings.qdrant_is_remote
+
+
+def test_environment_variables_use_the_mexma_prefix(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("MEXMA_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("MEXMA_DEVICE", "CUDA:1")
+    monkeypatch.setenv("MEXMA_ENCODE_BATCH_SIZE", "64")
+    monkeypatch.setenv("MEXMA_QDRANT_LOCATION", "http://qdrant:6333")
+    settings = Settings()
+    assert settings.data_dir == tmp_path
+    assert settings.device == "cuda:1"
+    assert settings.encode_batch_size == 64
+    assert settings.qdrant_is_remote
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("device", "gpu", "device must be one of auto, cpu, mps, cuda or cuda:N"),
+        ("database_url", "mysql://x/y", "database_url must start with sqlite:// or postgresql://"),
+        ("redis_url", "localhost:6379", "redis_url must start with redis://"),
+        ("encode_batch_size", 0, "greater than or equal to 1"),
+        ("port", 70000, "less than or equal to 65535"),
+        ("qdrant_location", "  ", "qdrant_location must be"),
+    ],
+)
+def test_invalid_values_fail_with_a_message_naming_the_field(
+    tmp_path: Path, field: str, value: object, message: str
+) -> None:
+    with pytest.raises(ValidationError) as info:
+        Settings(data_dir=tmp_path, **{field: value})
+    text = str(info.value)
+    assert field in text
+    assert message in text
+
+
+def test_distributed_mode_requires_a_broker(tmp_path: Path) -> None:
+    with pytest.raises(ValidationError, match="MEXMA_REDIS_URL"):
+        Settings(data_dir=tmp_path, mode="distributed")
+    settings = Settings(data_dir=tmp_path, mode="distributed", redis_url="redis://localhost:6379/0")
+    assert settings.redis_url == "redis://localhost:6379/0"
+
+
+def test_ensure_dirs_creates_the_directories(tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path / "data")
+    settings.ensure_dirs()
+    assert settings.models_dir is not None and settings.models_dir.is_dir()
+    assert settings.uploads_dir is not None and settings.uploads_dir.is_dir()
+
+
+def test_as_environment_gives_a_child_process_the_same_settings(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = Settings(
+        data_dir=tmp_path,
+        admin_password="s3cret",
+        job_heartbeat_s=0.5,
+        job_stale_after_s=2,
+        sentence_vectors="query",
+    )
+    environment = settings.as_environment()
+    assert environment["MEXMA_ADMIN_PASSWORD"] == "s3cret"
+    assert "MEXMA_REDIS_URL" not in environment  # unset stays unset
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+    assert Settings(_env_file=None) == settings

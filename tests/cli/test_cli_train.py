@@ -1,0 +1,94 @@
+"""``validate-bitext``, ``evaluate`` and ``train`` on a tiny model and a toy bitext."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import torch
+from click.testing import CliRunner
+
+from mexma_search.app.settings import get_settings
+from mexma_search.cli import main
+
+ROWS = [
+    (f"The river {n} flows through the old town", f"El río {n} atraviesa el casco")
+    for n in range(40)
+]
+
+
+@pytest.fixture
+def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[CliRunner]:
+    torch.set_num_threads(1)
+    monkeypatch.setenv("MEXMA_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("MEXMA_DEVICE", "cpu")
+    get_settings.cache_clear()
+    yield CliRunner()
+    get_settings.cache_clear()
+
+
+@pytest.fixture
+def bitext(tmp_path: Path) -> Path:
+    path = tmp_path / "pairs.tsv"
+    lines = ["en\tes", *(f"{src}\t{trg}" for src, trg in ROWS), "\tempty source"]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def test_validate_bitext_reports_kept_and_dropped_pairs(cli: CliRunner, bitext: Path) -> None:
+    result = cli.invoke(main, ["validate-bitext", "--bitext", str(bitext), "--json"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert (report["pairs_read"], report["pairs_kept"]) == (41, 40)
+    assert report["dropped"]["empty_side"] == 1
+    text = cli.invoke(main, ["validate-bitext", "--bitext", str(bitext)])
+    assert "pairs kept: 40" in text.output
+
+
+def test_evaluate_prints_xsim_errors_both_ways(
+    cli: CliRunner, bitext: Path, tiny_cls_model_dir: Path
+) -> None:
+    args = ["evaluate", "--model", str(tiny_cls_model_dir), "--bitext", str(bitext), "--json"]
+    result = cli.invoke(main, args)
+    assert result.exit_code == 0, result.output
+    scores = json.loads(result.stdout)
+    assert scores["n"] == 40
+    for name in ("xsim_cos_error", "xsim_margin_error"):
+        assert set(scores[name]) == {"src2trg", "trg2src"}
+        assert all(0 <= value <= 100 for value in scores[name].values())
+
+
+def test_train_fine_tunes_and_exports(
+    cli: CliRunner, bitext: Path, tiny_cls_model_dir: Path, tmp_path: Path
+) -> None:
+    output = tmp_path / "run"
+    args = [
+        "train", "--base", str(tiny_cls_model_dir), "--bitext", str(bitext),
+        "--output", str(output), "--held-out", "8", "--max-steps", "3", "--batch-size", "4",
+        "--grad-accumulation", "1", "--max-length", "24", "--no-koleo", "--pooling", "mean",
+        "--json",
+    ]  # fmt: skip
+    result = cli.invoke(main, args)
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.stdout)
+    assert (summary["status"], summary["steps"]) == ("completed", 3)
+    assert summary["dev_before"]["xsim_cos_error"] >= 0
+    assert "xsim_margin_error_src2trg" in summary["dev_after"]
+    assert summary["validation"]["pairs_kept"] == 40
+    exported = json.loads((output / "model" / "mexma_encoder.json").read_text())
+    assert exported["pooling"] == "mean"
+    assert exported["base"] == "tiny-cls"
+
+
+def test_train_refuses_a_bitext_without_usable_pairs(
+    cli: CliRunner, tmp_path: Path, tiny_cls_model_dir: Path
+) -> None:
+    empty = tmp_path / "empty.tsv"
+    empty.write_text("en\tes\n\tx\n", encoding="utf-8")
+    args = ["train", "--base", str(tiny_cls_model_dir), "--bitext", str(empty), "--output",
+            str(tmp_path / "run")]  # fmt: skip
+    result = cli.invoke(main, args)
+    assert result.exit_code != 0
+    assert "no usable pair" in result.output

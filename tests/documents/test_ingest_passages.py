@@ -1,0 +1,105 @@
+"""Passages: token budget, exact offsets, paragraph boundaries, oversized sentences."""
+
+from __future__ import annotations
+
+import pytest
+
+from mexma_search.documents import (
+    Passage,
+    Span,
+    approx_token_count,
+    group_passages,
+    split_sentences,
+)
+
+TEXT = (
+    "The river rises in the hills. It flows west to the sea. The ferry crosses it daily.\n\n"
+    "The bakery opens at six. It sells fresh bread. Cakes come out at noon."
+)
+
+
+def words(text: str) -> int:
+    return len(text.split())
+
+
+def check_offsets(passages: list[Passage], text: str) -> None:
+    for passage in passages:
+        assert text[passage.start : passage.end] == passage.text
+        for sentence in passage.sentences:
+            assert 0 <= sentence.start < sentence.end <= len(passage.text)
+
+
+def test_groups_up_to_the_budget_without_splitting_sentences() -> None:
+    sentences = split_sentences(TEXT, "en")
+    passages = group_passages(sentences, TEXT, max_tokens=12, count_tokens=words)
+    check_offsets(passages, TEXT)
+    assert [p.text for p in passages] == [
+        "The river rises in the hills. It flows west to the sea.",
+        "The ferry crosses it daily.",
+        "The bakery opens at six. It sells fresh bread.",
+        "Cakes come out at noon.",
+    ]
+    assert all(words(p.text) <= 12 for p in passages)
+    assert [p.ordinal for p in passages] == [0, 1, 2, 3]
+    assert passages[0].sentences == (Span(0, 29), Span(30, 55))
+    assert passages[0].sentences[1].of(passages[0].text) == "It flows west to the sea."
+
+
+def test_never_crosses_a_paragraph_even_with_room_left() -> None:
+    passages = group_passages(split_sentences(TEXT, "en"), TEXT, max_tokens=1000)
+    assert [p.text for p in passages] == TEXT.split("\n\n")
+    assert all("\n\n" not in p.text for p in passages)
+
+
+def test_oversized_sentence_is_cut_at_word_boundaries() -> None:
+    text = "one two three four five six seven. Short one."
+    passages = group_passages(split_sentences(text, "en"), text, max_tokens=3, count_tokens=words)
+    check_offsets(passages, text)
+    assert [p.text for p in passages] == ["one two three", "four five six", "seven. Short one."]
+    assert [s.of(passages[2].text) for s in passages[2].sentences] == ["seven.", "Short one."]
+
+
+def test_unspaced_sentence_is_cut_between_characters() -> None:
+    text = "面包店每天早上六点开门并且出售新鲜的面包。"
+    passages = group_passages([Span(0, len(text))], text, max_tokens=5, count_tokens=len)
+    check_offsets(passages, text)
+    assert all(len(p.text) <= 5 for p in passages)
+    assert "".join(p.text for p in passages) == text
+
+
+def test_a_single_character_over_budget_still_makes_progress() -> None:
+    text = "abc"
+    passages = group_passages([Span(0, 3)], text, max_tokens=1, count_tokens=lambda s: 2 * len(s))
+    assert [p.text for p in passages] == ["a", "b", "c"]
+
+
+def test_language_and_first_ordinal_are_kept() -> None:
+    passages = group_passages([Span(0, 4)], "Hola", max_tokens=10, language="es", first_ordinal=7)
+    assert (passages[0].language, passages[0].ordinal) == ("es", 7)
+
+
+def test_invalid_budget() -> None:
+    with pytest.raises(ValueError, match="max_tokens must be positive"):
+        group_passages([], "", max_tokens=0)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("", 0),
+        ("the river", 3),  # "the" 1 + "river" 2
+        ("Bäckerei!", 3),  # 8 letters -> 2, "!" -> 1
+        ("面包店", 3),  # one per ideograph
+        ("2024年", 2),
+    ],
+)
+def test_approx_token_count(text: str, expected: int) -> None:
+    assert approx_token_count(text) == expected
+
+
+def test_default_counter_respects_the_budget() -> None:
+    text = " ".join(["The ferry crosses the wide river every morning at dawn."] * 20)
+    passages = group_passages(split_sentences(text, "en"), text, max_tokens=40)
+    check_offsets(passages, text)
+    assert len(passages) > 1
+    assert all(approx_token_count(p.text) <= 40 for p in passages)

@@ -1,0 +1,320 @@
+"""The vector index facade on qdrant-client's local backends (in memory and on disk)."""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from mexma_search.app.settings import Settings
+from mexma_search.index.vector_index import (
+    LIVE_ALIAS,
+    ChunkPoint,
+    Hit,
+    VectorIndex,
+    collection_name,
+    model_version_of,
+    point_id,
+)
+
+# qdrant-client checks a server's version in a background thread, which warns (during whichever
+# test then runs) when no server answers
+pytestmark = pytest.mark.filterwarnings("ignore:Failed to obtain server version:UserWarning")
+
+DIM = 8
+V1 = collection_name("v1")
+V2 = collection_name("v2")
+LANGS = ("en", "es", "fr")
+
+
+def _points(n_documents: int = 4, per_document: int = 6, seed: int = 0) -> list[ChunkPoint]:
+    rng = np.random.default_rng(seed)
+    points = []
+    for document_id in range(1, n_documents + 1):
+        for ordinal in range(per_document):
+            points.append(
+                ChunkPoint(
+                    chunk_id=document_id * 100 + ordinal,
+                    document_id=document_id,
+                    ordinal=ordinal,
+                    collection="news" if document_id % 2 else "papers",
+                    lang=LANGS[ordinal % len(LANGS)],
+                    vector=rng.standard_normal(DIM).astype(np.float32),
+                )
+            )
+    return points
+
+
+def _open(backend: str, tmp_path: Path) -> VectorIndex:
+    return VectorIndex.from_location(":memory:" if backend == "memory" else str(tmp_path / "q"))
+
+
+def _live_index(index: VectorIndex, points: list[ChunkPoint]) -> VectorIndex:
+    index.ensure_collection(V1, DIM)
+    index.upsert(V1, points, batch_size=7)
+    index.swap_alias(LIVE_ALIAS, V1)
+    return index
+
+
+@pytest.fixture(params=["memory", "path"])
+def index(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[VectorIndex]:
+    """An index on each local backend, closed afterwards."""
+    index = _open(request.param, tmp_path)
+    yield index
+    index.close()
+
+
+def _ids(hits: list[Hit]) -> list[int]:
+    return [hit.chunk_id for hit in hits]
+
+
+QUERIES: list[dict[str, object]] = [
+    {},
+    {"lang": "es"},
+    {"lang": ["en", "fr"]},
+    {"collection": "papers"},
+    {"document_id": 3},
+    {"document_id": [1, 2], "lang": "en"},
+]
+
+
+def test_memory_and_path_backends_answer_the_same(tmp_path: Path) -> None:
+    points = _points()
+    queries = np.random.default_rng(1).standard_normal((5, DIM))
+    results = []
+    for backend in ("memory", "path"):
+        index = _live_index(_open(backend, tmp_path), points)
+        results.append(
+            [index.search(q, 5, **filters) for q in queries for filters in QUERIES]  # type: ignore[arg-type]
+        )
+        index.close()
+    memory, path = results
+    assert [_ids(hits) for hits in memory] == [_ids(hits) for hits in path]
+    assert all(len(hits) == 5 for hits in memory[:3])
+    for a, b in zip(memory, path, strict=True):
+        assert [h.score for h in a] == pytest.approx([h.score for h in b], abs=1e-6)
+
+
+def test_the_nearest_chunk_to_its_own_vector_is_itself(index: VectorIndex) -> None:
+    points = _points()
+    _live_index(index, points)
+    target = points[7]
+    [hit] = index.search(target.vector, 1)
+    assert (hit.chunk_id, hit.document_id) == (target.chunk_id, target.document_id)
+    assert hit.score == pytest.approx(1.0, abs=1e-5)
+    assert hit.payload == {
+        "chunk_id": target.chunk_id,
+        "document_id": target.document_id,
+        "ordinal": target.ordinal,
+        "collection": target.collection,
+        "lang": target.lang,
+    }
+
+
+@pytest.mark.parametrize("filters", QUERIES[1:])
+def test_filters_keep_only_matching_chunks(index: VectorIndex, filters: dict[str, object]) -> None:
+    points = _points()
+    _live_index(index, points)
+    hits = index.search(np.ones(DIM), 100, **filters)  # type: ignore[arg-type]
+
+    def wanted(point: ChunkPoint) -> bool:
+        for key, value in filters.items():
+            allowed = value if isinstance(value, list) else [value]
+            if getattr(point, key) not in allowed:
+                return False
+        return True
+
+    assert sorted(_ids(hits)) == sorted(p.chunk_id for p in points if wanted(p))
+    assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
+
+
+def _brute_force(
+    points: list[ChunkPoint], query: np.ndarray, k: int, **filters: object
+) -> list[int]:
+    """The ids of the ``k`` chunks of highest cosine among those matching ``filters``."""
+
+    def cosine(point: ChunkPoint) -> float:
+        vector = np.asarray(point.vector)
+        return float(vector @ query / np.linalg.norm(vector) / np.linalg.norm(query))
+
+    matching = [
+        point
+        for point in points
+        if all(
+            getattr(point, key) in (value if isinstance(value, list) else [value])
+            for key, value in filters.items()
+        )
+    ]
+    return [point.chunk_id for point in sorted(matching, key=cosine, reverse=True)[:k]]
+
+
+@pytest.mark.parametrize("depth", [1, 6, 1000])
+def test_local_filtered_search_equals_the_exact_filtered_ranking(
+    index: VectorIndex, depth: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # depth 1 and 6: the unfiltered ranking's first points often hold too few matches, even
+    # twice as many, and the filtered query answers; 1000: every point is ranked, the filters
+    # are applied here
+    monkeypatch.setattr("mexma_search.index.vector_index.LOCAL_RANKING_DEPTHS", (depth, 2 * depth))
+    monkeypatch.setattr("mexma_search.index.vector_index.LOCAL_RANKING_PER_HIT", 1)
+    monkeypatch.setattr("mexma_search.index.vector_index.LOCAL_RANKING_MAX_FRACTION", 1.0)
+    points = _points(n_documents=6, per_document=9)
+    _live_index(index, points)
+    for seed in range(4):
+        query = np.random.default_rng(seed + 10).standard_normal(DIM)
+        for k in (1, 3, 8):
+            for filters in QUERIES:
+                hits = index.search(query, k, with_sentence_vectors=True, **filters)  # type: ignore[arg-type]
+                assert _ids(hits) == _brute_force(points, query, k, **filters), (k, filters)
+                assert all(hit.payload["chunk_id"] == hit.chunk_id for hit in hits)
+
+
+def test_upserting_the_same_chunks_again_replaces_them(index: VectorIndex) -> None:
+    points = _points()
+    _live_index(index, points)
+    index.upsert(V1, points, batch_size=100)
+    assert index.count(V1) == len(points)
+    assert index.count(LIVE_ALIAS) == len(points)
+
+
+def test_point_ids_are_uuids_fixed_by_document_ordinal_and_model_version() -> None:
+    first = point_id(7, 3, "v1")
+    assert uuid.UUID(first).version == 5
+    assert first == point_id(7, 3, "v1")
+    assert len({first, point_id(7, 4, "v1"), point_id(8, 3, "v1"), point_id(7, 3, "v2")}) == 4
+
+
+def test_collection_names_follow_the_model_version() -> None:
+    assert model_version_of(collection_name("e5-small.v2")) == "e5-small.v2"
+    with pytest.raises(ValueError, match="model version"):
+        collection_name("bad/name")
+    with pytest.raises(ValueError, match="not a chunk collection"):
+        model_version_of("other")
+
+
+def test_delete_document_removes_it_from_every_collection(index: VectorIndex) -> None:
+    points = _points()
+    for name in (V1, V2):
+        index.ensure_collection(name, DIM)
+        index.upsert(name, points)
+    index.delete_document(2)
+    for name in (V1, V2):
+        hits = index.search(np.ones(DIM), 100, target=name)
+        assert len(hits) == len(points) - 6
+        assert 2 not in {hit.document_id for hit in hits}
+
+
+def test_swapping_the_alias_switches_the_searched_collection(index: VectorIndex) -> None:
+    old, new = _points(seed=0), _points(n_documents=2, seed=5)
+    _live_index(index, old)
+    index.ensure_collection(V2, DIM)
+    index.upsert(V2, new)
+    query = new[0].vector
+    assert index.alias_target() == V1
+    assert index.search(query, 1)[0].score < 0.999
+    index.swap_alias(LIVE_ALIAS, V2)
+    assert index.alias_target() == V2
+    assert index.count(LIVE_ALIAS) == len(new)
+    assert index.search(query, 1)[0].chunk_id == new[0].chunk_id
+    assert index.drop_collection(V1)
+    assert not index.drop_collection(V1)
+    assert index.chunk_collections() == [V2]
+
+
+def test_a_path_index_keeps_points_and_alias_after_reopening(tmp_path: Path) -> None:
+    points = _points()
+    _live_index(_open("path", tmp_path), points).close()
+    reopened = _open("path", tmp_path)
+    assert reopened.alias_target() == V1
+    assert reopened.count(LIVE_ALIAS) == len(points)
+    reopened.close()
+
+
+def test_ensure_collection_creates_once_and_checks_the_dimension(index: VectorIndex) -> None:
+    assert index.ensure_collection(V1, DIM)
+    assert not index.ensure_collection(V1, DIM)
+    with pytest.raises(ValueError, match="8-d"):
+        index.ensure_collection(V1, DIM * 2)
+    with pytest.raises(ValueError, match="not a chunk collection"):
+        index.ensure_collection("misc", DIM)
+
+
+def test_concurrent_writes_and_searches_on_local_mode() -> None:
+    # Without the facade's lock, local mode's arrays grow and shrink under a running search
+    # (IndexError / broadcast errors within a few iterations). In memory only: the lock is the
+    # same for a directory, whose writes (one SQLite commit a point) would make this test slow.
+    index = _open("memory", Path())
+    _live_index(index, _points(n_documents=40, per_document=20))
+    errors: list[BaseException] = []
+
+    def write(worker: int) -> None:
+        for i in range(10):
+            first = 1000 + 100 * worker + 5 * i
+            batch = _points(n_documents=5, per_document=20, seed=i)
+            index.upsert(V1, [replace(p, document_id=p.document_id + first) for p in batch])
+            index.delete_document(first + 1)
+
+    def read(_: int) -> None:
+        for i in range(10):
+            index.search(np.full(DIM, i + 1.0), 10, lang=["en", "es"])
+            index.count(V1)
+
+    def run(work: Callable[[int], None], worker: int) -> None:
+        try:
+            work(worker)
+        except BaseException as error:
+            errors.append(error)
+
+    threads = [
+        threading.Thread(target=run, args=(work, n))
+        for n, work in enumerate((write, read, write, read))
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert index.count(V1) == 40 * 20 + 2 * 10 * 4 * 20
+    index.close()
+
+
+@pytest.mark.filterwarnings("ignore:Api key is used:UserWarning")
+def test_a_server_url_opens_a_remote_client() -> None:
+    # nothing listens on port 9: construction only warns, the first request fails
+    index = VectorIndex.from_location("http://127.0.0.1:9", api_key="secret", shards=2, replicas=2)
+    with pytest.raises(Exception, match=r"(?i)connect|refused"):
+        index.count(V1)
+    index.close()
+
+
+def test_an_api_key_for_local_storage_is_refused() -> None:
+    with pytest.raises(ValueError, match="server"):
+        VectorIndex.from_location(":memory:", api_key="secret")
+
+
+def test_from_settings_opens_the_configured_directory(tmp_path: Path) -> None:
+    index = VectorIndex.from_settings(Settings(data_dir=tmp_path, _env_file=None))
+    index.ensure_collection(V1, DIM)
+    index.close()
+    assert (tmp_path / "qdrant").is_dir()
+
+
+def test_sentence_vectors_are_stored_and_read_back_with_hits(index: VectorIndex) -> None:
+    rng = np.random.default_rng(3)
+    sentences = rng.standard_normal((3, DIM)).astype(np.float32)
+    with_sentences = ChunkPoint(1, 1, 0, "news", "en", sentences.mean(axis=0), sentences)
+    without = ChunkPoint(2, 1, 1, "news", "en", rng.standard_normal(DIM).astype(np.float32))
+    _live_index(index, [with_sentences, without])
+    hits = {h.chunk_id: h for h in index.search(sentences[0], 2, with_sentence_vectors=True)}
+    stored = hits[1].sentence_vectors
+    assert stored is not None and stored.shape == (3, DIM)
+    # cosine collections keep unit vectors (float16 on disk)
+    unit = sentences / np.linalg.norm(sentences, axis=1, keepdims=True)
+    np.testing.assert_allclose(stored, unit, atol=2e-3)
+    assert hits[2].sentence_vectors is None
+    assert all(h.sentence_vectors is None for h in index.search(sentences[0], 2))

@@ -1,1 +1,0 @@
-"""The backend: settings, database, vector index, ingestion, Celery app and tasks."""
