@@ -568,6 +568,7 @@ def test_compose_config_validates(
 
 
 def test_qdrant_shards_and_replicas_reach_the_index(monkeypatch: pytest.MonkeyPatch) -> None:
+    from mexma_search.app.runtime import open_index
     from mexma_search.index.vector_index import VectorIndex
 
     opened: list[tuple[tuple[Any, ...], dict[str, Any]]] = []
@@ -584,7 +585,7 @@ def test_qdrant_shards_and_replicas_reach_the_index(monkeypatch: pytest.MonkeyPa
         qdrant_shards=6,
         qdrant_replicas=2,
     )
-    assert VectorIndex.from_settings(settings) == "index"
+    assert open_index(settings) == "index"
     assert opened == [(("http://qdrant:6333", "key"), {"shards": 6, "replicas": 2})]
 
 

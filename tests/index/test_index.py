@@ -11,7 +11,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from mexma_search.app.settings import Settings
 from mexma_search.index.vector_index import (
     LIVE_ALIAS,
     ChunkPoint,
@@ -295,13 +294,6 @@ def test_a_server_url_opens_a_remote_client() -> None:
 def test_an_api_key_for_local_storage_is_refused() -> None:
     with pytest.raises(ValueError, match="server"):
         VectorIndex.from_location(":memory:", api_key="secret")
-
-
-def test_from_settings_opens_the_configured_directory(tmp_path: Path) -> None:
-    index = VectorIndex.from_settings(Settings(data_dir=tmp_path, _env_file=None))
-    index.ensure_collection(V1, DIM)
-    index.close()
-    assert (tmp_path / "qdrant").is_dir()
 
 
 def test_sentence_vectors_are_stored_and_read_back_with_hits(index: VectorIndex) -> None:

@@ -75,9 +75,20 @@ class Runtime:
                 self._engine = None
 
 
+def open_index(settings: Settings) -> VectorIndex:
+    """The vector index that ``settings.qdrant_location`` names."""
+    api_key = settings.qdrant_api_key
+    return VectorIndex.from_location(
+        str(settings.qdrant_location),
+        api_key.get_secret_value() if api_key else None,
+        shards=settings.qdrant_shards,
+        replicas=settings.qdrant_replicas,
+    )
+
+
 def _open_index(settings: Settings) -> VectorIndex:
     try:
-        return VectorIndex.from_settings(settings)
+        return open_index(settings)
     except RuntimeError as exc:
         if "already accessed" not in str(exc):
             raise

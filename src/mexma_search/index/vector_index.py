@@ -26,8 +26,6 @@ from typing import Any
 import numpy as np
 from qdrant_client import QdrantClient, models
 
-from mexma_search.app.settings import Settings
-
 LIVE_ALIAS = "chunks"
 COLLECTION_PREFIX = "chunks__"
 # fixed, so that point ids stay the same across processes and releases
@@ -122,17 +120,6 @@ class VectorIndex:
         if location == ":memory:":
             return cls(QdrantClient(location=":memory:"), local=True)
         return cls(QdrantClient(path=location), local=True)
-
-    @classmethod
-    def from_settings(cls, settings: Settings) -> VectorIndex:
-        """The index that ``settings.qdrant_location`` names."""
-        api_key = settings.qdrant_api_key
-        return cls.from_location(
-            str(settings.qdrant_location),
-            api_key.get_secret_value() if api_key else None,
-            shards=settings.qdrant_shards,
-            replicas=settings.qdrant_replicas,
-        )
 
     def close(self) -> None:
         """Release the client (and a local directory's lock)."""
