@@ -16,11 +16,11 @@ from typing import Any
 
 import pytest
 import redis
+from postgres_schema import LOCAL_POSTGRES_URL, postgres_answers, throwaway_schema
 
 from mexma_search.app.services import Services
 from mexma_search.app.settings import Settings
 from mexma_search.jobs.inprocess import EmbeddedWorker
-from postgres_schema import LOCAL_POSTGRES_URL, postgres_answers, throwaway_schema
 
 LOCAL_REDIS = "redis://127.0.0.1:6379"
 # a database of the shared server that only these tests use (flushed at the start)

@@ -9,6 +9,7 @@ from datetime import UTC, timedelta
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from postgres_schema import LOCAL_POSTGRES_URL, postgres_answers, throwaway_schema
 from sqlalchemy import Engine, func, inspect, select, text, update
 from sqlalchemy.exc import IntegrityError
 
@@ -58,7 +59,6 @@ from mexma_search.store import (
     update_progress,
     waiting_jobs,
 )
-from postgres_schema import LOCAL_POSTGRES_URL, postgres_answers, throwaway_schema
 from mexma_search.store.tables import Base
 from mexma_search.store.types import utcnow
 
