@@ -61,10 +61,10 @@ from bench.common import (  # noqa: E402
 )
 from bench.encode_throughput import format_table  # noqa: E402
 from bench.ingest_throughput import write_uploads  # noqa: E402
-from mexma_search.app.services import Services  # noqa: E402
+from mexma_search.app.queues import STAGE_EMBEDDING  # noqa: E402
 from mexma_search.app.settings import Settings  # noqa: E402
 from mexma_search.encoder.default_model import prepare_default_model  # noqa: E402
-from mexma_search.jobs.ingest import STAGE_EMBEDDING  # noqa: E402
+from mexma_search.jobs.backends import open_services  # noqa: E402
 from mexma_search.store import Chunk, Job, JobStatus  # noqa: E402
 from tests.postgres_schema import throwaway_schema  # noqa: E402
 
@@ -221,7 +221,7 @@ def measure(
             qdrant_location=":memory:",
             encode_batch_size=args.batch_size,
         )
-        services = Services.from_settings(settings)
+        services = open_services(settings)
         ingest_only = topology == "ingest"
         groups = worker_groups(topology, workers)
         with running_workers(groups, worker_env(settings, threads)):

@@ -82,7 +82,8 @@ from mexma_search.app.serving_model import serving_model  # noqa: E402
 from mexma_search.encoder.default_model import prepare_default_model  # noqa: E402
 from mexma_search.encoder.model import SentenceEncoder  # noqa: E402
 from mexma_search.index.vector_index import LIVE_ALIAS, ChunkPoint, VectorIndex, collection_name  # noqa: E402
-from mexma_search.jobs.inprocess import EmbeddedWorker  # noqa: E402
+from mexma_search.jobs.backends import open_services  # noqa: E402
+from mexma_search.jobs.inprocess import InProcessWorker  # noqa: E402
 from mexma_search.store import Chunk, count_chunks, session_scope  # noqa: E402
 
 TARGET_OVERHEAD = 0.25
@@ -143,9 +144,9 @@ class PhaseClock:
         return wrapper
 
 
-# Phases of the worker threads, in pipeline order; "task other" is the exclusive time of the
-# Celery task itself (claiming and finishing the job, reading the stored file, ...).
-TASK = "task other"
+# Phases of the worker threads, in pipeline order; "job other" is the exclusive time of the
+# job's step itself (claiming and finishing the job, reading the stored file, ...).
+TASK = "job other"
 PHASES = {
     "parse": [(mexma_search.jobs.ingest, "parse_bytes")],
     "chunk": [(mexma_search.jobs.ingest, "chunk_document")],
@@ -155,7 +156,7 @@ PHASES = {
     ],
     "encode": [(mexma_search.jobs.embed, "embed_chunks")],
     "qdrant upsert": [(VectorIndex, "upsert")],
-    TASK: [(mexma_search.jobs.registry, "execute")],
+    TASK: [(mexma_search.jobs.inprocess, "execute")],
 }
 # The SQL sessions (``session_scope`` blocks, commit included) of each task module.
 SQL_SCOPES = {
@@ -163,7 +164,7 @@ SQL_SCOPES = {
     "sql: ingest task (document, chunk rows)": mexma_search.jobs.ingest,
     "sql: embed task (read chunks, status)": mexma_search.jobs.embed,
 }
-ADOPT = "adopt queued jobs"
+ADOPT = "look for queued jobs"
 
 
 @contextmanager
@@ -178,7 +179,7 @@ def instrumented(clock: PhaseClock) -> Iterator[None]:
     patches += [
         (module, "session_scope", name, clock.timed_context) for name, module in SQL_SCOPES.items()
     ]
-    patches.append((mexma_search.jobs.inprocess, "adopt_queued_jobs", ADOPT, clock.timed))
+    patches.append((mexma_search.jobs.inprocess, "queued_jobs", ADOPT, clock.timed))
     with ExitStack() as stack:
         for owner, attribute, name, wrap in patches:
             original = getattr(owner, attribute, None)
@@ -276,7 +277,7 @@ def run_pipeline(
     with the worker for the CPU and the GIL.
     """
     clock = PhaseClock()
-    with EmbeddedWorker(services.app):
+    with InProcessWorker(services):
         warm_up_worker(services, files[0].parent.parent / "warm-up")
         with instrumented(clock):
             started = time.perf_counter()
@@ -578,7 +579,7 @@ def main() -> None:
             qdrant=args.qdrant,
             sentence_vectors=args.sentence_vectors,
         )
-        services = Services.from_settings(settings)
+        services = open_services(settings)
         encoder, warm_seconds = warm_up(services)
         summaries, expected = select_summaries(
             args.data_dir, args.documents, args.chunks, encoder, settings.chunk_max_tokens

@@ -75,7 +75,8 @@ from mexma_search.app.services import Services  # noqa: E402
 from mexma_search.app.serving_model import ServingModel, serving_model  # noqa: E402
 from mexma_search.encoder.default_model import prepare_default_model  # noqa: E402
 from mexma_search.index.vector_index import PASSAGE_VECTOR, SENTENCE_VECTORS, ChunkPoint, point_id  # noqa: E402
-from mexma_search.jobs.inprocess import EmbeddedWorker  # noqa: E402
+from mexma_search.jobs.backends import open_services  # noqa: E402
+from mexma_search.jobs.inprocess import InProcessWorker  # noqa: E402
 from mexma_search.store import (  # noqa: E402
     Chunk,
     Collection,
@@ -201,7 +202,7 @@ class IndexFiller:
             )
         print(f"  ingesting {len(summaries)} summaries (~{expected} chunks) ...", flush=True)
         before = self.chunks()
-        with EmbeddedWorker(self.services.app):
+        with InProcessWorker(self.services):
             job_ids = []
             for i, collection in enumerate(COLLECTIONS):
                 files = self.write_files(summaries[i :: len(COLLECTIONS)], collection)
@@ -437,7 +438,7 @@ def measure_size(
     # in-process worker runs (idle) with its CPU-sharing settings. Without its one BLAS
     # thread, the BLAS threads of a local search spin on after it and made the next query's
     # encoding 2.5x slower (measured).
-    with EmbeddedWorker(services.app):
+    with InProcessWorker(services):
         seconds = off_main_thread(time_searches, services, queries, configs)
         parts = off_main_thread(time_parts, services, queries[: args.part_queries], args.filters)
     return {
@@ -536,7 +537,7 @@ def main() -> None:
         settings = bench_settings(
             Path(tmp) / "data", args.models_dir, threads=args.threads, batch_size=args.batch_size
         )
-        services = Services.from_settings(settings)
+        services = open_services(settings)
         filler = IndexFiller(services, pool, args)
         sizes = [measure_size(services, filler, size, queries, args) for size in args.sizes]
         services.runtime.close()

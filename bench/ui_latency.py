@@ -48,7 +48,8 @@ from bench.search_latency import IndexFiller  # noqa: E402
 from mexma_search.app.services import Services  # noqa: E402
 from mexma_search.app.settings import Settings  # noqa: E402
 from mexma_search.encoder.default_model import prepare_default_model  # noqa: E402
-from mexma_search.jobs.inprocess import EmbeddedWorker  # noqa: E402
+from mexma_search.jobs.backends import open_services  # noqa: E402
+from mexma_search.jobs.inprocess import InProcessWorker  # noqa: E402
 from mexma_search.webapp.app import build_app, launch  # noqa: E402
 
 CORPUS = Path(os.environ.get("MEXMA_SHARED", "/work/shared")) / "data" / "corpus"
@@ -200,9 +201,9 @@ def bench_search(
         port=_free_port(),
         admin_password="bench",
     )
-    services = Services.from_settings(settings)
+    services = open_services(settings)
     try:
-        with EmbeddedWorker(services.app):
+        with InProcessWorker(services):
             blocks = build_app(services, settings)
             client = Client(launch(blocks, settings, block=False), verbose=False)
             corpus = work / "corpus.jsonl"

@@ -20,7 +20,8 @@ from postgres_schema import LOCAL_POSTGRES_URL, postgres_answers, throwaway_sche
 
 from mexma_search.app.services import Services
 from mexma_search.app.settings import Settings
-from mexma_search.jobs.inprocess import EmbeddedWorker
+from mexma_search.jobs.backends import open_services
+from mexma_search.jobs.inprocess import InProcessWorker
 
 LOCAL_REDIS = "redis://127.0.0.1:6379"
 # a database of the shared server that only these tests use (flushed at the start)
@@ -115,13 +116,13 @@ def make_settings(tmp_path: Path, tiny_mean_model_dir: Path) -> MakeSettings:
 @pytest.fixture
 def services(make_settings: MakeSettings) -> Iterator[Services]:
     """Services over SQLite and a local index, with no worker running."""
-    services = Services.from_settings(make_settings())
+    services = open_services(make_settings())
     yield services
     services.runtime.close()
 
 
 @pytest.fixture
-def worker(services: Services) -> Iterator[EmbeddedWorker]:
+def worker(services: Services) -> Iterator[InProcessWorker]:
     """An embedded worker thread for ``services``."""
-    with EmbeddedWorker(services.app) as running:
+    with InProcessWorker(services) as running:
         yield running

@@ -9,9 +9,11 @@ from datetime import timedelta
 
 from sqlalchemy import update
 
+from mexma_search.app.queues import Step
 from mexma_search.app.reaper import requeue_dead_workers_jobs
 from mexma_search.app.services import Services
 from mexma_search.app.settings import Settings
+from mexma_search.jobs.backends import open_services
 from mexma_search.store import (
     Job,
     JobKind,
@@ -22,6 +24,16 @@ from mexma_search.store import (
     session_scope,
 )
 from mexma_search.store.types import utcnow
+
+
+class RecordingQueue:
+    """A job queue that only records what it is asked to run."""
+
+    def __init__(self) -> None:
+        self.enqueued: list[tuple[int, Step]] = []
+
+    def enqueue(self, job_id: int, step: Step) -> None:
+        self.enqueued.append((job_id, step))
 
 
 def _running_job(services: Services, kind: JobKind = JobKind.INGEST) -> int:
@@ -41,7 +53,7 @@ def _last_heartbeat(services: Services, job_id: int) -> object:
 def test_a_running_job_beats_while_its_handler_is_busy(
     make_settings: Callable[..., Settings],
 ) -> None:
-    services = Services.from_settings(make_settings(job_heartbeat_s=0.05, job_stale_after_s=1))
+    services = open_services(make_settings(job_heartbeat_s=0.05, job_stale_after_s=1))
     try:
         job_id, adopted = _running_job(services), _running_job(services)
         before = _last_heartbeat(services, job_id)
@@ -63,7 +75,7 @@ def _heartbeat_threads() -> int:
 def test_one_thread_beats_for_every_handler_of_the_process(
     make_settings: Callable[..., Settings],
 ) -> None:
-    services = Services.from_settings(make_settings(job_heartbeat_s=0.05, job_stale_after_s=1))
+    services = open_services(make_settings(job_heartbeat_s=0.05, job_stale_after_s=1))
     elsewhere = _heartbeat_threads()
     try:
         jobs = [_running_job(services), _running_job(services)]
@@ -85,10 +97,11 @@ def test_the_sweep_requeues_silent_jobs_once_and_sends_them(services: Services) 
         session.execute(
             update(Job).where(Job.id == silent).values(heartbeat_at=utcnow() - timedelta(hours=1))
         )
-    services.app.sent_jobs.clear()
-    assert requeue_dead_workers_jobs(services.app) == [silent]
-    assert services.app.sent_jobs == {silent}
-    assert requeue_dead_workers_jobs(services.app) == []
+    queue = RecordingQueue()
+    assert requeue_dead_workers_jobs(services.runtime, queue) == [silent]
+    assert queue.enqueued == [(silent, Step.INGEST)]
+    assert requeue_dead_workers_jobs(services.runtime, queue) == []
+    assert queue.enqueued == [(silent, Step.INGEST)]
     with session_scope(services.runtime.engine) as session:
         statuses = [get_job(session, i).status for i in (silent, alive)]  # type: ignore[union-attr]
     assert statuses == [JobStatus.QUEUED, JobStatus.RUNNING]

@@ -24,7 +24,8 @@ from mexma_search.app.serving_model import serving_model
 from mexma_search.app.settings import Settings
 from mexma_search.app.views import JobInfo
 from mexma_search.index.vector_index import LIVE_ALIAS
-from mexma_search.jobs.inprocess import BLAS_THREADS, SWITCH_INTERVAL_S, EmbeddedWorker
+from mexma_search.jobs.backends import open_services
+from mexma_search.jobs.inprocess import BLAS_THREADS, SWITCH_INTERVAL_S, InProcessWorker
 from mexma_search.store import (
     Job,
     JobStatus,
@@ -56,9 +57,9 @@ def _by_file(jobs: list[JobInfo]) -> dict[str, JobInfo]:
 def test_a_directory_is_indexed_file_by_file_and_a_broken_file_fails_alone(
     make_settings: MakeSettings, database_url: str
 ) -> None:
-    services = Services.from_settings(make_settings(database_url=database_url))
+    services = open_services(make_settings(database_url=database_url))
     try:
-        with EmbeddedWorker(services.app):
+        with InProcessWorker(services):
             job_ids = services.ingest_paths([DOCS], "fixtures")
             jobs = _by_file(services.wait_for_jobs(job_ids, TIMEOUT))
         assert len(jobs) == len(list(DOCS.iterdir()))
@@ -87,7 +88,7 @@ def test_the_worker_threads_leave_the_cores_to_the_encoder_while_they_run(
 ) -> None:
     switch_interval, blas_threads = sys.getswitchinterval(), _blas_threads()
     assert blas_threads, "numpy should bring a BLAS library"
-    with EmbeddedWorker(services.app):
+    with InProcessWorker(services):
         assert {thread.name for thread in threading.enumerate()} >= {
             "mexma-worker-ingest",
             "mexma-worker-embed",
@@ -100,7 +101,7 @@ def test_the_worker_threads_leave_the_cores_to_the_encoder_while_they_run(
 
 
 def test_a_duplicate_is_reported_and_not_indexed_twice(
-    services: Services, worker: EmbeddedWorker
+    services: Services, worker: InProcessWorker
 ) -> None:
     first = services.wait_for_job(services.ingest_paths([DOCS / "river_en.txt"])[0], TIMEOUT)
     points = _points(services)
@@ -135,11 +136,7 @@ def test_a_large_upload_is_queued_a_batch_at_a_time(services: Services, tmp_path
     with (
         mock.patch.object(mexma_search.app.services, "UPLOAD_BATCH", 2),
         mock.patch.object(mexma_search.app.services, "iter_uploads", storing),
-        mock.patch.object(
-            mexma_search.app.services,
-            "enqueue_job",
-            lambda app, job_id, kind: events.append("queued"),
-        ),
+        mock.patch.object(services.queue, "enqueue", lambda job_id, step: events.append("queued")),
     ):
         job_ids = services.ingest_paths([corpus])
     assert events.index("queued") < events.index("stored corpus/4-bakery_es.html")
@@ -155,7 +152,7 @@ def test_a_large_upload_is_queued_a_batch_at_a_time(services: Services, tmp_path
 
 
 def test_delete_removes_rows_vectors_and_the_stored_file(
-    services: Services, worker: EmbeddedWorker
+    services: Services, worker: InProcessWorker
 ) -> None:
     job_ids = services.ingest_paths([DOCS / "river_en.txt", DOCS / "train_de.txt"])
     jobs = services.wait_for_jobs(job_ids, TIMEOUT)
@@ -172,7 +169,7 @@ def test_delete_removes_rows_vectors_and_the_stored_file(
 
 
 def test_a_rerun_of_an_ingest_job_adds_no_points(services: Services) -> None:
-    with EmbeddedWorker(services.app):
+    with InProcessWorker(services):
         job = services.wait_for_job(services.ingest_paths([DOCS / "river_fr.md"])[0], TIMEOUT)
     points = _points(services)
     # the worker died after embedding, before the job row said so: the job is resumed
@@ -182,7 +179,7 @@ def test_a_rerun_of_an_ingest_job_adds_no_points(services: Services) -> None:
             .where(Job.id == job.id)
             .values(status=JobStatus.RUNNING, finished_at=None, stage="parsing")
         )
-    with EmbeddedWorker(services.app) as worker:
+    with InProcessWorker(services) as worker:
         assert worker.running
         rerun = services.wait_for_job(job.id, TIMEOUT)
     assert rerun.status == "succeeded"
@@ -193,15 +190,15 @@ def test_a_rerun_of_an_ingest_job_adds_no_points(services: Services) -> None:
 
 def test_a_job_left_running_by_a_dead_process_is_resumed(make_settings: MakeSettings) -> None:
     settings = make_settings()
-    first = Services.from_settings(settings)
+    first = open_services(settings)
     job_ids = first.ingest_paths([DOCS / "train_de.txt", DOCS / "bakery.jsonl"])
     with session_scope(first.runtime.engine) as session:
         session.execute(update(Job).where(Job.id == job_ids[0]).values(status=JobStatus.RUNNING))
     first.runtime.close()  # the process "dies" with its in-memory messages
 
-    second = Services.from_settings(settings)
+    second = open_services(settings)
     try:
-        with EmbeddedWorker(second.app) as worker:
+        with InProcessWorker(second) as worker:
             jobs = second.wait_for_jobs(job_ids, TIMEOUT)
         assert worker.running is False
         assert [job.status for job in jobs] == ["succeeded", "succeeded"]
@@ -212,10 +209,10 @@ def test_a_job_left_running_by_a_dead_process_is_resumed(make_settings: MakeSett
 
 def test_jobs_queued_by_another_process_are_adopted(make_settings: MakeSettings) -> None:
     settings = make_settings()
-    app_process = Services.from_settings(settings)
-    cli_process = Services.from_settings(settings)
+    app_process = open_services(settings)
+    cli_process = open_services(settings)
     try:
-        with EmbeddedWorker(app_process.app):
+        with InProcessWorker(app_process):
             job_id = cli_process.ingest_paths([DOCS / "train_zh.txt"])[0]
             assert app_process.wait_for_job(job_id, TIMEOUT).status == "succeeded"
     finally:
@@ -226,7 +223,7 @@ def test_jobs_queued_by_another_process_are_adopted(make_settings: MakeSettings)
 def test_cancelling_a_queued_job_stops_it_before_it_starts(services: Services) -> None:
     job_id = services.ingest_paths([DOCS / "river_en.txt"])[0]
     assert services.cancel_job(job_id)
-    with EmbeddedWorker(services.app):
+    with InProcessWorker(services):
         job = services.wait_for_job(job_id, TIMEOUT)
     assert job.status == "cancelled"
     assert services.list_documents()[0].status == "failed"
@@ -242,7 +239,7 @@ def test_a_document_deleted_before_it_is_parsed_fails_its_job_with_the_reason(
         assert job is not None
         document_id = job.parameters["document_id"]
         assert delete_document(session, document_id) is not None
-    with EmbeddedWorker(services.app):
+    with InProcessWorker(services):
         ended = services.wait_for_job(job_id, TIMEOUT)
     assert ended.status == "failed"
     assert ended.error == f"document {document_id} no longer exists"
@@ -262,7 +259,7 @@ def test_a_job_cancelled_while_its_document_is_chunked_ends_cancelled(
 
     with (
         mock.patch.object(mexma_search.jobs.ingest, "chunk_document", cancel_then_chunk),
-        EmbeddedWorker(services.app),
+        InProcessWorker(services),
     ):
         job_ids.extend(services.ingest_paths([DOCS / "river_en.txt"]))
         uploaded.set()
@@ -280,11 +277,11 @@ def test_cancelling_a_running_job_stops_between_batches(
     long_text.write_text(
         "\n\n".join(f"The river number {i} flows under seven bridges." for i in range(400))
     )
-    services = Services.from_settings(
+    services = open_services(
         make_settings(encode_batch_size=1, chunk_max_tokens=16, embed_gather_chunks=20)
     )
     try:
-        with EmbeddedWorker(services.app):
+        with InProcessWorker(services):
             job_id = services.ingest_paths([long_text])[0]
             deadline = time.monotonic() + TIMEOUT
             while (job := services.get_job(job_id)) and not (
@@ -313,7 +310,7 @@ def test_uploads_are_stored_under_our_own_names_within_the_size_limit(
     big = tmp_path / "in" / "big.txt"
     big.write_bytes(b"a" * (1 << 20) + b"b")
     (tmp_path / "in" / "notes.exe").write_bytes(b"MZ")
-    services = Services.from_settings(make_settings(max_upload_mb=1))
+    services = open_services(make_settings(max_upload_mb=1))
     try:
         jobs = _by_file([services.get_job(i) for i in services.ingest_paths([hostile.parent])])
     finally:
@@ -327,7 +324,7 @@ def test_uploads_are_stored_under_our_own_names_within_the_size_limit(
 
 
 def test_search_filters_and_highlights_a_sentence_inside_the_passage(
-    services: Services, worker: EmbeddedWorker
+    services: Services, worker: InProcessWorker
 ) -> None:
     job_ids = services.ingest_paths([DOCS / "river.tmx", DOCS / "train_de.txt"])
     services.wait_for_jobs(job_ids, TIMEOUT)
@@ -348,7 +345,7 @@ def test_search_filters_and_highlights_a_sentence_inside_the_passage(
 
 
 def test_stored_sentence_vectors_pick_the_same_sentence_as_encoding_them(
-    services: Services, worker: EmbeddedWorker, monkeypatch: pytest.MonkeyPatch
+    services: Services, worker: InProcessWorker, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     services.wait_for_jobs(services.ingest_paths([DOCS]), TIMEOUT)
     model = serving_model(services.runtime)
@@ -373,7 +370,7 @@ def test_stored_sentence_vectors_pick_the_same_sentence_as_encoding_them(
 
 
 def test_promotion_reindexes_and_swaps_while_search_keeps_answering(
-    services: Services, worker: EmbeddedWorker, tiny_cls_model_dir: Path
+    services: Services, worker: InProcessWorker, tiny_cls_model_dir: Path
 ) -> None:
     services.wait_for_jobs(services.ingest_paths([DOCS]), TIMEOUT)
     chunks = _chunks(services)

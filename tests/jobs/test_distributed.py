@@ -16,14 +16,16 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from celery_worker import celery_worker_thread
 from qdrant_client import QdrantClient
 
+from mexma_search.app.queues import STAGE_EMBEDDING
 from mexma_search.app.services import Services
 from mexma_search.app.settings import Settings
 from mexma_search.app.views import JobInfo
 from mexma_search.index.vector_index import LIVE_ALIAS, point_id
-from mexma_search.jobs.ingest import STAGE_EMBEDDING
-from mexma_search.jobs.inprocess import EmbeddedWorker
+from mexma_search.jobs.backends import open_services
+from mexma_search.jobs.celery import CeleryJobQueue
 from mexma_search.store import chunks_of_documents, session_scope
 
 pytestmark = pytest.mark.filterwarnings("ignore:Failed to obtain server version:UserWarning")
@@ -47,13 +49,15 @@ class TestWorkerThreadOnRedis:
         self, make_settings: Callable[..., Settings], redis_url: str, database_url: str
     ) -> Iterator[Services]:
         settings = make_settings(mode="distributed", redis_url=redis_url, database_url=database_url)
-        services = Services.from_settings(settings)
-        with EmbeddedWorker(services.app, adopt_jobs=False):
+        services = open_services(settings)
+        assert isinstance(services.queue, CeleryJobQueue)
+        with celery_worker_thread(services.queue.app):
             yield services
         services.runtime.close()
 
     def test_ingest_search_duplicate_and_delete(self, services: Services) -> None:
-        assert services.app.conf.broker_url.startswith("redis://")
+        assert isinstance(services.queue, CeleryJobQueue)
+        assert services.queue.app.conf.broker_url.startswith("redis://")
         jobs = services.wait_for_jobs(services.ingest_paths(FILES, "tm"), TIMEOUT)
         assert [job.status for job in jobs] == ["succeeded", "succeeded", "failed"]
         assert "broken.pdf" in (jobs[2].error or "")
@@ -116,7 +120,7 @@ def test_the_worker_command_runs_jobs_in_its_own_process(
     settings = make_settings(
         mode="distributed", redis_url=redis_url, qdrant_location=str(tmp_path / "qdrant")
     )
-    services = Services.from_settings(settings)
+    services = open_services(settings)
     job_ids = services.ingest_paths(FILES[:2])
     process = start_worker(settings)
     try:
@@ -178,7 +182,7 @@ def test_a_worker_killed_mid_job_loses_nothing(
     )
     document = tmp_path / "long.txt"
     document.write_text(LONG_TEXT, encoding="utf-8")
-    services = Services.from_settings(settings)
+    services = open_services(settings)
     [job_id] = services.ingest_paths([document])
 
     first = start_worker(settings)

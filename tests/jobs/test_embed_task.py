@@ -19,7 +19,8 @@ from mexma_search.app.services import Services
 from mexma_search.app.settings import Settings
 from mexma_search.encoder.model import SentenceEncoder
 from mexma_search.index.vector_index import LIVE_ALIAS, VectorIndex
-from mexma_search.jobs.inprocess import EmbeddedWorker
+from mexma_search.jobs.backends import open_services
+from mexma_search.jobs.inprocess import InProcessWorker
 from mexma_search.store import get_jobs, read_scope
 
 pytestmark = pytest.mark.filterwarnings("ignore:Failed to obtain server version:UserWarning")
@@ -53,7 +54,7 @@ def embed_calls() -> Iterator[EmbedCalls]:
 def _parsed_and_waiting(services: Services, files: Sequence[str] = FILES) -> list[int]:
     """Ingest ``files`` with a worker for the ingest queue only: every job ends up queued
     for embedding, its embed message waiting in the in-process broker."""
-    with EmbeddedWorker(services.app, queues=(QUEUE_INGEST,), adopt_jobs=False):
+    with InProcessWorker(services, queues=(QUEUE_INGEST,)):
         job_ids = services.ingest_paths([DOCS / name for name in files])
         deadline = time.monotonic() + TIMEOUT
         while not all(
@@ -66,7 +67,7 @@ def _parsed_and_waiting(services: Services, files: Sequence[str] = FILES) -> lis
 
 
 def _embed(services: Services, job_ids: list[int]) -> dict[int, Any]:
-    with EmbeddedWorker(services.app, queues=(QUEUE_EMBED,), adopt_jobs=False):
+    with InProcessWorker(services, queues=(QUEUE_EMBED,)):
         jobs = services.wait_for_jobs(job_ids, TIMEOUT)
     return {job.id: job for job in jobs}
 
@@ -98,7 +99,7 @@ def test_waiting_documents_are_encoded_together_and_each_job_ends_on_its_own(
 def test_the_gathered_batch_is_bounded(
     make_settings: Callable[..., Settings], embed_calls: EmbedCalls
 ) -> None:
-    services = Services.from_settings(make_settings(embed_gather_chunks=3))
+    services = open_services(make_settings(embed_gather_chunks=3))
     try:
         job_ids = _parsed_and_waiting(services)
         jobs = _embed(services, job_ids)
@@ -118,7 +119,7 @@ def test_the_gathered_batch_is_bounded(
 def test_an_internal_error_after_a_batch_spares_the_documents_it_indexed(
     make_settings: Callable[..., Settings],
 ) -> None:
-    services = Services.from_settings(make_settings(embed_gather_chunks=3))
+    services = open_services(make_settings(embed_gather_chunks=3))
     loads = 0
     chunks_of_documents = mexma_search.jobs.embed.chunks_of_documents
 
@@ -223,14 +224,14 @@ def test_stopping_the_worker_mid_batch_requeues_every_claimed_job(
         services.runtime.stopping.wait(TIMEOUT)
 
     embed_calls.before_call = hold_until_stopping
-    worker = EmbeddedWorker(services.app, queues=(QUEUE_EMBED,), adopt_jobs=False)
+    worker = InProcessWorker(services, queues=(QUEUE_EMBED,))
     worker.start()
     assert encoding.wait(TIMEOUT)
     worker.stop()
     assert {job.status for job in map(services.get_job, job_ids)} == {"queued"}
     assert _points(services) == 0
     embed_calls.before_call = lambda: None
-    with EmbeddedWorker(services.app):  # the next start resumes them
+    with InProcessWorker(services):  # the next start resumes them
         jobs = services.wait_for_jobs(job_ids, TIMEOUT)
     assert {job.status for job in jobs} == {"succeeded"}
     assert _points(services) == sum(d.n_chunks for d in _documents(services).values())
@@ -242,7 +243,7 @@ def test_a_job_cancelled_in_a_later_batch_does_not_stop_the_current_one(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr(mexma_search.jobs.embed, "CANCEL_CHECK_S", 0.0)
-    services = Services.from_settings(make_settings(embed_gather_chunks=8))
+    services = open_services(make_settings(embed_gather_chunks=8))
     try:
         job_ids = _parsed_and_waiting(services, FILES[:2])
         first_chunks = _documents(services)[FILES[0]].n_chunks

@@ -1,30 +1,32 @@
-"""``mexma-search serve``: an in-process worker in embedded mode only."""
+"""``mexma-search serve``: in-process worker threads in embedded mode only."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-import pytest
-
-from mexma_search.app.services import Services
 from mexma_search.app.settings import Settings
-from mexma_search.jobs.inprocess import in_process_worker
+from mexma_search.jobs.backends import in_process_worker, open_services
+from mexma_search.jobs.celery import CeleryJobQueue
+from mexma_search.jobs.inprocess import InProcessJobQueue
 
 
 def test_distributed_serve_leaves_the_jobs_to_the_worker_processes(
     make_settings: Callable[..., Settings], redis_url: str
 ) -> None:
-    services = Services.from_settings(make_settings(mode="distributed", redis_url=redis_url))
+    services = open_services(make_settings(mode="distributed", redis_url=redis_url))
+    assert isinstance(services.queue, CeleryJobQueue)
+    assert services.queue.app.conf.broker_url == redis_url
     assert in_process_worker(services) is None
 
 
-@pytest.mark.parametrize(("broker", "adopts"), [(False, True), (True, False)])
-def test_embedded_serve_runs_a_worker_thread(
-    make_settings: Callable[..., Settings], redis_url: str, broker: bool, adopts: bool
+def test_embedded_serve_runs_worker_threads_without_a_broker(
+    make_settings: Callable[..., Settings], redis_url: str
 ) -> None:
-    # without a broker the thread also adopts the queued jobs no message carries
-    settings = make_settings(mode="embedded", redis_url=redis_url if broker else None)
-    worker = in_process_worker(Services.from_settings(settings))
+    # a broker configured in embedded mode is not used: the jobs table is the queue
+    services = open_services(make_settings(mode="embedded", redis_url=redis_url))
+    assert isinstance(services.queue, InProcessJobQueue)
+    worker = in_process_worker(services)
     assert worker is not None
-    assert worker.adopt_jobs is adopts
-    assert worker.app.conf.broker_url.startswith("redis://" if broker else "memory://")
+    with worker:
+        assert worker.running
+    assert not worker.running

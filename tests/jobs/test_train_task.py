@@ -11,14 +11,14 @@ from typing import Any
 import pytest
 from sqlalchemy import update
 
+from mexma_search.app.queues import Step
 from mexma_search.app.services import Services
 from mexma_search.app.views import JobInfo
 from mexma_search.encoder.model import SentenceEncoder
 from mexma_search.jobs import train as train_task
-from mexma_search.jobs.celery import enqueue_job
-from mexma_search.jobs.inprocess import EmbeddedWorker
+from mexma_search.jobs.inprocess import InProcessWorker
 from mexma_search.jobs.train import run_directory
-from mexma_search.store import Job, JobKind, JobStatus, session_scope
+from mexma_search.store import Job, JobStatus, session_scope
 from mexma_search.store.types import utcnow
 
 pytestmark = pytest.mark.filterwarnings("ignore:Failed to obtain server version:UserWarning")
@@ -104,7 +104,7 @@ def test_validation_reports_usable_pairs_and_names_the_broken_line(
 
 
 def test_a_train_job_registers_a_candidate_that_promotion_makes_live(
-    services: Services, worker: EmbeddedWorker, bitext: Path, monkeypatch: pytest.MonkeyPatch
+    services: Services, worker: InProcessWorker, bitext: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     services.wait_for_job(services.ingest_paths([DOCS / "river_en.txt"])[0], TIMEOUT)
     job_id = services.start_training(bitext, params=QUICK)
@@ -164,7 +164,7 @@ def test_a_train_job_registers_a_candidate_that_promotion_makes_live(
                 heartbeat_at=utcnow() - timedelta(hours=1),
             )
         )
-    enqueue_job(services.app, job_id, JobKind.TRAIN)
+    services.queue.enqueue(job_id, Step.TRAIN)
     rerun = services.wait_for_job(job_id, TIMEOUT)
     assert (rerun.status, rerun.metrics, rerun.message) == ("succeeded", summary, job.message)
     assert services.job_metrics(job_id) == metrics
@@ -176,7 +176,7 @@ def test_a_train_job_registers_a_candidate_that_promotion_makes_live(
 
 
 def test_cancelling_stops_training_cleanly_while_ingestion_goes_on(
-    services: Services, worker: EmbeddedWorker, bitext: Path
+    services: Services, worker: InProcessWorker, bitext: Path
 ) -> None:
     job_id = services.start_training(bitext, params={**QUICK, "max_steps": 100_000})
     running = _wait_until_training(services, job_id)
@@ -201,14 +201,14 @@ def test_a_failed_job_says_why(services: Services, bitext: Path) -> None:
     job_id = services.start_training(bitext, params=QUICK)
     stored = Path(services.get_job(job_id).parameters["bitext"])  # type: ignore[union-attr]
     stored.unlink()  # the shared uploads volume lost the file before a worker took the job
-    with EmbeddedWorker(services.app):
+    with InProcessWorker(services):
         job = services.wait_for_job(job_id, TIMEOUT)
     assert job.status == "failed"
     assert job.error == f"{stored}: file not found"
 
 
 def test_a_job_asking_for_two_gpus_trains_in_two_torchrun_processes(
-    services: Services, worker: EmbeddedWorker, bitext: Path
+    services: Services, worker: InProcessWorker, bitext: Path
 ) -> None:
     """On this CPU machine the two processes use gloo instead of NCCL; the launch, the
     per-rank data, the progress from rank 0 and the hand-back of the result are the same."""

@@ -20,7 +20,8 @@ from gradio_client import Client
 
 from mexma_search.app.services import Services
 from mexma_search.app.settings import Settings
-from mexma_search.jobs.inprocess import EmbeddedWorker
+from mexma_search.jobs.backends import open_services
+from mexma_search.jobs.inprocess import InProcessWorker
 from mexma_search.webapp.app import build_app, launch
 
 ADMIN_PASSWORD = "correct horse battery staple"
@@ -43,9 +44,9 @@ class RunningApp:
 
 def run_app(settings: Settings) -> Iterator[RunningApp]:
     """Launch the app for ``settings`` with an embedded worker; stop both afterwards."""
-    services = Services.from_settings(settings)
+    services = open_services(settings)
     try:
-        with EmbeddedWorker(services.app):
+        with InProcessWorker(services):
             blocks = build_app(services, settings)
             url = launch(blocks, settings, block=False)
             try:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from mexma_search.app.services import Services
 from mexma_search.app.settings import Settings
+from mexma_search.jobs.backends import open_services
 from mexma_search.webapp.demo import DEMO_COLLECTION, DEMO_CORPUS, DEMO_FOLDERS, load_demo
 
 
@@ -24,7 +24,7 @@ def test_the_demo_is_queued_into_its_collection_once(
     tmp_path: Path, tiny_mean_model_dir: Path
 ) -> None:
     settings = Settings(data_dir=tmp_path, default_model=str(tiny_mean_model_dir), device="cpu")
-    services = Services.from_settings(settings)
+    services = open_services(settings)
     try:
         job_ids = load_demo(services)
         documents = [p for folder in DEMO_FOLDERS for p in (DEMO_CORPUS / folder).rglob("*.txt")]

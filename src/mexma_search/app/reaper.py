@@ -3,7 +3,7 @@
 A running job records a heartbeat every ``job_heartbeat_s`` (see
 :func:`mexma_search.jobs.handler.heartbeat`). Each ``mexma-search worker`` process sweeps the jobs
 table every ``job_heartbeat_s``: a running job silent for ``job_stale_after_s`` lost its
-worker (killed, machine gone), so it goes back to ``queued`` and a new message is sent for it.
+worker (killed, machine gone), so it goes back to ``queued`` and is enqueued again.
 The requeue is one conditional UPDATE per job, so when several workers sweep at once only one
 sends the message. The message Redis still holds for the dead worker comes back after the
 visibility timeout and finds the job finished or alive elsewhere, so it does nothing.
@@ -15,32 +15,34 @@ import logging
 import threading
 from datetime import timedelta
 
-from mexma_search.app.queues import TASK_FOR_KIND
-from mexma_search.jobs.celery import MexmaCelery, enqueue_job
+from mexma_search.app.job_queue import JobQueue
+from mexma_search.app.queues import step_for
+from mexma_search.app.runtime import Runtime
 from mexma_search.store import requeue_stale_jobs, session_scope
 from mexma_search.store.types import utcnow
 
 logger = logging.getLogger(__name__)
 
 
-def requeue_dead_workers_jobs(app: MexmaCelery) -> list[int]:
-    """One sweep: requeue the stale running jobs and send their messages; their ids."""
-    settings = app.runtime.settings
-    stale_before = utcnow() - timedelta(seconds=settings.job_stale_after_s)
-    with session_scope(app.runtime.engine) as session:
+def requeue_dead_workers_jobs(runtime: Runtime, queue: JobQueue) -> list[int]:
+    """One sweep: requeue the stale running jobs and enqueue them again; their ids."""
+    stale_before = utcnow() - timedelta(seconds=runtime.settings.job_stale_after_s)
+    with session_scope(runtime.engine) as session:
         requeued = requeue_stale_jobs(session, stale_before)
-    for job_id, kind in requeued:
-        if kind in TASK_FOR_KIND:
+    for job_id, kind, stage in requeued:
+        step = step_for(kind, stage)
+        if step is not None:
             logger.warning("job %s lost its worker: requeued", job_id)
-            enqueue_job(app, job_id, kind)
-    return [job_id for job_id, _ in requeued]
+            queue.enqueue(job_id, step)
+    return [job_id for job_id, _, _ in requeued]
 
 
 class JobReaper:
     """A daemon thread that sweeps every ``job_heartbeat_s`` until :meth:`stop`."""
 
-    def __init__(self, app: MexmaCelery) -> None:
-        self.app = app
+    def __init__(self, runtime: Runtime, queue: JobQueue) -> None:
+        self.runtime = runtime
+        self.queue = queue
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, name="job-reaper", daemon=True)
 
@@ -53,10 +55,10 @@ class JobReaper:
         self._thread.join()
 
     def _loop(self) -> None:
-        interval = self.app.runtime.settings.job_heartbeat_s
+        interval = self.runtime.settings.job_heartbeat_s
         while True:
             try:
-                requeue_dead_workers_jobs(self.app)
+                requeue_dead_workers_jobs(self.runtime, self.queue)
             except Exception:  # the database or broker is down: try again next time
                 logger.warning("sweeping for dead workers' jobs failed", exc_info=True)
             if self._stop.wait(interval):

@@ -1,9 +1,9 @@
 """What the web UI and the CLI call: typed operations that return plain records.
 
-Nothing about Celery leaks out: jobs are identified by their row id and read from the
+Nothing about the job queue leaks out: jobs are identified by their row id and read from the
 database. In embedded mode a worker must run in this process
-(:mod:`~mexma_search.jobs.inprocess`) for queued jobs to make progress; without one they wait and
-resume at the next start.
+(:class:`~mexma_search.jobs.inprocess.InProcessWorker`) for queued jobs to make progress;
+without one they wait and resume at the next start.
 """
 
 from __future__ import annotations
@@ -19,6 +19,8 @@ from sqlalchemy.orm import Session
 
 from mexma_search import store as db
 from mexma_search.app.encoder_cache import resolve_model_source
+from mexma_search.app.job_queue import JobQueue
+from mexma_search.app.queues import Step
 from mexma_search.app.runtime import Runtime
 from mexma_search.app.search import search as search_index
 from mexma_search.app.serving_model import serving_model, version_name
@@ -36,7 +38,6 @@ from mexma_search.app.views import (
 from mexma_search.encoder.bitext import BitextError, format_report, validate_bitext
 from mexma_search.encoder.training.data import BitextSource
 from mexma_search.index.vector_index import LIVE_ALIAS
-from mexma_search.jobs.celery import MexmaCelery, create_celery_app, enqueue_job
 from mexma_search.store import DocumentStatus, JobKind, JobStatus, read_scope, session_scope
 from mexma_search.store.types import utcnow
 
@@ -50,16 +51,12 @@ JobsProgress = Callable[[Sequence[JobInfo]], None]
 
 
 class Services:
-    """The backend's operations over one Celery app and its per-process runtime."""
+    """The backend's operations over the process's runtime, queueing jobs on ``queue``
+    (see :func:`mexma_search.jobs.backends.open_services` for the one the settings name)."""
 
-    def __init__(self, app: MexmaCelery) -> None:
-        self.app = app
-        self.runtime: Runtime = app.runtime
-
-    @classmethod
-    def from_settings(cls, settings: Settings) -> Services:
-        """Services over a new app (and runtime) for ``settings``."""
-        return cls(create_celery_app(settings))
+    def __init__(self, runtime: Runtime, queue: JobQueue) -> None:
+        self.runtime = runtime
+        self.queue = queue
 
     @property
     def settings(self) -> Settings:
@@ -93,7 +90,7 @@ class Services:
                 jobs = [_record_upload(session, upload, collection) for upload in batch]
             for job_id, queued in jobs:
                 if queued:
-                    enqueue_job(self.app, job_id, JobKind.INGEST)
+                    self.queue.enqueue(job_id, Step.INGEST)
             job_ids.extend(job_id for job_id, _ in jobs)
         if wait:
             self.wait_for_jobs(job_ids, timeout)
@@ -329,7 +326,7 @@ class Services:
             name = version_name(f"{base_name}-mexma-{job.id}")
             job.parameters = {**parameters, "model_version": name}
             job_id = job.id
-        enqueue_job(self.app, job_id, JobKind.TRAIN)
+        self.queue.enqueue(job_id, Step.TRAIN)
         return job_id
 
     def _training_base(self, base: str | None) -> tuple[str, str]:
@@ -374,7 +371,7 @@ class Services:
             job = db.create_job(
                 session, JobKind.REINDEX, parameters={"model_version": version, "source": source}
             )
-        enqueue_job(self.app, job.id, JobKind.REINDEX)
+        self.queue.enqueue(job.id, Step.REINDEX)
         return job.id
 
 

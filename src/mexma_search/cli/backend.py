@@ -1,5 +1,5 @@
 """How CLI commands reach the backend: services for the current settings, and (in embedded
-mode, for commands that wait on jobs) an in-process worker for the command's duration."""
+mode, for commands that wait on jobs) in-process worker threads for the command's duration."""
 
 from __future__ import annotations
 
@@ -11,19 +11,19 @@ import click
 from mexma_search.app.runtime import IndexBusyError
 from mexma_search.app.services import Services
 from mexma_search.app.settings import get_settings
-from mexma_search.jobs.inprocess import EmbeddedWorker
+from mexma_search.jobs.backends import in_process_worker, open_services
 
 
 @contextmanager
 def backend(*, run_worker: bool = False) -> Iterator[Services]:
-    """Services for one command; with ``run_worker`` and no Redis broker configured, this
-    process runs the jobs itself until the command ends (unfinished ones resume later)."""
-    settings = get_settings()
-    services = Services.from_settings(settings)
+    """Services for one command; with ``run_worker`` in embedded mode, this process runs the
+    jobs itself until the command ends (unfinished ones resume later)."""
+    services = open_services(get_settings())
     try:
         with ExitStack() as stack:
-            if run_worker and settings.redis_url is None:
-                stack.enter_context(EmbeddedWorker(services.app))
+            worker = in_process_worker(services) if run_worker else None
+            if worker is not None:
+                stack.enter_context(worker)
             yield services
     except IndexBusyError as exc:
         raise click.ClickException(str(exc)) from exc
@@ -32,5 +32,5 @@ def backend(*, run_worker: bool = False) -> Iterator[Services]:
 
 
 def runs_jobs_elsewhere() -> bool:
-    """True when a broker is configured, so workers in other processes run the jobs."""
-    return get_settings().redis_url is not None
+    """True in distributed mode, where worker processes run the jobs."""
+    return get_settings().mode == "distributed"

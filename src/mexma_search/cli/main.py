@@ -13,7 +13,7 @@ from mexma_search.app.serving_model import serving_model
 from mexma_search.app.settings import get_settings
 from mexma_search.cli import main
 from mexma_search.cli.backend import backend
-from mexma_search.jobs.inprocess import in_process_worker
+from mexma_search.jobs.backends import in_process_worker
 from mexma_search.webapp.app import build_app, launch
 from mexma_search.webapp.demo import load_demo
 

@@ -10,7 +10,7 @@ import click
 from mexma_search.app.queues import QUEUES
 from mexma_search.app.reaper import JobReaper
 from mexma_search.app.settings import get_settings
-from mexma_search.jobs.celery import create_celery_app
+from mexma_search.jobs.celery import CeleryJobQueue, create_celery_app
 
 
 def _queues(value: str) -> list[str]:
@@ -44,16 +44,16 @@ def worker_command(queues: str, concurrency: int, pool: str, loglevel: str) -> N
     because CUDA cannot be re-initialised in a forked child.
     """
     settings = get_settings()
-    if settings.redis_url is None:
+    if settings.mode != "distributed":
         raise click.ClickException(
-            "the worker needs a broker: set MEXMA_REDIS_URL (embedded mode runs its worker "
-            "inside `mexma-search serve`)"
+            "the worker runs the jobs of distributed mode: set MEXMA_MODE=distributed and "
+            "MEXMA_REDIS_URL (embedded mode runs its jobs inside `mexma-search serve`)"
         )
     selected = _queues(queues)
     app = create_celery_app(settings)
     # the pid keeps node names apart when one machine runs several workers for the same queues
     node = f"{'-'.join(selected)}-{os.getpid()}@{socket.gethostname()}"
-    reaper = JobReaper(app).start()
+    reaper = JobReaper(app.runtime, CeleryJobQueue(app)).start()
     try:
         app.worker_main(
             [

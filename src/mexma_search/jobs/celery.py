@@ -1,41 +1,89 @@
-"""The Celery application: broker, queues, routes and delivery guarantees.
+"""Distributed mode's job queue: Celery over Redis, and the tasks its workers run.
 
-The jobs table is the truth about every job; Celery only carries ``job_id`` messages, so
-there is no result backend. Tasks acknowledge late and are idempotent: a message re-delivered
-after a worker died simply runs the job again from its last checkpoint.
+The jobs table is the truth about every job; Celery only carries ``job_id`` messages, so there
+is no result backend. Tasks acknowledge late and are idempotent: a message re-delivered after a
+worker died simply runs the job again from its last checkpoint. A transient error (database,
+broker or vector store briefly away) is retried with exponential backoff.
 """
 
 from __future__ import annotations
 
-from celery import Celery
+import logging
+import socket
+from typing import Any
+
+import kombu.exceptions
+import redis.exceptions
+from celery import Celery, Task
 from kombu import Queue
 
-from mexma_search.app.queues import QUEUE_INGEST, QUEUES, TASK_FOR_KIND, TASK_ROUTES
+from mexma_search.app.queues import QUEUE_INGEST, QUEUE_OF_STEP, QUEUES, Step
 from mexma_search.app.runtime import Runtime
 from mexma_search.app.settings import Settings
-from mexma_search.jobs.registry import register_tasks
-from mexma_search.store import JobKind
+from mexma_search.jobs.handler import TRANSIENT_ERRORS, WorkerIdentity, execute
+from mexma_search.jobs.registry import HANDLERS
+from mexma_search.store import fail_job, session_scope
 
-EMBEDDED_BROKER = "memory://"
+logger = logging.getLogger(__name__)
+
+RETRIED_ERRORS: tuple[type[Exception], ...] = (
+    *TRANSIENT_ERRORS,
+    redis.exceptions.ConnectionError,
+    redis.exceptions.TimeoutError,
+    kombu.exceptions.OperationalError,
+)
 
 
 class MexmaCelery(Celery):
-    """A Celery app that carries the process's :class:`Runtime` for its tasks, and the ids of
-    the jobs this process has sent."""
+    """A Celery app that carries the process's :class:`Runtime` for its tasks."""
 
     runtime: Runtime
-    sent_jobs: set[int]
+
+
+class CeleryJobQueue:
+    """The :class:`~mexma_search.app.job_queue.JobQueue` of distributed mode: one message per
+    step, on the step's queue."""
+
+    def __init__(self, app: MexmaCelery) -> None:
+        self.app = app
+
+    def enqueue(self, job_id: int, step: Step) -> None:
+        self.app.send_task(step.value, kwargs={"job_id": job_id}, queue=step.queue)
+
+
+class JobTask(Task):
+    """Base class of the job tasks: retries transient errors with exponential backoff."""
+
+    autoretry_for = RETRIED_ERRORS
+    retry_backoff = 2
+    retry_backoff_max = 300
+    retry_jitter = True
+    max_retries = 8
+    typing = False
+
+    @property
+    def runtime(self) -> Runtime:
+        app: MexmaCelery = self.app
+        return app.runtime
+
+    def on_failure(self, exc: Exception, task_id: str, args: Any, kwargs: Any, einfo: Any) -> None:
+        """Retries are exhausted: record it on the job (if the database answers at all)."""
+        job_id = kwargs.get("job_id")
+        if job_id is None:
+            return
+        try:
+            with session_scope(self.runtime.engine) as session:
+                fail_job(session, job_id, f"gave up after retries: {type(exc).__name__}: {exc}")
+        except Exception:
+            logger.exception("could not record the failure of job %s", job_id)
 
 
 def create_celery_app(settings: Settings, runtime: Runtime | None = None) -> MexmaCelery:
-    """The app for ``settings``: Redis when ``redis_url`` is set, else the in-process broker.
-
-    The in-process (``memory://``) broker only reaches a worker running in the same process
-    (see :mod:`mexma_search.jobs.inprocess`).
-    """
-    app = MexmaCelery("mexma_search", broker=settings.redis_url or EMBEDDED_BROKER)
+    """The Celery app over the Redis broker of ``settings``, with the job tasks."""
+    if settings.redis_url is None:
+        raise ValueError("the Celery job queue needs a broker: set MEXMA_REDIS_URL")
+    app = MexmaCelery("mexma_search", broker=settings.redis_url)
     app.runtime = runtime or Runtime(settings)
-    app.sent_jobs = set()
     app.conf.update(
         task_serializer="json",
         accept_content=["json"],
@@ -51,19 +99,23 @@ def create_celery_app(settings: Settings, runtime: Runtime | None = None) -> Mex
         broker_connection_retry_on_startup=True,
         task_queues=[Queue(name) for name in QUEUES],
         task_default_queue=QUEUE_INGEST,
-        task_routes=TASK_ROUTES,
+        task_routes={step.value: {"queue": queue} for step, queue in QUEUE_OF_STEP.items()},
         worker_hijack_root_logger=False,
         worker_send_task_events=False,
     )
-    register_tasks(app)
+    for step in Step:
+        _register(app, step)
     return app
 
 
-def enqueue_job(app: MexmaCelery, job_id: int, kind: JobKind) -> None:
-    """Send the message that runs (or resumes) job ``job_id``."""
-    try:
-        task = TASK_FOR_KIND[kind]
-    except KeyError:
-        raise ValueError(f"no task runs {kind} jobs yet") from None
-    app.send_task(task, kwargs={"job_id": job_id})
-    app.sent_jobs.add(job_id)
+def _register(app: MexmaCelery, step: Step) -> None:
+    handler_class = HANDLERS[step]
+    queue = CeleryJobQueue(app)
+
+    def run(task: JobTask, *, job_id: int) -> None:
+        worker = WorkerIdentity(task.request.hostname or socket.gethostname(), task.request.id)
+        execute(task.runtime, queue, job_id, handler_class, worker)
+
+    run.__name__ = run.__qualname__ = handler_class.__name__
+    run.__doc__ = handler_class.__doc__
+    app.task(name=step.value, base=JobTask, bind=True, shared=False)(run)

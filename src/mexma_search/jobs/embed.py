@@ -1,12 +1,12 @@
-"""The ``embed`` task: chunked documents' passages become points of the live collection.
+"""The ``embed`` step: chunked documents' passages become points of the live collection.
 
-A task claims the job its message names and, with it, other documents waiting for the encoder
-(queued ingest jobs at the ``embedding`` stage, oldest first, up to ``embed_gather_chunks``
-passages), so that the encoder sees full, length-sorted batches however small each document
-is; then it goes on with the next documents waiting, until none are. The other jobs' own
-messages then find them running or ended and do nothing; if the task stops early, the jobs it
-still holds go back to the queue with a new message. Each job still ends on its own: a deleted
-or cancelled document, or one the encoder fails on, fails alone.
+A handler claims the job it was started for and, with it, other documents waiting for the
+encoder (queued ingest jobs at the ``embedding`` stage, oldest first, up to
+``embed_gather_chunks`` passages), so that the encoder sees full, length-sorted batches however
+small each document is; then it goes on with the next documents waiting, until none are. The
+steps enqueued for the other jobs then find them running or ended and do nothing; if the handler
+stops early, the jobs it still holds go back to the queue and are enqueued again. Each job still
+ends on its own: a deleted or cancelled document, or one the encoder fails on, fails alone.
 
 Point ids are deterministic (document, ordinal, model version), so running it twice writes
 the same points again instead of adding copies.
@@ -19,13 +19,13 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from mexma_search.app.queues import TASK_EMBED
+from mexma_search.app.queues import STAGE_EMBEDDING, Step
 from mexma_search.app.sentence_vectors import sentence_vectors
 from mexma_search.app.serving_model import ServingModel, serving_model
 from mexma_search.encoder.model import ProgressCallback
 from mexma_search.index.vector_index import ChunkPoint
 from mexma_search.jobs.handler import TRANSIENT_ERRORS, JobInterruptedError
-from mexma_search.jobs.ingest import STAGE_EMBEDDING, DocumentJob, discard_document
+from mexma_search.jobs.ingest import DocumentJob, discard_document
 from mexma_search.store import (
     Chunk,
     ChunkInCollection,
@@ -144,20 +144,20 @@ class EmbedDocuments(DocumentJob):
             claimed = claim_jobs(
                 session,
                 fitting,
-                hostname=self.task.request.hostname or "",
-                celery_task_id=self.task.request.id,
+                hostname=self.worker.hostname,
+                celery_task_id=self.worker.task_id,
             )
         self.live_jobs |= claimed
         return claimed
 
     def _release(self, job_ids: set[int]) -> None:
-        """Put jobs this task claimed but did not end back in the queue, with a message."""
+        """Put jobs this handler claimed but did not end back in the queue, and enqueue them."""
         if not job_ids:
             return
         with session_scope(self.runtime.engine) as session:
             requeued = [job_id for job_id in sorted(job_ids) if requeue_job(session, job_id)]
         for job_id in requeued:
-            self.task.app.send_task(TASK_EMBED, kwargs={"job_id": job_id})
+            self.queue.enqueue(job_id, Step.EMBED)
         self.live_jobs -= job_ids
 
     def _load(self) -> list[PendingDocument]:

@@ -1,9 +1,10 @@
-"""What every job-running task shares: claiming the job, progress, cancellation, the outcome.
+"""What every job handler shares: claiming the job, progress, cancellation, the outcome.
 
-A task body is a :class:`JobHandler`. :func:`execute` claims the job (or takes it over from a
+A job's work is a :class:`JobHandler`. :func:`execute` claims the job (or takes it over from a
 worker that died), runs the handler, and records how it ended. Transient infrastructure errors
-propagate so that Celery retries with exponential backoff; anything else ends the job as
-failed with its reason, and the handler's :meth:`JobHandler.cleanup` undoes partial work.
+put the job back in the queue and propagate, so that the queue adapter retries with backoff;
+anything else ends the job as failed with its reason, and the handler's
+:meth:`JobHandler.cleanup` undoes partial work.
 """
 
 from __future__ import annotations
@@ -11,17 +12,16 @@ from __future__ import annotations
 import logging
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import httpx
-import kombu.exceptions
-import redis.exceptions
-from celery import Task
 from qdrant_client.http.exceptions import ResponseHandlingException
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
+from mexma_search.app.job_queue import JobQueue
 from mexma_search.app.runtime import Runtime
 from mexma_search.documents import IngestError
 from mexma_search.store import (
@@ -36,17 +36,11 @@ from mexma_search.store import (
 )
 from mexma_search.store.types import utcnow
 
-if TYPE_CHECKING:
-    from mexma_search.jobs.celery import MexmaCelery
-
 logger = logging.getLogger(__name__)
 
-# Worth retrying: the database, broker or vector store was briefly unreachable or busy.
+# Worth retrying: the database or vector store was briefly unreachable or busy.
 TRANSIENT_ERRORS: tuple[type[Exception], ...] = (
     OperationalError,
-    redis.exceptions.ConnectionError,
-    redis.exceptions.TimeoutError,
-    kombu.exceptions.OperationalError,
     ResponseHandlingException,
     httpx.TransportError,
 )
@@ -64,40 +58,23 @@ class JobInterruptedError(Exception):
     """The in-process worker is shutting down; the job goes back to the queue."""
 
 
-class JobTask(Task):
-    """Base class of the job tasks: retries transient errors with exponential backoff."""
+@dataclass(frozen=True)
+class WorkerIdentity:
+    """Who runs a job, as recorded on its row: the worker's name and, under Celery, the task
+    id of the message being run."""
 
-    autoretry_for = TRANSIENT_ERRORS
-    retry_backoff = 2
-    retry_backoff_max = 300
-    retry_jitter = True
-    max_retries = 8
-    typing = False
-
-    @property
-    def runtime(self) -> Runtime:
-        app: MexmaCelery = self.app
-        return app.runtime
-
-    def on_failure(self, exc: Exception, task_id: str, args: Any, kwargs: Any, einfo: Any) -> None:
-        """Retries are exhausted: record it on the job (if the database answers at all)."""
-        job_id = kwargs.get("job_id")
-        if job_id is None:
-            return
-        try:
-            with session_scope(self.runtime.engine) as session:
-                fail_job(session, job_id, f"gave up after retries: {type(exc).__name__}: {exc}")
-        except Exception:
-            logger.exception("could not record the failure of job %s", job_id)
+    hostname: str
+    task_id: str | None = None
 
 
 class JobHandler(ABC):
     """The body of a job: :meth:`run` does the work and reports progress as it goes."""
 
-    def __init__(self, task: JobTask, job: Job) -> None:
-        self.task = task
-        self.runtime = task.runtime
+    def __init__(self, runtime: Runtime, queue: JobQueue, job: Job, worker: WorkerIdentity) -> None:
+        self.runtime = runtime
+        self.queue = queue
         self.job = job
+        self.worker = worker
         # the jobs this handler is running, whose heartbeat it writes (a handler may claim
         # more jobs than the one its message named)
         self.live_jobs: set[int] = {job.id}
@@ -162,60 +139,73 @@ class JobHandler(ABC):
             finish_job(session, self.job_id, message=message, metrics=metrics)
 
 
-def execute(task: JobTask, job_id: int, handler_class: type[JobHandler]) -> None:
-    """Run job ``job_id`` with ``handler_class`` and record how it ended."""
-    handler = _start(task, job_id, handler_class)
+def execute(
+    runtime: Runtime,
+    queue: JobQueue,
+    job_id: int,
+    handler_class: type[JobHandler],
+    worker: WorkerIdentity,
+) -> bool:
+    """Run job ``job_id`` with ``handler_class`` and record how it ended; False when the job
+    could not be claimed (gone, ended, or alive on another worker)."""
+    handler = _start(runtime, queue, job_id, handler_class, worker)
     if handler is None:
-        return
+        return False
     try:
         if handler.job.cancel_requested:
             raise JobCancelledError
-        with task.runtime.heartbeats.hold(handler.live_jobs):
+        with runtime.heartbeats.hold(handler.live_jobs):
             handler.run()
     except JobCancelledError:
         handler.cleanup("cancelled")
-        with session_scope(task.runtime.engine) as session:
+        with session_scope(runtime.engine) as session:
             finish_job(session, job_id, status=JobStatus.CANCELLED, message="cancelled")
     except JobInterruptedError:
-        with session_scope(task.runtime.engine) as session:
+        with session_scope(runtime.engine) as session:
             requeue_job(session, job_id)
     except TRANSIENT_ERRORS:
-        _requeue_for_retry(task, job_id)
+        _requeue_for_retry(runtime, job_id)
         raise
     except (JobError, IngestError) as exc:
         _fail(handler, str(exc))
     except Exception as exc:
         logger.exception("job %s failed", job_id)
         _fail(handler, f"internal error: {type(exc).__name__}: {exc}")
+    return True
 
 
-def _start(task: JobTask, job_id: int, handler_class: type[JobHandler]) -> JobHandler | None:
+def _start(
+    runtime: Runtime,
+    queue: JobQueue,
+    job_id: int,
+    handler_class: type[JobHandler],
+    worker: WorkerIdentity,
+) -> JobHandler | None:
     """Claim a queued job, or take over a running one whose worker died (silent for
     ``job_stale_after_s``), and begin its handler; None if the job is gone, has ended or is
     alive elsewhere."""
-    settings = task.runtime.settings
-    stale_before = utcnow() - timedelta(seconds=settings.job_stale_after_s)
-    with session_scope(task.runtime.engine) as session:
+    stale_before = utcnow() - timedelta(seconds=runtime.settings.job_stale_after_s)
+    with session_scope(runtime.engine) as session:
         job = claim_job(
             session,
             job_id,
-            hostname=task.request.hostname or "",
-            celery_task_id=task.request.id,
+            hostname=worker.hostname,
+            celery_task_id=worker.task_id,
             stale_before=stale_before,
         )
         if job is None:
             return None
-        handler = handler_class(task, job)
+        handler = handler_class(runtime, queue, job, worker)
         handler.begin(session)
         return handler
 
 
-def _requeue_for_retry(task: JobTask, job_id: int) -> None:
-    """Put the job back in the queue, so that Celery's retry of this message can claim it.
-    If the database is what failed, the job stays running until it goes stale; a later retry
-    (the backoff grows to minutes) or the reaper then takes it over."""
+def _requeue_for_retry(runtime: Runtime, job_id: int) -> None:
+    """Put the job back in the queue, so that the retry can claim it. If the database is what
+    failed, the job stays running until it goes stale; a later retry (the backoff grows to
+    minutes) or the reaper then takes it over."""
     try:
-        with session_scope(task.runtime.engine) as session:
+        with session_scope(runtime.engine) as session:
             requeue_job(session, job_id)
     except TRANSIENT_ERRORS:
         logger.warning("could not requeue job %s for its retry", job_id, exc_info=True)

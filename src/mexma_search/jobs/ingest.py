@@ -1,7 +1,7 @@
-"""The ``ingest`` task: a stored upload becomes chunk rows, then hands over to ``embed``.
+"""The ``ingest`` step: a stored upload becomes chunk rows, then hands over to ``embed``.
 
 Checkpoint: the chunk rows and the job's ``embedding`` stage are committed together, so a
-re-delivered message either parses again (nothing was stored) or goes straight to embedding.
+repeated step either parses again (nothing was stored) or goes straight to embedding.
 """
 
 from __future__ import annotations
@@ -11,12 +11,13 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
-from mexma_search.app.queues import TASK_EMBED
+from mexma_search.app.job_queue import JobQueue
+from mexma_search.app.queues import STAGE_EMBEDDING, Step
 from mexma_search.app.runtime import Runtime
 from mexma_search.app.serving_model import serving_model
 from mexma_search.documents import IngestError, TokenCounter, chunk_document, parse_bytes
 from mexma_search.encoder.model import SentenceEncoder
-from mexma_search.jobs.handler import JobError, JobHandler, JobTask
+from mexma_search.jobs.handler import JobError, JobHandler, WorkerIdentity
 from mexma_search.store import (
     Document,
     DocumentStatus,
@@ -32,7 +33,6 @@ from mexma_search.store import (
 
 STAGE_PARSING = "parsing"
 STAGE_CHUNKING = "chunking"
-STAGE_EMBEDDING = "embedding"
 # A stage shorter than this is not worth a write of its own: nobody would see it.
 STAGE_VISIBLE_S = 1.0
 
@@ -76,8 +76,8 @@ class DocumentJob(JobHandler):
 class IngestDocument(DocumentJob):
     """Parse and chunk one document, then queue its embedding."""
 
-    def __init__(self, task: JobTask, job: Job) -> None:
-        super().__init__(task, job)
+    def __init__(self, runtime: Runtime, queue: JobQueue, job: Job, worker: WorkerIdentity) -> None:
+        super().__init__(runtime, queue, job, worker)
         self.document: Document | None = None
 
     def begin(self, session: Session) -> None:
@@ -95,13 +95,12 @@ class IngestDocument(DocumentJob):
         document_id: int = self.parameter("document_id")
         # Hand over: the job waits in the queue (its stage says for what) until an embed
         # worker claims it, with this message or together with other waiting documents.
-        self.task.app.sent_jobs.add(self.job_id)
         if self.job.stage == STAGE_EMBEDDING:  # resumed after the checkpoint
             with session_scope(self.runtime.engine) as session:
                 requeue_job(session, self.job_id)
         else:
             self._parse_and_chunk(document_id)
-        self.task.app.send_task(TASK_EMBED, kwargs={"job_id": self.job_id})
+        self.queue.enqueue(self.job_id, Step.EMBED)
 
     def _parse_and_chunk(self, document_id: int) -> None:
         """Store the document's chunk rows and queue the job for embedding, in one commit."""

@@ -70,10 +70,13 @@ def unfinished_jobs(session: Session) -> list[Job]:
     return list(session.scalars(query))
 
 
-def queued_jobs(session: Session) -> list[tuple[int, JobKind]]:
-    """The ``(id, kind)`` of the queued jobs, oldest first (a light query, polled often)."""
-    query = select(Job.id, Job.kind).where(Job.status == JobStatus.QUEUED).order_by(Job.id)
-    return [(job_id, kind) for job_id, kind in session.execute(query)]
+def queued_jobs(session: Session) -> list[tuple[int, JobKind, str | None]]:
+    """The ``(id, kind, stage)`` of the queued jobs, oldest first (a light query, polled
+    often)."""
+    query = (
+        select(Job.id, Job.kind, Job.stage).where(Job.status == JobStatus.QUEUED).order_by(Job.id)
+    )
+    return [(job_id, kind, stage) for job_id, kind, stage in session.execute(query)]
 
 
 def _set(session: Session, job_id: int, when: ColumnElement[bool], **values: Any) -> bool:
@@ -170,16 +173,21 @@ def _running_on(hostname: str, celery_task_id: str | None) -> dict[str, Any]:
     }
 
 
-def requeue_stale_jobs(session: Session, stale_before: datetime) -> list[tuple[int, JobKind]]:
+def requeue_stale_jobs(
+    session: Session, stale_before: datetime
+) -> list[tuple[int, JobKind, str | None]]:
     """Put back in the queue the running jobs whose last heartbeat is older than
-    ``stale_before`` (their worker died); the ``(id, kind)`` of those this call requeued."""
+    ``stale_before`` (their worker died); the ``(id, kind, stage)`` of those this call
+    requeued."""
     candidates = session.execute(
-        select(Job.id, Job.kind).where(Job.status == JobStatus.RUNNING, _stale(stale_before))
+        select(Job.id, Job.kind, Job.stage).where(
+            Job.status == JobStatus.RUNNING, _stale(stale_before)
+        )
     ).all()
     when = (Job.status == JobStatus.RUNNING) & _stale(stale_before)
     return [
-        (job_id, kind)
-        for job_id, kind in candidates
+        (job_id, kind, stage)
+        for job_id, kind, stage in candidates
         if _set(session, job_id, when, status=JobStatus.QUEUED)
     ]
 
