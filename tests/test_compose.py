@@ -170,7 +170,7 @@ def test_every_mexma_variable_is_a_setting(services: dict[str, dict[str, Any]]) 
     mexma = {key for key in used if key.startswith(ENV_PREFIX)}
     assert {"MEXMA_MODE", "MEXMA_DATABASE_URL", "MEXMA_QDRANT_SHARDS"} <= mexma
     unknown = sorted(k for k in mexma if k.removeprefix(ENV_PREFIX).lower() not in fields)
-    assert not unknown, f"not fields of worker/settings.py Settings: {unknown}"
+    assert not unknown, f"not fields of app/settings.py Settings: {unknown}"
 
 
 def test_required_settings_are_fields() -> None:

@@ -20,7 +20,7 @@ class Heartbeats:
     :meth:`hold`, whatever the handler is doing (loading a model, parsing a large PDF).
 
     The thread starts with the first hold (never before a fork) and lives until :meth:`close`:
-    starting one per job cost more than the short jobs it watched.
+    one thread per job would cost more than the short jobs it watches.
     """
 
     def __init__(self, engine: Callable[[], Engine], interval_s: float) -> None:

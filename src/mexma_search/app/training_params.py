@@ -22,11 +22,9 @@ HELD_OUT_MAX = 500
 HELD_OUT_SHARE = 0.1
 # fine-tuning an already good encoder wants a lower rate than the paper's 1e-4 from scratch
 FINE_TUNING_LR = 3e-5
-# ... and no token-level gradient: on the default e5-small model (a contrastively trained
-# sentence encoder, not a masked LM like the paper's XLM-R) the unmasking loss reaching its
-# token states raised the Bible xsim margin error en->es from 2.2 % to 7.4 % in 4 minutes of
-# CPU training, while with the head's token inputs detached it fell to 0.6 %
-# (bench/train_bible.py --ablations). The CLI keeps the paper's objective.
+# ... and no token-level gradient: the default model is a contrastively trained sentence
+# encoder, not a masked LM like the paper's XLM-R, and the unmasking loss reaching its token
+# states makes it worse. The CLI keeps the paper's objective.
 FINE_TUNING_DEFAULTS: dict[str, Any] = {"learning_rate": FINE_TUNING_LR, "token_gradient": False}
 # set by the job (eval_metric only picks the best export, which a job does not keep)
 _NOT_CHOSEN = frozenset(

@@ -1,7 +1,7 @@
 """The ``mexma-search`` command with ``serve``: the web app on top of the backend's CLI.
 
-The command lives here, not in ``mexma_search.cli``, because it starts the UI: dependencies point
-from ``webapp`` to ``worker``, never back.
+The command lives in this module, not in the package's ``__init__``, because it starts the UI:
+only this module imports ``webapp``, so the rest of ``cli`` stays independent of the UI.
 """
 
 from __future__ import annotations

@@ -11,32 +11,8 @@
   bf16 on CPUs with AVX512-BF16 (fp32 accumulation) and stay fp32 elsewhere;
 - embeddings, layer norms, attention scores and pooling stay fp32.
 
-Measured on multilingual-e5-small (xsim error en->es on the 1,000-pair Bible test split,
-cosine / margin, %; speed vs sentence-transformers fp32, same texts and 2 threads, on a busy
-2-core AVX512-VNNI/BF16 machine, so the ratios are rough):
-
-    ======================================================  ==========  =========
-    variant                                                 xsim error  speed
-    ======================================================  ==========  =========
-    fp32 (ours; sentence-transformers gives the same)       3.1 / 2.2   0.9-1.3x
-    bf16 autocast (``precision="bf16"``)                    3.2 / 2.1   1.9-2.5x
-    int8, all Linear, per-tensor, 7-bit (quantize_dynamic)  5.4 / 2.8
-    int8, all Linear, per-channel, 7-bit activations        4.8 / 2.1   3.6x
-    int8, all Linear, per-channel, 8-bit activations        3.9 / 1.9   1.7x (*)
-    ... per-channel, 7-bit, FFN inputs kept fp32            4.4 / 2.0
-    ... per-channel, 7-bit, last two layers kept fp32       4.4 / 2.0
-    ... FFN outputs kept fp32, 7-bit activations            3.5 / 2.0   2.5x
-    ... FFN outputs kept fp32, 8-bit activations            3.2 / 2.1   1.5x (*)
-    chosen: FFN outputs in bf16, 8-bit activations          3.1 / 2.0   2.5x (**)
-    ======================================================  ==========  =========
-
-    (*) one busy run; the all-int8 variant should be the fastest, and keeping the FFN
-    outputs in fp32 costs about a third of the int8 gain, since they hold a third of the
-    Linear FLOPs. (**) median of 3 busy runs; 3.5x in the best of 6 short runs.
-
-The chosen layout matches fp32 quality (vector cosine to fp32 >= 0.998) at well over twice
-the speed of sentence-transformers; all-int8 is a little faster but loses 0.8 points of
-cosine xsim. ``bench/encode_throughput.py`` re-measures the three int8 layouts.
+This layout keeps the fp32 xsim error while all-int8 loses some; the variants compared and
+their figures are in docs/benchmarks.md (``encoder/quantize.py``).
 
 Vectors depend very slightly on which texts share a batch (the activation scale is per batch).
 PyTorch 2.13 marks its quantised tensor types as deprecated (torchao is to replace them); the

@@ -37,8 +37,8 @@ SENTENCE_VECTORS = "sentences"
 # Local mode reads a filtered search off the first points of the unfiltered ranking (see
 # VectorIndex._ranked_then_filtered): this many, then this many if too few match (at least
 # LOCAL_RANKING_PER_HIT per hit asked for), each only while it is at most this fraction of the
-# collection. Each point ranked costs about as much as one the filtered query checks (15 vs
-# 13 us); at 100k points ranking the first 256 takes 70 ms, 8192: 190 ms, filtering 1.35 s.
+# collection: ranking a point costs about as much as checking it against a filter, so ranking
+# a small share of the collection beats filtering all of it.
 LOCAL_RANKING_DEPTHS = (256, 8192)
 LOCAL_RANKING_PER_HIT = 32
 LOCAL_RANKING_MAX_FRACTION = 0.125
@@ -249,8 +249,8 @@ class VectorIndex:
         unfiltered ranking; None (use a filtered query) when too few of them match, even
         looking deeper.
 
-        Local mode checks a filter against every point's payload in Python (over a second at
-        100k points) but ranks without one in a matrix product and a sort. It ranks every
+        Local mode checks a filter against every point's payload in Python (slow on large
+        collections) but ranks without one in a matrix product and a sort. It ranks every
         point exactly, in the same order with or without a filter, so the first ``k`` matching
         points of the unfiltered ranking are exactly the filtered top ``k``.
         """
@@ -334,8 +334,8 @@ class VectorIndex:
 def _vectors_config(dim: int) -> dict[str, models.VectorParams]:
     return {
         # Dot products of unit vectors (both sides normalised here) are the cosines; local mode
-        # would re-normalise every stored vector on every cosine query (70 ms at 100k points).
-        # Collections made before this still use COSINE, with the same scores.
+        # would re-normalise every stored vector on every cosine query. Existing COSINE
+        # collections give the same scores.
         PASSAGE_VECTOR: models.VectorParams(size=dim, distance=models.Distance.DOT),
         SENTENCE_VECTORS: models.VectorParams(
             size=dim,

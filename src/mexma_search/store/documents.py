@@ -240,7 +240,7 @@ def replace_chunks(
     values: dict[str, object] = {"n_chunks": len(chunks)}
     if status is not None:
         values.update(_status_values(status, error, languages))
-    # table statements: the ORM's bulk machinery cost 10 % of a small document's ingest
+    # table statements: the ORM's bulk machinery is a real share of a small document's ingest
     chunks_table, documents_table = Chunk.__table__, Document.__table__
     session.execute(delete(chunks_table).where(chunks_table.c.document_id == document_id))
     session.execute(

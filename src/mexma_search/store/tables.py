@@ -1,7 +1,7 @@
 """The ORM schema of the metadata database (collections, documents, chunks, jobs, models).
 
-Alembic revisions in ``worker/db/migrations`` create these tables; the models here must match
-them (``tests/worker/test_db.py`` checks that autogenerate finds no difference).
+Alembic revisions in ``store/migrations`` create these tables; the models here must match
+them (``tests/store/test_db.py`` checks that autogenerate finds no difference).
 """
 
 from __future__ import annotations

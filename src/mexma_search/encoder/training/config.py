@@ -25,8 +25,8 @@ class TrainingConfig:
 
     ``freeze_embeddings=True`` keeps the token embedding matrix (which is also the head's tied
     vocabulary projection) fixed: with XLM-R's 250k-token vocabulary it holds 80 % of a small
-    model's weights, so freezing it saves their optimiser state and gradient and about a
-    quarter of a CPU step; the head's vocabulary bias still trains.
+    model's weights, so freezing it saves their optimiser state and gradient and a good part
+    of a CPU step; the head's vocabulary bias still trains.
 
     ``pooling=None`` keeps the base model's pooling. ``prompt`` is the model's prefix put on
     both sides (``passage``, as in evaluation; models without prefixes are unaffected).
