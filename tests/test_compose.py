@@ -212,7 +212,7 @@ def test_app_environment_is_valid_for_settings(
         monkeypatch.setenv(key, interpolate(value, variables))
     settings = Settings(_env_file=None)
     assert settings.mode == "distributed"
-    assert settings.qdrant_is_remote
+    assert str(settings.qdrant_location).startswith("http://")
     assert settings.qdrant_api_key is not None
     assert settings.qdrant_api_key.get_secret_value() == variables["QDRANT_API_KEY"]
     assert variables["POSTGRES_PASSWORD"] in str(settings.database_url)

@@ -16,7 +16,6 @@ def test_paths_are_derived_from_the_data_dir(tmp_path: Path) -> None:
     assert settings.uploads_dir == tmp_path / "uploads"
     assert settings.database_url == f"sqlite:///{tmp_path / 'mexma.db'}"
     assert settings.qdrant_location == str(tmp_path / "qdrant")
-    assert not settings.qdrant_is_remote
 
 
 def test_environment_variables_use_the_mexma_prefix(
@@ -30,7 +29,6 @@ def test_environment_variables_use_the_mexma_prefix(
     assert settings.data_dir == tmp_path
     assert settings.device == "cuda:1"
     assert settings.encode_batch_size == 64
-    assert settings.qdrant_is_remote
 
 
 @pytest.mark.parametrize(

@@ -16,7 +16,7 @@ from mexma_search.documents.formats.markdown import strip_markdown
 
 def unit_texts(path: Path, **options: str) -> list[str]:
     doc = parse_document(path, **options)
-    return [doc.unit_text(unit) for unit in doc.units]
+    return [doc.text[unit.start : unit.end] for unit in doc.units]
 
 
 class TestPlainText:
@@ -24,7 +24,7 @@ class TestPlainText:
         doc = parse_bytes(b"  First line.\r\nSecond line.\r\n\r\nNext paragraph.\r\n", "a.txt")
         assert doc.text == "First line.\nSecond line.\n\nNext paragraph."
         assert doc.format == "txt"
-        assert [doc.unit_text(u) for u in doc.units] == [doc.text]
+        assert [doc.text[u.start : u.end] for u in doc.units] == [doc.text]
 
     def test_drops_control_characters(self) -> None:
         assert parse_bytes(b"The mill\x00 is old.\x07", "a.txt").text == "The mill is old."
@@ -166,7 +166,7 @@ class TestCsv:
         tsv = b"id\ttext\n1\tThe bakery opens at six.\n2\tIt closes at noon.\n"
         doc = parse_bytes(tsv, "p.tsv")
         assert doc.format == "tsv"
-        assert [doc.unit_text(u) for u in doc.units] == [
+        assert [doc.text[u.start : u.end] for u in doc.units] == [
             "The bakery opens at six.",
             "It closes at noon.",
         ]
@@ -200,7 +200,7 @@ class TestJsonl:
 class TestTmx:
     def test_every_segment_with_its_language(self, docs: Path) -> None:
         doc = parse_document(docs / "river.tmx")
-        units = [(doc.unit_text(u), u.language) for u in doc.units]
+        units = [(doc.text[u.start : u.end], u.language) for u in doc.units]
         assert units == [
             ("The river flows through the old town and under seven bridges.", "en"),
             ("La rivière traverse la vieille ville et passe sous sept ponts.", "fr-FR"),
@@ -212,7 +212,7 @@ class TestTmx:
 
     def test_units_are_joined_with_exact_offsets(self, docs: Path) -> None:
         doc = parse_document(docs / "river.tmx")
-        assert "\n\n".join(doc.unit_text(u) for u in doc.units) == doc.text
+        assert "\n\n".join(doc.text[u.start : u.end] for u in doc.units) == doc.text
         assert doc.units[1].start == doc.units[0].end + 2
 
     def test_not_xml_and_not_tmx(self) -> None:

@@ -12,7 +12,6 @@ from mexma_search.encoder.evaluate import (
     bucc_evaluate,
     choose_threshold,
     evaluate_bitext,
-    in_batch_accuracy,
     mine,
     mining_scores,
     topk_cosine,
@@ -196,18 +195,6 @@ def test_bucc_is_worse_when_pairs_drown_in_noise() -> None:
     clean = bucc_evaluate(planted_split(rng, noise=0.5), planted_split(rng, noise=0.5))
     noisy = bucc_evaluate(planted_split(rng, noise=2.5), planted_split(rng, noise=2.5))
     assert noisy.test.f1 < clean.test.f1 - 0.2
-
-
-def test_in_batch_accuracy_is_one_minus_cosine_xsim_over_the_whole_batch() -> None:
-    rng = np.random.default_rng(8)
-    src = unit_rows(rng, 50, 8)
-    trg = noisy_copies(rng, src, 1.2)
-    xsim = xsim_errors(src, trg)
-    expected = 1 - (xsim.cos_src2trg + xsim.cos_trg2src) / 200
-    assert 0 < expected < 1
-    assert in_batch_accuracy(src, trg, batch_size=50) == pytest.approx(expected)
-    assert in_batch_accuracy(src, trg, batch_size=1) == 1.0
-    assert in_batch_accuracy(src, trg, batch_size=8) > in_batch_accuracy(src, trg, batch_size=50)
 
 
 def test_evaluate_bitext_on_the_tiny_encoder(tiny_mean_encoder: SentenceEncoder) -> None:

@@ -9,9 +9,17 @@ import numpy as np
 import pytest
 import torch
 from torch import nn
+from torch.ao.nn.quantized.dynamic import Linear as DynamicInt8Linear
 
 from mexma_search.encoder.model import SentenceEncoder
-from mexma_search.encoder.quantize import layer_precisions, quantize_int8
+from mexma_search.encoder.quantize import Bf16Linear, Int8Linear, quantize_int8
+
+
+def layer_precisions(model: nn.Module) -> dict[str, str]:
+    """``int8``, ``bf16`` or ``fp32`` for every Linear-like layer of ``model``, by name."""
+    kinds = {Int8Linear: "int8", DynamicInt8Linear: "int8", Bf16Linear: "bf16", nn.Linear: "fp32"}
+    return {name: kinds[type(m)] for name, m in model.named_modules() if type(m) in kinds}
+
 
 FAST_PRECISIONS = ["int8", "bf16"]
 INT8_PARTS = [

@@ -146,11 +146,6 @@ class Settings(BaseSettings):
             )
         return self
 
-    @property
-    def qdrant_is_remote(self) -> bool:
-        """True when ``qdrant_location`` names a Qdrant server rather than local storage."""
-        return str(self.qdrant_location).startswith(("http://", "https://"))
-
     def as_environment(self) -> dict[str, str]:
         """These settings as ``MEXMA_*`` environment variables, for a child process (unset
         optional fields are left out, so the child gets the same defaults)."""

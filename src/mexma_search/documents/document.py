@@ -60,10 +60,6 @@ class ParsedDocument:
             offset += len(piece)
         return cls("".join(parts), tuple(units), format)
 
-    def unit_text(self, unit: Unit) -> str:
-        """The text of one unit."""
-        return self.text[unit.start : unit.end]
-
 
 def clean_text(text: str) -> str:
     """Unify line endings and drop control characters that have no place in stored text."""

@@ -1,4 +1,4 @@
-"""Evaluation of cross-lingual sentence encoders: xsim error, BUCC-style mining, in-batch accuracy.
+"""Evaluation of cross-lingual sentence encoders: xsim error and BUCC-style mining.
 
 Every function takes L2-normalised float32 vectors (``encoder.encode_array`` returns them), so
 cosine is a dot product. Gold alignment for xsim and in-batch accuracy is row ``i`` <-> row ``i``.
@@ -363,23 +363,3 @@ def bucc_evaluate(
         test=mining_scores(test_candidates, test.gold_pairs, threshold),
         n_test_candidates=len(test_candidates),
     )
-
-
-def in_batch_accuracy(src_vecs: np.ndarray, trg_vecs: np.ndarray, batch_size: int) -> float:
-    """Top-1 accuracy of finding each row's partner among its batch, as a fraction.
-
-    Rows are cut into consecutive batches of ``batch_size`` (the last may be shorter), as a
-    contrastive training loss sees them. A source counts as right when its own target has the
-    highest cosine within the batch, and likewise for targets; the two are averaged.
-    """
-    if len(src_vecs) != len(trg_vecs) or len(src_vecs) == 0:
-        raise ValueError(f"need aligned, non-empty sides, got {len(src_vecs)} and {len(trg_vecs)}")
-    if batch_size < 1:
-        raise ValueError(f"batch_size must be >= 1, got {batch_size}")
-    src, trg = _as_matrix(src_vecs, "src_vecs"), _as_matrix(trg_vecs, "trg_vecs")
-    n_right = 0
-    for start in range(0, len(src), batch_size):
-        sims = src[start : start + batch_size] @ trg[start : start + batch_size].T
-        own = torch.arange(sims.shape[0])
-        n_right += int((sims.argmax(dim=1) == own).sum()) + int((sims.argmax(dim=0) == own).sum())
-    return n_right / (2 * len(src))

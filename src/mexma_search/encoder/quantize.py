@@ -98,12 +98,6 @@ def quantize_int8(
     return model
 
 
-def layer_precisions(model: nn.Module) -> dict[str, str]:
-    """``int8``, ``bf16`` or ``fp32`` for every Linear-like layer of ``model``, by name."""
-    kinds = {Int8Linear: "int8", DynamicInt8Linear: "int8", Bf16Linear: "bf16", nn.Linear: "fp32"}
-    return {name: kinds[type(m)] for name, m in model.named_modules() if type(m) in kinds}
-
-
 def _replace(model: nn.Module, name: str, module: nn.Module) -> None:
     parent_name, _, child = name.rpartition(".")
     setattr(model.get_submodule(parent_name), child, module)
