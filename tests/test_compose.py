@@ -411,7 +411,7 @@ def test_interpolation_fails_without_secrets(
 
 def test_app_commands_exist_in_the_cli(services: dict[str, dict[str, Any]]) -> None:
     """``mexma-search ...`` in compose parses with the real command line (options included)."""
-    from mexma_search.cli.main import main
+    from mexma_search.cli import main
 
     init_steps = [shlex.split(step) for step in command_of(services["init"])[2].split("&&")]
     commands = {name: command_of(services[name]) for name in ("webapp", *WORKERS)}

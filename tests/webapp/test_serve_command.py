@@ -27,7 +27,7 @@ def test_serve_starts_the_ui_and_stops_on_ctrl_c(tmp_path: Path, default_model_d
         "MEXMA_ADMIN_PASSWORD": "not-the-default",
         "GRADIO_ANALYTICS_ENABLED": "False",
     }
-    command = [sys.executable, "-c", "from mexma_search.cli.main import main; main()", "serve"]
+    command = [sys.executable, "-c", "from mexma_search.cli import main; main()", "serve"]
     process = subprocess.Popen(
         command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
     )

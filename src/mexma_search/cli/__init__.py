@@ -12,6 +12,7 @@ from mexma_search.cli.jobs import jobs_group
 from mexma_search.cli.models import models_group
 from mexma_search.cli.output import quiet_libraries
 from mexma_search.cli.search import search_command
+from mexma_search.cli.serve import serve_command
 from mexma_search.cli.train import train_command
 from mexma_search.cli.version import version_command
 from mexma_search.cli.worker_command import worker_command
@@ -23,6 +24,7 @@ def main() -> None:
     quiet_libraries()
 
 
+main.add_command(serve_command)
 main.add_command(version_command)
 main.add_command(models_group)
 main.add_command(encode_command)

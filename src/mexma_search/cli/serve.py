@@ -1,8 +1,4 @@
-"""The ``mexma-search`` command with ``serve``: the web app on top of the backend's CLI.
-
-The command lives in this module, not in the package's ``__init__``, because it starts the UI:
-only this module imports ``webapp``, so the rest of ``cli`` stays independent of the UI.
-"""
+"""``mexma-search serve``: the web app, with (in embedded mode) the worker threads."""
 
 from __future__ import annotations
 
@@ -11,11 +7,8 @@ import click
 from mexma_search.app.encoder_cache import prepare_default
 from mexma_search.app.serving_model import serving_model
 from mexma_search.app.settings import get_settings
-from mexma_search.cli import main
 from mexma_search.cli.backend import backend
 from mexma_search.jobs.backends import in_process_worker
-from mexma_search.webapp.app import build_app, launch
-from mexma_search.webapp.demo import load_demo
 
 
 @click.command("serve")
@@ -29,6 +22,10 @@ def serve_command(demo: bool) -> None:
     (search, ingest --wait) fail with a clear message, while queueing files with
     `mexma-search ingest` works (this app picks them up within seconds).
     """
+    # the UI's imports take seconds: only this command pays for them
+    from mexma_search.webapp.app import build_app, launch
+    from mexma_search.webapp.demo import load_demo
+
     settings = get_settings()
     settings.ensure_dirs()
     click.echo(f"Preparing the default model in {settings.models_dir} ...")
@@ -58,6 +55,3 @@ def serve_command(demo: bool) -> None:
         finally:
             if worker is not None:
                 worker.stop()
-
-
-main.add_command(serve_command)
