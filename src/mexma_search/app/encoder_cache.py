@@ -1,9 +1,11 @@
-"""Where models live: resolving names, listing the models directory, loading encoders."""
+"""Where models live (resolving names, listing the models directory) and the encoders a
+process keeps loaded."""
 
 from __future__ import annotations
 
 import json
 import threading
+from collections import OrderedDict
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -16,8 +18,8 @@ from mexma_search.encoder.default_model import (
 )
 from mexma_search.encoder.model import SentenceEncoder
 
-_cache: dict[tuple[str, str, str], SentenceEncoder] = {}
-_cache_lock = threading.Lock()
+# the serving model and one more (a version being re-indexed, or a model being evaluated)
+MAX_LOADED_ENCODERS = 2
 
 
 @dataclass(frozen=True)
@@ -86,19 +88,59 @@ def list_models(settings: Settings) -> list[ModelInfo]:
     return sorted(infos, key=lambda info: (not info.is_default, info.name))
 
 
-def load_encoder(
-    name_or_path: str, settings: Settings, *, precision: str = "auto"
-) -> SentenceEncoder:
-    """Load an encoder once per process and reuse it (workers call this lazily, after fork)."""
-    source = resolve_model_source(name_or_path, settings)
-    key = (source, settings.device, precision)
-    with _cache_lock:
-        if key not in _cache:
-            _cache[key] = SentenceEncoder.load(
-                source,
-                device=settings.device,
-                precision=precision,
-                max_length=settings.max_length,
-                cpu_threads=settings.cpu_threads,
-            )
-        return _cache[key]
+@dataclass(frozen=True)
+class EncoderKey:
+    """Everything that makes two loaded encoders differ."""
+
+    source: str
+    device: str
+    precision: str
+    max_length: int | None
+
+
+class EncoderCache:
+    """The encoders a process keeps loaded, least recently used first out: at most
+    ``capacity``, so that promoting model after model does not keep each one in memory."""
+
+    def __init__(self, settings: Settings, capacity: int = MAX_LOADED_ENCODERS) -> None:
+        if capacity < 1:
+            raise ValueError(f"capacity must be at least 1, got {capacity}")
+        self.settings = settings
+        self.capacity = capacity
+        self._lock = threading.Lock()
+        self._loaded: OrderedDict[EncoderKey, SentenceEncoder] = OrderedDict()
+
+    def key(self, name_or_path: str, precision: str = "auto") -> EncoderKey:
+        """The cache key of ``name_or_path`` under this cache's settings."""
+        source = resolve_model_source(name_or_path, self.settings)
+        return EncoderKey(source, self.settings.device, precision, self.settings.max_length)
+
+    def get(self, name_or_path: str, precision: str = "auto") -> SentenceEncoder:
+        """The encoder of ``name_or_path``, loaded on first use."""
+        key = self.key(name_or_path, precision)
+        with self._lock:
+            encoder = self._loaded.get(key)
+            if encoder is None:
+                encoder = SentenceEncoder.load(
+                    key.source,
+                    device=key.device,
+                    precision=key.precision,
+                    max_length=key.max_length,
+                )
+                self._loaded[key] = encoder
+            self._loaded.move_to_end(key)
+            while len(self._loaded) > self.capacity:
+                self._loaded.popitem(last=False)
+            return encoder
+
+    def evict(self, name_or_path: str) -> int:
+        """Drop every loaded encoder of ``name_or_path`` (a retired model); how many."""
+        source = resolve_model_source(name_or_path, self.settings)
+        with self._lock:
+            keys = [key for key in self._loaded if key.source == source]
+            for key in keys:
+                del self._loaded[key]
+            return len(keys)
+
+    def __len__(self) -> int:
+        return len(self._loaded)

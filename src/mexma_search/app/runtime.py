@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import threading
 
+import torch
 from sqlalchemy import Engine
 
-from mexma_search.app.encoder_cache import load_encoder
+from mexma_search.app.encoder_cache import EncoderCache
 from mexma_search.app.heartbeats import Heartbeats
 from mexma_search.app.settings import Settings
 from mexma_search.encoder.model import SentenceEncoder
@@ -25,10 +26,17 @@ class IndexBusyError(RuntimeError):
 
 
 class Runtime:
-    """Lazily created engine (migrated once), vector index and encoders for one process."""
+    """Lazily created engine (migrated once), vector index and encoders for one process.
+
+    A process runs one runtime, which sets the process's torch CPU threads (``cpu_threads``)
+    when it is created: loading a model never changes process-wide settings.
+    """
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
+        if settings.cpu_threads:
+            torch.set_num_threads(settings.cpu_threads)
+        self.encoders = EncoderCache(settings)
         # set while an in-process worker shuts down: running jobs stop at their next batch
         self.stopping = threading.Event()
         self._lock = threading.Lock()
@@ -59,8 +67,8 @@ class Runtime:
             return self._index
 
     def encoder(self, model_path: str) -> SentenceEncoder:
-        """The encoder stored at ``model_path`` (loaded once per process)."""
-        return load_encoder(model_path, self.settings)
+        """The encoder stored at ``model_path`` (kept loaded while it is in use)."""
+        return self.encoders.get(model_path)
 
     def close(self) -> None:
         """Stop the heartbeats; release the database connections and the index (and its

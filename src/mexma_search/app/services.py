@@ -23,7 +23,7 @@ from mexma_search.app.job_queue import JobQueue
 from mexma_search.app.queues import Step
 from mexma_search.app.runtime import Runtime
 from mexma_search.app.search import search as search_index
-from mexma_search.app.serving_model import serving_model, version_name
+from mexma_search.app.serving_model import live_collection, live_version, version_name
 from mexma_search.app.settings import Settings
 from mexma_search.app.training_params import job_parameters
 from mexma_search.app.uploads import RejectedFile, StoredFile, Upload, iter_uploads, store_bitext
@@ -331,7 +331,10 @@ class Services:
 
     def _training_base(self, base: str | None) -> tuple[str, str]:
         """The version name and loadable source of the model to fine-tune."""
-        name = base if base is not None else serving_model(self.runtime).version
+        name = base if base is not None else live_version(self.runtime)
+        if name is None:  # nothing serves yet: the default model
+            default = self.settings.default_model
+            return version_name(default), resolve_model_source(default, self.settings)
         with session_scope(self.runtime.engine) as session:
             registered = db.get_model_version(session, name)
             if registered is not None:
@@ -351,7 +354,6 @@ class Services:
 
     def list_model_versions(self) -> list[ModelVersionInfo]:
         """Registered model versions, newest first; the live one is marked."""
-        serving_model(self.runtime)  # registers the default model on first start
         live = self.runtime.index.alias_target(LIVE_ALIAS)
         with session_scope(self.runtime.engine) as session:
             return [ModelVersionInfo.from_row(m, live) for m in db.list_model_versions(session)]
@@ -360,7 +362,7 @@ class Services:
         """Start a reindex job that makes model ``name`` live (a registered version, a model
         in the models directory, or a directory); its job id."""
         version = version_name(name)
-        serving_model(self.runtime)
+        live_collection(self.runtime)  # the version it replaces is registered and live
         with session_scope(self.runtime.engine) as session:
             registered = db.get_model_version(session, version)
             source = registered.source if registered else resolve_model_source(name, self.settings)

@@ -1,8 +1,10 @@
 """Which model serves search: model versions, their collections, and the live alias.
 
-The alias ``chunks`` in the vector index is the single source of truth for the live model:
-a query is always encoded by the model version whose collection the alias points to
-(alias -> collection -> model version -> encoder), so search and index can never disagree.
+The database says which version is active (one row at most, changed in one transaction); the
+alias ``chunks`` in the vector index follows it: :func:`activate` commits the change, then
+points the alias, and :func:`live_collection` re-points an alias that lags behind (a crash
+between the two, or an index opened afresh). A query is encoded by the active version's
+encoder and searched in that version's own collection, so they never disagree.
 """
 
 from __future__ import annotations
@@ -72,41 +74,58 @@ def register_model_version(runtime: Runtime, name: str, source: str) -> ServingM
     return ServingModel(name, collection, encoder)
 
 
-def activate(runtime: Runtime, name: str) -> None:
-    """Make ``name`` the active version and point the alias at its collection, atomically.
+def activate(runtime: Runtime, name: str) -> str | None:
+    """Make ``name`` the active version, then point the alias at its collection; the model
+    path of the version it retired, if any.
 
-    The alias swap runs inside the database transaction: if it fails, the rows roll back.
+    The database commits first: if the alias swap then fails, the next
+    :func:`live_collection` points it, so the index never serves a version the database does
+    not name.
     """
     with session_scope(runtime.engine) as session:
+        previous = active_model_version(session)
+        retired = previous.path if previous is not None and previous.name != name else None
         model = set_active(session, name)
-        runtime.index.swap_alias(LIVE_ALIAS, model.qdrant_collection or collection_name(name))
+        collection = model.qdrant_collection or collection_name(name)
+    runtime.index.swap_alias(LIVE_ALIAS, collection)
+    return retired
 
 
-def ensure_live_collection(runtime: Runtime) -> str:
-    """The collection the alias points to; on first start, register the default model as the
-    active version (or re-point a missing alias at the active version)."""
-    target = runtime.index.alias_target(LIVE_ALIAS)
-    if target is not None:
-        return target
-    with session_scope(runtime.engine) as session:
+def live_version(runtime: Runtime) -> str | None:
+    """The name of the version that serves search, None before the first start; it only
+    reads (the admin page polls it): nothing is registered and no encoder loaded."""
+    with read_scope(runtime.engine) as session:
         active = active_model_version(session)
-        active_name = active.name if active else None
-    if active_name is None:
+        return active.name if active is not None else None
+
+
+def live_collection(runtime: Runtime) -> str:
+    """The active version's collection, with the alias pointing at it; on first start the
+    default model is registered and made active."""
+    with read_scope(runtime.engine) as session:
+        active = active_model_version(session)
+        found = (
+            None
+            if active is None
+            else (active.qdrant_collection or collection_name(active.name), active.dimension)
+        )
+    if found is None:
         default = runtime.settings.default_model
         register_model_version(runtime, version_name(default), default)
         with suppress(IntegrityError):  # another process activated a version concurrently
             activate(runtime, version_name(default))
-    else:
-        register_model_version(runtime, active_name, active_name)
-        activate(runtime, active_name)
-    target = runtime.index.alias_target(LIVE_ALIAS)
-    assert target is not None
-    return target
+        return live_collection(runtime)
+    collection, dimension = found
+    if runtime.index.alias_target(LIVE_ALIAS) != collection:
+        runtime.index.ensure_collection(collection, dimension)
+        runtime.index.swap_alias(LIVE_ALIAS, collection)
+    return collection
 
 
 def serving_model(runtime: Runtime) -> ServingModel:
-    """The live model: the version behind the alias, with its encoder."""
-    collection = ensure_live_collection(runtime)
+    """The live model: the active version, with its encoder (registers the default model on
+    first start; see :func:`live_version` for a read that never writes)."""
+    collection = live_collection(runtime)
     name = model_version_of(collection)
     path = runtime.model_paths.get(name)
     if path is None:

@@ -8,7 +8,7 @@ import click
 import numpy as np
 from tqdm import tqdm
 
-from mexma_search.app.encoder_cache import load_encoder
+from mexma_search.app.runtime import Runtime
 from mexma_search.app.settings import get_settings
 from mexma_search.cli.output import emit_json, fail, json_option
 
@@ -69,7 +69,8 @@ def encode_command(
         fail(f"--output must end in .npy (got {output_path.name})")
     settings = get_settings()
     texts = read_lines(input_path)
-    encoder = load_encoder(model_name or settings.default_model, settings, precision=precision)
+    runtime = Runtime(settings)
+    encoder = runtime.encoders.get(model_name or settings.default_model, precision=precision)
     with tqdm(total=len(texts), unit="text", disable=as_json) as bar:
         result = encoder.encode(
             texts,

@@ -61,7 +61,6 @@ class SentenceEncoder:
         device: str = "auto",
         precision: str = "auto",
         max_length: int | None = None,
-        cpu_threads: int | None = None,
     ) -> SentenceEncoder:
         """Load from a local directory or a hub id (``facebook/MEXMA``).
 
@@ -69,8 +68,6 @@ class SentenceEncoder:
         without any (such as ``facebook/MEXMA``) gets the MEXMA convention: CLS, no prefix.
         ``precision`` is ``auto``, ``fp32``, ``bf16``, ``fp16`` or, on CPU, ``int8``.
         """
-        if cpu_threads:
-            torch.set_num_threads(cpu_threads)
         source = str(source)
         tokenizer = AutoTokenizer.from_pretrained(source)
         transformer = _load_transformer(source)

@@ -35,7 +35,9 @@ class Reindex(JobHandler):
         self.progress(stage=STAGE_EMBEDDING, done=0, total=self._total)
         last_id, done = self._embed_after(model, 0, 0)
         self.progress(stage=STAGE_SWAPPING)
-        activate(self.runtime, name)
+        retired = activate(self.runtime, name)
+        if retired is not None:
+            self.runtime.encoders.evict(retired)
         self.progress(stage=STAGE_CATCHING_UP)
         _, done = self._embed_after(model, last_id, done)
         self.finish(

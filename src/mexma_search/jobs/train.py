@@ -103,11 +103,7 @@ class TrainModel(JobHandler):
         self.progress(stage=STAGE_READING)
         config, splits = job_training_inputs(self.settings, self.job_id, self.job.parameters)
         evaluate = xsim_evaluator(splits.held_out, batch_size=self.settings.encode_batch_size)
-        encoder = SentenceEncoder.load(
-            self.parameter("base_path"),
-            device=self.settings.device,
-            cpu_threads=self.settings.cpu_threads,
-        )
+        encoder = SentenceEncoder.load(self.parameter("base_path"), device=self.settings.device)
         self.progress(
             stage=STAGE_BASELINE, message=f"base model on {len(splits.held_out)} held-out pairs"
         )
