@@ -130,16 +130,17 @@ class InProcessWorker:
     def _work(self, queue: str) -> None:
         worker = WorkerIdentity(f"inprocess-{queue}@{socket.gethostname()}")
         wake = self.queue.waker(queue)
-        retry_s = 0.0
+        failures = 0
         while not self.runtime.stopping.is_set():
             wake.clear()
             try:
                 ran = self._run_next(queue, worker)
-                retry_s = 0.0
+                failures = 0
             except TRANSIENT_ERRORS:
-                retry_s = min(max(2 * retry_s, RETRY_FIRST_S), RETRY_MAX_S)
-                logger.warning("queue %s: transient error, retrying in %.0f s", queue, retry_s)
-                self.runtime.stopping.wait(retry_s)
+                failures += 1
+                delay = retry_delay_s(failures)
+                logger.warning("queue %s: transient error, retrying in %.1f s", queue, delay)
+                self.runtime.stopping.wait(delay)
                 continue
             except Exception:
                 logger.exception("queue %s: could not run a job", queue)
@@ -178,6 +179,12 @@ class InProcessWorker:
         traceback: TracebackType | None,
     ) -> None:
         self.stop()
+
+
+def retry_delay_s(failures: int) -> float:
+    """The wait before retrying after ``failures`` transient errors in a row: doubling from
+    ``RETRY_FIRST_S`` up to ``RETRY_MAX_S``."""
+    return float(min(RETRY_FIRST_S * 2 ** (failures - 1), RETRY_MAX_S))
 
 
 @contextlib.contextmanager
