@@ -15,8 +15,6 @@ from itertools import islice
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy.orm import Session
-
 from mexma_search import store as db
 from mexma_search.app.encoder_cache import resolve_model_source
 from mexma_search.app.job_queue import JobQueue
@@ -26,7 +24,13 @@ from mexma_search.app.search import search as search_index
 from mexma_search.app.serving_model import live_collection, live_version, version_name
 from mexma_search.app.settings import Settings
 from mexma_search.app.training_params import job_parameters
-from mexma_search.app.uploads import RejectedFile, StoredFile, Upload, iter_uploads, store_bitext
+from mexma_search.app.uploads import (
+    RejectedFile,
+    StoredFile,
+    iter_uploads,
+    record_upload,
+    store_bitext,
+)
 from mexma_search.app.views import (
     BusyWorker,
     DocumentInfo,
@@ -87,7 +91,7 @@ class Services:
         # a batch at a time, so that workers start on the first files while the rest are stored
         while batch := list(islice(uploads, UPLOAD_BATCH)):
             with session_scope(self.runtime.engine) as session:
-                jobs = [_record_upload(session, upload, collection) for upload in batch]
+                jobs = [record_upload(session, upload, collection) for upload in batch]
             for job_id, queued in jobs:
                 if queued:
                     self.queue.enqueue(job_id, Step.INGEST)
@@ -382,42 +386,3 @@ def _check_collection(name: str) -> str:
     if not name or len(name) > MAX_COLLECTION_NAME:
         raise ValueError(f"a collection name has 1 to {MAX_COLLECTION_NAME} characters")
     return name
-
-
-def _record_upload(session: Session, upload: Upload, collection: str) -> tuple[int, bool]:
-    """Create the rows for one upload: its job id, and whether the job must be queued."""
-    parameters = {"filename": upload.filename, "collection": collection}
-    if isinstance(upload, RejectedFile):
-        job = db.create_job(session, JobKind.INGEST, parameters=parameters)
-        db.fail_job(session, job.id, f"{upload.filename}: {upload.reason}")
-        return job.id, False
-    document = db.add_document(session, _new_document(upload, collection))
-    job = db.create_job(
-        session, JobKind.INGEST, parameters={**parameters, "document_id": document.id}
-    )
-    if document.status != DocumentStatus.DUPLICATE:
-        return job.id, True
-    original = db.get_document(session, document.duplicate_of_id or 0)
-    assert original is not None
-    # the original keeps the only stored copy of these bytes
-    upload.stored_path.unlink(missing_ok=True)
-    document.stored_path = ""
-    db.claim_job(session, job.id, hostname="")
-    db.finish_job(
-        session,
-        job.id,
-        message=f"duplicate of document {original.id} ({original.filename}); not indexed again",
-        metrics={"document_id": document.id, "duplicate_of": original.id},
-    )
-    return job.id, False
-
-
-def _new_document(upload: StoredFile, collection: str) -> db.NewDocument:
-    return db.NewDocument(
-        collection=collection,
-        content_hash=upload.content_hash,
-        filename=upload.filename,
-        file_type=upload.file_type,
-        size_bytes=upload.size_bytes,
-        stored_path=str(upload.stored_path),
-    )

@@ -1,4 +1,5 @@
-"""Storing uploads: one file per document, under a name of our own, within the size limit.
+"""Storing uploads: one file per document, under a name of our own, within the size limit,
+and recording each as a document with its ingest job.
 
 Client file names are never used on disk (they are kept, cleaned, for display only); a
 directory or a zip archive expands to one stored file per document inside it.
@@ -14,8 +15,12 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
+from sqlalchemy.orm import Session
+
+from mexma_search import store as db
 from mexma_search.documents import IngestError, content_hash, read_zip_members
 from mexma_search.documents.registry import ARCHIVE_EXTENSIONS, DOCUMENT_EXTENSIONS
+from mexma_search.store import DocumentStatus, JobKind
 
 MAX_NAME_LENGTH = 255
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
@@ -165,4 +170,45 @@ def _stored(label: str, target: Path, digest: str) -> StoredFile:
         file_type=target.suffix.lstrip("."),
         size_bytes=target.stat().st_size,
         content_hash=digest,
+    )
+
+
+def record_upload(session: Session, upload: Upload, collection: str) -> tuple[int, bool]:
+    """Create the rows of one upload in ``collection`` (its document and ingest job; a rejected
+    file or a duplicate gets a job that has already ended and says why): the job id, and
+    whether the job must be queued."""
+    parameters = {"filename": upload.filename, "collection": collection}
+    if isinstance(upload, RejectedFile):
+        job = db.create_job(session, JobKind.INGEST, parameters=parameters)
+        db.fail_job(session, job.id, f"{upload.filename}: {upload.reason}")
+        return job.id, False
+    document = db.add_document(session, _new_document(upload, collection))
+    job = db.create_job(
+        session, JobKind.INGEST, parameters={**parameters, "document_id": document.id}
+    )
+    if document.status != DocumentStatus.DUPLICATE:
+        return job.id, True
+    original = db.get_document(session, document.duplicate_of_id or 0)
+    assert original is not None
+    # the original keeps the only stored copy of these bytes
+    upload.stored_path.unlink(missing_ok=True)
+    document.stored_path = ""
+    db.claim_job(session, job.id, hostname="")
+    db.finish_job(
+        session,
+        job.id,
+        message=f"duplicate of document {original.id} ({original.filename}); not indexed again",
+        metrics={"document_id": document.id, "duplicate_of": original.id},
+    )
+    return job.id, False
+
+
+def _new_document(upload: StoredFile, collection: str) -> db.NewDocument:
+    return db.NewDocument(
+        collection=collection,
+        content_hash=upload.content_hash,
+        filename=upload.filename,
+        file_type=upload.file_type,
+        size_bytes=upload.size_bytes,
+        stored_path=str(upload.stored_path),
     )
