@@ -27,6 +27,7 @@ from sqlalchemy.exc import IntegrityError
 
 from mexma_search.app.settings import Settings
 from mexma_search.app.training_params import training_config
+from mexma_search.encoder.atomic import temporary_path
 from mexma_search.encoder.bitext import BitextError
 from mexma_search.encoder.model import SentenceEncoder
 from mexma_search.encoder.training.config import TrainingConfig
@@ -203,7 +204,7 @@ class TrainModel(JobHandler):
         with session_scope(self.runtime.engine) as session:
             registered = get_model_version(session, self.version) is not None
         if not registered:
-            for directory in (self.model_dir, self.model_dir.with_name(self.version + ".tmp")):
+            for directory in (self.model_dir, temporary_path(self.model_dir)):
                 shutil.rmtree(directory, ignore_errors=True)
 
 
