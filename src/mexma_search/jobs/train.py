@@ -26,7 +26,7 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 
 from mexma_search.app.settings import Settings
-from mexma_search.app.training_params import training_config
+from mexma_search.app.training_params import JOB_ONLY_DEFAULTS, training_config
 from mexma_search.encoder.atomic import temporary_path
 from mexma_search.encoder.bitext import BitextError
 from mexma_search.encoder.model import SentenceEncoder
@@ -115,7 +115,7 @@ class TrainModel(JobHandler):
         before = evaluate(encoder)
         with session_scope(self.runtime.engine) as session:
             record_metrics(session, self.job_id, 0, before)
-        processes = int(params.get("gpus", 1))
+        processes = int(params.get("gpus", JOB_ONLY_DEFAULTS["gpus"]))
         if processes > 1:
             result, cancelled = train_in_processes(
                 self.settings, config.output_dir, self.job_id, processes
