@@ -79,6 +79,7 @@ from bench.common import (  # noqa: E402
 from bench.encode_throughput import format_table  # noqa: E402
 from mexma_search.app.services import Services  # noqa: E402
 from mexma_search.app.serving_model import serving_model  # noqa: E402
+from mexma_search.documents import UNDETERMINED  # noqa: E402
 from mexma_search.encoder.default_model import prepare_default_model  # noqa: E402
 from mexma_search.encoder.model import SentenceEncoder  # noqa: E402
 from mexma_search.index.vector_index import LIVE_ALIAS, ChunkPoint, VectorIndex, collection_name  # noqa: E402
@@ -334,7 +335,7 @@ def read_chunks(services: Services) -> ChunkRows:
         spans = [chunk.sentence_spans() for chunk in chunks]
         return ChunkRows(
             texts=[chunk.text for chunk in chunks],
-            langs=[chunk.language or "und" for chunk in chunks],
+            langs=[chunk.language or UNDETERMINED for chunk in chunks],
             sentences=[
                 [chunk.text[a:b] for a, b in chunk_spans] if len(chunk_spans) > 1 else []
                 for chunk, chunk_spans in zip(chunks, spans, strict=True)

@@ -73,6 +73,7 @@ from bench.common import (  # noqa: E402
 from bench.encode_throughput import format_table  # noqa: E402
 from mexma_search.app.services import Services  # noqa: E402
 from mexma_search.app.serving_model import ServingModel, serving_model  # noqa: E402
+from mexma_search.documents import UNDETERMINED  # noqa: E402
 from mexma_search.encoder.default_model import prepare_default_model  # noqa: E402
 from mexma_search.index.vector_index import PASSAGE_VECTOR, SENTENCE_VECTORS, ChunkPoint, point_id  # noqa: E402
 from mexma_search.jobs.backends import open_services  # noqa: E402
@@ -307,7 +308,7 @@ class IndexFiller:
                         document_id=copy.id,
                         ordinal=chunk.ordinal,
                         collection=original.collection.name,
-                        lang=chunk.language or "und",
+                        lang=chunk.language or UNDETERMINED,
                         vector=self.perturb(vectors[chunk.id].passage),
                         sentence_vectors=vectors[chunk.id].sentences,
                     )

@@ -120,7 +120,7 @@ def training_config(args: argparse.Namespace, output_dir: Path, **changes: Any) 
         **ABLATIONS[args.config],
     }
     settings.update(changes)
-    return TrainingConfig(**settings)
+    return TrainingConfig.from_options(**settings)
 
 
 class StepClock(TrainerCallback):

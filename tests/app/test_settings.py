@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 from pydantic import ValidationError
 
+from mexma_search.app import encoder_cache
 from mexma_search.app.settings import Settings
+from mexma_search.encoder.default_model import PreparedModel
 
 
 def test_paths_are_derived_from_the_data_dir(tmp_path: Path) -> None:
@@ -82,3 +86,21 @@ def test_as_environment_gives_a_child_process_the_same_settings(
     for name, value in environment.items():
         monkeypatch.setenv(name, value)
     assert Settings(_env_file=None) == settings
+
+
+def test_the_default_model_setting_names_the_bundled_model(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = Settings(data_dir=tmp_path)
+    built = tmp_path / "built"
+
+    def prepare(models_dir: Path) -> PreparedModel:
+        return PreparedModel(built, built=True, min_cosine=None)
+
+    monkeypatch.setattr(encoder_cache, "prepare_default_model", prepare)
+    assert encoder_cache.resolve_model_source(settings.default_model, settings) == str(built)
+
+
+def test_settings_load_without_torch() -> None:
+    code = "import sys, mexma_search.app.settings; assert 'torch' not in sys.modules"
+    subprocess.run([sys.executable, "-c", code], check=True)

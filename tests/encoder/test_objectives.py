@@ -43,7 +43,12 @@ def make_batch(encoder: SentenceEncoder, seed: int = 0) -> PairBatch:
 
 def make_objective(encoder: SentenceEncoder, **changes: object) -> MexmaObjective:
     torch.manual_seed(0)
-    objective = MexmaObjective(encoder.transformer, ObjectiveConfig(**changes))  # type: ignore[arg-type]
+    pooling = changes.pop("pooling", "cls")
+    objective = MexmaObjective(
+        encoder.transformer,
+        ObjectiveConfig(**changes),  # type: ignore[arg-type]
+        pooling=pooling,  # type: ignore[arg-type]
+    )
     return objective.train()
 
 

@@ -14,8 +14,9 @@ from mexma_search.encoder.evaluate import xsim_errors
 from mexma_search.encoder.model import SentenceEncoder
 from mexma_search.encoder.training.callbacks import TrainerCallback, TrainerControl, TrainerState
 from mexma_search.encoder.training.checkpoint import MODEL_FILE, OPTIMIZER_FILE, STATE_FILE
-from mexma_search.encoder.training.config import TrainingConfig
+from mexma_search.encoder.training.config import TrainingConfig, option_defaults, option_names
 from mexma_search.encoder.training.loop import Trainer, train, training_autocast_dtype
+from mexma_search.encoder.training.objectives import ObjectiveConfig
 from mexma_search.encoder.training.pair_stream import Pair
 
 ENGLISH_WORDS = (
@@ -70,7 +71,7 @@ def config(tmp_path: Path, **changes: Any) -> TrainingConfig:
         "head_dropout": 0.1,
     }
     settings.update(changes)
-    return TrainingConfig(**settings)
+    return TrainingConfig.from_options(**settings)
 
 
 def made_up_bitext(n: int, seed: int) -> list[Pair]:
@@ -277,3 +278,16 @@ def test_frozen_embeddings_stay_fixed_while_the_rest_trains(
                for group in trainer.optimizer.param_groups for p in group["params"])  # fmt: skip
     assert torch.equal(encoder.transformer.get_input_embeddings().weight, embeddings)
     assert not torch.equal(encoder.transformer.encoder.layer[0].attention.self.query.weight, layer)
+
+
+def test_flat_options_set_the_loss_settings_of_the_objective(tmp_path: Path) -> None:
+    run = TrainingConfig.from_options(
+        output_dir=tmp_path, epochs=2, alignment="contrastive", koleo_weight=0.1
+    )
+    assert run.epochs == 2
+    assert run.objective == ObjectiveConfig(alignment="contrastive", koleo_weight=0.1)
+    defaults = TrainingConfig.from_options(output_dir=tmp_path, **option_defaults())
+    assert defaults == TrainingConfig(output_dir=tmp_path)
+    assert set(option_names()) >= {"temperature", "token_gradient", "epochs"}
+    with pytest.raises(ValueError, match="alignment must be one of"):
+        TrainingConfig.from_options(output_dir=tmp_path, alignment="cosine")

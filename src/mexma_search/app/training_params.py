@@ -1,22 +1,25 @@
 """The parameters of a train job: which settings a caller may give, their defaults and checks.
 
-A job's parameters are the :class:`~mexma_search.encoder.training.config.TrainingConfig`
-fields a caller may choose, plus ``held_out`` (pairs kept aside for the before/after evaluation).
-The job
+A job's parameters are the options of
+:meth:`~mexma_search.encoder.training.config.TrainingConfig.from_options` a caller may choose,
+plus ``held_out`` (pairs kept aside for the before/after evaluation) and ``gpus``. The job
 itself decides where the run writes, the device, resumption and the model's name.
 """
 
 from __future__ import annotations
 
-import typing
 from collections.abc import Mapping
-from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
 from mexma_search.app.settings import Settings
 from mexma_search.encoder.evaluate import DEFAULT_K
-from mexma_search.encoder.training.config import TrainingConfig
+from mexma_search.encoder.training.config import (
+    TrainingConfig,
+    option_defaults,
+    option_hints,
+    option_names,
+)
 
 HELD_OUT_MAX = 500
 HELD_OUT_SHARE = 0.1
@@ -38,13 +41,31 @@ _NOT_CHOSEN = frozenset(
         "model_description",
     }
 )
-TRAINING_PARAMETERS = tuple(f.name for f in fields(TrainingConfig) if f.name not in _NOT_CHOSEN)
-# job parameters that are not TrainingConfig fields: the held-out size, and the number of
-# training processes (one per GPU, launched with torchrun when above 1)
-JOB_ONLY_PARAMETERS = ("held_out", "gpus")
+TRAINING_PARAMETERS = tuple(name for name in option_names() if name not in _NOT_CHOSEN)
+# job parameters that are not training options, with their defaults: the held-out size (None:
+# from the bitext's size), and the number of training processes (one per GPU, launched with
+# torchrun when above 1)
+JOB_ONLY_DEFAULTS: dict[str, Any] = {"held_out": None, "gpus": 1}
+JOB_ONLY_PARAMETERS = tuple(JOB_ONLY_DEFAULTS)
 JOB_PARAMETERS = (*TRAINING_PARAMETERS, *JOB_ONLY_PARAMETERS)
-_HINTS = typing.get_type_hints(TrainingConfig)
+_HINTS = option_hints()
 _NUMBERS: dict[object, type] = {int: int, int | None: int, float: float, float | None: float}
+
+
+def job_defaults(settings: Settings) -> dict[str, Any]:
+    """The defaults in which a job differs from a ``TrainingConfig``: the batch size of the
+    settings and :data:`FINE_TUNING_DEFAULTS`."""
+    return {"batch_size": settings.train_batch_size, **FINE_TUNING_DEFAULTS}
+
+
+def parameter_defaults(settings: Settings) -> dict[str, Any]:
+    """What a job uses for each parameter it is not given (the training form shows these)."""
+    training = option_defaults()
+    return {
+        **{name: training[name] for name in TRAINING_PARAMETERS},
+        **job_defaults(settings),
+        **JOB_ONLY_DEFAULTS,
+    }
 
 
 def default_held_out(pairs_kept: int) -> int:
@@ -57,10 +78,10 @@ def job_parameters(
 ) -> dict[str, Any]:
     """Complete, typed and checked parameters of a job on ``pairs_kept`` usable pairs.
 
-    Defaults: ``TrainingConfig``'s, except the batch size (``settings.train_batch_size``) and
-    :data:`FINE_TUNING_DEFAULTS` (learning rate 3e-5, no token-level gradient); ``held_out``
-    from :func:`default_held_out`. ValueError names an unknown or bad parameter, or a bitext
-    too small for the held-out set and one step.
+    Defaults: ``TrainingConfig``'s, except :func:`job_defaults` (the settings' batch size,
+    learning rate 3e-5, no token-level gradient); ``held_out`` from :func:`default_held_out`.
+    ValueError names an unknown or bad parameter, or a bitext too small for the held-out set
+    and one step.
     """
     unknown = sorted(set(params) - set(JOB_PARAMETERS))
     if unknown:
@@ -69,12 +90,11 @@ def job_parameters(
             f"known: {', '.join(JOB_PARAMETERS)}"
         )
     chosen = {name: _coerce(name, value) for name, value in params.items()}
-    if chosen.get("gpus", 1) < 1:
+    if chosen.get("gpus", JOB_ONLY_DEFAULTS["gpus"]) < 1:
         raise ValueError(f"gpus must be at least 1, got {chosen['gpus']}")
     held_out = chosen.pop("held_out", None)
     merged = {
-        "batch_size": settings.train_batch_size,
-        **FINE_TUNING_DEFAULTS,
+        **job_defaults(settings),
         **chosen,
         "held_out": default_held_out(pairs_kept) if held_out is None else held_out,
     }
@@ -88,7 +108,7 @@ def training_config(
 ) -> TrainingConfig:
     """The run of a job: its parameters, writing to ``output_dir``, resuming from its last
     checkpoint if there is one (a re-delivered job continues where it stopped)."""
-    return TrainingConfig(
+    return TrainingConfig.from_options(
         output_dir=output_dir,
         device=settings.device,
         resume=True,

@@ -182,7 +182,7 @@ def train_command(
     encoder = SentenceEncoder.load(
         resolve_model_source(base or settings.default_model, settings), device=device
     )
-    config = TrainingConfig(
+    config = TrainingConfig.from_options(
         output_dir=output_dir,
         pooling=pooling,  # type: ignore[arg-type]
         token_gradient=not no_token_gradient,

@@ -11,7 +11,12 @@ from mexma_search.documents.chunking import Chunk, chunk_document
 from mexma_search.documents.document import ParsedDocument, Unit
 from mexma_search.documents.errors import IngestError
 from mexma_search.documents.hashing import content_hash
-from mexma_search.documents.langid import detect_language, dominant_language, normalize_language
+from mexma_search.documents.langid import (
+    UNDETERMINED,
+    detect_language,
+    dominant_language,
+    normalize_language,
+)
 from mexma_search.documents.passages import (
     Passage,
     TokenCounter,
@@ -29,6 +34,7 @@ from mexma_search.documents.walk import iter_documents
 
 __all__ = [
     "SUPPORTED_EXTENSIONS",
+    "UNDETERMINED",
     "Chunk",
     "IngestError",
     "ParsedDocument",

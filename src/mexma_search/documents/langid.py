@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable
-from functools import lru_cache
-
-from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
 from mexma_search.documents.scripts import DENSE_CHAR
+from mexma_search.encoder.language_id import language_identifier
 
 UNDETERMINED = "und"
 MIN_LETTERS = 12
@@ -57,7 +55,7 @@ def detect_language(
         return fallback, 0.0
     allowed = tuple(sorted(set(languages))) if languages is not None else None
     scores: Counter[str] = Counter()
-    for code, probability in _identifier(allowed).rank(sample):
+    for code, probability in language_identifier(allowed).rank(sample):
         scores[_FOLDED.get(code, code)] += probability
     language, summed = scores.most_common(1)[0]
     confidence = min(summed, 1.0)  # float32 probabilities can sum a hair above 1
@@ -87,11 +85,3 @@ def _letter_weight(text: str) -> int:
     dense = len(DENSE_CHAR.findall(text))
     letters = sum(1 for char in text if char.isalpha())
     return letters + dense * (_DENSE_WEIGHT - 1)
-
-
-@lru_cache(maxsize=8)
-def _identifier(languages: tuple[str, ...] | None) -> LanguageIdentifier:
-    identifier = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
-    if languages is not None:
-        identifier.set_languages(languages)
-    return identifier

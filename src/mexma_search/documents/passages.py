@@ -8,6 +8,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import partial
 
+from mexma_search.documents.langid import UNDETERMINED
 from mexma_search.documents.scripts import DENSE_RANGES
 from mexma_search.documents.spans import Span, crosses_paragraph, trimmed
 
@@ -47,7 +48,7 @@ def group_passages(
     *,
     max_tokens: int,
     count_tokens: TokenCounter = approx_token_count,
-    language: str = "und",
+    language: str = UNDETERMINED,
     first_ordinal: int = 0,
 ) -> list[Passage]:
     """Group consecutive ``sentences`` (spans into ``text``) into passages of ``max_tokens``.

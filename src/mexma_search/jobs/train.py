@@ -26,7 +26,8 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 
 from mexma_search.app.settings import Settings
-from mexma_search.app.training_params import training_config
+from mexma_search.app.training_params import JOB_ONLY_DEFAULTS, training_config
+from mexma_search.encoder.atomic import temporary_path
 from mexma_search.encoder.bitext import BitextError
 from mexma_search.encoder.model import SentenceEncoder
 from mexma_search.encoder.training.config import TrainingConfig
@@ -110,7 +111,7 @@ class TrainModel(JobHandler):
         before = evaluate(encoder)
         with session_scope(self.runtime.engine) as session:
             record_metrics(session, self.job_id, 0, before)
-        processes = int(params.get("gpus", 1))
+        processes = int(params.get("gpus", JOB_ONLY_DEFAULTS["gpus"]))
         if processes > 1:
             result, cancelled = train_in_processes(
                 self.settings, config.output_dir, self.job_id, processes
@@ -199,7 +200,7 @@ class TrainModel(JobHandler):
         with session_scope(self.runtime.engine) as session:
             registered = get_model_version(session, self.version) is not None
         if not registered:
-            for directory in (self.model_dir, self.model_dir.with_name(self.version + ".tmp")):
+            for directory in (self.model_dir, temporary_path(self.model_dir)):
                 shutil.rmtree(directory, ignore_errors=True)
 
 

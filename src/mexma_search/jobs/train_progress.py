@@ -12,6 +12,7 @@ from __future__ import annotations
 import time
 from collections.abc import Mapping
 
+from mexma_search.app.formatting import format_duration
 from mexma_search.app.runtime import Runtime
 from mexma_search.encoder.training.callbacks import TrainerCallback, TrainerControl, TrainerState
 from mexma_search.store import record_metrics, session_scope, update_progress
@@ -89,15 +90,3 @@ def progress_message(state: TrainerState) -> str:
     if state.eta_seconds is not None:
         parts.append(f"{format_duration(state.eta_seconds)} left")
     return ", ".join(parts)
-
-
-def format_duration(seconds: float) -> str:
-    """``45 s``, ``3 min 5 s``, ``2 h 10 min``."""
-    whole = round(seconds)
-    if whole < 60:
-        return f"{whole} s"
-    minutes, secs = divmod(whole, 60)
-    if minutes < 60:
-        return f"{minutes} min {secs} s"
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours} h {minutes} min"

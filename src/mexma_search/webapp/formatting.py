@@ -15,6 +15,7 @@ from typing import Any
 import gradio as gr
 import pandas as pd
 
+from mexma_search.app.formatting import format_duration
 from mexma_search.app.views import (
     DocumentInfo,
     JobInfo,
@@ -128,16 +129,6 @@ def eta_seconds(job: JobInfo, now: datetime | None = None) -> float | None:
     return max(elapsed * (1 - fraction) / fraction, 0.0)
 
 
-def duration(seconds: float) -> str:
-    """A short human duration: 45 s, 3 min 5 s, 2 h 10 min."""
-    seconds = round(seconds)
-    if seconds < 60:
-        return f"{seconds} s"
-    if seconds < 3600:
-        return f"{seconds // 60} min {seconds % 60} s"
-    return f"{seconds // 3600} h {seconds % 3600 // 60} min"
-
-
 def job_subject(job: JobInfo) -> str:
     """What a job works on, from its parameters (file name, model version, ...)."""
     parameters = job.parameters
@@ -152,7 +143,7 @@ def job_progress(job: JobInfo, now: datetime | None = None) -> str:
     fraction = _progress_fraction(job)
     counts = f"{job.done}/{job.total}" if job.total else ""
     eta = eta_seconds(job, now)
-    details = [job.stage or "", counts, f"ETA {duration(eta)}" if eta is not None else ""]
+    details = [job.stage or "", counts, f"ETA {format_duration(eta)}" if eta is not None else ""]
     outcome = job.error or job.message or ""
     bar = (
         f'<progress max="1" value="{fraction:.4f}"></progress>'

@@ -1,27 +1,25 @@
 """The Admin tab's training form: upload a bitext, read its validation report, start a job.
 
-Defaults shown in the form are the backend's (``TrainingConfig`` and
-:func:`~mexma_search.app.training_params.job_parameters`); a field left empty keeps the backend
-default.
+Defaults shown in the form are the backend's
+(:func:`~mexma_search.app.training_params.parameter_defaults`); a field left empty keeps the
+backend default.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from typing import Any, Literal
 
 import gradio as gr
 
 from mexma_search.app.services import Services
-from mexma_search.app.training_params import FINE_TUNING_DEFAULTS, HELD_OUT_MAX
-from mexma_search.encoder.training.config import TrainingConfig
+from mexma_search.app.training_params import HELD_OUT_MAX, parameter_defaults
 from mexma_search.encoder.training.objectives import ALIGNMENTS
 from mexma_search.webapp import formatting
 from mexma_search.webapp.auth import AdminSession, admin_required
 
 BITEXT_TYPES = [".tsv", ".csv", ".tmx", ".jsonl"]
-_CONFIG_DEFAULTS = {f.name: f.default for f in fields(TrainingConfig)}
 
 
 @dataclass(frozen=True)
@@ -82,15 +80,6 @@ class TrainingPanel:
         # what the start button's outputs become for a new job id (the admin job view)
         self.on_started = on_started
 
-    def _default(self, name: str) -> Any:
-        overrides = {
-            "batch_size": self.services.settings.train_batch_size,
-            **FINE_TUNING_DEFAULTS,
-            "held_out": None,
-            "gpus": 1,
-        }
-        return overrides[name] if name in overrides else _CONFIG_DEFAULTS[name]
-
     def build(self) -> None:
         with gr.Row():
             self.bitext = gr.File(
@@ -138,7 +127,7 @@ class TrainingPanel:
 
     def _input(self, field: Field) -> gr.Number | gr.Checkbox | gr.Radio:
         common: dict[str, Any] = {
-            "value": self._default(field.name),
+            "value": parameter_defaults(self.services.settings)[field.name],
             "label": field.label,
             "min_width": 180,
             "elem_id": f"training-{field.name}",

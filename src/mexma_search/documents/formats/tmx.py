@@ -2,43 +2,27 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-from lxml import etree
+from collections.abc import Iterator, Sequence
 
 from mexma_search.documents.document import ParsedDocument
 from mexma_search.documents.errors import IngestError
-
-_XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
-# Inline elements holding native codes (formatting tags of the source format), not text.
-_CODE_ELEMENTS = frozenset({"bpt", "ept", "it", "ph", "ut"})
+from mexma_search.encoder.bitext.tmx_units import TmxError, TmxUnitParser, TranslationUnit
 
 
 def parse_tmx(data: bytes, source: str) -> ParsedDocument:
     """Each ``<tuv>`` segment in file order, with its ``xml:lang`` (or TMX 1.1 ``lang``)."""
-    parser = etree.XMLParser(
-        resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False
-    )
+    parser = TmxUnitParser()
     try:
-        root = etree.fromstring(data, parser)
-    except etree.XMLSyntaxError as exc:
-        raise IngestError(source, f"is not well-formed XML ({exc})") from exc
-    if etree.QName(root).localname != "tmx":
-        raise IngestError(source, f"is not a TMX file (root element <{root.tag}>)")
-    return ParsedDocument.from_units(_segments(root), "tmx")
+        units = parser.feed(data, final=True)
+    except TmxError as exc:
+        raise IngestError(source, f"is not well-formed XML (line {exc.line}: {exc})") from exc
+    if parser.root != "tmx":
+        raise IngestError(source, f"is not a TMX file (root element <{parser.root}>)")
+    return ParsedDocument.from_units(_segments(units), "tmx")
 
 
-def _segments(root: etree._Element) -> Iterator[tuple[str, str | None]]:
-    for tuv in root.iter("tuv"):
-        language = tuv.get(_XML_LANG) or tuv.get("lang")
-        for seg in tuv.iter("seg"):
-            yield _inline_text(seg), language
-
-
-def _inline_text(element: etree._Element) -> str:
-    parts = [element.text or ""]
-    for child in element:
-        if isinstance(child.tag, str) and child.tag not in _CODE_ELEMENTS:
-            parts.append(_inline_text(child))
-        parts.append(child.tail or "")
-    return "".join(parts)
+def _segments(units: Sequence[TranslationUnit]) -> Iterator[tuple[str, str | None]]:
+    for unit in units:
+        for variant in unit.variants:
+            for segment in variant.segments:
+                yield segment, variant.lang

@@ -10,9 +10,10 @@ the default, 0.9, is high because lower thresholds flag correct sentences as clo
 
 from __future__ import annotations
 
-from py3langid.langid import MODEL_FILE, LanguageIdentifier
+from functools import cache
 
 from mexma_search.encoder.bitext.core import primary_subtag
+from mexma_search.encoder.language_id import language_identifier
 
 _ALIASES = {"nb": "no", "nn": "no"}
 
@@ -20,6 +21,11 @@ _ALIASES = {"nb": "no", "nn": "no"}
 def _base(code: str) -> str:
     primary = primary_subtag(code)
     return _ALIASES.get(primary, primary)
+
+
+@cache
+def _known_languages() -> frozenset[str]:
+    return frozenset(_base(label) for label in language_identifier().labels)
 
 
 class LanguageChecker:
@@ -31,25 +37,16 @@ class LanguageChecker:
         self.min_chars = min_chars
         self.max_chars = max_chars
         self.min_confidence = min_confidence
-        self._identifier: LanguageIdentifier | None = None
-        self._known: frozenset[str] = frozenset()
-
-    def _model(self) -> LanguageIdentifier:
-        if self._identifier is None:
-            self._identifier = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
-            self._known = frozenset(_base(label) for label in self._identifier.labels)
-        return self._identifier
 
     def checkable(self, text: str, declared: str | None) -> bool:
         """Whether the rule above applies to this side."""
         if declared is None or len(text) < self.min_chars:
             return False
-        self._model()
-        return _base(declared) in self._known
+        return _base(declared) in _known_languages()
 
     def mismatch(self, text: str, declared: str | None) -> str | None:
         """The detected language if it confidently differs from ``declared``, else None."""
-        detected, confidence = self._model().classify(text[: self.max_chars])
+        detected, confidence = language_identifier().classify(text[: self.max_chars])
         if declared is None or confidence < self.min_confidence:
             return None
         if _base(detected) == _base(declared):

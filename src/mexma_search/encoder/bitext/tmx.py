@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
-from xml.parsers import expat
 
 from mexma_search.encoder.bitext.core import (
     BitextError,
@@ -15,121 +14,40 @@ from mexma_search.encoder.bitext.core import (
     primary_subtag,
 )
 from mexma_search.encoder.bitext.textio import open_binary
-
-CHUNK_BYTES = 1 << 16
-# Inline elements holding native markup codes, not text; <hi> and <sub> text outside them is kept.
-_CODE_ELEMENTS = frozenset({"bpt", "ept", "it", "ph", "ut"})
+from mexma_search.encoder.bitext.tmx_units import TmxError, TranslationUnit, iter_units
 
 
-class _TmxHandler:
-    """Expat callbacks collecting language counts and, when ``langs`` is set, finished pairs."""
-
-    def __init__(self, path: Path, langs: tuple[str, str] | None, primary: bool) -> None:
-        self.path = path
-        self.langs = langs
-        self.primary = primary
-        self.counts: Counter[str] = Counter()
-        self.ready: list[BitextPair] = []
-        self.pairs_found = 0
-        self.parser = expat.ParserCreate()  # no namespace processing: "xml:lang" stays literal
-        self.parser.StartElementHandler = self._start
-        self.parser.EndElementHandler = self._end
-        self.parser.CharacterDataHandler = self._chars
-        self._tu_line = 0
-        self._tuid: str | None = None
-        self._lang = ""
-        self._segs: dict[str, str] = {}
-        self._text: list[str] = []
-        self._in_seg = False
-        self._code_depth = 0
-
-    def key(self, lang: str) -> str:
-        """How a language is counted: the normalised tag, or its primary subtag."""
-        return primary_subtag(lang) if self.primary else normalize_lang(lang)
-
-    def _start(self, name: str, attrs: dict[str, str]) -> None:
-        if name == "tu":
-            self._tu_line = self.parser.CurrentLineNumber
-            self._tuid = attrs.get("tuid")
-            self._segs = {}
-        elif name == "tuv":
-            lang = attrs.get("xml:lang") or attrs.get("lang")
-            if not lang:
-                raise BitextError(
-                    "<tuv> has no xml:lang attribute",
-                    path=self.path,
-                    line=self.parser.CurrentLineNumber,
-                )
-            self._lang = lang
-            self.counts[self.key(lang)] += 1
-        elif name == "seg":
-            self._in_seg = True
-            self._text = []
-        elif self._in_seg and name in _CODE_ELEMENTS:
-            self._code_depth += 1
-
-    def _end(self, name: str) -> None:
-        if name == "seg":
-            self._in_seg = False
-            self._segs.setdefault(self._lang, "".join(self._text))
-        elif self._in_seg and name in _CODE_ELEMENTS:
-            self._code_depth -= 1
-        elif name == "tu" and self.langs is not None:
-            self._finish_tu(self.langs)
-
-    def _chars(self, data: str) -> None:
-        if self._in_seg and self._code_depth == 0:
-            self._text.append(data)
-
-    def _seg(self, lang: str) -> str | None:
-        for tuv_lang, text in self._segs.items():
-            if lang_matches(tuv_lang, lang, primary=self.primary):
-                return text
-        return None
-
-    def _finish_tu(self, langs: tuple[str, str]) -> None:
-        src, trg = self._seg(langs[0]), self._seg(langs[1])
-        if src is None and trg is None:
-            return  # a unit in other languages only (multilingual TMX)
-        self.pairs_found += 1
-        self.ready.append(
-            BitextPair(
-                src=src or "",
-                trg=trg or "",
-                line=self._tu_line,
-                src_lang=langs[0],
-                trg_lang=langs[1],
-                ref=self._tuid,
-            )
-        )
+def _variant_texts(path: Path, unit: TranslationUnit) -> Iterator[tuple[str, str | None]]:
+    """``(language, first segment)`` of each ``<tuv>``; one without a language is an error."""
+    for variant in unit.variants:
+        if variant.lang is None:
+            raise BitextError("<tuv> has no xml:lang attribute", path=path, line=variant.line)
+        yield variant.lang, variant.segments[0] if variant.segments else None
 
 
-def _run(handler: _TmxHandler) -> Iterator[None]:
-    """Feed the file to the parser chunk by chunk, pausing after each chunk."""
-    path = handler.path
+def _units(path: Path) -> Iterator[TranslationUnit]:
+    """The file's translation units, as :class:`BitextError` reports its problems."""
     try:
         with open_binary(path) as stream:
-            while chunk := stream.read(CHUNK_BYTES):
-                handler.parser.Parse(chunk, False)
-                yield
-            handler.parser.Parse(b"", True)
-    except expat.ExpatError as exc:
-        raise BitextError(
-            f"broken XML at column {exc.offset + 1}: {expat.ErrorString(exc.code)}",
-            path=path,
-            line=exc.lineno,
-        ) from None
+            yield from iter_units(stream)
+    except TmxError as exc:
+        raise BitextError(str(exc), path=path, line=exc.line) from None
     except (OSError, EOFError) as exc:
         raise BitextError(f"cannot read the file: {exc}", path=path) from exc
-    yield
+
+
+def _language_key(lang: str, primary: bool) -> str:
+    """How a language is counted: the normalised tag, or its primary subtag."""
+    return primary_subtag(lang) if primary else normalize_lang(lang)
 
 
 def tmx_language_counts(path: Path, *, primary: bool = False) -> Counter[str]:
     """Count ``<tuv>`` elements per language (normalised tags, or primary subtags) in one pass."""
-    handler = _TmxHandler(path, None, primary)
-    for _ in _run(handler):
-        pass
-    return handler.counts
+    return Counter(
+        _language_key(lang, primary)
+        for unit in _units(path)
+        for lang, _ in _variant_texts(path, unit)
+    )
 
 
 def _listing(counts: Counter[str]) -> str:
@@ -173,13 +91,37 @@ def read_tmx(
     if src_lang is None or trg_lang is None:
         counts = tmx_language_counts(path, primary=primary)
         src_lang, trg_lang = choose_languages(path, counts, src_lang, trg_lang, primary)
-    handler = _TmxHandler(path, (src_lang, trg_lang), primary)
-    for _ in _run(handler):
-        yield from handler.ready
-        handler.ready.clear()
-    if handler.pairs_found == 0 and handler.counts:
+    counts: Counter[str] = Counter()
+    pairs_found = 0
+    for unit in _units(path):
+        segments: dict[str, str | None] = {}
+        for lang, text in _variant_texts(path, unit):
+            counts[_language_key(lang, primary)] += 1
+            if text is not None:
+                segments.setdefault(lang, text)
+        src = _segment(segments, src_lang, primary)
+        trg = _segment(segments, trg_lang, primary)
+        if src is None and trg is None:
+            continue  # a unit in other languages only (multilingual TMX)
+        pairs_found += 1
+        yield BitextPair(
+            src=src or "",
+            trg=trg or "",
+            line=unit.line,
+            src_lang=src_lang,
+            trg_lang=trg_lang,
+            ref=unit.tuid,
+        )
+    if pairs_found == 0 and counts:
         raise BitextError(
             f"no <tu> has a {src_lang!r} or {trg_lang!r} variant; "
-            f"languages in the file: {_listing(handler.counts)}",
+            f"languages in the file: {_listing(counts)}",
             path=path,
         )
+
+
+def _segment(segments: dict[str, str | None], lang: str, primary: bool) -> str | None:
+    for tuv_lang, text in segments.items():
+        if lang_matches(tuv_lang, lang, primary=primary):
+            return text
+    return None

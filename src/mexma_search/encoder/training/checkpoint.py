@@ -19,7 +19,7 @@ import torch
 from safetensors.torch import load_file, load_model, save_file, save_model
 from torch import nn
 
-from mexma_search.encoder.atomic import fresh_temporary, replace_directory
+from mexma_search.encoder.atomic import atomic_directory
 
 CHECKPOINT_PREFIX = "step-"
 MODEL_FILE = "model.safetensors"
@@ -79,10 +79,7 @@ def save_checkpoint(
     config: dict[str, Any],
 ) -> Path:
     """Write a checkpoint to ``directory`` atomically; returns it."""
-    temporary = fresh_temporary(directory)
-    save_model(model, str(temporary / MODEL_FILE))
     tensors, optimizer_meta = _flatten_optimizer(optimizer.state_dict())
-    save_file(tensors, str(temporary / OPTIMIZER_FILE))
     state = {
         "format": FORMAT_VERSION,
         "trainer": trainer,
@@ -90,8 +87,10 @@ def save_checkpoint(
         "scaler": scaler.state_dict(),
         "config": config,
     }
-    (temporary / STATE_FILE).write_text(json.dumps(state, indent=2, default=str) + "\n")
-    replace_directory(temporary, directory)
+    with atomic_directory(directory) as temporary:
+        save_model(model, str(temporary / MODEL_FILE))
+        save_file(tensors, str(temporary / OPTIMIZER_FILE))
+        (temporary / STATE_FILE).write_text(json.dumps(state, indent=2, default=str) + "\n")
     return directory
 
 

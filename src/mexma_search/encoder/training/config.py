@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import typing
+from dataclasses import MISSING, Field, dataclass, field, fields
 from pathlib import Path
+from typing import Any
 
 from mexma_search.encoder.config import POOLING_MODES, EncoderConfig, Pooling
-from mexma_search.encoder.training.objectives import Alignment, ObjectiveConfig
+from mexma_search.encoder.training.objectives import ObjectiveConfig
 from mexma_search.encoder.training.pair_stream import DEFAULT_SHUFFLE_BUFFER
 from mexma_search.encoder.training.schedule import WarmupCosineSchedule
 
@@ -28,8 +30,10 @@ class TrainingConfig:
     model's weights, so freezing it saves their optimiser state and gradient and a good part
     of a CPU step; the head's vocabulary bias still trains.
 
-    ``pooling=None`` keeps the base model's pooling. ``prompt`` is the model's prefix put on
-    both sides (``passage``, as in evaluation; models without prefixes are unaffected).
+    ``objective`` holds the loss settings (its fields are also flat options of
+    :meth:`from_options`). ``pooling=None`` keeps the base model's pooling. ``prompt`` is the
+    model's prefix put on both sides (``passage``, as in evaluation; models without prefixes
+    are unaffected).
     ``head_layers``/``head_dropout`` override the head's defaults (see
     :meth:`.head.HeadConfig.for_encoder`). ``checkpoint_every`` counts optimiser steps;
     a final checkpoint is also written when training ends or is cancelled (0: no checkpoints
@@ -51,13 +55,7 @@ class TrainingConfig:
     max_length: int = 200
     mask_ratio: float = 0.4
     pooling: Pooling | None = None
-    alignment: Alignment = "mse"
-    temperature: float = 0.05
-    token_gradient: bool = True
-    koleo: bool = True
-    align_weight: float = 1.0
-    mlm_weight: float = 1.0
-    koleo_weight: float = 0.01
+    objective: ObjectiveConfig = field(default_factory=ObjectiveConfig)
     freeze_embeddings: bool = False
     head_layers: int | None = None
     head_dropout: float | None = None
@@ -88,20 +86,13 @@ class TrainingConfig:
             raise ValueError(f"pooling must be one of {POOLING_MODES} or None")
         if self.precision not in PRECISIONS:
             raise ValueError(f"precision must be one of {PRECISIONS}, got {self.precision!r}")
-        self.objective_config(self.pooling or "cls")  # validates the loss settings
 
-    def objective_config(self, pooling: Pooling) -> ObjectiveConfig:
-        """The loss settings of this run, with the pooling actually used."""
-        return ObjectiveConfig(
-            pooling=pooling,
-            alignment=self.alignment,
-            temperature=self.temperature,
-            token_gradient=self.token_gradient,
-            koleo=self.koleo,
-            align_weight=self.align_weight,
-            mlm_weight=self.mlm_weight,
-            koleo_weight=self.koleo_weight,
-        )
+    @classmethod
+    def from_options(cls, **options: Any) -> TrainingConfig:
+        """A run from flat options (:func:`option_names`), as the CLI and train jobs give
+        them: the loss settings (``alignment``, ``koleo_weight``, ...) go to ``objective``."""
+        loss = {name: options.pop(name) for name in OBJECTIVE_OPTIONS if name in options}
+        return cls(**options, objective=ObjectiveConfig(**loss))
 
     def schedule(self, total_steps: int) -> WarmupCosineSchedule:
         """The learning-rate schedule over ``total_steps`` optimiser steps."""
@@ -115,6 +106,33 @@ class TrainingConfig:
             pooling=self.pooling or base.pooling,
             name=self.model_name or f"{base.name}-mexma",
             description=self.model_description
-            or f"MEXMA fine-tune of {base.name} ({self.alignment} alignment)",
+            or f"MEXMA fine-tune of {base.name} ({self.objective.alignment} alignment)",
             base=base.name,
         )
+
+
+OBJECTIVE_OPTIONS = tuple(f.name for f in fields(ObjectiveConfig))
+
+
+def _option_fields() -> list[Field[Any]]:
+    """TrainingConfig's fields with ``objective`` replaced by ObjectiveConfig's, in order."""
+    flat: list[Field[Any]] = []
+    for each in fields(TrainingConfig):
+        flat.extend(fields(ObjectiveConfig) if each.name == "objective" else [each])
+    return flat
+
+
+def option_names() -> tuple[str, ...]:
+    """Every option :meth:`TrainingConfig.from_options` takes."""
+    return tuple(f.name for f in _option_fields())
+
+
+def option_hints() -> dict[str, Any]:
+    """The type of every option."""
+    hints = {**typing.get_type_hints(TrainingConfig), **typing.get_type_hints(ObjectiveConfig)}
+    return {name: hints[name] for name in option_names()}
+
+
+def option_defaults() -> dict[str, Any]:
+    """The default of every option that has one."""
+    return {f.name: f.default for f in _option_fields() if f.default is not MISSING}

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from mexma_search.encoder.atomic import fresh_temporary, replace_directory
+from mexma_search.encoder.atomic import atomic_directory
 from mexma_search.encoder.config import EncoderConfig
 from mexma_search.encoder.model import SentenceEncoder
 
@@ -21,10 +21,9 @@ def export_encoder(encoder: SentenceEncoder, directory: str | Path, config: Enco
     and base. An existing directory is replaced.
     """
     directory = Path(directory)
-    temporary = fresh_temporary(directory)
     exported = SentenceEncoder(
         encoder.transformer, encoder.tokenizer, config, device=encoder.device
     )
-    exported.save(temporary)
-    replace_directory(temporary, directory)
+    with atomic_directory(directory) as temporary:
+        exported.save(temporary)
     return directory

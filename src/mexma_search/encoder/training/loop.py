@@ -130,7 +130,7 @@ class Trainer:
             encoder.transformer.config, num_layers=config.head_layers, dropout=config.head_dropout
         )
         self.objective = MexmaObjective(
-            encoder.transformer, config.objective_config(encoder.config.pooling), head_config
+            encoder.transformer, config.objective, head_config, pooling=encoder.config.pooling
         ).to(self.device)
         self.model: torch.nn.Module = self.objective
         if self.dist.enabled:

@@ -39,7 +39,6 @@ class ObjectiveConfig:
     choice for sentence encoders; EMS uses 0.1).
     """
 
-    pooling: Pooling = "cls"
     alignment: Alignment = "mse"
     temperature: float = 0.05
     token_gradient: bool = True
@@ -107,6 +106,7 @@ class MexmaObjective(nn.Module):
     """The encoder plus the unmasking head; ``forward(batch)`` returns :class:`LossParts`.
 
     ``transformer`` is trained in place (it is the encoder's own module); the head is fresh.
+    ``pooling`` makes the sentence vectors (the encoder's own).
     """
 
     def __init__(
@@ -114,10 +114,13 @@ class MexmaObjective(nn.Module):
         transformer: PreTrainedModel,
         config: ObjectiveConfig,
         head_config: HeadConfig | None = None,
+        *,
+        pooling: Pooling = "cls",
     ) -> None:
         super().__init__()
         self.transformer = transformer
         self.config = config
+        self.pooling = pooling
         word_embeddings = transformer.get_input_embeddings()
         self.head = UnmaskingHead(
             head_config or HeadConfig.for_encoder(transformer.config), word_embeddings
@@ -126,8 +129,8 @@ class MexmaObjective(nn.Module):
     def forward(self, batch: PairBatch) -> LossParts:
         clean_a, masked_a = self._encode(batch.a)
         clean_b, masked_b = self._encode(batch.b)
-        vec_a = pool(clean_a, batch.a.attention_mask, self.config.pooling)
-        vec_b = pool(clean_b, batch.b.attention_mask, self.config.pooling)
+        vec_a = pool(clean_a, batch.a.attention_mask, self.pooling)
+        vec_b = pool(clean_b, batch.b.attention_mask, self.pooling)
         mlm = (self._unmask(masked_a, vec_b, batch.a) + self._unmask(masked_b, vec_a, batch.b)) / 2
         align = self._align(vec_a, vec_b)
         cfg = self.config
