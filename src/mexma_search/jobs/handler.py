@@ -12,7 +12,7 @@ import logging
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypedDict, cast
 
 import httpx
 import kombu.exceptions
@@ -64,6 +64,17 @@ class JobInterruptedError(Exception):
     """The in-process worker is shutting down; the job goes back to the queue."""
 
 
+class _ProgressFields(TypedDict):
+    """The keyword arguments of :func:`update_progress` that a handler passes on."""
+
+    stage: str | None
+    done: int | None
+    total: int | None
+    message: str | None
+    eta_seconds: float | None
+    requeue: bool
+
+
 class JobTask(Task):
     """Base class of the job tasks: retries transient errors with exponential backoff."""
 
@@ -76,8 +87,7 @@ class JobTask(Task):
 
     @property
     def runtime(self) -> Runtime:
-        app: MexmaCelery = self.app
-        return app.runtime
+        return cast("MexmaCelery", self.app).runtime
 
     def on_failure(self, exc: Exception, task_id: str, args: Any, kwargs: Any, einfo: Any) -> None:
         """Retries are exhausted: record it on the job (if the database answers at all)."""
@@ -138,7 +148,7 @@ class JobHandler(ABC):
         """Record progress and a heartbeat, in ``session`` (with the caller's other changes,
         which a cancellation then rolls back) or in a session of its own; stop here if
         cancelled or shutting down. ``requeue`` hands the job back to the queue."""
-        fields = {
+        fields: _ProgressFields = {
             "stage": stage,
             "done": done,
             "total": total,

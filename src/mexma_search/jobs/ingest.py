@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING, cast
 
 from sqlalchemy.orm import Session
 
@@ -29,6 +30,9 @@ from mexma_search.store import (
     start_processing,
     update_progress,
 )
+
+if TYPE_CHECKING:
+    from mexma_search.jobs.celery import MexmaCelery
 
 STAGE_PARSING = "parsing"
 STAGE_CHUNKING = "chunking"
@@ -95,7 +99,7 @@ class IngestDocument(DocumentJob):
         document_id: int = self.parameter("document_id")
         # Hand over: the job waits in the queue (its stage says for what) until an embed
         # worker claims it, with this message or together with other waiting documents.
-        self.task.app.sent_jobs.add(self.job_id)
+        cast("MexmaCelery", self.task.app).sent_jobs.add(self.job_id)
         if self.job.stage == STAGE_EMBEDDING:  # resumed after the checkpoint
             with session_scope(self.runtime.engine) as session:
                 requeue_job(session, self.job_id)

@@ -109,7 +109,7 @@ class EmbeddedWorker:
         for sibling in self._siblings:
             # Celery's fast path runs the tasks of the app set up last: trace a sibling's
             # tasks through the thread's own app instead
-            sibling.use_fast_trace_task = False
+            sibling.use_fast_trace_task = False  # type: ignore[attr-defined]  # not in the stubs
         self._threads = [
             threading.Thread(
                 target=self._work,
@@ -220,7 +220,8 @@ def purge_queues(app: MexmaCelery, queues: tuple[str, ...]) -> None:
     with app.connection_for_write() as connection:
         channel = connection.default_channel
         for queue in queues:
-            channel.queue_purge(queue)
+            # kombu's stubs type the channel as StdChannel, which lacks the transports' purge
+            channel.queue_purge(queue)  # type: ignore[attr-defined]
     app.sent_jobs.clear()
 
 
