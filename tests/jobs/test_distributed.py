@@ -31,7 +31,6 @@ pytestmark = pytest.mark.filterwarnings("ignore:Failed to obtain server version:
 DOCS = Path(__file__).resolve().parents[1] / "fixtures" / "docs"
 FILES = [DOCS / "river.tmx", DOCS / "bakery_es.html", DOCS / "broken.pdf"]
 TIMEOUT = 90
-ROOT = Path(__file__).resolve().parents[2]
 HEARTBEAT_S = 0.5
 STALE_AFTER_S = 2.0
 # ~400 passages at a 16-token budget with the tiny model's toy tokenizer
@@ -99,7 +98,6 @@ def start_worker(settings: Settings, queues: str = "ingest,embed") -> subprocess
             "--loglevel=WARNING",
         ],
         env=worker_env(settings),
-        cwd=ROOT,
     )
 
 
