@@ -148,6 +148,7 @@ def _wait_for(probe: Callable[[], JobInfo | None], timeout: float) -> JobInfo:
     return found
 
 
+@pytest.mark.timeout(2 * TIMEOUT + 240)  # two workers, each started and stopped
 def test_a_worker_killed_mid_job_loses_nothing(
     make_settings: Callable[..., Settings], redis_url: str, database_url: str, tmp_path: Path
 ) -> None:
