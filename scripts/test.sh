@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Build a fresh virtual environment from the repo's own files, then lint and run every test.
+# Build a fresh virtual environment from the repo's own files, then lint, type-check and run
+# every test.
 set -euo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 venv="$repo/.venv-test"
@@ -13,4 +14,5 @@ cd "$repo"
 export HF_HUB_OFFLINE=1 GRADIO_ANALYTICS_ENABLED=False
 "$venv/bin/ruff" format --check .
 "$venv/bin/ruff" check .
+"$venv/bin/mypy"
 "$venv/bin/pytest" "$@"

@@ -7,6 +7,7 @@ the model is built from a config, so every test runs offline on CPU in seconds.
 from __future__ import annotations
 
 import io
+import os
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,7 @@ import sentencepiece as spm
 import torch
 from transformers import XLMRobertaConfig, XLMRobertaModel
 
+from mexma_search.app.settings import Settings
 from mexma_search.encoder.config import EncoderConfig
 from mexma_search.encoder.default_model import prepare_default_model
 from mexma_search.encoder.model import SentenceEncoder
@@ -38,6 +40,21 @@ TOY_CORPUS = [
     "query: passage: 0 1 2 3 4 5 6 7 8 9 , . ; ! ? ( ) \" '",
 ]
 TINY_MAX_LENGTH = 64
+
+
+@pytest.fixture(autouse=True)
+def _no_developer_settings(
+    monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """Keep the developer's ``MEXMA_*`` variables and ``.env`` file out of every test.
+
+    In this process Settings reads no ``.env`` at all; the working directory is an empty
+    folder too, so the commands a test starts as subprocesses find none either.
+    """
+    for name in [name for name in os.environ if name.startswith("MEXMA_")]:
+        monkeypatch.delenv(name)
+    monkeypatch.setitem(Settings.model_config, "env_file", None)
+    monkeypatch.chdir(tmp_path_factory.mktemp("cwd"))
 
 
 def _train_toy_pieces(vocab_size: int = 400) -> list[tuple[str, float]]:

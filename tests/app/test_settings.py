@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -12,6 +13,9 @@ from pydantic import ValidationError
 from mexma_search.app import encoder_cache
 from mexma_search.app.settings import Settings
 from mexma_search.encoder.default_model import PreparedModel
+
+ROOT = Path(__file__).resolve().parents[2]
+HOME_DATA_DIR = Path.home() / ".local" / "share" / "mexma-search"
 
 
 def test_paths_are_derived_from_the_data_dir(tmp_path: Path) -> None:
@@ -104,3 +108,30 @@ def test_the_default_model_setting_names_the_bundled_model(
 def test_settings_load_without_torch() -> None:
     code = "import sys, mexma_search.app.settings; assert 'torch' not in sys.modules"
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_settings_in_a_test_come_from_the_defaults() -> None:
+    settings = Settings()
+    assert settings.data_dir == HOME_DATA_DIR
+    assert settings.device == "auto"
+
+
+def test_a_dotenv_file_in_the_working_directory_is_not_read() -> None:
+    Path(".env").write_text("MEXMA_DATA_DIR=/from/dotenv\n", encoding="utf-8")
+    assert Settings().data_dir == HOME_DATA_DIR
+
+
+def test_the_developers_variables_and_dotenv_do_not_reach_the_tests(tmp_path: Path) -> None:
+    """Run the defaults test in a pytest started from a shell with ``MEXMA_*`` set and a
+    ``.env`` in its working directory: both are set before the test session begins."""
+    (tmp_path / ".env").write_text(
+        "MEXMA_DATA_DIR=/from/dotenv\nMEXMA_DEVICE=cuda:3\n", encoding="utf-8"
+    )
+    env = {**os.environ, "MEXMA_DATA_DIR": "/from/the/shell", "MEXMA_DEVICE": "cuda:2"}
+    test = f"{Path(__file__).resolve()}::test_settings_in_a_test_come_from_the_defaults"
+    command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--rootdir", ROOT]
+    result = subprocess.run(
+        [*command, test], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "1 passed" in result.stdout

@@ -33,7 +33,6 @@ pytestmark = pytest.mark.filterwarnings("ignore:Failed to obtain server version:
 DOCS = Path(__file__).resolve().parents[1] / "fixtures" / "docs"
 FILES = [DOCS / "river.tmx", DOCS / "bakery_es.html", DOCS / "broken.pdf"]
 TIMEOUT = 90
-ROOT = Path(__file__).resolve().parents[2]
 HEARTBEAT_S = 0.5
 STALE_AFTER_S = 2.0
 # ~400 passages at a 16-token budget with the tiny model's toy tokenizer
@@ -103,7 +102,6 @@ def start_worker(settings: Settings, queues: str = "ingest,embed") -> subprocess
             "--loglevel=WARNING",
         ],
         env=worker_env(settings),
-        cwd=ROOT,
     )
 
 
@@ -154,6 +152,7 @@ def _wait_for(probe: Callable[[], JobInfo | None], timeout: float) -> JobInfo:
     return found
 
 
+@pytest.mark.timeout(2 * TIMEOUT + 240)  # two workers, each started and stopped
 def test_a_worker_killed_mid_job_loses_nothing(
     make_settings: Callable[..., Settings], redis_url: str, database_url: str, tmp_path: Path
 ) -> None:

@@ -103,6 +103,7 @@ def test_validation_reports_usable_pairs_and_names_the_broken_line(
     assert _stored_bitexts(services) == []
 
 
+@pytest.mark.timeout(4 * TIMEOUT + 120)  # four jobs waited for one after the other
 def test_a_train_job_registers_a_candidate_that_promotion_makes_live(
     services: Services, worker: InProcessWorker, bitext: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -175,6 +176,7 @@ def test_a_train_job_registers_a_candidate_that_promotion_makes_live(
     assert {v.name: v for v in services.list_model_versions()}[name].live
 
 
+@pytest.mark.timeout(3 * TIMEOUT + 120)
 def test_cancelling_stops_training_cleanly_while_ingestion_goes_on(
     services: Services, worker: InProcessWorker, bitext: Path
 ) -> None:

@@ -33,6 +33,8 @@ SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 UPLOADS = ["river_fr.md", "bakery_es.html", "train_de.txt"]  # French, Spanish, German
 QUERY = "When does the bakery open in the morning?"  # English
 TIMEOUT_MS = 120_000
+# read at import: the autouse fixture in tests/conftest.py clears MEXMA_* before each test
+UPDATE_SCREENSHOTS = os.environ.get("MEXMA_UPDATE_SCREENSHOTS") == "1"
 TRAINING_TIMEOUT_MS = 600_000
 # a few steps of real training: enough to see the curves and the evaluation table
 TRAINING_FORM = {
@@ -47,6 +49,8 @@ TRAINING_FORM = {
 playwright_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
 pytestmark = [
     pytest.mark.slow,
+    # training waits up to TRAINING_TIMEOUT_MS; uploads, indexing and searches come on top
+    pytest.mark.timeout(TRAINING_TIMEOUT_MS // 1000 + 600),
     pytest.mark.skipif(
         not CHROMIUM.exists(),
         reason="needs Debian's chromium at /usr/bin/chromium (apt-get install chromium)",
@@ -56,7 +60,7 @@ pytestmark = [
 
 @pytest.fixture
 def screenshot_dir(tmp_path: Path) -> Path:
-    if os.environ.get("MEXMA_UPDATE_SCREENSHOTS") == "1":
+    if UPDATE_SCREENSHOTS:
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         return SCREENSHOTS
     return tmp_path

@@ -11,10 +11,12 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
 
 STARTUP_TIMEOUT_S = 180
 
 
+@pytest.mark.timeout(STARTUP_TIMEOUT_S + 240)  # startup, shutdown and the default model
 def test_serve_starts_the_ui_and_stops_on_ctrl_c(tmp_path: Path, default_model_dir: Path) -> None:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

@@ -184,7 +184,7 @@ def train_command(
     )
     config = TrainingConfig.from_options(
         output_dir=output_dir,
-        pooling=pooling,  # type: ignore[arg-type]
+        pooling=pooling,
         token_gradient=not no_token_gradient,
         koleo=not no_koleo,
         device=device,

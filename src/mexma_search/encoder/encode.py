@@ -93,7 +93,7 @@ def encode_texts(
     *,
     prompt: str | None = None,
     batch_size: int = 32,
-    progress: Callable[[int, int], None] | None = None,
+    progress: Callable[[int, int], object] | None = None,
     max_batch_tokens: int = DEFAULT_MAX_BATCH_TOKENS,
 ) -> EncodeResult:
     """Embed ``texts`` in batches of similar length; see :meth:`SentenceEncoder.encode`."""

@@ -19,7 +19,7 @@ from mexma_search.encoder.pooling import pool
 
 logger = logging.getLogger(__name__)
 
-ProgressCallback = Callable[[int, int], None]
+ProgressCallback = Callable[[int, int], object]
 
 
 class SentenceEncoder:
@@ -40,7 +40,8 @@ class SentenceEncoder:
         precision: str = "auto",
     ) -> None:
         self.device = resolve_device(device) if isinstance(device, str) else device
-        self.transformer = transformer.to(self.device)
+        # transformers wraps ``to`` with functools.wraps(Module.to), which types it as unbound
+        self.transformer = transformer.to(self.device)  # type: ignore[arg-type]
         if precision == "int8":
             if self.device.type != "cpu":
                 raise ValueError(f"int8 runs on CPU only; use bf16 or fp16 on {self.device}")

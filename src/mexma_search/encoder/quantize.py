@@ -69,7 +69,8 @@ class Bf16Linear(nn.Module):
 
 def to_int8(linear: nn.Linear) -> Int8Linear:
     """An :class:`Int8Linear` with ``linear``'s weights quantised per output channel."""
-    linear.qconfig = per_channel_dynamic_qconfig
+    # torch types unknown Module attributes as Tensor | Module; qconfig is read by from_float
+    linear.qconfig = per_channel_dynamic_qconfig  # type: ignore[assignment]
     with warnings.catch_warnings():
         # PyTorch's deprecation notice for quantised tensors, once per layer (see module doc).
         warnings.filterwarnings("ignore", message=r"torch\.quantize_per_tensor")

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from tokenizers import AddedToken, Regex, Tokenizer, decoders, normalizers, pre_tokenizers
 from tokenizers.models import Unigram
 from tokenizers.processors import TemplateProcessing
-from transformers import PreTrainedTokenizerFast, XLMRobertaTokenizerFast
+from transformers import PreTrainedTokenizerFast, XLMRobertaTokenizer
 
 SPECIAL_TOKENS = {"bos": "<s>", "pad": "<pad>", "eos": "</s>", "unk": "<unk>", "mask": "<mask>"}
 
@@ -55,7 +55,7 @@ def build_xlmr_tokenizer(
         [AddedToken(tok, special=True) for tok in expected_head]
         + [AddedToken("<mask>", lstrip=True, special=True)]
     )
-    return XLMRobertaTokenizerFast(
+    return XLMRobertaTokenizer(
         tokenizer_object=backend,
         bos_token=SPECIAL_TOKENS["bos"],
         eos_token=SPECIAL_TOKENS["eos"],

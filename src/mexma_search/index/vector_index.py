@@ -77,7 +77,7 @@ class ChunkPoint:
     collection: str
     lang: str
     vector: Sequence[float]
-    sentence_vectors: Sequence[Sequence[float]] | None = None
+    sentence_vectors: np.ndarray | Sequence[Sequence[float]] | None = None
 
 
 @dataclass(frozen=True)
@@ -213,7 +213,8 @@ class VectorIndex:
         with self._lock:
             hits = self._ranked_then_filtered(target, query, k, filters, vectors)
             if hits is None:
-                points = self._nearest(target, query, k, _filter(filters), True, vectors)
+                where = _filter(filters) if filters else None
+                points = self._nearest(target, query, k, where, True, vectors)
                 hits = [_hit(p.score, p.payload, p.vector) for p in points if p.payload]
         return hits
 
@@ -373,10 +374,8 @@ def _point_struct(point: ChunkPoint, model_version: str) -> models.PointStruct:
     )
 
 
-def _filter(filters: dict[str, FilterValue]) -> models.Filter | None:
-    """All of ``filters`` (each: one value, or several of which any matches); None if empty."""
-    if not filters:
-        return None
+def _filter(filters: dict[str, FilterValue]) -> models.Filter:
+    """All of ``filters`` (each: one value, or several of which any matches)."""
     return models.Filter(
         must=[
             models.FieldCondition(key=key, match=models.MatchAny(any=list(_values(value))))

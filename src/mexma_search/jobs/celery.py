@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import socket
-from typing import Any
+from typing import Any, cast
 
 import kombu.exceptions
 import redis.exceptions
@@ -63,8 +63,7 @@ class JobTask(Task):
 
     @property
     def runtime(self) -> Runtime:
-        app: MexmaCelery = self.app
-        return app.runtime
+        return cast(MexmaCelery, self.app).runtime
 
     def on_failure(self, exc: Exception, task_id: str, args: Any, kwargs: Any, einfo: Any) -> None:
         """Retries are exhausted: record it on the job (if the database answers at all)."""

@@ -51,6 +51,8 @@ from mexma_search.store import (
 logger = logging.getLogger(__name__)
 
 CANCEL_CHECK_S = 2.0
+# errors that end the whole gathered batch rather than the one document the encoder failed on
+NOT_ISOLATED: tuple[type[Exception], ...] = (JobInterruptedError, *TRANSIENT_ERRORS)
 
 
 def embed_chunks(
@@ -135,7 +137,7 @@ class EmbedDocuments(DocumentJob):
         if room <= 0:
             return set()
         with session_scope(self.runtime.engine) as session:
-            fitting = []
+            fitting: list[int] = []
             for job_id, size in waiting_jobs(session, JobKind.INGEST, STAGE_EMBEDDING, room):
                 if size > room and (fitting or self.live_jobs):
                     break
@@ -179,7 +181,7 @@ class EmbedDocuments(DocumentJob):
                     chunks=chunks[document.id],
                 )
                 for job_id, document_id in document_of.items()
-                if (document := documents.get(document_id)) is not None
+                if document_id is not None and (document := documents.get(document_id)) is not None
             ]
             for job_id in document_of.keys() - {item.job_id for item in pending}:
                 fail_job(session, job_id, f"document {document_of[job_id]} no longer exists")
@@ -193,7 +195,7 @@ class EmbedDocuments(DocumentJob):
         document alone, so only the one it fails on fails."""
         try:
             self._embed(model, pending)
-        except (JobInterruptedError, *TRANSIENT_ERRORS):
+        except NOT_ISOLATED:
             raise
         except Exception as exc:
             if len(pending) == 1:

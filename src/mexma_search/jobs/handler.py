@@ -14,6 +14,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import partial
 from typing import Any
 
 import httpx
@@ -115,19 +116,21 @@ class JobHandler(ABC):
         """Record progress and a heartbeat, in ``session`` (with the caller's other changes,
         which a cancellation then rolls back) or in a session of its own; stop here if
         cancelled or shutting down. ``requeue`` hands the job back to the queue."""
-        fields = {
-            "stage": stage,
-            "done": done,
-            "total": total,
-            "message": message,
-            "eta_seconds": eta_seconds,
-            "requeue": requeue,
-        }
+        record = partial(
+            update_progress,
+            job_id=self.job_id,
+            stage=stage,
+            done=done,
+            total=total,
+            message=message,
+            eta_seconds=eta_seconds,
+            requeue=requeue,
+        )
         if session is None:
             with session_scope(self.runtime.engine) as own:
-                cancel = update_progress(own, self.job_id, **fields)
+                cancel = record(own)
         else:
-            cancel = update_progress(session, self.job_id, **fields)
+            cancel = record(session)
         if cancel:
             raise JobCancelledError
         if self.runtime.stopping.is_set():

@@ -7,13 +7,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import NamedTuple
+from typing import Any, NamedTuple, cast
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import CursorResult, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 
-from mexma_search.store.tables import Chunk, Collection, Document, DocumentStatus
+from mexma_search.store.tables import Chunk, Collection, Document, DocumentStatus, table_of
 
 
 @dataclass(frozen=True)
@@ -219,7 +219,8 @@ def list_documents(
 def delete_document(session: Session, document_id: int) -> int | None:
     """Delete a document and (by cascade) its chunks; the number of chunks, None if absent."""
     n_chunks = session.scalar(select(func.count()).where(Chunk.document_id == document_id))
-    result = session.execute(delete(Document).where(Document.id == document_id))
+    statement = delete(Document).where(Document.id == document_id)
+    result = cast("CursorResult[Any]", session.execute(statement))
     return n_chunks if result.rowcount else None
 
 
@@ -241,7 +242,7 @@ def replace_chunks(
     if status is not None:
         values.update(_status_values(status, error, languages))
     # table statements: the ORM's bulk machinery is a real share of a small document's ingest
-    chunks_table, documents_table = Chunk.__table__, Document.__table__
+    chunks_table, documents_table = table_of(Chunk), table_of(Document)
     session.execute(delete(chunks_table).where(chunks_table.c.document_id == document_id))
     session.execute(
         update(documents_table).where(documents_table.c.id == document_id).values(**values)

@@ -9,13 +9,20 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import ColumnElement, bindparam, func, select, update
+from sqlalchemy import ColumnElement, CursorResult, bindparam, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from mexma_search.store.tables import ACTIVE_JOB_STATUSES, Job, JobKind, JobMetric, JobStatus
+from mexma_search.store.tables import (
+    ACTIVE_JOB_STATUSES,
+    Job,
+    JobKind,
+    JobMetric,
+    JobStatus,
+    table_of,
+)
 from mexma_search.store.types import utcnow
 
 
@@ -80,7 +87,8 @@ def queued_jobs(session: Session) -> list[tuple[int, JobKind, str | None]]:
 
 
 def _set(session: Session, job_id: int, when: ColumnElement[bool], **values: Any) -> bool:
-    result = session.execute(update(Job).where(Job.id == job_id, when).values(**values))
+    statement = update(Job).where(Job.id == job_id, when).values(**values)
+    result = cast("CursorResult[Any]", session.execute(statement))
     return bool(result.rowcount)
 
 
@@ -115,11 +123,12 @@ def touch_jobs(session: Session, job_ids: Collection[int]) -> int:
     """Record a heartbeat of these jobs (one UPDATE); how many of them are still running."""
     if not job_ids:
         return 0
-    result = session.execute(
+    statement = (
         update(Job)
         .where(Job.id.in_(list(job_ids)), Job.status == JobStatus.RUNNING)
         .values(heartbeat_at=utcnow())
     )
+    result = cast("CursorResult[Any]", session.execute(statement))
     return result.rowcount
 
 
@@ -226,7 +235,7 @@ def update_progress(
         "eta_seconds": eta_seconds,
         "status": JobStatus.QUEUED if requeue else None,
     }
-    jobs = Job.__table__  # a table statement: no loaded job to refresh, on a hot path
+    jobs = table_of(Job)  # a table statement: no loaded job to refresh, on a hot path
     statement = (
         update(jobs)
         .where(jobs.c.id == job_id, jobs.c.status == JobStatus.RUNNING)
@@ -241,7 +250,7 @@ def record_done(session: Session, done_by_job: Mapping[int, int]) -> set[int]:
     ids of those whose cancellation has been requested."""
     if not done_by_job:
         return set()
-    jobs = Job.__table__
+    jobs = table_of(Job)
     statement = (
         update(jobs)
         .where(jobs.c.id == bindparam("job_id"), jobs.c.status == JobStatus.RUNNING)
@@ -290,7 +299,7 @@ def finish_jobs(session: Session, outcomes: Mapping[int, tuple[str, Mapping[str,
     executemany; a job no longer running is left as it is)."""
     if not outcomes:
         return
-    jobs = Job.__table__
+    jobs = table_of(Job)
     statement = (
         update(jobs)
         .where(jobs.c.id == bindparam("job_id"), jobs.c.status == JobStatus.RUNNING)

@@ -19,6 +19,7 @@ from sqlalchemy import (
     Integer,
     MetaData,
     String,
+    Table,
     Text,
     UniqueConstraint,
     text,
@@ -94,6 +95,13 @@ class Base(DeclarativeBase):
     """Declarative base with the shared naming convention."""
 
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def table_of(model: type[Base]) -> Table:
+    """The Core table a model is mapped to, for table statements."""
+    table = model.__table__
+    assert isinstance(table, Table)  # SQLAlchemy types it as any FromClause
+    return table
 
 
 class Collection(Base):

@@ -160,7 +160,9 @@ def resolve(
     if selection.trg_column is not None:
         trg = _index_of(selection.trg_column, names, width, where, "target")
     elif names is not None:
-        trg = _find_lang(names, selection.trg_lang, taken | {src}, primary)
+        trg = _find_lang(
+            names, selection.trg_lang, taken if src is None else taken | {src}, primary
+        )
 
     pool = range(width) if text_columns is None else text_columns
     if src is None or trg is None:
@@ -177,6 +179,7 @@ def resolve(
             )
     if src == trg:
         raise BitextError("source and target are the same column", path=path, line=line)
+    assert src is not None and trg is not None  # both chosen above, or an error was raised
     return Choice(
         src=src,
         trg=trg,

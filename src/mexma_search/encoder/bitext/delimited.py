@@ -6,6 +6,7 @@ import csv
 from collections.abc import Iterator
 from itertools import chain
 from pathlib import Path
+from typing import Literal
 
 from mexma_search.encoder.bitext.columns import Choice, Selection, looks_like_header, resolve
 from mexma_search.encoder.bitext.core import BitextError, BitextPair
@@ -32,7 +33,7 @@ def read_delimited(
     (``header=None``) when it looks like one (see :func:`looks_like_header`). Blank lines
     become pairs with empty sides, so validation reports them.
     """
-    quoting = csv.QUOTE_NONE if delimiter == "\t" else csv.QUOTE_MINIMAL
+    quoting: Literal[0, 3] = csv.QUOTE_NONE if delimiter == "\t" else csv.QUOTE_MINIMAL
     with open_binary(path) as stream:
         lines = (text for _, text in iter_lines(path, stream))
         reader = csv.reader(lines, delimiter=delimiter, quoting=quoting, strict=True)

@@ -89,8 +89,9 @@ def read_tmx(
     empty side (so validation reports it); one with neither is skipped.
     """
     if src_lang is None or trg_lang is None:
-        counts = tmx_language_counts(path, primary=primary)
-        src_lang, trg_lang = choose_languages(path, counts, src_lang, trg_lang, primary)
+        src_lang, trg_lang = choose_languages(
+            path, tmx_language_counts(path, primary=primary), src_lang, trg_lang, primary
+        )
     counts: Counter[str] = Counter()
     pairs_found = 0
     for unit in _units(path):

@@ -19,6 +19,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Literal
 
 import torch
 from torch.nn.parallel import DistributedDataParallel
@@ -171,7 +172,7 @@ class Trainer:
         self.last_checkpoint: Path | None = None
         self.evaluated_at: int | None = None
         if config.resume:
-            self._resume()
+            self._resume(config.resume)
 
     @property
     def checkpoints_dir(self) -> Path:
@@ -336,8 +337,7 @@ class Trainer:
             "world_size": self.dist.world_size,
         }
 
-    def _resume(self) -> None:
-        resume = self.config.resume
+    def _resume(self, resume: Literal[True] | Path) -> None:
         if resume is True:
             found = list_checkpoints(self.checkpoints_dir)
             if not found:

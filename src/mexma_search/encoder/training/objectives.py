@@ -122,6 +122,8 @@ class MexmaObjective(nn.Module):
         self.config = config
         self.pooling = pooling
         word_embeddings = transformer.get_input_embeddings()
+        if not isinstance(word_embeddings, nn.Embedding):
+            raise TypeError("the encoder's input embeddings must be an nn.Embedding")
         self.head = UnmaskingHead(
             head_config or HeadConfig.for_encoder(transformer.config), word_embeddings
         )

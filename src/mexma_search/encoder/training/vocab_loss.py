@@ -64,11 +64,13 @@ class _LinearCrossEntropy(torch.autograd.Function):
         rows = hidden.shape[0]
         w = weight.to(hidden.dtype)
         b = None if bias is None else bias.to(hidden.dtype)
-        need_hidden, need_weight = hidden.requires_grad, weight.requires_grad
-        need_bias = bias is not None and bias.requires_grad
-        grad_hidden = torch.empty_like(hidden) if need_hidden else None
-        grad_weight = torch.zeros_like(weight, dtype=torch.float32) if need_weight else None
-        grad_bias = torch.zeros_like(bias, dtype=torch.float32) if need_bias else None
+        grad_hidden = torch.empty_like(hidden) if hidden.requires_grad else None
+        grad_weight = (
+            torch.zeros_like(weight, dtype=torch.float32) if weight.requires_grad else None
+        )
+        grad_bias: torch.Tensor | None = None
+        if bias is not None and bias.requires_grad:
+            grad_bias = torch.zeros_like(bias, dtype=torch.float32)
         total = torch.zeros((), dtype=torch.float32, device=hidden.device)
         for start in range(0, rows, rows_per_chunk):
             chunk = slice(start, start + rows_per_chunk)
@@ -76,17 +78,17 @@ class _LinearCrossEntropy(torch.autograd.Function):
             logits = F.linear(h, w, b).float()
             log_norm = torch.logsumexp(logits, dim=-1)
             total += (log_norm - logits.gather(1, t.unsqueeze(1)).squeeze(1)).sum()
-            if not (need_hidden or need_weight or need_bias):
+            if grad_hidden is None and grad_weight is None and grad_bias is None:
                 continue
             # d(mean loss)/d(logits) = (softmax - one_hot(target)) / rows, built in place.
             grad_logits = logits.sub_(log_norm.unsqueeze(1)).exp_()
             grad_logits[torch.arange(len(t), device=t.device), t] -= 1.0
             grad_logits /= rows
-            if need_bias:
+            if grad_bias is not None:
                 grad_bias += grad_logits.sum(dim=0)
-            if need_weight:
+            if grad_weight is not None:
                 grad_weight.addmm_(grad_logits.T, h.float())
-            if need_hidden:
+            if grad_hidden is not None:
                 grad_hidden[chunk] = grad_logits.to(h.dtype) @ w
         ctx.save_for_backward(grad_hidden, grad_weight, grad_bias)
         ctx.weight_dtype = weight.dtype

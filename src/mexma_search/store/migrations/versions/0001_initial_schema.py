@@ -11,6 +11,7 @@ keeps creating the same schema when the models change later.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import sqlalchemy as sa
 from alembic import op
@@ -22,7 +23,7 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 
-def _json() -> sa.types.TypeEngine[object]:
+def _json() -> sa.JSON[Any]:
     return sa.JSON().with_variant(postgresql.JSONB(), "postgresql")
 
 
