@@ -207,7 +207,7 @@ def test_a_job_left_running_by_a_dead_process_is_resumed(make_settings: MakeSett
         second.runtime.close()
 
 
-def test_jobs_queued_by_another_process_are_adopted(make_settings: MakeSettings) -> None:
+def test_jobs_queued_by_another_process_are_picked_up(make_settings: MakeSettings) -> None:
     settings = make_settings()
     app_process = open_services(settings)
     cli_process = open_services(settings)

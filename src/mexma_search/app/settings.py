@@ -116,8 +116,8 @@ class Settings(BaseSettings):
     @field_validator("redis_url")
     @classmethod
     def _check_redis_url(cls, value: str | None) -> str | None:
-        if value is not None and not value.startswith(("redis://", "rediss://", "memory://")):
-            raise ValueError(f"redis_url must start with redis://, rediss:// (got {value!r})")
+        if value is not None and not value.startswith(("redis://", "rediss://")):
+            raise ValueError(f"redis_url must start with redis:// or rediss:// (got {value!r})")
         return value
 
     @field_validator("qdrant_location")
