@@ -67,7 +67,7 @@ def screenshot_dir(tmp_path: Path) -> Path:
 
 
 def _fill(page: Any, field: str, value: object) -> None:
-    page.locator(f"#training-{field} input").fill(str(value))
+    page.locator(f"#training-{field} input, #training-{field} textarea").first.fill(str(value))
 
 
 def train_and_follow(page: Any, bitext: Path) -> None:

@@ -7,7 +7,7 @@ backend default.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -101,8 +101,20 @@ class TrainingPanel:
         self.base = gr.Dropdown(label="Model to fine-tune (empty: the live model)", choices=[])
         with gr.Row():
             self.inputs = [self._input(field) for field in BASIC]
-        with gr.Accordion("Advanced", open=False, elem_id="training-advanced"), gr.Row():
-            self.inputs += [self._input(field) for field in ADVANCED]
+        with gr.Accordion("Advanced", open=False, elem_id="training-advanced"):
+            # numbers share a wrapping row; each choice and switch gets a column of its own
+            # (squeezed into the numbers' row, a checkbox's label broke into single words)
+            advanced: dict[str, Any] = {}
+            with gr.Row():
+                for field in ADVANCED:
+                    if field.kind == "number":
+                        advanced[field.name] = self._input(field)
+            with gr.Row():
+                for field in ADVANCED:
+                    if field.kind != "number":
+                        with gr.Column(min_width=280):
+                            advanced[field.name] = self._input(field)
+            self.inputs += [advanced[field.name] for field in ADVANCED]
         self.start_button = gr.Button(
             "Start training", variant="primary", interactive=False, elem_id="training-start"
         )
@@ -125,18 +137,21 @@ class TrainingPanel:
             api_visibility="private",
         )
 
-    def _input(self, field: Field) -> gr.Number | gr.Checkbox | gr.Radio:
+    def _input(self, field: Field) -> gr.Number | gr.Textbox | gr.Checkbox | gr.Radio:
+        default = parameter_defaults(self.services.settings)[field.name]
         common: dict[str, Any] = {
-            "value": parameter_defaults(self.services.settings)[field.name],
             "label": field.label,
             "min_width": 180,
             "elem_id": f"training-{field.name}",
         }
         if field.kind == "switch":
-            return gr.Checkbox(**common)
+            return gr.Checkbox(value=default, **common)
         if field.kind == "choice":
-            return gr.Radio(choices=list(field.choices), **common)
-        return gr.Number(precision=field.precision, **common)
+            return gr.Radio(choices=list(field.choices), value=default, **common)
+        if default is None:
+            # a number box cannot be empty in the browser (it sends 0): "empty" needs text
+            return gr.Textbox(value="", placeholder="empty", **common)
+        return gr.Number(value=default, precision=field.precision, **common)
 
     def validate(
         self, session: AdminSession | None, path: str | None, src: str, trg: str
@@ -164,11 +179,8 @@ class TrainingPanel:
         """Queue the training job (the backend validates the file and the parameters again)."""
         if not path:
             raise formatting.ui_error("Upload a bitext file first.")
-        names = [field.name for field in (*BASIC, *ADVANCED)]
-        params = {
-            name: value for name, value in zip(names, values, strict=True) if value is not None
-        }
         try:
+            params = form_parameters(values)
             job_id = self.services.start_training(
                 path, base=base or None, params=params, read_options=_read_options(src, trg)
             )
@@ -176,6 +188,29 @@ class TrainingPanel:
             raise formatting.ui_error(str(exc)) from exc
         gr.Info(f"Training job #{job_id} queued.")
         return self.on_started(job_id)
+
+
+def form_parameters(values: Sequence[float | bool | str | None]) -> dict[str, Any]:
+    """The job parameters the form's ``values`` (in field order) set: an empty box sets none;
+    ValueError names a box whose text is not a number."""
+    params: dict[str, Any] = {}
+    for field, value in zip((*BASIC, *ADVANCED), values, strict=True):
+        if field.kind == "number" and isinstance(value, str):
+            value = _parse_number(field, value)
+        if value is not None:
+            params[field.name] = value
+    return params
+
+
+def _parse_number(field: Field, text: str) -> float | int | None:
+    text = text.strip()
+    if not text:
+        return None
+    try:
+        return int(text) if field.precision == 0 else float(text)
+    except ValueError:
+        kind = "a whole number" if field.precision == 0 else "a number"
+        raise ValueError(f"{field.label.split(' (')[0]}: {text!r} is not {kind}") from None
 
 
 def _read_options(src: str | None, trg: str | None) -> dict[str, str]:
