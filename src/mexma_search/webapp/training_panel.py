@@ -7,7 +7,7 @@ backend default.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -112,7 +112,7 @@ class TrainingPanel:
         read_options = [self.bitext, self.src_lang, self.trg_lang]
         self.validate_button.click(
             admin_required(self.validate),
-            inputs=[self.session, *read_options],
+            inputs=[self.session, *read_options, *self.inputs],
             outputs=[self.report, self.start_button, self.base],
             api_name="admin_validate_bitext",
             api_visibility="private",
@@ -139,12 +139,20 @@ class TrainingPanel:
         return gr.Number(precision=field.precision, **common)
 
     def validate(
-        self, session: AdminSession | None, path: str | None, src: str, trg: str
+        self,
+        session: AdminSession | None,
+        path: str | None,
+        src: str,
+        trg: str,
+        *values: float | bool | str | None,
     ) -> tuple[Any, ...]:
-        """The validation report of the uploaded bitext; training is enabled when usable."""
+        """The validation report of the uploaded bitext; training is enabled when a job with
+        the form's parameters would accept it."""
         if not path:
             raise formatting.ui_error("Upload a bitext file first.")
-        result = self.services.validate_bitext(path, **_read_options(src, trg))
+        result = self.services.validate_bitext(
+            path, params=_params(values), **_read_options(src, trg)
+        )
         versions = [v.name for v in self.services.list_model_versions()]
         return (
             formatting.validation_report(result),
@@ -164,18 +172,23 @@ class TrainingPanel:
         """Queue the training job (the backend validates the file and the parameters again)."""
         if not path:
             raise formatting.ui_error("Upload a bitext file first.")
-        names = [field.name for field in (*BASIC, *ADVANCED)]
-        params = {
-            name: value for name, value in zip(names, values, strict=True) if value is not None
-        }
         try:
             job_id = self.services.start_training(
-                path, base=base or None, params=params, read_options=_read_options(src, trg)
+                path,
+                base=base or None,
+                params=_params(values),
+                read_options=_read_options(src, trg),
             )
         except ValueError as exc:
             raise formatting.ui_error(str(exc)) from exc
         gr.Info(f"Training job #{job_id} queued.")
         return self.on_started(job_id)
+
+
+def _params(values: Sequence[float | bool | str | None]) -> dict[str, Any]:
+    """The training parameters the form's fields (in ``BASIC`` then ``ADVANCED`` order) set."""
+    names = [field.name for field in (*BASIC, *ADVANCED)]
+    return {name: value for name, value in zip(names, values, strict=True) if value is not None}
 
 
 def _read_options(src: str | None, trg: str | None) -> dict[str, str]:
