@@ -80,7 +80,8 @@ def test_validation_reports_usable_pairs_and_names_the_broken_line(
     bad = services.validate_bitext(broken)
     assert not bad["ok"] and bad["report"] is None
     assert bad["error"] == bad["text"]
-    assert str(broken) in bad["error"] and "line 3" in bad["error"] and "JSON" in bad["error"]
+    assert "broken.jsonl, line 3" in bad["error"] and "JSON" in bad["error"]
+    assert str(tmp_path) not in bad["error"]  # the server's directories are not shown
 
     empty = tmp_path / "empty.tsv"
     empty.write_text("en\tes\nsame\tsame\n")
@@ -206,7 +207,7 @@ def test_a_failed_job_says_why(services: Services, bitext: Path) -> None:
     with InProcessWorker(services):
         job = services.wait_for_job(job_id, TIMEOUT)
     assert job.status == "failed"
-    assert job.error == f"{stored}: file not found"
+    assert job.error == f"{bitext.name}: file not found"  # the name uploaded, no server path
 
 
 def test_a_job_asking_for_two_gpus_trains_in_two_torchrun_processes(

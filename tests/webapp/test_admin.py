@@ -46,7 +46,7 @@ def test_a_bad_bitext_is_reported_and_cannot_start_training(
     broken = tmp_path / "broken.jsonl"
     broken.write_text('{"en": "one", "es": "uno"}\n{not json\n')
     file = session.upload(broken)
-    report = _output(session.call("admin_validate_bitext", [None, file, "", ""]), 0)
+    report = _output(session.call("admin_validate_bitext", [None, file, "", "", *_form({})]), 0)
     assert 'data-ok="false"' in report and "line 2" in report
     started = session.call("admin_start_training", [None, file, "", "", None, *_form({})])
     assert started["success"] is False and "line 2" in str(started["output"])
@@ -57,8 +57,13 @@ def test_train_follow_the_curves_and_read_the_evaluation(
 ) -> None:
     session = _login(new_session, admin_password)
     file = session.upload(bitext)
-    report = _output(session.call("admin_validate_bitext", [None, file, "en", "es"]), 0)
+    validate = [None, file, "en", "es"]
+    report = _output(session.call("admin_validate_bitext", [*validate, *_form(QUICK)]), 0)
     assert 'data-ok="true"' in report and "pairs kept: 60" in report
+    # the verdict is the one training gives for the form's parameters
+    too_many_held_out = _form({**QUICK, "held_out": 58})
+    refusal = _output(session.call("admin_validate_bitext", [*validate, *too_many_held_out]), 0)
+    assert 'data-ok="false"' in refusal and "too few usable pairs" in refusal
 
     # a value the backend refuses comes back as a readable error
     refused = session.call(
@@ -149,7 +154,7 @@ def test_training_handlers_refuse_a_session_without_login(
     session = new_session()
     file = session.upload(bitext)
     for name, data in [
-        ("admin_validate_bitext", [None, file, "", ""]),
+        ("admin_validate_bitext", [None, file, "", "", *_form({})]),
         ("admin_start_training", [None, file, "", "", None, *_form(QUICK)]),
         ("admin_show_job", [None, None]),
     ]:

@@ -23,10 +23,11 @@ from mexma_search.app.runtime import Runtime
 from mexma_search.app.search import search as search_index
 from mexma_search.app.serving_model import live_collection, live_version, version_name
 from mexma_search.app.settings import Settings
-from mexma_search.app.training_params import job_parameters
+from mexma_search.app.training_params import job_parameters, training_refusal
 from mexma_search.app.uploads import (
     RejectedFile,
     StoredFile,
+    filename_parameters,
     iter_uploads,
     record_upload,
     store_bitext,
@@ -269,23 +270,25 @@ class Services:
 
     # ----- training -----------------------------------------------------------------------
 
-    def validate_bitext(self, path: Path | str, **read_options: Any) -> dict[str, Any]:
+    def validate_bitext(
+        self, path: Path | str, *, params: Mapping[str, Any] | None = None, **read_options: Any
+    ) -> dict[str, Any]:
         """Check a bitext file, streaming; nothing is stored or trained.
 
         ``read_options`` are :func:`~mexma_search.encoder.bitext.read_bitext`'s
         (``second_path``, ``fmt``, ``src_lang``, ``trg_lang``, ``src_column``, ``trg_column``,
-        ...). Returns ``{"ok", "error", "report", "text"}``: ``ok`` when the file reads and
-        has a usable pair;
-        ``error`` why not (for an unreadable file: the file, line and problem); ``report`` the
-        validation report as a dict (None if the file cannot be read); ``text`` the report
-        (or the error) for people.
+        ...). Returns ``{"ok", "error", "report", "text"}``: ``ok`` when the file reads and a
+        training job with ``params`` (default: the defaults) would accept its usable pairs;
+        ``error`` why not (for an unreadable file: the file's name, line and problem);
+        ``report`` the validation report as a dict (None if the file cannot be read); ``text``
+        the report (or the error) for people.
         """
         source = BitextSource(Path(path), dict(read_options))
         try:
             report = validate_bitext(source.read(), source.filter_options)
         except BitextError as exc:
-            return {"ok": False, "error": str(exc), "report": None, "text": str(exc)}
-        error = None if report.pairs_kept else "no usable pair in the bitext"
+            return {"ok": False, "error": exc.brief, "report": None, "text": exc.brief}
+        error = training_refusal(params or {}, self.settings, report.pairs_kept)
         text = format_report(report)
         return {"ok": error is None, "error": error, "report": report.to_dict(), "text": text}
 
@@ -306,7 +309,7 @@ class Services:
         nothing stored or queued, for an unreadable or too small bitext or a bad parameter.
         """
         options = {k: str(v) if isinstance(v, Path) else v for k, v in (read_options or {}).items()}
-        checked = self.validate_bitext(bitext_path, **options)
+        checked = self.validate_bitext(bitext_path, params=params, **options)
         if not checked["ok"]:
             raise ValueError(checked["error"])
         chosen = job_parameters(params or {}, self.settings, checked["report"]["pairs_kept"])
@@ -318,7 +321,7 @@ class Services:
             )
         parameters = {
             "bitext": str(bitext.stored_path),
-            "filename": bitext.filename,
+            **filename_parameters(bitext),
             "read_options": options,
             "base": base_name,
             "base_path": base_path,

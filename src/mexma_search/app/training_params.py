@@ -103,6 +103,18 @@ def job_parameters(
     return merged
 
 
+def training_refusal(params: Mapping[str, Any], settings: Settings, pairs_kept: int) -> str | None:
+    """Why a job with ``params`` cannot train on ``pairs_kept`` usable pairs (the rule of
+    :func:`job_parameters`); None if it can."""
+    if not pairs_kept:
+        return "no usable pair in the bitext"
+    try:
+        job_parameters(params, settings, pairs_kept)
+    except ValueError as exc:
+        return str(exc)
+    return None
+
+
 def training_config(
     params: Mapping[str, Any], output_dir: Path, settings: Settings, *, model_name: str
 ) -> TrainingConfig:

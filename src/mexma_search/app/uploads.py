@@ -1,8 +1,9 @@
 """Storing uploads: one file per document, under a name of our own, within the size limit,
 and recording each as a document with its ingest job.
 
-Client file names are never used on disk (they are kept, cleaned, for display only); a
-directory or a zip archive expands to one stored file per document inside it.
+Client file names are never used on disk (they are kept, cleaned, for display only, and as
+given in the job parameters when cleaning changed them); a directory or a zip archive expands
+to one stored file per document inside it.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import unicodedata
 import uuid
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -23,7 +25,9 @@ from mexma_search.documents.registry import ARCHIVE_EXTENSIONS, DOCUMENT_EXTENSI
 from mexma_search.store import DocumentStatus, JobKind
 
 MAX_NAME_LENGTH = 255
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
+# control and format characters (zero-width spaces, bidi overrides that make "gpj.exe" read
+# "exe.jpg"), line separators, and lone surrogates (undecodable bytes, which no column stores)
+_HIDDEN_CATEGORIES = frozenset({"Cc", "Cf", "Zl", "Zp", "Cs"})
 # a file-name suffix kept on a stored bitext file, for format detection (.tsv, .gz, .en)
 _BITEXT_SUFFIX = re.compile(r"^\.[a-z0-9]{1,10}$")
 
@@ -33,6 +37,7 @@ class StoredFile:
     """An upload copied into the uploads directory."""
 
     filename: str
+    original_filename: str
     stored_path: Path
     file_type: str
     size_bytes: int
@@ -45,18 +50,29 @@ class RejectedFile:
 
     filename: str
     reason: str
+    original_filename: str
 
 
 Upload = StoredFile | RejectedFile
 
 
 def display_name(name: str) -> str:
-    """A client-supplied name made safe to show and store in a column (never a path)."""
-    cleaned = _CONTROL.sub("", name.replace("\\", "/")).strip() or "unnamed"
+    """A client-supplied name made safe to show and store in a column (never a path): no
+    invisible or control characters, at most ``MAX_NAME_LENGTH`` characters."""
+    visible = (
+        c for c in name.replace("\\", "/") if unicodedata.category(c) not in _HIDDEN_CATEGORIES
+    )
+    cleaned = "".join(visible).strip() or "unnamed"
     if len(cleaned) <= MAX_NAME_LENGTH:
         return cleaned
     suffix = PurePosixPath(cleaned).suffix[:16]
     return cleaned[: MAX_NAME_LENGTH - len(suffix) - 1] + "…" + suffix
+
+
+def original_name(name: str) -> str:
+    """A client-supplied name as given, in a form every database stores (NUL and undecodable
+    bytes escaped)."""
+    return name.replace("\x00", "\\x00").encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def iter_uploads(paths: Iterable[Path], uploads_dir: Path, max_bytes: int) -> Iterator[Upload]:
@@ -71,7 +87,7 @@ def iter_uploads(paths: Iterable[Path], uploads_dir: Path, max_bytes: int) -> It
         elif path.is_file():
             yield from _store_any(path, path.name, uploads_dir, max_bytes)
         else:
-            yield RejectedFile(display_name(str(path)), "does not exist")
+            yield _rejected(path.name, "does not exist")
 
 
 def store_bitext(path: Path, uploads_dir: Path, max_bytes: int) -> Upload:
@@ -79,7 +95,7 @@ def store_bitext(path: Path, uploads_dir: Path, max_bytes: int) -> Upload:
     two suffixes (``.tsv.gz``, ``.en``) for format detection; any extension is accepted."""
     label = path.name
     if not path.is_file():
-        return RejectedFile(display_name(str(path)), "does not exist")
+        return _rejected(path.name, "does not exist")
     size = path.stat().st_size
     if size > max_bytes:
         return _too_large(label, size, max_bytes)
@@ -106,13 +122,13 @@ def _store_any(path: Path, label: str, uploads_dir: Path, max_bytes: int) -> lis
         return [_too_large(label, path.stat().st_size, max_bytes)]
     try:
         return [
-            RejectedFile(display_name(member), content.problem)
+            _rejected(member, content.problem)
             if isinstance(content, IngestError)
             else _store_bytes(content, member, uploads_dir, max_bytes)
             for member, content in read_zip_members(path, label)
         ]
     except IngestError as exc:
-        return [RejectedFile(display_name(label), exc.problem)]
+        return [_rejected(label, exc.problem)]
 
 
 def _store_file(path: Path, label: str, uploads_dir: Path, max_bytes: int) -> Upload:
@@ -127,7 +143,7 @@ def _copy(path: Path, label: str, target: Path) -> Upload:
         shutil.copyfile(path, target)
     except OSError as exc:
         target.unlink(missing_ok=True)
-        return RejectedFile(display_name(label), f"cannot be read ({exc.strerror or exc})")
+        return _rejected(label, f"cannot be read ({exc.strerror or type(exc).__name__})")
     return _stored(label, target, content_hash(target))
 
 
@@ -145,17 +161,21 @@ def _check(label: str, size: int, max_bytes: int) -> RejectedFile | None:
     if extension not in DOCUMENT_EXTENSIONS:
         shown = f"extension {extension!r}" if extension else "no extension"
         supported = ", ".join((*DOCUMENT_EXTENSIONS, *ARCHIVE_EXTENSIONS))
-        return RejectedFile(display_name(label), f"has {shown}; supported: {supported}")
+        return _rejected(label, f"has {shown}; supported: {supported}")
     if size > max_bytes:
         return _too_large(label, size, max_bytes)
     return None
 
 
 def _too_large(label: str, size: int, max_bytes: int) -> RejectedFile:
-    return RejectedFile(
-        display_name(label),
+    return _rejected(
+        label,
         f"is {size / 2**20:.1f} MB; the limit is {max_bytes / 2**20:.0f} MB (MEXMA_MAX_UPLOAD_MB)",
     )
+
+
+def _rejected(label: str, reason: str) -> RejectedFile:
+    return RejectedFile(display_name(label), reason, original_name(label))
 
 
 def _target(label: str, uploads_dir: Path) -> Path:
@@ -166,6 +186,7 @@ def _target(label: str, uploads_dir: Path) -> Path:
 def _stored(label: str, target: Path, digest: str) -> StoredFile:
     return StoredFile(
         filename=display_name(label),
+        original_filename=original_name(label),
         stored_path=target,
         file_type=target.suffix.lstrip("."),
         size_bytes=target.stat().st_size,
@@ -177,7 +198,7 @@ def record_upload(session: Session, upload: Upload, collection: str) -> tuple[in
     """Create the rows of one upload in ``collection`` (its document and ingest job; a rejected
     file or a duplicate gets a job that has already ended and says why): the job id, and
     whether the job must be queued."""
-    parameters = {"filename": upload.filename, "collection": collection}
+    parameters = {**filename_parameters(upload), "collection": collection}
     if isinstance(upload, RejectedFile):
         job = db.create_job(session, JobKind.INGEST, parameters=parameters)
         db.fail_job(session, job.id, f"{upload.filename}: {upload.reason}")
@@ -201,6 +222,14 @@ def record_upload(session: Session, upload: Upload, collection: str) -> tuple[in
         metrics={"document_id": document.id, "duplicate_of": original.id},
     )
     return job.id, False
+
+
+def filename_parameters(upload: Upload) -> dict[str, str]:
+    """The job parameters that name an upload: its display name, and the name as given when
+    cleaning changed it (``original_filename``)."""
+    if upload.original_filename == upload.filename:
+        return {"filename": upload.filename}
+    return {"filename": upload.filename, "original_filename": upload.original_filename}
 
 
 def _new_document(upload: StoredFile, collection: str) -> db.NewDocument:

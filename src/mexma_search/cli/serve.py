@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import signal
+from collections.abc import Iterator
+from contextlib import contextmanager
+from types import FrameType
+
 import click
 
 from mexma_search.app.encoder_cache import prepare_default
 from mexma_search.app.serving_model import serving_model
-from mexma_search.app.settings import get_settings
+from mexma_search.app.settings import Settings, get_settings
 from mexma_search.cli.backend import backend
 from mexma_search.jobs.backends import in_process_worker
 
@@ -14,9 +19,11 @@ from mexma_search.jobs.backends import in_process_worker
 @click.command("serve")
 @click.option("--demo", is_flag=True, help="Also load a small multilingual sample corpus.")
 def serve_command(demo: bool) -> None:
-    """Run the app in this process until Ctrl-C: prepare the default model, migrate the
+    """Run the app in this process until Ctrl-C or SIGTERM: prepare the default model, migrate the
     database, open the index and (in embedded mode) start the in-process worker, resuming
-    unfinished jobs. In distributed mode it starts no worker.
+    unfinished jobs. In distributed mode it starts no worker. Stopping lets running jobs
+    reach their next batch and puts them back in the queue, then closes the index and the
+    database.
 
     While it runs, the local index belongs to this process: CLI commands that read it
     (search, ingest --wait) fail with a clear message, while queueing files with
@@ -26,32 +33,55 @@ def serve_command(demo: bool) -> None:
     from mexma_search.webapp.app import build_app, launch
     from mexma_search.webapp.demo import load_demo
 
-    settings = get_settings()
-    settings.ensure_dirs()
-    click.echo(f"Preparing the default model in {settings.models_dir} ...")
-    prepare_default(settings)
-    with backend() as services:
-        model = serving_model(services.runtime)
-        worker = in_process_worker(services)
-        resumed = worker.start() if worker is not None else []
-        try:
-            click.echo(f"Data:     {settings.data_dir}")
-            click.echo(f"Database: {settings.database_url}")
-            click.echo(f"Index:    {settings.qdrant_location} (live model: {model.version})")
-            click.echo(f"Uploads:  {settings.uploads_dir}")
-            if worker is None:
-                click.echo("Worker:   none here; `mexma-search worker` processes run the jobs")
-            if resumed:
-                click.echo(f"Resumed jobs: {resumed}")
-            click.echo(
-                "Running; press Ctrl-C to stop. The index belongs to this process: search "
-                "in the web UI (or queue files from another shell with `mexma-search ingest`)."
-            )
-            if demo:
-                click.echo(f"Demo corpus: {len(load_demo(services))} documents queued")
-            launch(build_app(services, settings), settings)
-        except KeyboardInterrupt:
-            click.echo("Stopping ...")
-        finally:
-            if worker is not None:
-                worker.stop()
+    with sigterm_as_interrupt():
+        settings = get_settings()
+        settings.ensure_dirs()
+        click.echo(f"Preparing the default model in {settings.models_dir} ...")
+        prepare_default(settings)
+        with backend() as services:
+            model = serving_model(services.runtime)
+            worker = in_process_worker(services)
+            resumed = worker.start() if worker is not None else []
+            try:
+                _describe(settings, model.version, worker is not None, resumed)
+                if demo:
+                    click.echo(f"Demo corpus: {len(load_demo(services))} documents queued")
+                launch(build_app(services, settings), settings)
+            except KeyboardInterrupt:
+                pass  # interrupted before the UI blocked: stop as below
+            finally:
+                click.echo("Stopping ...")
+                if worker is not None:
+                    worker.stop()
+
+
+def _describe(settings: Settings, version: str, has_worker: bool, resumed: list[int]) -> None:
+    """Where the app keeps its data, what it serves and what it resumed."""
+    click.echo(f"Data:     {settings.data_dir}")
+    click.echo(f"Database: {settings.database_url}")
+    click.echo(f"Index:    {settings.qdrant_location} (live model: {version})")
+    click.echo(f"Uploads:  {settings.uploads_dir}")
+    if not has_worker:
+        click.echo("Worker:   none here; `mexma-search worker` processes run the jobs")
+    if resumed:
+        click.echo(f"Resumed jobs: {resumed}")
+    click.echo(
+        "Running; press Ctrl-C to stop. The index belongs to this process: search "
+        "in the web UI (or queue files from another shell with `mexma-search ingest`)."
+    )
+
+
+@contextmanager
+def sigterm_as_interrupt() -> Iterator[None]:
+    """While the block runs, SIGTERM interrupts the main thread as Ctrl-C does; a second one
+    is ignored, so that the shutdown it started completes."""
+
+    def interrupt(signum: int, frame: FrameType | None) -> None:
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)

@@ -112,7 +112,8 @@ class IngestDocument(DocumentJob):
             data = Path(document.stored_path).read_bytes()
         except OSError as exc:
             raise IngestError(
-                document.filename, f"the stored upload is unreadable ({exc})"
+                document.filename,
+                f"the stored upload is unreadable ({exc.strerror or type(exc).__name__})",
             ) from exc
         parsed = parse_bytes(data, document.filename)
         if time.monotonic() - started > STAGE_VISIBLE_S:

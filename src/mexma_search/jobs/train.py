@@ -74,7 +74,9 @@ def job_training_inputs(
     try:
         return config, held_out_split(source, params["held_out"], config.seed)
     except BitextError as exc:
-        raise JobError(str(exc)) from exc
+        # the stored copy has a name of our own: show the name it was uploaded with
+        uploaded = exc.path == parameters["bitext"]
+        raise JobError(exc.naming(parameters["filename"]) if uploaded else exc.brief) from exc
 
 
 class TrainModel(JobHandler):

@@ -124,7 +124,7 @@ class TrainingPanel:
         read_options = [self.bitext, self.src_lang, self.trg_lang]
         self.validate_button.click(
             admin_required(self.validate),
-            inputs=[self.session, *read_options],
+            inputs=[self.session, *read_options, *self.inputs],
             outputs=[self.report, self.start_button, self.base],
             api_name="admin_validate_bitext",
             api_visibility="private",
@@ -154,12 +154,22 @@ class TrainingPanel:
         return gr.Number(value=default, precision=field.precision, **common)
 
     def validate(
-        self, session: AdminSession | None, path: str | None, src: str, trg: str
+        self,
+        session: AdminSession | None,
+        path: str | None,
+        src: str,
+        trg: str,
+        *values: float | bool | str | None,
     ) -> tuple[Any, ...]:
-        """The validation report of the uploaded bitext; training is enabled when usable."""
+        """The validation report of the uploaded bitext; training is enabled when a job with
+        the form's parameters would accept it."""
         if not path:
             raise formatting.ui_error("Upload a bitext file first.")
-        result = self.services.validate_bitext(path, **_read_options(src, trg))
+        try:
+            params = form_parameters(values)
+        except ValueError as exc:
+            raise formatting.ui_error(str(exc)) from exc
+        result = self.services.validate_bitext(path, params=params, **_read_options(src, trg))
         versions = [v.name for v in self.services.list_model_versions()]
         return (
             formatting.validation_report(result),
@@ -180,9 +190,11 @@ class TrainingPanel:
         if not path:
             raise formatting.ui_error("Upload a bitext file first.")
         try:
-            params = form_parameters(values)
             job_id = self.services.start_training(
-                path, base=base or None, params=params, read_options=_read_options(src, trg)
+                path,
+                base=base or None,
+                params=form_parameters(values),
+                read_options=_read_options(src, trg),
             )
         except ValueError as exc:
             raise formatting.ui_error(str(exc)) from exc

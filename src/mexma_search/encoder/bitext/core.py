@@ -45,10 +45,20 @@ class BitextError(ValueError):
         self.problem = problem
         self.path = None if path is None else str(path)
         self.line = line
-        where = self.path or ""
-        if line is not None:
-            where = f"{where}, line {line}" if where else f"line {line}"
-        super().__init__(f"{where}: {problem}" if where else problem)
+        super().__init__(self.naming(self.path))
+
+    def naming(self, name: str | None) -> str:
+        """The message with the file shown as ``name`` (a server must not show its own paths
+        to a client)."""
+        where = name or ""
+        if self.line is not None:
+            where = f"{where}, line {self.line}" if where else f"line {self.line}"
+        return f"{where}: {self.problem}" if where else self.problem
+
+    @property
+    def brief(self) -> str:
+        """The message with the file's name only, no directory."""
+        return self.naming(None if self.path is None else Path(self.path).name)
 
 
 def normalize_lang(code: str) -> str:
