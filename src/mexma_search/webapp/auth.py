@@ -91,7 +91,7 @@ class AdminCredentials:
     ) -> None:
         self.username = username
         self._check_password = check_password
-        self.throttle = throttle or LoginThrottle()
+        self.throttle = throttle if throttle is not None else LoginThrottle()
 
     @classmethod
     def from_settings(
