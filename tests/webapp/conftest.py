@@ -109,10 +109,12 @@ def admin_password() -> str:
 class RawQueueClient:
     """Speaks Gradio's queue protocol directly (join, then read the event stream)."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, client_host: str | None = None) -> None:
         self.url = url.rstrip("/")
         self.session_hash = uuid.uuid4().hex[:11]
-        self.http = httpx.Client(timeout=60)
+        # the server trusts X-Forwarded-For from 127.0.0.1 (as from a local reverse proxy)
+        headers = {"X-Forwarded-For": client_host} if client_host else {}
+        self.http = httpx.Client(timeout=60, headers=headers)
         self.config: dict[str, Any] = self.http.get(f"{self.url}/config").json()
 
     def fn_index(self, api_name: str) -> int:
@@ -130,20 +132,22 @@ class RawQueueClient:
         response.raise_for_status()
         return {"path": response.json()[0], "meta": {"_type": "gradio.FileData"}}
 
-    def call(self, api_name: str, data: list[Any]) -> dict[str, Any]:
-        """Run one event in this session; the final message (``success``, ``output``)."""
-        index = self.fn_index(api_name)
-        joined = self.http.post(
+    def join(self, api_name: str, data: list[Any]) -> httpx.Response:
+        """Put one event of this session in the queue (without reading its result)."""
+        return self.http.post(
             f"{self.url}/gradio_api/queue/join",
             json={
                 "data": data,
-                "fn_index": index,
+                "fn_index": self.fn_index(api_name),
                 "trigger_id": None,
                 "session_hash": self.session_hash,
                 "event_data": None,
             },
         )
-        joined.raise_for_status()
+
+    def call(self, api_name: str, data: list[Any]) -> dict[str, Any]:
+        """Run one event in this session; the final message (``success``, ``output``)."""
+        self.join(api_name, data).raise_for_status()
         with self.http.stream(
             "GET", f"{self.url}/gradio_api/queue/data", params={"session_hash": self.session_hash}
         ) as stream:
@@ -166,9 +170,10 @@ def client(tiny_app: RunningApp) -> Client:
 
 
 @pytest.fixture
-def new_session(tiny_app: RunningApp) -> Callable[[], RawQueueClient]:
-    """Opens raw queue clients, each in a fresh browser-like session of the tiny app."""
-    return lambda: RawQueueClient(tiny_app.url)
+def new_session(tiny_app: RunningApp) -> Callable[..., RawQueueClient]:
+    """Opens raw queue clients, each in a fresh browser-like session of the tiny app (from the
+    client address given, if any)."""
+    return lambda client_host=None: RawQueueClient(tiny_app.url, client_host)
 
 
 WaitJobs = Callable[[list[int]], list[dict[str, Any]]]

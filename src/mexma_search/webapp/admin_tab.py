@@ -15,7 +15,7 @@ import gradio as gr
 from mexma_search.app.services import Services
 from mexma_search.app.views import JobInfo
 from mexma_search.webapp import formatting, limits
-from mexma_search.webapp.auth import AdminCredentials, AdminSession, admin_required
+from mexma_search.webapp.auth import AdminCredentials, AdminSession, admin_required, client_host
 from mexma_search.webapp.training_panel import TrainingPanel
 
 REFRESH_SECONDS = 2.0
@@ -174,9 +174,9 @@ class AdminTab:
         )
         self.training.wire([self.job, self.tabs])
 
-    def login(self, username: str, password: str) -> tuple[Any, ...]:
+    def login(self, username: str, password: str, request: gr.Request) -> tuple[Any, ...]:
         """Check the credentials on the server; on success, open the admin panel."""
-        session = self.credentials.login(username or "", password or "")
+        session = self.credentials.login(username or "", password or "", client_host(request))
         if session is None:
             raise formatting.ui_error("Wrong user name or password.")
         return (

@@ -108,7 +108,9 @@ def build_app(services: Services, settings: Settings) -> gr.Blocks:
         )
     # Jobs run in the backend's workers, not in Gradio's queue, so long ingestion or training
     # never holds a queue slot; see mexma_search.webapp.limits for the groups of events.
-    blocks.queue(default_concurrency_limit=2, max_size=QUEUE_SIZE)
+    # logins get LOGIN_WAITING places of their own, so the others always have QUEUE_SIZE
+    blocks.queue(default_concurrency_limit=2, max_size=QUEUE_SIZE + limits.LOGIN_WAITING)
+    limits.bound_group(blocks, limits.LOGIN["concurrency_id"], limits.LOGIN_WAITING)
     return blocks
 
 

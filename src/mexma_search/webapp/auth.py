@@ -10,6 +10,9 @@ Credentials: ``settings.admin_username`` with ``settings.admin_password`` when s
 password, the first start generates one, prints it once, and keeps only its scrypt hash in
 ``<data_dir>/admin-password.json`` (mode 0600), so it stays valid across restarts; delete that
 file to get a new one.
+
+Guessing is slowed by :class:`mexma_search.webapp.throttle.LoginThrottle`: a throttled attempt is
+refused at once, without checking the password (nothing waits while holding a queue slot).
 """
 
 from __future__ import annotations
@@ -26,12 +29,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
 
+import gradio as gr
+
 from mexma_search.app.settings import Settings
 from mexma_search.webapp.formatting import ui_error
+from mexma_search.webapp.throttle import LoginThrottle, retry_message
 
 PASSWORD_FILE = "admin-password.json"
 SESSION_SECONDS = 12 * 3600
-FAILED_LOGIN_DELAY_S = 1.0
 _SCRYPT = {"n": 2**14, "r": 8, "p": 1}
 
 P = ParamSpec("P")
@@ -78,9 +83,15 @@ def _write_private(path: Path, text: str) -> None:
 class AdminCredentials:
     """Checks admin logins against the configured or the generated password."""
 
-    def __init__(self, username: str, check_password: Callable[[str], bool]) -> None:
+    def __init__(
+        self,
+        username: str,
+        check_password: Callable[[str], bool],
+        throttle: LoginThrottle | None = None,
+    ) -> None:
         self.username = username
         self._check_password = check_password
+        self.throttle = throttle if throttle is not None else LoginThrottle()
 
     @classmethod
     def from_settings(
@@ -107,15 +118,26 @@ class AdminCredentials:
         record = json.loads(path.read_text(encoding="utf-8"))
         return cls(settings.admin_username, lambda password: verify_password(password, record))
 
-    def login(self, username: str, password: str) -> AdminSession | None:
-        """A session for correct credentials; None (after a delay, against guessing) else."""
+    def login(self, username: str, password: str, client: str = "local") -> AdminSession | None:
+        """A session for correct credentials, None for wrong ones; a ``gr.Error`` saying when to
+        retry, without checking anything, while ``client`` or ``username`` is throttled."""
+        wait_s = self.throttle.admit(client, username)
+        if wait_s > 0:
+            raise ui_error(retry_message(wait_s))
         # evaluate both checks so a wrong user name takes as long as a wrong password
         user_ok = hmac.compare_digest(username.strip().encode(), self.username.encode())
         password_ok = self._check_password(password)
-        if user_ok and password_ok:
-            return AdminSession(self.username, time.time() + SESSION_SECONDS)
-        time.sleep(FAILED_LOGIN_DELAY_S)
-        return None
+        if not (user_ok and password_ok):
+            return None
+        self.throttle.succeeded(client, username)
+        return AdminSession(self.username, time.time() + SESSION_SECONDS)
+
+
+def client_host(request: gr.Request | None) -> str:
+    """The address ``request`` came from, as the server sees it (uvicorn takes it from
+    ``X-Forwarded-For`` only when a trusted local proxy sends that header)."""
+    client = getattr(request, "client", None)
+    return str(client.host) if client is not None else "unknown"
 
 
 def require_admin(session: AdminSession | None) -> AdminSession:
