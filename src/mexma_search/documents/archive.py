@@ -84,23 +84,21 @@ def _check_limits(members: list[zipfile.ZipInfo], name: str, limits: ZipLimits) 
         raise IngestError(
             name, f"holds {len(members)} files; at most {limits.max_files} are accepted"
         )
+    for info in members:
+        _check_ratio(info.file_size, info.compress_size, name, f"member {info.filename!r}", limits)
     unpacked = sum(info.file_size for info in members)
     packed = sum(info.compress_size for info in members)
-    if _is_bomb(unpacked, packed, limits):
-        raise IngestError(name, f"{_ratio_problem(unpacked, packed, limits)} as a whole")
-    for info in members:
-        if _is_bomb(info.file_size, info.compress_size, limits):
-            problem = _ratio_problem(info.file_size, info.compress_size, limits)
-            raise IngestError(name, f"member {info.filename!r} {problem}")
+    _check_ratio(unpacked, packed, name, "the archive as a whole", limits)
 
 
-def _is_bomb(unpacked: int, packed: int, limits: ZipLimits) -> bool:
-    return unpacked > limits.ratio_min_bytes and unpacked / max(packed, 1) > limits.max_ratio
-
-
-def _ratio_problem(unpacked: int, packed: int, limits: ZipLimits) -> str:
+def _check_ratio(unpacked: int, packed: int, name: str, what: str, limits: ZipLimits) -> None:
     ratio = unpacked / max(packed, 1)
-    return f"has a compression ratio of {ratio:.0f} (limit {limits.max_ratio:.0f}): a zip bomb?"
+    if unpacked > limits.ratio_min_bytes and ratio > limits.max_ratio:
+        raise IngestError(
+            name,
+            f"{what} has a compression ratio of {ratio:.0f} "
+            f"(limit {limits.max_ratio:.0f}): a zip bomb?",
+        )
 
 
 def _read_member(
