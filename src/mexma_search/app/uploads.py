@@ -80,11 +80,12 @@ def store_upload(path: Path, uploads_dir: Path, max_bytes: int) -> list[Upload]:
     uploads: list[Upload] = []
     try:
         for file, label in _files_of(path):
+            # one at a time, so that what was stored before a failure is known and discarded
             for upload in _store_any(file, label, uploads_dir, budget):
                 uploads.append(upload)
     except OverBudgetError as exc:
         discard(uploads)
-        return [_over_limit(path.name, exc)]
+        return [_over_limit(path.name or str(path), exc)]
     except BaseException:
         discard(uploads)
         raise
