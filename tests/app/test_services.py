@@ -118,7 +118,9 @@ def test_a_duplicate_is_reported_and_not_indexed_twice(
     assert _points(services) == 2 * points
 
 
-def test_a_large_upload_is_queued_a_batch_at_a_time(services: Services, tmp_path: Path) -> None:
+def test_an_upload_is_stored_whole_then_recorded_and_queued_a_batch_at_a_time(
+    services: Services, tmp_path: Path
+) -> None:
     corpus = tmp_path / "corpus"
     corpus.mkdir()
     names = ["river_en.txt", "train_de.txt", "river_fr.md", "train_zh.txt", "bakery_es.html"]
@@ -126,21 +128,28 @@ def test_a_large_upload_is_queued_a_batch_at_a_time(services: Services, tmp_path
         shutil.copy(DOCS / name, corpus / f"{i}-{name}")
     shutil.copy(DOCS / "river_en.txt", corpus / "5-copy.txt")
     events: list[str] = []
-    iter_uploads = mexma_search.app.services.iter_uploads
+    store_upload = mexma_search.app.services.store_upload
+    record_upload = mexma_search.app.services.record_upload
 
     def storing(*args: Any) -> Any:
-        for upload in iter_uploads(*args):
-            events.append(f"stored {upload.filename}")
-            yield upload
+        uploads = store_upload(*args)
+        events.extend("stored" for _ in uploads)
+        return uploads
+
+    def recording(*args: Any) -> Any:
+        events.append("recorded")
+        return record_upload(*args)
 
     with (
         mock.patch.object(mexma_search.app.services, "UPLOAD_BATCH", 2),
-        mock.patch.object(mexma_search.app.services, "iter_uploads", storing),
+        mock.patch.object(mexma_search.app.services, "store_upload", storing),
+        mock.patch.object(mexma_search.app.services, "record_upload", recording),
         mock.patch.object(services.queue, "enqueue", lambda job_id, step: events.append("queued")),
     ):
         job_ids = services.ingest_paths([corpus])
-    assert events.index("queued") < events.index("stored corpus/4-bakery_es.html")
-    assert events.count("queued") == 5
+    batch = ["recorded", "recorded", "queued", "queued"]
+    # the copy of river_en.txt is a duplicate: recorded, not queued
+    assert events == ["stored"] * 6 + batch + batch + ["recorded", "recorded", "queued"]
     jobs = [services.get_job(job_id) for job_id in job_ids]
     filenames = [job.parameters["filename"] for job in jobs if job is not None]
     assert filenames == [f"corpus/{i}-{name}" for i, name in enumerate(names)] + [
@@ -307,12 +316,13 @@ def test_uploads_are_stored_under_our_own_names_within_the_size_limit(
     hostile = tmp_path / "in" / "\x07évil <name>.txt"
     hostile.parent.mkdir()
     shutil.copy(DOCS / "river_en.txt", hostile)
-    big = tmp_path / "in" / "big.txt"
-    big.write_bytes(b"a" * (1 << 20) + b"b")
     (tmp_path / "in" / "notes.exe").write_bytes(b"MZ")
+    big = tmp_path / "big.txt"
+    big.write_bytes(b"a" * (1 << 20) + b"b")
     services = open_services(make_settings(max_upload_mb=1))
     try:
-        jobs = _by_file([services.get_job(i) for i in services.ingest_paths([hostile.parent])])
+        job_ids = services.ingest_paths([hostile.parent, big])
+        jobs = _by_file([services.get_job(i) for i in job_ids])
     finally:
         services.runtime.close()
     assert jobs["big.txt"].status == "failed" and "limit is 1 MB" in (jobs["big.txt"].error or "")

@@ -2,20 +2,56 @@
 
 from __future__ import annotations
 
+import io
+import random
 import shutil
+import struct
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from mexma_search.documents import IngestError, ParsedDocument, ZipLimits, iter_documents
+from mexma_search.documents import (
+    ByteBudget,
+    IngestError,
+    OverBudgetError,
+    ParsedDocument,
+    ZipLimits,
+    iter_documents,
+)
 from mexma_search.documents.archive import read_zip_members
 
 ZipMaker = Callable[..., Path]
 
 RIVER = b"The river flows through the old town."
 BAKERY = "La boulangerie ouvre à six heures.".encode()
+
+
+def _declaring(archive: Path, size: int) -> Path:
+    """The one-member ``archive`` with its headers lying that the member unpacks to ``size``."""
+    data = bytearray(archive.read_bytes())
+    for signature, offset in ((b"PK\x03\x04", 22), (b"PK\x01\x02", 24)):
+        at = data.index(signature) + offset
+        data[at : at + 4] = struct.pack("<I", size)
+    archive.write_bytes(bytes(data))
+    return archive
+
+
+class _Endless(io.RawIOBase):
+    """A member that unpacks forever, counting the bytes it served."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.served = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int = -1, /) -> bytes:
+        assert size >= 0, "an unbounded read would never end"
+        self.served += size
+        return b"x" * size
 
 
 def outcomes(path: Path, **options: object) -> dict[str, ParsedDocument | IngestError]:
@@ -30,13 +66,58 @@ class TestZipBounds:
 
     def test_too_large_unpacked(self, make_zip: ZipMaker) -> None:
         archive = make_zip({"a.txt": RIVER * 10, "b.txt": RIVER * 10})
-        with pytest.raises(IngestError, match=r"unpacks to 740 bytes; at most 500"):
+        with pytest.raises(IngestError, match=r"unpacks to at least 740 bytes; at most 500"):
             list(read_zip_members(archive, "a.zip", ZipLimits(max_total_bytes=500)))
 
     def test_compression_ratio_bomb(self, make_zip: ZipMaker) -> None:
         archive = make_zip({"zeros.txt": b"\0" * 2_000_000})
         with pytest.raises(IngestError, match=r"'zeros\.txt' has a compression ratio of \d+"):
             list(read_zip_members(archive, "bomb.zip"))
+
+    def test_a_member_of_one_mib_that_compresses_too_well_is_a_bomb(
+        self, make_zip: ZipMaker
+    ) -> None:
+        archive = make_zip({"ok.txt": RIVER, "zeros.txt": b"\0" * (1 << 20)})
+        with pytest.raises(IngestError, match=r"member 'zeros\.txt' has a compression ratio"):
+            list(read_zip_members(archive, "bomb.zip"))
+
+    def test_many_small_members_that_compress_too_well_are_a_bomb(self, make_zip: ZipMaker) -> None:
+        archive = make_zip({f"z{i}.txt": b"\0" * 60_000 for i in range(20)})
+        with pytest.raises(
+            IngestError, match=r"the archive as a whole has a compression ratio of \d+"
+        ):
+            list(read_zip_members(archive, "bomb.zip"))
+
+    def test_archives_sharing_a_budget_are_bounded_together(self, make_zip: ZipMaker) -> None:
+        budget = ByteBudget(1000)
+        first = make_zip({"a.txt": RIVER * 10, "b.txt": RIVER * 10}, name="first.zip")
+        second = make_zip({"c.txt": RIVER * 10}, name="second.zip")
+        assert len(list(read_zip_members(first, "first.zip", budget=budget))) == 2
+        assert budget.spent == 740
+        with pytest.raises(OverBudgetError, match=r"at least 1110 bytes; at most 1000") as error:
+            list(read_zip_members(second, "second.zip", budget=budget))
+        assert error.value.unpacked == 1110 and budget.spent == 740
+
+    def test_a_header_declaring_less_than_its_data_yields_no_more_than_declared(
+        self, make_zip: ZipMaker
+    ) -> None:
+        archive = _declaring(make_zip({"a.txt": random.randbytes(300_000)}), 100)
+        budget = ByteBudget(1000)
+        [(name, error)] = read_zip_members(archive, "lie.zip", budget=budget)
+        assert name == "lie.zip/a.txt"
+        assert isinstance(error, IngestError) and "cannot be unpacked (Bad CRC-32" in str(error)
+        assert budget.spent <= 100
+
+    def test_the_bounded_read_stops_a_member_larger_than_its_header_says(
+        self, make_zip: ZipMaker, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        archive = make_zip({"a.txt": RIVER})
+        # a zip reader that believes the lie and keeps on unpacking
+        endless = _Endless()
+        monkeypatch.setattr(zipfile.ZipFile, "open", lambda *args, **kwargs: endless)
+        with pytest.raises(OverBudgetError, match=r"lie\.zip/a\.txt: unpacks to at least 1001"):
+            list(read_zip_members(archive, "lie.zip", budget=ByteBudget(1000)))
+        assert endless.served == 1001
 
     def test_small_well_compressed_text_is_fine(self, make_zip: ZipMaker) -> None:
         archive = make_zip({"spaces.txt": b"river " + b" " * 50_000})

@@ -11,7 +11,6 @@ from __future__ import annotations
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -27,10 +26,12 @@ from mexma_search.app.training_params import job_parameters, training_refusal
 from mexma_search.app.uploads import (
     RejectedFile,
     StoredFile,
+    Upload,
+    discard,
     filename_parameters,
-    iter_uploads,
     record_upload,
     store_bitext,
+    store_upload,
 )
 from mexma_search.app.views import (
     BusyWorker,
@@ -80,25 +81,40 @@ class Services:
         """Store files (directories and zip archives expand to one document per file) and
         queue one ingest job each; the job ids, in input order.
 
-        Files that cannot be stored (too large, unsupported type) and duplicates of a document
-        already in the collection get a job that has already ended and says why.
+        Each path is one upload, stored whole before any of its jobs is queued. Files that
+        cannot be stored (unsupported type) and duplicates of a document already in the
+        collection get a job that has already ended and says why; an upload that unpacks to
+        more than the size limit keeps nothing and gets one such job.
         """
         collection = _check_collection(collection)
         assert self.settings.uploads_dir is not None
-        uploads = iter_uploads(
-            [Path(p) for p in paths], self.settings.uploads_dir, self.settings.max_upload_mb << 20
-        )
+        max_bytes = self.settings.max_upload_mb << 20
         job_ids: list[int] = []
-        # a batch at a time, so that workers start on the first files while the rest are stored
-        while batch := list(islice(uploads, UPLOAD_BATCH)):
-            with session_scope(self.runtime.engine) as session:
-                jobs = [record_upload(session, upload, collection) for upload in batch]
+        for path in paths:
+            uploads = store_upload(Path(path), self.settings.uploads_dir, max_bytes)
+            job_ids.extend(self._record_uploads(uploads, collection))
+        if wait:
+            self.wait_for_jobs(job_ids, timeout)
+        return job_ids
+
+    def _record_uploads(self, uploads: Sequence[Upload], collection: str) -> list[int]:
+        """Record the uploads and queue their jobs, a batch per commit; a batch that cannot be
+        recorded leaves no stored file behind, its own nor those of the batches after it."""
+        job_ids: list[int] = []
+        for start in range(0, len(uploads), UPLOAD_BATCH):
+            try:
+                with session_scope(self.runtime.engine) as session:
+                    jobs = [
+                        record_upload(session, upload, collection)
+                        for upload in uploads[start : start + UPLOAD_BATCH]
+                    ]
+            except BaseException:
+                discard(uploads[start:])
+                raise
             for job_id, queued in jobs:
                 if queued:
                     self.queue.enqueue(job_id, Step.INGEST)
             job_ids.extend(job_id for job_id, _ in jobs)
-        if wait:
-            self.wait_for_jobs(job_ids, timeout)
         return job_ids
 
     # ----- search -------------------------------------------------------------------------

@@ -3,14 +3,14 @@ and recording each as a document with its ingest job.
 
 Client file names are never used on disk (they are kept, cleaned, for display only, and as
 given in the job parameters when cleaning changed them); a directory or a zip archive expands
-to one stored file per document inside it.
+to one stored file per document inside it, and the size limit bounds all that one upload
+unpacks to.
 """
 
 from __future__ import annotations
 
 import os
 import re
-import shutil
 import unicodedata
 import uuid
 from collections.abc import Iterable, Iterator
@@ -20,7 +20,13 @@ from pathlib import Path, PurePosixPath
 from sqlalchemy.orm import Session
 
 from mexma_search import store as db
-from mexma_search.documents import IngestError, content_hash, read_zip_members
+from mexma_search.documents import (
+    ByteBudget,
+    IngestError,
+    OverBudgetError,
+    content_hash,
+    read_zip_members,
+)
 from mexma_search.documents.registry import ARCHIVE_EXTENSIONS, DOCUMENT_EXTENSIONS
 from mexma_search.store import DocumentStatus, JobKind
 
@@ -75,19 +81,38 @@ def original_name(name: str) -> str:
     return name.replace("\x00", "\\x00").encode("utf-8", "backslashreplace").decode("utf-8")
 
 
-def iter_uploads(paths: Iterable[Path], uploads_dir: Path, max_bytes: int) -> Iterator[Upload]:
-    """Copy every document under ``paths`` (files, directories, zip archives) into
-    ``uploads_dir``, yielding each as it is stored; a file that cannot be stored is rejected
-    alone."""
+def store_upload(path: Path, uploads_dir: Path, max_bytes: int) -> list[Upload]:
+    """Copy every document under ``path`` (a file, a directory or a zip archive: one upload)
+    into ``uploads_dir``; a file that cannot be stored is rejected alone.
+
+    All that the upload unpacks to (files and archive members) is bounded by ``max_bytes``,
+    checked while it is read: past it, whatever was stored is deleted and the upload becomes
+    one RejectedFile that says so.
+    """
+    if not (path.is_dir() or path.is_file()):
+        return [_rejected(path.name, "does not exist")]
     uploads_dir.mkdir(parents=True, exist_ok=True)
-    for path in paths:
-        if path.is_dir():
-            for file, label in _files_under(path):
-                yield from _store_any(file, label, uploads_dir, max_bytes)
-        elif path.is_file():
-            yield from _store_any(path, path.name, uploads_dir, max_bytes)
-        else:
-            yield _rejected(path.name, "does not exist")
+    budget = ByteBudget(max_bytes)
+    uploads: list[Upload] = []
+    try:
+        for file, label in _files_of(path):
+            # one at a time, so that what was stored before a failure is known and discarded
+            for upload in _store_any(file, label, uploads_dir, budget):
+                uploads.append(upload)
+    except OverBudgetError as exc:
+        discard(uploads)
+        return [_over_limit(path.name or str(path), exc)]
+    except BaseException:
+        discard(uploads)
+        raise
+    return uploads
+
+
+def discard(uploads: Iterable[Upload]) -> None:
+    """Delete the stored copies of ``uploads``."""
+    for upload in uploads:
+        if isinstance(upload, StoredFile):
+            upload.stored_path.unlink(missing_ok=True)
 
 
 def store_bitext(path: Path, uploads_dir: Path, max_bytes: int) -> Upload:
@@ -96,13 +121,21 @@ def store_bitext(path: Path, uploads_dir: Path, max_bytes: int) -> Upload:
     label = path.name
     if not path.is_file():
         return _rejected(path.name, "does not exist")
-    size = path.stat().st_size
-    if size > max_bytes:
-        return _too_large(label, size, max_bytes)
     suffixes = [suffix.lower() for suffix in PurePosixPath(label).suffixes[-2:]]
     suffix = "".join(s for s in suffixes if _BITEXT_SUFFIX.match(s))
     uploads_dir.mkdir(parents=True, exist_ok=True)
-    return _copy(path, label, uploads_dir / f"{uuid.uuid4().hex}{suffix}")
+    target = uploads_dir / f"{uuid.uuid4().hex}{suffix}"
+    try:
+        return _copy(path, label, target, ByteBudget(max_bytes))
+    except OverBudgetError as exc:
+        return _over_limit(label, exc)
+
+
+def _files_of(path: Path) -> Iterator[tuple[Path, str]]:
+    if path.is_dir():
+        yield from _files_under(path)
+    else:
+        yield path, path.name
 
 
 def _files_under(root: Path) -> Iterator[tuple[Path, str]]:
@@ -115,40 +148,54 @@ def _files_under(root: Path) -> Iterator[tuple[Path, str]]:
                 yield file, f"{root.name}/{file.relative_to(root).as_posix()}"
 
 
-def _store_any(path: Path, label: str, uploads_dir: Path, max_bytes: int) -> list[Upload]:
+def _store_any(path: Path, label: str, uploads_dir: Path, budget: ByteBudget) -> Iterator[Upload]:
     if path.suffix.lower() not in ARCHIVE_EXTENSIONS:
-        return [_store_file(path, label, uploads_dir, max_bytes)]
-    if path.stat().st_size > max_bytes:
-        return [_too_large(label, path.stat().st_size, max_bytes)]
+        yield _store_file(path, label, uploads_dir, budget)
+        return
     try:
-        return [
-            _rejected(member, content.problem)
-            if isinstance(content, IngestError)
-            else _store_bytes(content, member, uploads_dir, max_bytes)
-            for member, content in read_zip_members(path, label)
-        ]
+        for member, content in read_zip_members(path, label, budget=budget):
+            if isinstance(content, IngestError):
+                yield _rejected(member, content.problem)
+            else:
+                yield _store_bytes(content, member, uploads_dir)
+    except OverBudgetError:
+        raise
     except IngestError as exc:
-        return [_rejected(label, exc.problem)]
+        yield _rejected(label, exc.problem)
 
 
-def _store_file(path: Path, label: str, uploads_dir: Path, max_bytes: int) -> Upload:
-    rejected = _check(label, path.stat().st_size, max_bytes)
+def _store_file(path: Path, label: str, uploads_dir: Path, budget: ByteBudget) -> Upload:
+    rejected = _unsupported(label)
     if rejected is not None:
         return rejected
-    return _copy(path, label, _target(label, uploads_dir))
+    if not path.is_file():  # a pipe or a device found in a directory would never end
+        return _rejected(label, "is not a regular file")
+    return _copy(path, label, _target(label, uploads_dir), budget)
 
 
-def _copy(path: Path, label: str, target: Path) -> Upload:
+def _copy(path: Path, label: str, target: Path, budget: ByteBudget) -> Upload:
+    """Copy ``path`` to ``target`` within ``budget`` (OverBudgetError past it, with nothing left
+    at ``target``)."""
     try:
-        shutil.copyfile(path, target)
+        budget.reserve(label, path.stat().st_size)
+        _copy_bounded(path, label, target, budget)
     except OSError as exc:
-        target.unlink(missing_ok=True)
         return _rejected(label, f"cannot be read ({exc.strerror or type(exc).__name__})")
     return _stored(label, target, content_hash(target))
 
 
-def _store_bytes(content: bytes, label: str, uploads_dir: Path, max_bytes: int) -> Upload:
-    rejected = _check(label, len(content), max_bytes)
+def _copy_bounded(path: Path, label: str, target: Path, budget: ByteBudget) -> None:
+    try:
+        with path.open("rb") as source, target.open("wb") as sink:
+            for chunk in budget.read(source, label):
+                sink.write(chunk)
+    except BaseException:
+        target.unlink(missing_ok=True)
+        raise
+
+
+def _store_bytes(content: bytes, label: str, uploads_dir: Path) -> Upload:
+    rejected = _unsupported(label)
     if rejected is not None:
         return rejected
     target = _target(label, uploads_dir)
@@ -156,21 +203,20 @@ def _store_bytes(content: bytes, label: str, uploads_dir: Path, max_bytes: int) 
     return _stored(label, target, content_hash(content))
 
 
-def _check(label: str, size: int, max_bytes: int) -> RejectedFile | None:
+def _unsupported(label: str) -> RejectedFile | None:
     extension = PurePosixPath(label).suffix.lower()
-    if extension not in DOCUMENT_EXTENSIONS:
-        shown = f"extension {extension!r}" if extension else "no extension"
-        supported = ", ".join((*DOCUMENT_EXTENSIONS, *ARCHIVE_EXTENSIONS))
-        return _rejected(label, f"has {shown}; supported: {supported}")
-    if size > max_bytes:
-        return _too_large(label, size, max_bytes)
-    return None
+    if extension in DOCUMENT_EXTENSIONS:
+        return None
+    shown = f"extension {extension!r}" if extension else "no extension"
+    supported = ", ".join((*DOCUMENT_EXTENSIONS, *ARCHIVE_EXTENSIONS))
+    return _rejected(label, f"has {shown}; supported: {supported}")
 
 
-def _too_large(label: str, size: int, max_bytes: int) -> RejectedFile:
+def _over_limit(label: str, exc: OverBudgetError) -> RejectedFile:
     return _rejected(
         label,
-        f"is {size / 2**20:.1f} MB; the limit is {max_bytes / 2**20:.0f} MB (MEXMA_MAX_UPLOAD_MB)",
+        f"unpacks to {exc.unpacked / 2**20:.1f} MB or more; the limit is "
+        f"{exc.limit / 2**20:.0f} MB per upload (MEXMA_MAX_UPLOAD_MB); nothing of it was stored",
     )
 
 

@@ -7,6 +7,7 @@ Pure functions with no database, queue or encoder; the ingest task wires them to
 """
 
 from mexma_search.documents.archive import ZipLimits, read_zip_members
+from mexma_search.documents.budget import ByteBudget, OverBudgetError
 from mexma_search.documents.chunking import Chunk, chunk_document
 from mexma_search.documents.document import ParsedDocument, Unit
 from mexma_search.documents.errors import IngestError
@@ -35,8 +36,10 @@ from mexma_search.documents.walk import iter_documents
 __all__ = [
     "SUPPORTED_EXTENSIONS",
     "UNDETERMINED",
+    "ByteBudget",
     "Chunk",
     "IngestError",
+    "OverBudgetError",
     "ParsedDocument",
     "Passage",
     "Span",

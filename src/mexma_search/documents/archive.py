@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
+from mexma_search.documents.budget import ByteBudget
 from mexma_search.documents.errors import IngestError
 from mexma_search.documents.registry import ARCHIVE_EXTENSIONS
 
@@ -22,38 +23,48 @@ _MAC_METADATA = "__MACOSX"
 class ZipLimits:
     """Bounds that keep a hostile archive (zip bomb, millions of entries) from hurting us.
 
-    ``max_ratio`` applies to members that unpack to more than ``ratio_min_bytes``: small text
-    files legitimately compress very well.
+    ``max_ratio`` applies to the archive as a whole and to each member, when what they unpack
+    to exceeds ``ratio_min_bytes``: small text files legitimately compress very well.
+    ``max_total_bytes`` is the budget of an archive read on its own.
     """
 
     max_files: int = 10_000
     max_total_bytes: int = 1 << 30
     max_ratio: float = 200.0
-    ratio_min_bytes: int = 1 << 20
+    ratio_min_bytes: int = 64 << 10
 
 
 DEFAULT_LIMITS = ZipLimits()
 
 
 def read_zip_members(
-    archive: Path | bytes, name: str, limits: ZipLimits = DEFAULT_LIMITS
+    archive: Path | bytes,
+    name: str,
+    limits: ZipLimits = DEFAULT_LIMITS,
+    budget: ByteBudget | None = None,
 ) -> Iterator[tuple[str, bytes | IngestError]]:
     """``(name/member, content or error)`` for every file in the archive, in archive order.
 
     Nothing touches the disk, so hostile member names (``../x``, ``/etc/x``) cannot escape
     anywhere; they are reported as errors all the same. Directories, macOS metadata and hidden
-    files are skipped; nested archives are reported, not opened.
+    files are skipped; nested archives are reported, not opened. What the members unpack to is
+    spent from ``budget`` (shared with the rest of an upload; by default
+    ``limits.max_total_bytes`` for this archive alone), checked against the sizes the archive
+    declares before anything is read and again while each member is read.
 
     Raises:
+        OverBudgetError: the members unpack to more than the budget left.
         IngestError: not a zip file, or the archive as a whole exceeds ``limits``.
     """
+    budget = budget if budget is not None else ByteBudget(limits.max_total_bytes)
     try:
         with zipfile.ZipFile(io.BytesIO(archive) if isinstance(archive, bytes) else archive) as zf:
             members = [info for info in zf.infolist() if _is_content(info)]
             _check_limits(members, name, limits)
+            budget.reserve(name, sum(info.file_size for info in members))
             for info in members:
                 label = f"{name}/{info.filename}"
-                yield label, _read_member(zf, info, label)
+                yield label, _read_member(zf, info, label, budget)
     except zipfile.BadZipFile as exc:
         raise IngestError(name, f"is not a valid zip archive ({exc})") from exc
 
@@ -73,23 +84,26 @@ def _check_limits(members: list[zipfile.ZipInfo], name: str, limits: ZipLimits) 
         raise IngestError(
             name, f"holds {len(members)} files; at most {limits.max_files} are accepted"
         )
-    total = sum(info.file_size for info in members)
-    if total > limits.max_total_bytes:
+    for info in members:
+        _check_ratio(info.file_size, info.compress_size, name, f"member {info.filename!r}", limits)
+    unpacked = sum(info.file_size for info in members)
+    packed = sum(info.compress_size for info in members)
+    _check_ratio(unpacked, packed, name, "the archive as a whole", limits)
+
+
+def _check_ratio(unpacked: int, packed: int, name: str, what: str, limits: ZipLimits) -> None:
+    ratio = unpacked / max(packed, 1)
+    if unpacked > limits.ratio_min_bytes and ratio > limits.max_ratio:
         raise IngestError(
             name,
-            f"unpacks to {total} bytes; at most {limits.max_total_bytes} are accepted",
+            f"{what} has a compression ratio of {ratio:.0f} "
+            f"(limit {limits.max_ratio:.0f}): a zip bomb?",
         )
-    for info in members:
-        ratio = info.file_size / max(info.compress_size, 1)
-        if info.file_size > limits.ratio_min_bytes and ratio > limits.max_ratio:
-            raise IngestError(
-                name,
-                f"member {info.filename!r} has a compression ratio of {ratio:.0f} "
-                f"(limit {limits.max_ratio:.0f}): a zip bomb?",
-            )
 
 
-def _read_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, label: str) -> bytes | IngestError:
+def _read_member(
+    zf: zipfile.ZipFile, info: zipfile.ZipInfo, label: str, budget: ByteBudget
+) -> bytes | IngestError:
     if not _is_safe_name(info.filename):
         return IngestError(label, "has an unsafe path (absolute or with '..'); skipped")
     if PurePosixPath(info.filename).suffix.lower() in ARCHIVE_EXTENSIONS:
@@ -97,9 +111,10 @@ def _read_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, label: str) -> byte
     if info.flag_bits & _ENCRYPTED_FLAG:
         return IngestError(label, "is encrypted; password-protected archives are not supported")
     try:
-        # zipfile stops at the declared size, which _check_limits bounded, and checks the CRC
+        # zipfile stops at the declared size and checks the CRC; the budget bounds the read
+        # whatever the header says
         with zf.open(info) as member:
-            return member.read()
+            return b"".join(budget.read(member, label))
     except (zipfile.BadZipFile, NotImplementedError, EOFError, zlib.error) as exc:
         return IngestError(label, f"cannot be unpacked ({exc})")
 
