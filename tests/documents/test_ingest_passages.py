@@ -7,6 +7,7 @@ import pytest
 from mexma_search.documents import (
     Passage,
     Span,
+    TokenCounter,
     approx_token_count,
     group_passages,
     split_sentences,
@@ -103,3 +104,63 @@ def test_default_counter_respects_the_budget() -> None:
     check_offsets(passages, text)
     assert len(passages) > 1
     assert all(approx_token_count(p.text) <= 40 for p in passages)
+
+
+class CountingCounter:
+    """A word counter that records how many calls and characters it was given."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+        self.characters = 0
+
+    def __call__(self, text: str) -> int:
+        self.calls += 1
+        self.characters += len(text)
+        return words(text)
+
+
+def short_sentences(count: int) -> str:
+    return " ".join(f"Go on {i}." for i in range(count))
+
+
+@pytest.mark.parametrize("sentences", [1_000, 4_000])
+def test_grouping_tokenizes_each_character_a_bounded_number_of_times(sentences: int) -> None:
+    text = short_sentences(sentences)
+    counter = CountingCounter()
+    passages = group_passages(
+        split_sentences(text, "en"), text, max_tokens=200, count_tokens=counter
+    )
+    # each sentence once, each passage about twice: counting every growing passage instead
+    # tokenizes a 66-sentence passage 66 times
+    assert counter.characters <= 4 * len(text)
+    assert counter.calls <= sentences + 3 * len(passages)
+
+
+def greedy_passages(
+    sentences: list[Span], text: str, max_tokens: int, count_tokens: TokenCounter
+) -> list[tuple[int, int]]:
+    """The grouping rule, one sentence at a time: a passage takes the next sentence while the
+    whole still fits."""
+    groups: list[list[Span]] = []
+    for sentence in sentences:
+        if groups and count_tokens(text[groups[-1][0].start : sentence.end]) <= max_tokens:
+            groups[-1].append(sentence)
+        else:
+            groups.append([sentence])
+    return [(group[0].start, group[-1].end) for group in groups]
+
+
+@pytest.mark.parametrize("count_tokens", [words, len, approx_token_count])
+@pytest.mark.parametrize("max_tokens", [60, 90, 300])
+def test_predicted_passage_ends_match_the_greedy_rule(
+    count_tokens: TokenCounter, max_tokens: int
+) -> None:
+    text = " ".join(
+        f"Sentence {i} {'is short' if i % 3 else 'runs on for quite a few more words'}."
+        for i in range(300)
+    )
+    sentences = split_sentences(text, "en")
+    passages = group_passages(sentences, text, max_tokens=max_tokens, count_tokens=count_tokens)
+    assert [(p.start, p.end) for p in passages] == greedy_passages(
+        sentences, text, max_tokens, count_tokens
+    )

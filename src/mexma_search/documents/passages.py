@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import partial
+from itertools import accumulate
 
 from mexma_search.documents.langid import UNDETERMINED
 from mexma_search.documents.scripts import DENSE_RANGES
@@ -59,23 +60,89 @@ def group_passages(
     """
     if max_tokens < 1:
         raise ValueError(f"max_tokens must be positive, got {max_tokens}")
-    groups: list[list[Span]] = []
-    current: list[Span] = []
+    pieces: list[Span] = []
+    counts: list[int] = []
     for sentence in sentences:
-        for piece in _fitting_pieces(sentence, text, max_tokens, count_tokens):
-            if current and (
-                crosses_paragraph(text, current[-1].end, piece.start)
-                or count_tokens(text[current[0].start : piece.end]) > max_tokens
-            ):
-                groups.append(current)
-                current = []
-            current.append(piece)
-    if current:
-        groups.append(current)
+        for piece, count in _fitting_pieces(sentence, text, max_tokens, count_tokens):
+            pieces.append(piece)
+            counts.append(count)
     return [
-        _passage(group, text, ordinal, language)
-        for ordinal, group in enumerate(groups, start=first_ordinal)
+        _passage(pieces[start:end], text, ordinal, language)
+        for ordinal, (start, end) in enumerate(
+            _group_bounds(pieces, counts, text, max_tokens, count_tokens), start=first_ordinal
+        )
     ]
+
+
+def _group_bounds(
+    pieces: list[Span],
+    counts: list[int],
+    text: str,
+    max_tokens: int,
+    count_tokens: TokenCounter,
+) -> list[tuple[int, int]]:
+    """``(start, end)`` indices of the groups of ``pieces``: each group takes the following
+    pieces while the text from its first piece to theirs fits and no paragraph break comes
+    between, the first piece always.
+
+    Counting each growing group would tokenize a passage once per sentence it holds. The
+    pieces' own ``counts`` summed predict where a group ends (exactly, for tokenizers that
+    split words at whitespace first); the prediction is checked by counting the group and
+    the group with one more piece, and searched outward from when it is off.
+    """
+    totals = list(accumulate(counts, initial=0))
+    breaks = [
+        index
+        for index in range(1, len(pieces))
+        if crosses_paragraph(text, pieces[index - 1].end, pieces[index].start)
+    ]
+    bounds: list[tuple[int, int]] = []
+    start = 0
+    while start < len(pieces):
+        limit = _next_after(breaks, start, len(pieces))
+        predicted = bisect_right(totals, totals[start] + max_tokens, lo=start + 1) - 1
+        overflows = partial(_overflows, text, pieces, start, max_tokens, count_tokens)
+        end = _first_true(start + 1, limit, overflows, hint=predicted)
+        bounds.append((start, end))
+        start = end
+    return bounds
+
+
+def _overflows(
+    text: str,
+    pieces: list[Span],
+    start: int,
+    max_tokens: int,
+    count_tokens: TokenCounter,
+    index: int,
+) -> bool:
+    """Whether pieces ``start`` to ``index`` (included) are over the budget together."""
+    return count_tokens(text[pieces[start].start : pieces[index].end]) > max_tokens
+
+
+def _next_after(indices: list[int], index: int, default: int) -> int:
+    """The first of the sorted ``indices`` above ``index``, else ``default``."""
+    position = bisect_right(indices, index)
+    return indices[position] if position < len(indices) else default
+
+
+def _first_true(lo: int, hi: int, predicate: Callable[[int], bool], *, hint: int) -> int:
+    """The first index in ``[lo, hi)`` where the monotone ``predicate`` holds (``hi`` if none),
+    galloping from ``hint``: a right hint costs two evaluations."""
+    hint = min(max(hint, lo), hi)
+    if hint == hi or predicate(hint):
+        upper, step = hint, 1
+        while upper - step >= lo and predicate(upper - step):
+            upper -= step
+            step *= 2
+        lower = max(lo, upper - step + 1)
+    else:
+        lower, step = hint + 1, 1
+        while lower + step - 1 < hi and not predicate(lower + step - 1):
+            lower += step
+            step *= 2
+        upper = min(lower + step - 1, hi)
+    return bisect_left(range(lower, upper), True, key=predicate) + lower
 
 
 def _passage(group: list[Span], text: str, ordinal: int, language: str) -> Passage:
@@ -87,14 +154,15 @@ def _passage(group: list[Span], text: str, ordinal: int, language: str) -> Passa
 
 def _fitting_pieces(
     sentence: Span, text: str, max_tokens: int, count_tokens: TokenCounter
-) -> list[Span]:
+) -> list[tuple[Span, int]]:
     """The sentence itself when it fits, else greedy pieces that each fit: cut at the last
     word end that fits, or between characters when a single word (or an unspaced script) is
-    over the budget."""
-    if count_tokens(sentence.of(text)) <= max_tokens:
-        return [sentence]
+    over the budget; each with its token count."""
+    count = count_tokens(sentence.of(text))
+    if count <= max_tokens:
+        return [(sentence, count)]
     word_ends = [m.end() for m in _WORD.finditer(text, sentence.start, sentence.end)]
-    pieces: list[Span] = []
+    pieces: list[tuple[Span, int]] = []
     start = sentence.start
     while (piece := trimmed(text, start, sentence.end)) is not None:
         fits = partial(_within_budget, text, piece.start, max_tokens, count_tokens)
@@ -103,7 +171,7 @@ def _fitting_pieces(
         words_within = bisect_right(word_ends, end)
         if words_within and word_ends[words_within - 1] > piece.start:
             end = word_ends[words_within - 1]
-        pieces.append(Span(piece.start, end))
+        pieces.append((Span(piece.start, end), count_tokens(text[piece.start : end])))
         start = end
     return pieces
 
