@@ -6,6 +6,7 @@ import json
 from collections.abc import Iterator
 from pathlib import Path
 
+import click
 import numpy as np
 import pytest
 from click.testing import CliRunner
@@ -25,10 +26,13 @@ def cli(
     get_settings.cache_clear()
 
 
-def _commands(group: object, prefix: tuple[str, ...] = ()) -> Iterator[tuple[str, ...]]:
-    for name, command in getattr(group, "commands", {}).items():
+def _commands(group: click.Group, prefix: tuple[str, ...] = ()) -> Iterator[tuple[str, ...]]:
+    context = click.Context(group)
+    for name in group.list_commands(context):
+        command = group.get_command(context, name)
         yield (*prefix, name)
-        yield from _commands(command, (*prefix, name))
+        if isinstance(command, click.Group):
+            yield from _commands(command, (*prefix, name))
 
 
 def test_every_command_has_help(cli: CliRunner) -> None:

@@ -1,38 +1,62 @@
-"""The ``mexma-search`` command line: thin commands over the backend's services."""
+"""The ``mexma-search`` command line: thin commands over the backend's services.
+
+Each command's module is imported only when that command runs, so ``--help`` and ``version``
+start without loading torch or the backend.
+"""
 
 from __future__ import annotations
 
+import importlib
+import sys
+
 import click
 
-from mexma_search.cli.bitext import evaluate_command, validate_bitext_command
-from mexma_search.cli.documents import documents_group
-from mexma_search.cli.encode import encode_command
-from mexma_search.cli.ingest import ingest_command
-from mexma_search.cli.jobs import jobs_group
-from mexma_search.cli.models import models_group
 from mexma_search.cli.output import quiet_libraries
-from mexma_search.cli.search import search_command
-from mexma_search.cli.serve import serve_command
-from mexma_search.cli.train import train_command
-from mexma_search.cli.version import version_command
-from mexma_search.cli.worker_command import worker_command
+
+# name -> (module, attribute, one-line help for the command list)
+COMMANDS: dict[str, tuple[str, str, str]] = {
+    "serve": ("serve", "serve_command", "Run the app in this process until Ctrl-C."),
+    "version": ("version", "version_command", "Show the versions of the app and its libraries."),
+    "models": ("models", "models_group", "Prepare, list and promote encoder models."),
+    "encode": ("encode", "encode_command", "Embed every line of a text file into a .npy file."),
+    "ingest": ("ingest", "ingest_command", "Add documents (files, directories, zips)."),
+    "search": ("search", "search_command", "Search the index in any language."),
+    "jobs": ("jobs", "jobs_group", "Follow and cancel background jobs."),
+    "documents": ("documents", "documents_group", "List and delete indexed documents."),
+    "worker": ("worker_command", "worker_command", "Run the jobs of distributed mode."),
+    "validate-bitext": (
+        "bitext",
+        "validate_bitext_command",
+        "Check a bitext file and report what training would use.",
+    ),
+    "train": ("train", "train_command", "Fine-tune an encoder with MEXMA on a bitext file."),
+    "evaluate": ("bitext", "evaluate_command", "Score a model on a bitext (xsim errors)."),
+}
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class LazyGroup(click.Group):
+    """A group whose commands are imported when they run (their list shows ``COMMANDS``'
+    summaries)."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return list(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in COMMANDS:
+            return None
+        module_name, attribute, _ = COMMANDS[cmd_name]
+        command: click.Command = getattr(
+            importlib.import_module(f"{__name__}.{module_name}"), attribute
+        )
+        if "transformers" in sys.modules:  # the command loads models: keep their noise out
+            quiet_libraries()
+        return command
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        with formatter.section("Commands"):
+            formatter.write_dl([(name, summary) for name, (_, _, summary) in COMMANDS.items()])
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 def main() -> None:
     """MEXMA Search: self-hosted cross-lingual semantic search."""
-    quiet_libraries()
-
-
-main.add_command(serve_command)
-main.add_command(version_command)
-main.add_command(models_group)
-main.add_command(encode_command)
-main.add_command(ingest_command)
-main.add_command(search_command)
-main.add_command(jobs_group)
-main.add_command(documents_group)
-main.add_command(worker_command)
-main.add_command(validate_bitext_command)
-main.add_command(train_command)
-main.add_command(evaluate_command)
