@@ -2,7 +2,8 @@
 
 Public API (listed at /gradio_api/info and callable with ``gradio_client``): ``/search``,
 ``/upload`` and ``/job_status``. Every other event is ``api_visibility="private"``: hidden from
-the API and refused by the Gradio clients; the admin ones also check the admin session.
+the API and refused by the Gradio clients; the admin ones also check the admin session cookie
+(see :mod:`mexma_search.webapp.sessions`, whose ``/auth/`` routes are served beside the UI).
 """
 
 from __future__ import annotations

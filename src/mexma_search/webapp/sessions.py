@@ -91,9 +91,10 @@ class AdminSessions:
         redeemed by the client it was made for; None otherwise (the grant is spent either way)."""
         with self._lock:
             grant = self._grants.pop(token, None)
-            if grant is None or grant.client != client or grant.expires_at <= self._clock():
+            now = self._clock()
+            if grant is None or grant.client != client or grant.expires_at <= now:
                 return None
-            if grant.session.expires_at <= self._clock():
+            if grant.session.expires_at <= now:
                 return None
             cookie = secrets.token_urlsafe(32)
             self._sessions[cookie] = grant.session
