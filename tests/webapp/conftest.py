@@ -47,12 +47,12 @@ def run_app(settings: Settings) -> Iterator[RunningApp]:
     services = open_services(settings)
     try:
         with InProcessWorker(services):
-            blocks = build_app(services, settings)
-            url = launch(blocks, settings, block=False)
+            web = build_app(services, settings)
+            url = launch(web, settings, block=False)
             try:
-                yield RunningApp(url, services, settings, blocks)
+                yield RunningApp(url, services, settings, web.blocks)
             finally:
-                blocks.close()
+                web.blocks.close()
     finally:
         services.runtime.close()
 
@@ -144,6 +144,21 @@ class RawQueueClient:
                 "event_data": None,
             },
         )
+
+    def log_in(self, password: str, username: str = "admin") -> dict[str, Any]:
+        """Log in as the page does: the login event, then its grant traded for the cookie."""
+        message = self.call("admin_login", [username, password])
+        if message["success"]:
+            self.redeem(message["output"]["data"][0]).raise_for_status()
+        return message
+
+    def redeem(self, grant: str) -> httpx.Response:
+        """Trade a login's grant for the session cookie (kept in this client's cookie jar)."""
+        return self.http.post(f"{self.url}/auth/session", json={"grant": grant})
+
+    def log_out(self) -> httpx.Response:
+        """Log out as the page does (the server forgets the session and clears the cookie)."""
+        return self.http.post(f"{self.url}/auth/logout")
 
     def call(self, api_name: str, data: list[Any]) -> dict[str, Any]:
         """Run one event in this session; the final message (``success``, ``output``)."""

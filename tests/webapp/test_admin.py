@@ -35,7 +35,7 @@ def _output(message: dict[str, Any], index: int) -> Any:
 
 def _login(new_session: Callable[[], Any], admin_password: str) -> Any:
     session = new_session()
-    assert session.call("admin_login", ["admin", admin_password])["success"] is True
+    assert session.log_in(admin_password)["success"] is True
     return session
 
 
@@ -46,9 +46,9 @@ def test_a_bad_bitext_is_reported_and_cannot_start_training(
     broken = tmp_path / "broken.jsonl"
     broken.write_text('{"en": "one", "es": "uno"}\n{not json\n')
     file = session.upload(broken)
-    report = _output(session.call("admin_validate_bitext", [None, file, "", "", *_form({})]), 0)
+    report = _output(session.call("admin_validate_bitext", [file, "", "", *_form({})]), 0)
     assert 'data-ok="false"' in report and "line 2" in report
-    started = session.call("admin_start_training", [None, file, "", "", None, *_form({})])
+    started = session.call("admin_start_training", [file, "", "", None, *_form({})])
     assert started["success"] is False and "line 2" in str(started["output"])
 
 
@@ -57,7 +57,7 @@ def test_train_follow_the_curves_and_read_the_evaluation(
 ) -> None:
     session = _login(new_session, admin_password)
     file = session.upload(bitext)
-    validate = [None, file, "en", "es"]
+    validate = [file, "en", "es"]
     report = _output(session.call("admin_validate_bitext", [*validate, *_form(QUICK)]), 0)
     assert 'data-ok="true"' in report and "pairs kept: 60" in report
     # the verdict is the one training gives for the form's parameters
@@ -67,11 +67,11 @@ def test_train_follow_the_curves_and_read_the_evaluation(
 
     # a value the backend refuses comes back as a readable error
     refused = session.call(
-        "admin_start_training", [None, file, "en", "es", None, *_form({**QUICK, "held_out": 58})]
+        "admin_start_training", [file, "en", "es", None, *_form({**QUICK, "held_out": 58})]
     )
     assert refused["success"] is False and "too few usable pairs" in str(refused["output"])
 
-    started = session.call("admin_start_training", [None, file, "en", "es", None, *_form(QUICK)])
+    started = session.call("admin_start_training", [file, "en", "es", None, *_form(QUICK)])
     job_id = _output(started, 0)["value"]
     job = tiny_app.services.wait_for_job(job_id, TIMEOUT_S)
     assert job.status == "succeeded", job
@@ -79,7 +79,7 @@ def test_train_follow_the_curves_and_read_the_evaluation(
     assert job.parameters["params"]["token_gradient"] is False  # the fine-tuning default
 
     # the live view of that job: progress, both curves and the before/after table
-    view = session.call("admin_show_job", [None, job_id])
+    view = session.call("admin_show_job", [job_id])
     html, _, losses, dev, table = (_output(view, i) for i in range(5))
     assert f'data-job="{job_id}"' in html and 'data-status="succeeded"' in html
     loss_names = {row[1] for row in losses["data"]}
@@ -92,8 +92,8 @@ def test_train_follow_the_curves_and_read_the_evaluation(
 
     # promote the candidate: a re-index job that makes it the live model
     candidate = job.parameters["model_version"]
-    session.call("admin_refresh", [None, None])  # the model picker learns the candidate
-    promoted = session.call("admin_promote", [None, candidate])
+    session.call("admin_refresh", [None])  # the model picker learns the candidate
+    promoted = session.call("admin_promote", [candidate])
     reindex_id = _output(promoted, 0)["value"]
     assert tiny_app.services.wait_for_job(reindex_id, TIMEOUT_S).status == "succeeded"
     versions = {v.name: v for v in tiny_app.services.list_model_versions()}
@@ -107,16 +107,16 @@ def test_a_running_training_job_can_be_cancelled(
     file = session.upload(bitext)
     objective = {"alignment": "contrastive", "token_gradient": True, "koleo": False}
     long_run = _form({**QUICK, "max_steps": 100_000, "eval_every": 0, **objective})
-    job_id = _output(
-        session.call("admin_start_training", [None, file, "", "", None, *long_run]), 0
-    )["value"]
+    job_id = _output(session.call("admin_start_training", [file, "", "", None, *long_run]), 0)[
+        "value"
+    ]
     params = tiny_app.services.get_job(job_id).parameters["params"]
     assert {name: params[name] for name in objective} == objective
     deadline = time.monotonic() + TIMEOUT_S
     while (job := tiny_app.services.get_job(job_id)).done == 0:
         assert time.monotonic() < deadline and not job.finished, job
         time.sleep(0.1)
-    assert session.call("admin_cancel", [None, job_id])["success"] is True
+    assert session.call("admin_cancel", [job_id])["success"] is True
     assert tiny_app.services.wait_for_job(job_id, TIMEOUT_S).status == "cancelled"
 
 
@@ -129,20 +129,20 @@ def test_the_job_picker_follows_a_job_its_choices_do_not_list(
     session = _login(new_session, admin_password)  # its picker lists no job yet
     (job_id,) = tiny_app.services.ingest_paths([DOCS / "river_fr.md"], "picker", wait=True)
 
-    refreshed = session.call("admin_refresh", [None, job_id])
+    refreshed = session.call("admin_refresh", [job_id])
     assert job_id in [value for _, value in _output(refreshed, 1)["choices"]]
     assert f'data-job="{job_id}"' in _output(refreshed, 2)
     for typed in (str(job_id), f"#{job_id}"):
-        view = _output(session.call("admin_show_job", [None, typed]), 0)
+        view = _output(session.call("admin_show_job", [typed]), 0)
         assert f'data-job="{job_id}"' in view
-    assert "No job #987654" in _output(session.call("admin_show_job", [None, "987654"]), 0)
+    assert "No job #987654" in _output(session.call("admin_show_job", ["987654"]), 0)
 
     for name, value, reason in [
         ("admin_show_job", "1; DROP TABLE jobs", "is not a job number"),
         ("admin_refresh", "9" * 40, "is not a job number"),
         ("admin_cancel", "987654", "There is no job #987654"),
     ]:
-        message = session.call(name, [None, value])
+        message = session.call(name, [value])
         assert message["success"] is False and reason in str(message["output"]), name
     assert tiny_app.services.get_job(job_id).status == "succeeded"
 
@@ -154,9 +154,9 @@ def test_training_handlers_refuse_a_session_without_login(
     session = new_session()
     file = session.upload(bitext)
     for name, data in [
-        ("admin_validate_bitext", [None, file, "", "", *_form({})]),
-        ("admin_start_training", [None, file, "", "", None, *_form(QUICK)]),
-        ("admin_show_job", [None, None]),
+        ("admin_validate_bitext", [file, "", "", *_form({})]),
+        ("admin_start_training", [file, "", "", None, *_form(QUICK)]),
+        ("admin_show_job", [None]),
     ]:
         message = session.call(name, data)
         assert message["success"] is False and "Admin login required" in str(message["output"])

@@ -116,11 +116,10 @@ def test_admin_handlers_refuse_a_session_without_login(
 
     # a page load fills this session's choices (Gradio checks dropdown values against them)
     assert raw_client.call("on_load", [])["success"] is True
-    # the state input (the admin session) is taken from the server, whatever the client sends
-    assert _refused(raw_client.call("admin_delete_document", [{"username": "admin"}, document_id]))
-    assert _refused(raw_client.call("admin_cancel", [None, None]))
-    assert _refused(raw_client.call("admin_promote", [None, None]))
-    assert _refused(raw_client.call("admin_refresh", [None, None]))
+    assert _refused(raw_client.call("admin_delete_document", [document_id]))
+    assert _refused(raw_client.call("admin_cancel", [None]))
+    assert _refused(raw_client.call("admin_promote", [None]))
+    assert _refused(raw_client.call("admin_refresh", [None]))
     assert document_id in {d.id for d in tiny_app.services.list_documents(limit=1000)}
 
 
@@ -139,13 +138,13 @@ def test_login_is_checked_on_the_server_and_kept_per_session(
 
     wrong = raw_client.call("admin_login", ["admin", "not the password"])
     assert wrong["success"] is False and "Wrong user name or password" in str(wrong["output"])
-    assert raw_client.call("admin_login", ["admin", admin_password])["success"] is True
+    assert raw_client.log_in(admin_password)["success"] is True
 
     other_session = new_session()
     other_session.call("on_load", [])
-    assert _refused(other_session.call("admin_delete_document", [None, document_id]))
+    assert _refused(other_session.call("admin_delete_document", [document_id]))
 
-    assert raw_client.call("admin_delete_document", [None, document_id])["success"] is True
+    assert raw_client.call("admin_delete_document", [document_id])["success"] is True
     assert document_id not in {d.id for d in tiny_app.services.list_documents(limit=1000)}
 
 

@@ -41,7 +41,8 @@ def test_a_configured_password_wins_and_nothing_is_written(tmp_path: Path) -> No
     settings = Settings(data_dir=tmp_path, admin_username="root", admin_password="s3cret")
     credentials = auth.AdminCredentials.from_settings(settings, pytest.fail)
     session = credentials.login("root", "s3cret")
-    assert session is not None and session.username == "root" and session.valid
+    assert session is not None and session.username == "root"
+    assert session.expires_at > time.time() + 3600
     assert credentials.login("admin", "s3cret") is None
     assert credentials.login("root", "S3cret") is None
     assert not (tmp_path / auth.PASSWORD_FILE).exists()
@@ -51,22 +52,6 @@ def test_password_hashes_are_salted_and_verified() -> None:
     first, second = auth.hash_password("pw"), auth.hash_password("pw")
     assert first["hash"] != second["hash"]
     assert auth.verify_password("pw", first) and not auth.verify_password("pw2", first)
-
-
-def test_admin_required_refuses_missing_forged_and_expired_sessions() -> None:
-    calls: list[int] = []
-
-    @auth.admin_required
-    def handler(session: auth.AdminSession | None, value: int) -> int:
-        calls.append(value)
-        return value * 2
-
-    for bad in (None, {"username": "admin"}, auth.AdminSession("admin", time.time() - 1)):
-        with pytest.raises(gr.Error, match="Admin login required"):
-            handler(bad, 1)
-    assert calls == []
-    assert handler(auth.AdminSession("admin", time.time() + 60), 21) == 42
-    assert calls == [21]
 
 
 class FakeClock:

@@ -2,7 +2,8 @@
 evaluation curves, the before/after table, cancel) and model versions (promote).
 
 Showing or hiding the admin panel is cosmetic: every handler here that reads or changes
-anything goes through :func:`mexma_search.webapp.auth.admin_required`.
+anything goes through :meth:`mexma_search.webapp.sessions.AdminSessions.required`, which
+checks the request's session cookie.
 """
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ import gradio as gr
 from mexma_search.app.services import Services
 from mexma_search.app.views import JobInfo
 from mexma_search.webapp import formatting, limits
-from mexma_search.webapp.auth import AdminCredentials, AdminSession, admin_required, client_host
+from mexma_search.webapp.auth import AdminCredentials, AdminSession, client_host
+from mexma_search.webapp.sessions import LOGOUT_JS, REDEEM_GRANT_JS, AdminSessions, request_cookie
 from mexma_search.webapp.training_panel import TrainingPanel
 
 REFRESH_SECONDS = 2.0
@@ -28,12 +30,12 @@ class AdminTab:
     """Builds the tab's components and wires them to the services."""
 
     def __init__(
-        self, services: Services, credentials: AdminCredentials, session: gr.State
+        self, services: Services, credentials: AdminCredentials, sessions: AdminSessions
     ) -> None:
         self.services = services
         self.credentials = credentials
-        self.session = session
-        self.training = TrainingPanel(services, session, self.follow_job)
+        self.sessions = sessions
+        self.training = TrainingPanel(services, sessions, self.follow_job)
 
     def build(self) -> None:
         with gr.Column(visible=True, elem_id="admin-login") as self.login_box:
@@ -44,6 +46,8 @@ class AdminTab:
             self.username = gr.Textbox(label="User", elem_id="admin-user")
             self.password = gr.Textbox(label="Password", type="password", elem_id="admin-password")
             self.login_button = gr.Button("Log in", variant="primary", elem_id="admin-login-button")
+            # the login's one-time grant, which the page trades for the session cookie
+            self.grant = gr.Textbox(visible=False)
         with gr.Column(visible=False, elem_id="admin-panel") as self.panel:
             with gr.Row(equal_height=True):
                 self.whoami = gr.Markdown()
@@ -126,71 +130,91 @@ class AdminTab:
 
     def _wire(self) -> None:
         # explicit names: the tests call these private events the way a hostile client would
-        session_and_job = [self.session, self.job]
+        required = self.sessions.required
         self.login_button.click(
             self.login,
             inputs=[self.username, self.password],
-            outputs=[self.session, self.login_box, self.panel, self.whoami, self.timer],
+            outputs=self.grant,
             api_name="admin_login",
             **limits.LOGIN,
             **PRIVATE,
         ).success(
-            admin_required(self.refresh),
-            inputs=session_and_job,
-            outputs=self.refresh_outputs,
+            required(self.open),
+            inputs=[self.grant, self.job],
+            outputs=[
+                self.grant,
+                self.login_box,
+                self.panel,
+                self.whoami,
+                self.timer,
+                *self.refresh_outputs,
+            ],
+            js=REDEEM_GRANT_JS,
             api_name="admin_open",
             **PRIVATE,
         )
         self.logout_button.click(
             self.logout,
-            outputs=[self.session, self.login_box, self.panel, self.timer],
+            outputs=[self.login_box, self.panel, self.timer],
+            js=LOGOUT_JS,
             api_name="admin_logout",
             **PRIVATE,
         )
         self.timer.tick(
-            admin_required(self.refresh),
-            inputs=session_and_job,
+            required(self.refresh),
+            inputs=self.job,
             outputs=self.refresh_outputs,
             api_name="admin_refresh",
             **limits.POLL,
             **PRIVATE,
         )
         self.job.input(
-            admin_required(self.show_job),
-            inputs=session_and_job,
+            required(self.show_job),
+            inputs=self.job,
             outputs=self.job_view_outputs,
             api_name="admin_show_job",
             **PRIVATE,
         )
         self.cancel_button.click(
-            admin_required(self.cancel), inputs=session_and_job, api_name="admin_cancel", **PRIVATE
+            required(self.cancel), inputs=self.job, api_name="admin_cancel", **PRIVATE
         )
         self.promote_button.click(
-            admin_required(self.promote),
-            inputs=[self.session, self.model],
+            required(self.promote),
+            inputs=self.model,
             outputs=[self.job, self.tabs],
             api_name="admin_promote",
             **PRIVATE,
         )
         self.training.wire([self.job, self.tabs])
 
-    def login(self, username: str, password: str, request: gr.Request) -> tuple[Any, ...]:
-        """Check the credentials on the server; on success, open the admin panel."""
-        session = self.credentials.login(username or "", password or "", client_host(request))
+    def login(self, username: str, password: str, request: gr.Request) -> str:
+        """Check the credentials on the server; on success, a grant for the session cookie."""
+        client = client_host(request)
+        session = self.credentials.login(username or "", password or "", client)
         if session is None:
             raise formatting.ui_error("Wrong user name or password.")
+        return self.sessions.grant(session, client)
+
+    def open(
+        self, session: AdminSession, spent_grant: str, picked: int | str | None
+    ) -> tuple[Any, ...]:
+        """Open the admin panel once the page holds the session cookie (``spent_grant`` is
+        what is left of the grant it redeemed: nothing)."""
         return (
-            session,
+            "",
             gr.Column(visible=False),
             gr.Column(visible=True),
             f"Logged in as **{session.username}**",
             gr.Timer(active=True),
+            *self.refresh(session, picked),
         )
 
-    def logout(self) -> tuple[Any, ...]:
-        return None, gr.Column(visible=True), gr.Column(visible=False), gr.Timer(active=False)
+    def logout(self, request: gr.Request) -> tuple[Any, ...]:
+        """Forget the session on the server (the page's script also clears the cookie)."""
+        self.sessions.revoke(request_cookie(request))
+        return gr.Column(visible=True), gr.Column(visible=False), gr.Timer(active=False)
 
-    def refresh(self, session: AdminSession | None, picked: int | str | None) -> tuple[Any, ...]:
+    def refresh(self, session: AdminSession, picked: int | str | None) -> tuple[Any, ...]:
         """Queue, job list, the selected job's live view and the model versions."""
         job_id = picked_job(picked)
         jobs = self.services.list_jobs(limit=JOBS_SHOWN)
@@ -224,7 +248,7 @@ class AdminTab:
         """Select a new job in the Jobs tab and show that tab."""
         return self.job_choices(job_id), gr.Tabs(selected="jobs")
 
-    def show_job(self, session: AdminSession | None, picked: int | str | None) -> tuple[Any, ...]:
+    def show_job(self, session: AdminSession, picked: int | str | None) -> tuple[Any, ...]:
         """The selected job's progress bar, stage, ETA and outcome; for a training job also
         its loss and held-out curves and, once finished, the before/after table."""
         job_id = picked_job(picked)
@@ -246,7 +270,7 @@ class AdminTab:
             formatting.evaluation_rows(job.metrics),
         )
 
-    def cancel(self, session: AdminSession | None, picked: int | str | None) -> None:
+    def cancel(self, session: AdminSession, picked: int | str | None) -> None:
         """Ask the selected job to stop."""
         job_id = picked_job(picked)
         if job_id is None:
@@ -258,7 +282,7 @@ class AdminTab:
         else:
             gr.Warning(f"Job #{job_id} has already ended.")
 
-    def promote(self, session: AdminSession | None, name: str | None) -> tuple[Any, Any]:
+    def promote(self, session: AdminSession, name: str | None) -> tuple[Any, Any]:
         """Start the re-index job that makes ``name`` the live model; follow that job."""
         if not name:
             raise formatting.ui_error("Choose a model version first.")

@@ -2,16 +2,19 @@
 
 Public API (listed at /gradio_api/info and callable with ``gradio_client``): ``/search``,
 ``/upload`` and ``/job_status``. Every other event is ``api_visibility="private"``: hidden from
-the API and refused by the Gradio clients; the admin ones also check the admin session.
+the API and refused by the Gradio clients; the admin ones also check the admin session cookie
+(see :mod:`mexma_search.webapp.sessions`, whose ``/auth/`` routes are served beside the UI).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import gradio as gr
+from starlette.routing import BaseRoute
 
 from mexma_search.app.services import Services
 from mexma_search.app.settings import Settings
@@ -20,6 +23,7 @@ from mexma_search.webapp.admin_tab import AdminTab
 from mexma_search.webapp.auth import AdminCredentials
 from mexma_search.webapp.library_tab import LibraryTab
 from mexma_search.webapp.search_tab import SearchTab
+from mexma_search.webapp.sessions import AdminSessions
 
 STATIC = Path(__file__).parent / "static"
 TITLE = "MEXMA Search"
@@ -65,21 +69,29 @@ def _register_api(services: Services) -> None:
     gr.api(job_status, api_name="job_status", **limits.POLL)
 
 
-def build_app(services: Services, settings: Settings) -> gr.Blocks:
+@dataclass(frozen=True)
+class WebApp:
+    """The Gradio UI and the HTTP routes served beside it (the admin session cookie's)."""
+
+    blocks: gr.Blocks
+    routes: list[BaseRoute]
+
+
+def build_app(services: Services, settings: Settings) -> WebApp:
     """The web UI over ``services`` (which the caller keeps running and closes)."""
     credentials = AdminCredentials.from_settings(settings)
+    sessions = AdminSessions()
     with gr.Blocks(title=TITLE, delete_cache=DELETE_CACHE, analytics_enabled=False) as blocks:
-        session = gr.State(None)
         gr.Markdown(f"# {TITLE}\nSemantic search across languages, on your own machine.")
         with gr.Tabs():
             with gr.Tab("Search", id="search") as search_page:
                 search = SearchTab(services)
                 search.build()
             with gr.Tab("Library", id="library"):
-                library = LibraryTab(services, session)
+                library = LibraryTab(services, sessions)
                 library.build()
             with gr.Tab("Admin", id="admin"):
-                AdminTab(services, credentials, session).build()
+                AdminTab(services, credentials, sessions).build()
         _register_api(services)
 
         def on_load() -> tuple[Any, ...]:
@@ -111,19 +123,19 @@ def build_app(services: Services, settings: Settings) -> gr.Blocks:
     # logins get LOGIN_WAITING places of their own, so the others always have QUEUE_SIZE
     blocks.queue(default_concurrency_limit=2, max_size=QUEUE_SIZE + limits.LOGIN_WAITING)
     limits.bound_group(blocks, limits.LOGIN["concurrency_id"], limits.LOGIN_WAITING)
-    return blocks
+    return WebApp(blocks, sessions.routes())
 
 
 def launch(
-    blocks: gr.Blocks,
+    app: WebApp,
     settings: Settings,
     *,
     block: bool = True,
     announce: Callable[[str], None] = print,
 ) -> str:
-    """Serve ``blocks`` on ``settings.host:settings.port``; the local URL. With ``block``,
+    """Serve ``app`` on ``settings.host:settings.port``; the local URL. With ``block``,
     returns only when the server stops (Ctrl-C)."""
-    _, url, _ = blocks.launch(
+    _, url, _ = app.blocks.launch(
         server_name=settings.host,
         server_port=settings.port,
         max_file_size=settings.max_upload_mb * 2**20,
@@ -139,8 +151,9 @@ def launch(
         pwa=False,
         run_history=False,
         quiet=True,
+        app_kwargs={"routes": app.routes},
     )
     announce(f"Web UI: {url}" + (" (Ctrl-C to stop)" if block else ""))
     if block:
-        blocks.block_thread()
+        app.blocks.block_thread()
     return str(url)

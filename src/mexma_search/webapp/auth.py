@@ -2,9 +2,9 @@
 
 Model: searching and uploading are open to whoever reaches the app (it binds to 127.0.0.1 by
 default); everything else (training, promoting, cancelling, deleting) needs the admin login.
-A successful login stores an :class:`AdminSession` in a ``gr.State``: Gradio keeps State values
-on the server (a client can neither read nor forge them), so every admin handler checks the
-session it receives through :func:`admin_required`, whichever way it was called.
+A successful login makes an :class:`AdminSession`, which
+:class:`mexma_search.webapp.sessions.AdminSessions` binds to an HttpOnly cookie; every admin
+handler checks that cookie on the server, whichever way it was called.
 
 Credentials: ``settings.admin_username`` with ``settings.admin_password`` when set. Without a
 password, the first start generates one, prints it once, and keeps only its scrypt hash in
@@ -17,7 +17,6 @@ refused at once, without checking the password (nothing waits while holding a qu
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import hmac
 import json
@@ -27,9 +26,10 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ParamSpec, TypeVar
+from typing import Any
 
 import gradio as gr
+from starlette.requests import Request
 
 from mexma_search.app.settings import Settings
 from mexma_search.webapp.formatting import ui_error
@@ -39,20 +39,13 @@ PASSWORD_FILE = "admin-password.json"
 SESSION_SECONDS = 12 * 3600
 _SCRYPT = {"n": 2**14, "r": 8, "p": 1}
 
-P = ParamSpec("P")
-R = TypeVar("R")
-
 
 @dataclass(frozen=True)
 class AdminSession:
-    """A logged-in admin; lives only in server-side session state."""
+    """A logged-in admin until ``expires_at`` (``time.time()`` seconds)."""
 
     username: str
     expires_at: float
-
-    @property
-    def valid(self) -> bool:
-        return time.time() < self.expires_at
 
 
 def hash_password(password: str, salt: bytes | None = None) -> dict[str, Any]:
@@ -133,27 +126,8 @@ class AdminCredentials:
         return AdminSession(self.username, time.time() + SESSION_SECONDS)
 
 
-def client_host(request: gr.Request | None) -> str:
+def client_host(request: gr.Request | Request | None) -> str:
     """The address ``request`` came from, as the server sees it (uvicorn takes it from
     ``X-Forwarded-For`` only when a trusted local proxy sends that header)."""
     client = getattr(request, "client", None)
     return str(client.host) if client is not None else "unknown"
-
-
-def require_admin(session: AdminSession | None) -> AdminSession:
-    """``session`` if it is a valid admin session; a ``gr.Error`` for the caller otherwise."""
-    if not isinstance(session, AdminSession) or not session.valid:
-        raise ui_error("Admin login required: log in on the Admin tab.")
-    return session
-
-
-def admin_required(handler: Callable[P, R]) -> Callable[P, R]:
-    """Make a Gradio handler refuse to run unless its first argument (the session state)
-    is a valid admin session."""
-
-    @functools.wraps(handler)
-    def checked(*args: P.args, **kwargs: P.kwargs) -> R:
-        require_admin(args[0] if args else kwargs.get("session"))  # type: ignore[arg-type]
-        return handler(*args, **kwargs)
-
-    return checked

@@ -10,7 +10,8 @@ import gradio as gr
 from mexma_search.app.services import DEFAULT_COLLECTION, Services
 from mexma_search.documents.registry import SUPPORTED_EXTENSIONS
 from mexma_search.webapp import formatting, limits
-from mexma_search.webapp.auth import AdminSession, admin_required
+from mexma_search.webapp.auth import AdminSession
+from mexma_search.webapp.sessions import AdminSessions
 
 POLL_SECONDS = 1.0
 DOCUMENTS_SHOWN = 500
@@ -20,9 +21,9 @@ WATCHED_JOBS_SHOWN = 200
 class LibraryTab:
     """Builds the tab's components and wires them to the services."""
 
-    def __init__(self, services: Services, session: gr.State) -> None:
+    def __init__(self, services: Services, sessions: AdminSessions) -> None:
         self.services = services
-        self.session = session
+        self.sessions = sessions
 
     def build(self) -> None:
         max_mb = self.services.settings.max_upload_mb
@@ -87,8 +88,8 @@ class LibraryTab:
             self.refresh, outputs=self.listing_outputs, api_visibility="private"
         )
         self.delete_button.click(
-            admin_required(self.delete),
-            inputs=[self.session, self.to_delete],
+            self.sessions.required(self.delete),
+            inputs=self.to_delete,
             outputs=self.listing_outputs,
             api_name="admin_delete_document",
             api_visibility="private",
@@ -141,7 +142,7 @@ class LibraryTab:
         collections = self.services.collections() or [DEFAULT_COLLECTION]
         return *self.documents(), gr.Dropdown(choices=collections)
 
-    def delete(self, session: AdminSession | None, document_id: int | None) -> tuple[Any, ...]:
+    def delete(self, session: AdminSession, document_id: int | None) -> tuple[Any, ...]:
         """Delete a document with its vectors and stored file (admin only)."""
         if document_id is None:
             raise formatting.ui_error("Choose a document to delete.")

@@ -17,7 +17,8 @@ from mexma_search.app.services import Services
 from mexma_search.app.training_params import HELD_OUT_MAX, parameter_defaults
 from mexma_search.encoder.training.objectives import ALIGNMENTS
 from mexma_search.webapp import formatting
-from mexma_search.webapp.auth import AdminSession, admin_required
+from mexma_search.webapp.auth import AdminSession
+from mexma_search.webapp.sessions import AdminSessions
 
 BITEXT_TYPES = [".tsv", ".csv", ".tmx", ".jsonl"]
 
@@ -73,10 +74,10 @@ class TrainingPanel:
     """The bitext upload, its validation report, and the training form."""
 
     def __init__(
-        self, services: Services, session: gr.State, on_started: Callable[[int], Any]
+        self, services: Services, sessions: AdminSessions, on_started: Callable[[int], Any]
     ) -> None:
         self.services = services
-        self.session = session
+        self.sessions = sessions
         # what the start button's outputs become for a new job id (the admin job view)
         self.on_started = on_started
 
@@ -123,15 +124,15 @@ class TrainingPanel:
         """Connect the buttons; a started job updates ``start_outputs`` (see ``on_started``)."""
         read_options = [self.bitext, self.src_lang, self.trg_lang]
         self.validate_button.click(
-            admin_required(self.validate),
-            inputs=[self.session, *read_options, *self.inputs],
+            self.sessions.required(self.validate),
+            inputs=[*read_options, *self.inputs],
             outputs=[self.report, self.start_button, self.base],
             api_name="admin_validate_bitext",
             api_visibility="private",
         )
         self.start_button.click(
-            admin_required(self.start),
-            inputs=[self.session, *read_options, self.base, *self.inputs],
+            self.sessions.required(self.start),
+            inputs=[*read_options, self.base, *self.inputs],
             outputs=start_outputs,
             api_name="admin_start_training",
             api_visibility="private",
@@ -155,7 +156,7 @@ class TrainingPanel:
 
     def validate(
         self,
-        session: AdminSession | None,
+        session: AdminSession,
         path: str | None,
         src: str,
         trg: str,
@@ -179,7 +180,7 @@ class TrainingPanel:
 
     def start(
         self,
-        session: AdminSession | None,
+        session: AdminSession,
         path: str | None,
         src: str,
         trg: str,

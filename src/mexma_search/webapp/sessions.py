@@ -1,0 +1,200 @@
+"""Admin sessions bound to an HttpOnly, SameSite=Strict cookie, kept on the server.
+
+Gradio identifies a page only by its ``session_hash``, which travels in the queue's URLs, so
+anything tied to it (``gr.State`` included) belongs to whoever sends that hash. An admin
+session is therefore a random id in a cookie that page scripts cannot read:
+
+1. the login handler checks the credentials and answers a one-time *grant* (short-lived,
+   redeemable only from the address that logged in);
+2. the page posts the grant to ``POST /auth/session``, which answers with the session cookie;
+3. every admin handler (see :meth:`AdminSessions.required`) looks the cookie of its request
+   up here; expiry is checked here too;
+4. ``POST /auth/logout`` (and the logout handler) forget the session and clear the cookie.
+"""
+
+from __future__ import annotations
+
+import inspect
+import secrets
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+import gradio as gr
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+
+from mexma_search.webapp.auth import AdminSession, client_host
+from mexma_search.webapp.formatting import ui_error
+
+COOKIE = "mexma_admin"
+SESSION_PATH = "/auth/session"
+LOGOUT_PATH = "/auth/logout"
+GRANT_SECONDS = 30.0
+MAX_GRANT_CHARS = 128
+
+R = TypeVar("R")
+
+# Runs in the page before the admin panel opens (inputs: the grant and the picked job; what it
+# returns is what the handler gets): trades the login's grant for the cookie. Relative URLs,
+# so the app also works under a proxy's path prefix.
+REDEEM_GRANT_JS = f"""
+async (grant, picked) => {{
+    await fetch("{SESSION_PATH.lstrip("/")}", {{
+        method: "POST",
+        headers: {{"Content-Type": "application/json"}},
+        body: JSON.stringify({{grant}}),
+    }});
+    return ["", picked];
+}}
+"""
+LOGOUT_JS = f"""
+async () => {{
+    await fetch("{LOGOUT_PATH.lstrip("/")}", {{method: "POST"}});
+    return [];
+}}
+"""
+
+
+@dataclass(frozen=True)
+class _Grant:
+    session: AdminSession
+    client: str
+    expires_at: float
+
+
+class AdminSessions:
+    """Thread-safe store of logged-in admin sessions, keyed by their cookie value."""
+
+    def __init__(
+        self, grant_seconds: float = GRANT_SECONDS, clock: Callable[[], float] = time.time
+    ) -> None:
+        self._sessions: dict[str, AdminSession] = {}
+        self._grants: dict[str, _Grant] = {}
+        self._lock = threading.Lock()
+        self._grant_seconds = grant_seconds
+        self._clock = clock
+
+    def grant(self, session: AdminSession, client: str) -> str:
+        """A one-time token that :meth:`redeem` turns into ``session``, for ``client`` only."""
+        token = secrets.token_urlsafe(32)
+        with self._lock:
+            self._forget_expired()
+            self._grants[token] = _Grant(session, client, self._clock() + self._grant_seconds)
+        return token
+
+    def redeem(self, token: str, client: str) -> tuple[str, AdminSession] | None:
+        """The new session's cookie value and the session, for an unused, unexpired grant
+        redeemed by the client it was made for; None otherwise (the grant is spent either way)."""
+        with self._lock:
+            grant = self._grants.pop(token, None)
+            now = self._clock()
+            if grant is None or grant.client != client or grant.expires_at <= now:
+                return None
+            if grant.session.expires_at <= now:
+                return None
+            cookie = secrets.token_urlsafe(32)
+            self._sessions[cookie] = grant.session
+            return cookie, grant.session
+
+    def current(self, cookie: str | None) -> AdminSession | None:
+        """The valid session whose cookie value is ``cookie``; None (and forgotten) if expired."""
+        if not cookie:
+            return None
+        with self._lock:
+            session = self._sessions.get(cookie)
+            if session is not None and session.expires_at <= self._clock():
+                del self._sessions[cookie]
+                return None
+            return session
+
+    def revoke(self, cookie: str | None) -> None:
+        """Forget the session of ``cookie`` (logout)."""
+        if cookie:
+            with self._lock:
+                self._sessions.pop(cookie, None)
+
+    def require(self, request: gr.Request | Request | None) -> AdminSession:
+        """The admin session of ``request``'s cookie; a ``gr.Error`` for the caller without one."""
+        session = self.current(request_cookie(request))
+        if session is None:
+            raise ui_error("Admin login required: log in on the Admin tab.")
+        return session
+
+    def required(self, handler: Callable[..., R]) -> Callable[..., R]:
+        """``handler(session, *inputs)`` as a Gradio handler of ``inputs`` that runs only for
+        a request with a valid session cookie, and gets that session."""
+
+        def checked(request: gr.Request, *inputs: Any) -> R:
+            return handler(self.require(request), *inputs)
+
+        # Gradio passes the request to a first parameter annotated gr.Request
+        inputs = list(inspect.signature(handler).parameters.values())[1:]
+        request = inspect.Parameter(
+            "request", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=gr.Request
+        )
+        checked.__signature__ = inspect.Signature([request, *inputs])  # type: ignore[attr-defined]
+        checked.__annotations__ = {"request": gr.Request}
+        checked.__name__ = getattr(handler, "__name__", "checked")
+        checked.__doc__ = handler.__doc__
+        return checked
+
+    def routes(self) -> list[BaseRoute]:
+        """``POST /auth/session`` (grant for cookie) and ``POST /auth/logout``."""
+        return [
+            Route(SESSION_PATH, self._open, methods=["POST"]),
+            Route(LOGOUT_PATH, self._close, methods=["POST"]),
+        ]
+
+    async def _open(self, request: Request) -> Response:
+        try:
+            body = await request.json()
+        except ValueError:
+            body = None
+        token = body.get("grant") if isinstance(body, dict) else None
+        if not isinstance(token, str) or len(token) > MAX_GRANT_CHARS:
+            return Response("bad request", status_code=400)
+        redeemed = self.redeem(token, client_host(request))
+        if redeemed is None:
+            return Response("login expired: log in again", status_code=403)
+        cookie, session = redeemed
+        response = Response(status_code=204)
+        response.set_cookie(
+            COOKIE,
+            cookie,
+            max_age=max(int(session.expires_at - self._clock()), 1),
+            path="/",
+            secure=request.url.scheme == "https",
+            httponly=True,
+            samesite="strict",
+        )
+        return response
+
+    async def _close(self, request: Request) -> Response:
+        self.revoke(request.cookies.get(COOKIE))
+        response = Response(status_code=204)
+        response.delete_cookie(
+            COOKIE,
+            path="/",
+            secure=request.url.scheme == "https",
+            httponly=True,
+            samesite="strict",
+        )
+        return response
+
+    def _forget_expired(self) -> None:
+        now = self._clock()
+        for token in [t for t, grant in self._grants.items() if grant.expires_at <= now]:
+            del self._grants[token]
+        for cookie in [c for c, session in self._sessions.items() if session.expires_at <= now]:
+            del self._sessions[cookie]
+
+
+def request_cookie(request: gr.Request | Request | None) -> str | None:
+    """The admin session cookie ``request`` carries, if any."""
+    cookies = getattr(request, "cookies", None) if request is not None else None
+    value = cookies.get(COOKIE) if cookies is not None else None
+    return value if isinstance(value, str) else None

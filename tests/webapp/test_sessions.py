@@ -1,0 +1,102 @@
+"""Admin sessions: one-time grants traded for a cookie, checked (with expiry) on the server."""
+
+from __future__ import annotations
+
+import inspect
+from types import SimpleNamespace
+from typing import Any
+
+import gradio as gr
+import pytest
+
+from mexma_search.webapp.auth import AdminSession
+from mexma_search.webapp.sessions import COOKIE, AdminSessions
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def sessions(clock: FakeClock) -> AdminSessions:
+    return AdminSessions(grant_seconds=30, clock=clock)
+
+
+def _request(cookie: str | None) -> Any:
+    return SimpleNamespace(cookies={COOKIE: cookie} if cookie else {})
+
+
+def _log_in(sessions: AdminSessions, clock: FakeClock, lifetime_s: float = 3600) -> str:
+    grant = sessions.grant(AdminSession("admin", clock.now + lifetime_s), "10.0.0.1")
+    redeemed = sessions.redeem(grant, "10.0.0.1")
+    assert redeemed is not None
+    return redeemed[0]
+
+
+def test_a_grant_is_redeemed_once_by_its_own_client_before_it_expires(
+    sessions: AdminSessions, clock: FakeClock
+) -> None:
+    session = AdminSession("admin", clock.now + 3600)
+    grant = sessions.grant(session, "10.0.0.1")
+    assert sessions.redeem(grant, "10.0.0.2") is None, "another address"
+    assert sessions.redeem(grant, "10.0.0.1") is None, "spent by the refused attempt"
+
+    grant = sessions.grant(session, "10.0.0.1")
+    redeemed = sessions.redeem(grant, "10.0.0.1")
+    assert redeemed is not None and redeemed[1] == session
+    assert sessions.current(redeemed[0]) == session
+    assert sessions.redeem(grant, "10.0.0.1") is None, "used twice"
+
+    late = sessions.grant(session, "10.0.0.1")
+    clock.now += 31
+    assert sessions.redeem(late, "10.0.0.1") is None
+
+
+def test_a_session_ends_at_its_expiry_or_at_logout(
+    sessions: AdminSessions, clock: FakeClock
+) -> None:
+    expiring = _log_in(sessions, clock, lifetime_s=60)
+    kept = _log_in(sessions, clock)
+    assert expiring != kept
+    clock.now += 61
+    assert sessions.current(expiring) is None
+    assert sessions.current(kept) is not None
+    sessions.revoke(kept)
+    assert sessions.current(kept) is None
+    assert sessions.current(None) is None and sessions.current("forged") is None
+
+
+def test_required_handlers_get_the_cookies_session_and_refuse_others(
+    sessions: AdminSessions, clock: FakeClock
+) -> None:
+    calls: list[tuple[str, int]] = []
+
+    def handler(session: AdminSession, value: int) -> int:
+        calls.append((session.username, value))
+        return value * 2
+
+    checked = sessions.required(handler)
+    # Gradio passes the request to the parameter annotated gr.Request, the inputs after it
+    parameters = inspect.signature(checked).parameters
+    assert list(parameters) == ["request", "value"]
+    assert checked.__annotations__["request"] is gr.Request
+
+    cookie = _log_in(sessions, clock)
+    for refused in (None, "forged", ""):
+        with pytest.raises(gr.Error, match="Admin login required"):
+            checked(_request(refused), 1)
+    assert calls == []
+    assert checked(_request(cookie), 21) == 42
+    assert calls == [("admin", 21)]
+    sessions.revoke(cookie)
+    with pytest.raises(gr.Error, match="Admin login required"):
+        checked(_request(cookie), 1)
