@@ -204,8 +204,8 @@ def bench_search(
     services = open_services(settings)
     try:
         with InProcessWorker(services):
-            blocks = build_app(services, settings)
-            client = Client(launch(blocks, settings, block=False), verbose=False)
+            web = build_app(services, settings)
+            client = Client(launch(web, settings, block=False), verbose=False)
             corpus = work / "corpus.jsonl"
             # about 1.1 passages per summary
             real = chunks if base_chunks is None else min(chunks, base_chunks)
