@@ -228,7 +228,7 @@ def bench_search(
             busy = _percentiles(_time_searches(client, queries, while_running=running))
             print(f"search during ingestion: {busy}")
             _wait_job(client, running)
-            blocks.close()
+            web.blocks.close()
     finally:
         services.runtime.close()
     return {

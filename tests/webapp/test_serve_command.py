@@ -25,11 +25,12 @@ def test_serve_starts_the_ui_and_stops_on_ctrl_c(tmp_path: Path, default_model_d
         **os.environ,
         "MEXMA_DATA_DIR": str(tmp_path / "data"),
         "MEXMA_MODELS_DIR": str(default_model_dir.parent),
-        "MEXMA_PORT": str(port),
         "MEXMA_ADMIN_PASSWORD": "not-the-default",
         "GRADIO_ANALYTICS_ENABLED": "False",
     }
-    command = [sys.executable, "-c", "from mexma_search.cli import main; main()", "serve"]
+    # the port comes from the option (without it the UI would listen on MEXMA_PORT's default)
+    main = "from mexma_search.cli import main; main()"
+    command = [sys.executable, "-c", main, "serve", "--host", "127.0.0.1", "--port", str(port)]
     process = subprocess.Popen(
         command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
     )

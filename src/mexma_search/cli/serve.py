@@ -18,7 +18,13 @@ from mexma_search.jobs.backends import in_process_worker
 
 @click.command("serve")
 @click.option("--demo", is_flag=True, help="Also load a small multilingual sample corpus.")
-def serve_command(demo: bool) -> None:
+@click.option("--host", help="Address the web UI listens on (default: MEXMA_HOST).")
+@click.option(
+    "--port",
+    type=click.IntRange(1, 65535),
+    help="Port of the web UI (default: MEXMA_PORT).",
+)
+def serve_command(demo: bool, host: str | None, port: int | None) -> None:
     """Run the app in this process until Ctrl-C or SIGTERM: prepare the default model, migrate the
     database, open the index and (in embedded mode) start the in-process worker, resuming
     unfinished jobs. In distributed mode it starts no worker. Stopping lets running jobs
@@ -46,7 +52,8 @@ def serve_command(demo: bool) -> None:
                 _describe(settings, model.version, worker is not None, resumed)
                 if demo:
                     click.echo(f"Demo corpus: {len(load_demo(services))} documents queued")
-                launch(build_app(services, settings), settings)
+                listen = {"host": host or settings.host, "port": port or settings.port}
+                launch(build_app(services, settings), settings.model_copy(update=listen))
             except KeyboardInterrupt:
                 pass  # interrupted before the UI blocked: stop as below
             finally:
