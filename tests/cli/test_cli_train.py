@@ -43,8 +43,19 @@ def test_validate_bitext_reports_kept_and_dropped_pairs(cli: CliRunner, bitext: 
     report = json.loads(result.stdout)
     assert (report["pairs_read"], report["pairs_kept"]) == (41, 40)
     assert report["dropped"]["empty_side"] == 1
-    text = cli.invoke(main, ["validate-bitext", "--bitext", str(bitext)])
+    text = cli.invoke(main, ["validate-bitext", str(bitext)])  # the README's form
     assert "pairs kept: 40" in text.output
+
+
+def test_the_bitext_file_is_given_once(cli: CliRunner, bitext: Path, tmp_path: Path) -> None:
+    missing = cli.invoke(main, ["validate-bitext"])
+    assert missing.exit_code == 2
+    assert "which bitext file?" in missing.output
+    other = tmp_path / "other.tsv"
+    other.write_text("en\tes\nHello\tHola\n", encoding="utf-8")
+    both = cli.invoke(main, ["validate-bitext", str(bitext), "--bitext", str(other)])
+    assert both.exit_code == 2
+    assert "give the bitext file once" in both.output
 
 
 def test_evaluate_prints_xsim_errors_both_ways(

@@ -24,13 +24,15 @@ from mexma_search.encoder.training.data import BitextSource, as_pairs
 
 F = TypeVar("F", bound=Callable[..., Any])
 
+_BITEXT_FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
 _BITEXT_OPTIONS = [
+    click.argument("bitext_file", required=False, type=_BITEXT_FILE),
     click.option(
         "--bitext",
         "bitext_path",
-        required=True,
-        type=click.Path(exists=True, dir_okay=False, path_type=Path),
-        help="Bitext file: .tsv, .csv, .jsonl, .tmx, or the source side of two text files.",
+        type=_BITEXT_FILE,
+        help="Bitext file (or give it as the argument): .tsv, .csv, .jsonl, .tmx, or the "
+        "source side of two text files.",
     ),
     click.option(
         "--target-file",
@@ -53,7 +55,8 @@ def bitext_options(command: F) -> F:
 
 
 def bitext_source(
-    bitext_path: Path,
+    bitext_file: Path | None,
+    bitext_path: Path | None,
     target_file: Path | None,
     fmt: str | None,
     src_lang: str | None,
@@ -61,7 +64,12 @@ def bitext_source(
     src_column: str | None,
     trg_column: str | None,
 ) -> BitextSource:
-    """The :class:`BitextSource` the bitext options describe."""
+    """The :class:`BitextSource` the bitext argument and options describe."""
+    if bitext_file is not None and bitext_path is not None and bitext_file != bitext_path:
+        raise click.UsageError("give the bitext file once: as the argument or with --bitext")
+    path = bitext_path or bitext_file
+    if path is None:
+        raise click.UsageError("which bitext file? Give it as the argument or with --bitext")
     options = {
         "second_path": target_file,
         "fmt": fmt,
@@ -70,7 +78,7 @@ def bitext_source(
         "src_column": src_column,
         "trg_column": trg_column,
     }
-    return BitextSource(bitext_path, {k: v for k, v in options.items() if v is not None})
+    return BitextSource(path, {k: v for k, v in options.items() if v is not None})
 
 
 def print_validation(source: BitextSource, as_json: bool) -> dict[str, Any]:

@@ -175,7 +175,11 @@ def train_command(
         splits = _splits(bitext, splits_file, held_out)
         dev = splits.held_out
         if dev_path is not None:
-            dev = list(as_pairs(bitext_source(**{**bitext, "bitext_path": dev_path}).kept()))
+            dev = list(
+                as_pairs(
+                    bitext_source(**{**bitext, "bitext_file": None, "bitext_path": dev_path}).kept()
+                )
+            )
     except BitextError as exc:
         fail(str(exc))
     device = device or settings.device
