@@ -83,7 +83,12 @@ def test_train_fine_tunes_and_exports(
     ]  # fmt: skip
     result = cli.invoke(main, args)
     assert result.exit_code == 0, result.output
-    summary = json.loads(result.stdout)
+    events = [json.loads(line) for line in result.stdout.splitlines()]
+    # one line per step as it happens, then the summary
+    assert [e["step"] for e in events if e["event"] == "step"] == [1, 2, 3]
+    assert all(e["losses"]["loss"] > 0 for e in events if e["event"] == "step")
+    summary = events[-1]
+    assert summary["event"] == "summary"
     assert (summary["status"], summary["steps"]) == ("completed", 3)
     assert summary["dev_before"]["xsim_cos_error"] >= 0
     assert "xsim_margin_error_src2trg" in summary["dev_after"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from typing import Any
 
 import click
@@ -13,6 +14,12 @@ json_option = click.option("--json", "as_json", is_flag=True, help="Print machin
 def emit_json(data: Any) -> None:
     """Print ``data`` as indented JSON on stdout."""
     click.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+
+
+def emit_json_line(data: Any) -> None:
+    """Print ``data`` as one line of JSON on stdout (a stream of events), flushed at once."""
+    click.echo(json.dumps(data, ensure_ascii=False, default=str))
+    sys.stdout.flush()
 
 
 def fail(message: str) -> None:

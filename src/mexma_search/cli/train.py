@@ -7,6 +7,7 @@ for fine-tuning an already good encoder on a small bitext, pass a lower ``--lr``
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -15,10 +16,15 @@ import click
 from mexma_search.app.encoder_cache import resolve_model_source
 from mexma_search.app.settings import get_settings
 from mexma_search.cli.bitext import bitext_options, bitext_source, print_validation
-from mexma_search.cli.output import emit_json, fail, json_option
+from mexma_search.cli.output import emit_json_line, fail, json_option
 from mexma_search.encoder.bitext import BitextError
 from mexma_search.encoder.model import SentenceEncoder
-from mexma_search.encoder.training.callbacks import ProgressBar
+from mexma_search.encoder.training.callbacks import (
+    ProgressBar,
+    TrainerCallback,
+    TrainerControl,
+    TrainerState,
+)
 from mexma_search.encoder.training.config import PRECISIONS, TrainingConfig
 from mexma_search.encoder.training.data import (
     TrainingSplits,
@@ -200,7 +206,7 @@ def train_command(
     before = evaluator(encoder) if evaluator else None
     if before and not as_json:
         click.echo(f"dev before: {_metrics_line(before)}")
-    callbacks = [] if as_json else [ProgressBar()]
+    callbacks: list[TrainerCallback] = [JsonLinesProgress()] if as_json else [ProgressBar()]
     result = train(encoder, splits.train, config, evaluator=evaluator, callbacks=callbacks)
     summary = {
         "status": result.status,
@@ -218,13 +224,36 @@ def train_command(
         "validation": report,
     }
     if as_json:
-        emit_json(summary)
+        emit_json_line({"event": "summary", **summary})
         return
     if result.metrics:
         click.echo(f"dev after:  {_metrics_line(result.metrics)}")
     click.echo(
         f"{result.status}: {result.steps}/{result.total_steps} steps; model in {result.model_dir}"
     )
+
+
+class JsonLinesProgress(TrainerCallback):
+    """``--json`` progress: one JSON object per line for every step and evaluation, so that a
+    script follows the run as it goes (the summary is the last line)."""
+
+    def on_step_end(self, state: TrainerState, control: TrainerControl) -> None:
+        emit_json_line(
+            {
+                "event": "step",
+                "step": state.step,
+                "total_steps": state.total_steps,
+                "losses": state.losses,
+                "lr": state.lr,
+                "pairs_per_second": state.pairs_per_second,
+                "eta_seconds": state.eta_seconds,
+            }
+        )
+
+    def on_evaluate(
+        self, state: TrainerState, metrics: Mapping[str, float], control: TrainerControl
+    ) -> None:
+        emit_json_line({"event": "evaluate", "step": state.step, "metrics": dict(metrics)})
 
 
 def _metrics_line(metrics: dict[str, float]) -> str:
