@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -108,3 +112,38 @@ def test_train_refuses_a_bitext_without_usable_pairs(
     result = cli.invoke(main, args)
     assert result.exit_code != 0
     assert "no usable pair" in result.output
+
+
+def test_ctrl_c_stops_training_after_the_step_and_keeps_the_model(
+    bitext: Path, tiny_cls_model_dir: Path, tmp_path: Path
+) -> None:
+    output = tmp_path / "run"
+    args = [
+        "train", "--base", str(tiny_cls_model_dir), "--bitext", str(bitext),
+        "--output", str(output), "--held-out", "8", "--max-steps", "100000", "--batch-size", "4",
+        "--grad-accumulation", "1", "--max-length", "24", "--no-koleo", "--json",
+    ]  # fmt: skip
+    code = "from mexma_search.cli import main; main()"
+    env = {**os.environ, "MEXMA_DATA_DIR": str(tmp_path / "data"), "HF_HUB_OFFLINE": "1"}
+    process = subprocess.Popen(
+        [sys.executable, "-c", code, *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    try:
+        assert process.stdout is not None
+        first = json.loads(process.stdout.readline())  # a step has been trained
+        assert first["event"] == "step"
+        process.send_signal(signal.SIGINT)
+        rest, errors = process.communicate(timeout=120)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == 0, errors
+    summary = json.loads(rest.splitlines()[-1])
+    assert summary["status"] == "cancelled"
+    assert 1 <= summary["steps"] < 100000
+    assert (output / "model" / "mexma_encoder.json").is_file()
+    assert summary["checkpoint_dir"] is not None

@@ -7,8 +7,11 @@ for fine-tuning an already good encoder on a small bitext, pass a lower ``--lr``
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import signal
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
+from types import FrameType
 from typing import Any
 
 import click
@@ -207,7 +210,11 @@ def train_command(
     if before and not as_json:
         click.echo(f"dev before: {_metrics_line(before)}")
     callbacks: list[TrainerCallback] = [JsonLinesProgress()] if as_json else [ProgressBar()]
-    result = train(encoder, splits.train, config, evaluator=evaluator, callbacks=callbacks)
+    interrupt = StopOnInterrupt()
+    with interrupt.installed():
+        result = train(
+            encoder, splits.train, config, evaluator=evaluator, callbacks=[*callbacks, interrupt]
+        )
     summary = {
         "status": result.status,
         "steps": result.steps,
@@ -231,6 +238,33 @@ def train_command(
     click.echo(
         f"{result.status}: {result.steps}/{result.total_steps} steps; model in {result.model_dir}"
     )
+
+
+class StopOnInterrupt(TrainerCallback):
+    """The first Ctrl-C ends training after the current step, so the run is checkpointed and
+    its model exported as when it completes (``--resume`` goes on from there); a second one
+    stops at once."""
+
+    def __init__(self) -> None:
+        self.requested = False
+
+    @contextmanager
+    def installed(self) -> Iterator[None]:
+        """Catch SIGINT while the block runs."""
+        previous = signal.signal(signal.SIGINT, self._request)
+        try:
+            yield
+        finally:
+            signal.signal(signal.SIGINT, previous)
+
+    def _request(self, signum: int, frame: FrameType | None) -> None:
+        if self.requested:
+            raise KeyboardInterrupt
+        self.requested = True
+        click.echo("Stopping after this step (Ctrl-C again to stop at once) ...", err=True)
+
+    def on_step_end(self, state: TrainerState, control: TrainerControl) -> bool | None:
+        return self.requested
 
 
 class JsonLinesProgress(TrainerCallback):
