@@ -55,6 +55,30 @@ def test_latin1_accents() -> None:
     assert decode_text(text.encode("latin-1"), "r.txt") == text
 
 
+@pytest.mark.parametrize(
+    ("text", "encoding"),
+    [
+        ("El niño", "latin-1"),  # a detector reads this as Big5
+        ("Die Bäckerei öffnet früh; Grüße an Frau Müller.", "latin-1"),
+        ("L’été, la rivière coûte 1,20 € à traverser…", "cp1252"),
+        ("¿Dónde está la estación? ¡Aquí!", "cp1252"),
+    ],
+)
+def test_short_western_text_is_read_as_windows_1252(text: str, encoding: str) -> None:
+    assert decode_text(text.encode(encoding), "r.txt") == text
+
+
+@pytest.mark.parametrize(
+    ("text", "encoding"),
+    [
+        ("Старая река течёт под мостом, и вода в ней холодная.", "cp1251"),
+        ("Ο ποταμός ρέει κάτω από τη γέφυρα της πόλης.", "cp1253"),
+    ],
+)
+def test_other_single_byte_scripts_are_not_taken_for_western_text(text: str, encoding: str) -> None:
+    assert decode_text(text.encode(encoding), "r.txt") == text
+
+
 def test_declared_encoding_is_used_when_valid() -> None:
     data = "Река течёт.".encode("cp1251")
     assert decode_text(data, "r.html", declared="windows-1251") == "Река течёт."

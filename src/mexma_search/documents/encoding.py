@@ -1,8 +1,10 @@
-"""Bytes to text: byte-order marks first, then UTF-8, then charset detection."""
+"""Bytes to text: byte-order marks first, then UTF-8, then Western single-byte text, then
+charset detection."""
 
 from __future__ import annotations
 
 import codecs
+import unicodedata
 
 from charset_normalizer import from_bytes
 
@@ -36,10 +38,42 @@ def decode_text(data: bytes, source: str, declared: str | None = None) -> str:
         return data.decode("utf-8")
     except UnicodeDecodeError:
         pass
+    western = _western_text(data)
+    if western is not None:
+        return western
     best = from_bytes(data).best()
     if best is None:
         raise IngestError(source, "could not detect the text encoding (is this a binary file?)")
     return str(best)
+
+
+# Western European text in Windows-1252 (a superset of Latin-1's printable characters) is
+# mostly ASCII with a few accented letters; detectors guess wrong on short samples of it
+# ("El niño" as Big5 or Windows-1250), so it is recognised before them. Other single-byte
+# scripts (Cyrillic, Greek) read as Windows-1252 come out almost all non-ASCII, or with symbols
+# no Western text uses, and go on to detection.
+_WESTERN_PUNCTUATION = frozenset("€‘’‚“”„–—…«»¡¿°·×÷§©®™•\xa0")
+_WESTERN_MAX_SHARE = 0.3
+
+
+def _western_text(data: bytes) -> str | None:
+    """``data`` as Windows-1252 when it reads as Western European text, else None."""
+    try:
+        text = data.decode("cp1252")
+    except UnicodeDecodeError:  # a byte Windows-1252 leaves undefined
+        return None
+    letters = non_ascii = 0
+    for char in text:
+        if char.isascii():
+            letters += char.isalpha()
+            continue
+        if char in _WESTERN_PUNCTUATION:
+            continue
+        if not (unicodedata.category(char).startswith("L") and ord(char) < 0x180):
+            return None
+        letters += 1
+        non_ascii += 1
+    return text if non_ascii <= _WESTERN_MAX_SHARE * letters else None
 
 
 def _decode(data: bytes, encoding: str, source: str) -> str:
