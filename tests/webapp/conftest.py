@@ -132,9 +132,18 @@ class RawQueueClient:
         response.raise_for_status()
         return {"path": response.json()[0], "meta": {"_type": "gradio.FileData"}}
 
-    def join(self, api_name: str, data: list[Any]) -> httpx.Response:
-        """Put one event of this session in the queue (without reading its result)."""
-        return self.http.post(
+    def join(
+        self, api_name: str, data: list[Any], *, own_connection: bool = False
+    ) -> httpx.Response:
+        """Put one event of this session in the queue (without reading its result);
+        ``own_connection`` for many joins from threads at once (one client per request)."""
+        if not own_connection:
+            return self._join(self.http, api_name, data)
+        with httpx.Client(timeout=60, headers=self.http.headers) as http:
+            return self._join(http, api_name, data)
+
+    def _join(self, http: httpx.Client, api_name: str, data: list[Any]) -> httpx.Response:
+        return http.post(
             f"{self.url}/gradio_api/queue/join",
             json={
                 "data": data,

@@ -64,7 +64,8 @@ def test_searches_answer_during_a_login_flood(new_session: NewSession, client: C
     flooder = new_session("10.3.0.1")
     with ThreadPoolExecutor(max_workers=32) as pool:
         joins = [
-            pool.submit(flooder.join, "admin_login", ["admin", f"guess {n}"]) for n in range(FLOOD)
+            pool.submit(flooder.join, "admin_login", ["admin", f"guess {n}"], own_connection=True)
+            for n in range(FLOOD)
         ]
         searches = [client.predict("river", 3, api_name="/search") for _ in range(5)]
         refused = [join.result() for join in joins if join.result().status_code != 200]
