@@ -16,6 +16,7 @@ from typing import Any
 import gradio as gr
 import httpx
 import pytest
+from fake_clock import FakeClock
 from gradio_client import Client
 
 from mexma_search.app.services import Services
@@ -217,3 +218,8 @@ def wait_jobs(client: Client) -> WaitJobs:
             time.sleep(0.3)
 
     return wait
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import gradio as gr
 import pytest
+from fake_clock import FakeClock
 
 from mexma_search.app.settings import Settings
 from mexma_search.webapp import auth, throttle
@@ -52,19 +53,6 @@ def test_password_hashes_are_salted_and_verified() -> None:
     first, second = auth.hash_password("pw"), auth.hash_password("pw")
     assert first["hash"] != second["hash"]
     assert auth.verify_password("pw", first) and not auth.verify_password("pw2", first)
-
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
 
 
 @pytest.fixture

@@ -8,22 +8,10 @@ from typing import Any
 
 import gradio as gr
 import pytest
+from fake_clock import FakeClock
 
 from mexma_search.webapp.auth import AdminSession
 from mexma_search.webapp.sessions import COOKIE, AdminSessions
-
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
 
 
 @pytest.fixture
