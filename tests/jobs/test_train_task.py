@@ -8,6 +8,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import psutil
 import pytest
 from sqlalchemy import update
 
@@ -64,6 +65,16 @@ def _wait_until_training(services: Services, job_id: int) -> JobInfo:
             return job
         assert time.monotonic() < deadline, job
         time.sleep(0.05)
+
+
+def _training_children(job_id: int) -> list[psutil.Process]:
+    """This process's children that run train job ``job_id``."""
+    command = ["-m", "mexma_search.jobs.train_ddp", str(job_id)]
+    return [
+        child
+        for child in psutil.Process().children(recursive=True)
+        if child.cmdline()[-3:] == command
+    ]
 
 
 def test_validation_reports_usable_pairs_and_names_the_broken_line(
@@ -155,7 +166,7 @@ def test_a_train_job_registers_a_candidate_that_promotion_makes_live(
     def no_training(*args: Any, **kwargs: Any) -> None:
         raise AssertionError("trained again")
 
-    monkeypatch.setattr(train_task, "train", no_training)
+    monkeypatch.setattr(train_task, "train_in_child", no_training)
     with session_scope(services.runtime.engine) as session:
         session.execute(
             update(Job)
@@ -183,6 +194,8 @@ def test_cancelling_stops_training_cleanly_while_ingestion_goes_on(
 ) -> None:
     job_id = services.start_training(bitext, params={**QUICK, "max_steps": 100_000})
     running = _wait_until_training(services, job_id)
+    # training runs in a child process, whose memory goes back to the system when it ends
+    assert _training_children(job_id), "no training child process"
     assert running.total == 100_000 and running.eta_seconds is not None
     assert "step " in (running.message or "") and "left" in (running.message or "")
     # the training thread does not hold up an upload
@@ -198,6 +211,22 @@ def test_cancelling_stops_training_cleanly_while_ingestion_goes_on(
     assert not (services.settings.models_dir or Path()).joinpath(name).exists()
     assert not run_directory(services.settings, job_id).exists()
     assert services.job_metrics(job_id)[-1]["step"] >= running.done
+    assert not _training_children(job_id)
+
+
+@pytest.mark.timeout(2 * TIMEOUT + 120)
+def test_a_stopping_worker_ends_the_training_child_and_requeues_the_job(
+    services: Services, worker: InProcessWorker, bitext: Path
+) -> None:
+    job_id = services.start_training(bitext, params={**QUICK, "max_steps": 100_000})
+    _wait_until_training(services, job_id)
+    children = _training_children(job_id)
+    assert children
+    worker.stop()
+    assert not any(child.is_running() for child in children)
+    job = services.get_job(job_id)
+    assert job is not None and job.status == "queued"
+    assert run_directory(services.settings, job_id).exists()  # it resumes from there
 
 
 def test_a_failed_job_says_why(services: Services, bitext: Path) -> None:

@@ -1,23 +1,27 @@
 """The ``train`` task: fine-tune a model with MEXMA on a bitext and register a candidate version.
 
-The bitext is read and filtered while streaming, and a held-out sample is set aside (a seeded
-hash sample, so the same file always gives the same split). The base model is scored on the
-held-out pairs (xsim errors, cosine and margin, both directions); training then reports every
-step through :class:`~mexma_search.jobs.train_progress.JobProgress` and checkpoints into
-``data_dir/training/job-<id>``; the trainer scores the result on the same pairs at the end.
-The encoder is exported atomically to ``models_dir/<version>`` and registered as a candidate
-model version carrying both scores; promoting it is a separate (reindex) job.
+The heavy part runs in a child process (:mod:`mexma_search.jobs.train_ddp`), so that the memory
+of training goes back to the system when it ends: the child reads and filters the bitext while
+streaming and sets a held-out sample aside (a seeded hash sample, so the same file always gives
+the same split), scores the base model on the held-out pairs (xsim errors, cosine and margin,
+both directions), trains, reporting every step through
+:class:`~mexma_search.jobs.train_progress.JobProgress` and checkpointing into
+``data_dir/training/job-<id>``, scores the result on the same pairs and exports the encoder
+atomically to ``models_dir/<version>``. The task then registers it as a candidate model version
+carrying both scores; promoting it is a separate (reindex) job.
 
-With job parameter ``gpus`` above 1 the training runs in that many torchrun processes (DDP,
-one GPU each; see :mod:`mexma_search.jobs.train_ddp`); evaluation and export stay in the task.
+With job parameter ``gpus`` above 1 the child is that many torchrun processes (DDP, one GPU
+each).
 
 Re-delivery: a job whose version is already registered finishes without training again; any
 other run resumes from its last checkpoint. Cancellation stops after the current step; the run
-directory and any export are removed and no version is registered.
+directory and any export are removed and no version is registered. A worker that stops ends
+the child (the job goes back to the queue and resumes from its checkpoint).
 """
 
 from __future__ import annotations
 
+import json
 import shutil
 from collections.abc import Mapping
 from pathlib import Path
@@ -26,57 +30,21 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 
 from mexma_search.app.settings import Settings
-from mexma_search.app.training_params import JOB_ONLY_DEFAULTS, training_config
+from mexma_search.app.training_params import JOB_ONLY_DEFAULTS
 from mexma_search.encoder.atomic import temporary_path
-from mexma_search.encoder.bitext import BitextError
-from mexma_search.encoder.model import SentenceEncoder
-from mexma_search.encoder.training.config import TrainingConfig
-from mexma_search.encoder.training.data import (
-    BitextSource,
-    TrainingSplits,
-    held_out_split,
-    xsim_evaluator,
-)
-from mexma_search.encoder.training.export import export_encoder
-from mexma_search.encoder.training.loop import TrainingResult, train
+from mexma_search.encoder.config import CONFIG_FILE
 from mexma_search.index.vector_index import collection_name
 from mexma_search.jobs.handler import JobCancelledError, JobError, JobHandler, JobInterruptedError
-from mexma_search.jobs.train_ddp import train_in_processes
-from mexma_search.jobs.train_progress import JobProgress
+from mexma_search.jobs.train_ddp import run_directory, train_in_child
 from mexma_search.store import (
     NewModelVersion,
     create_model_version,
     get_model_version,
-    record_metrics,
     session_scope,
 )
 
-STAGE_READING = "reading bitext"
-STAGE_BASELINE = "evaluating base"
-STAGE_EXPORTING = "exporting"
 # the metric the finish message quotes (mean of both directions, percent)
 HEADLINE_METRIC = "xsim_margin_error"
-
-
-def run_directory(settings: Settings, job_id: int) -> Path:
-    """Where the run of train job ``job_id`` keeps its checkpoints."""
-    return settings.data_dir / "training" / f"job-{job_id}"
-
-
-def job_training_inputs(
-    settings: Settings, job_id: int, parameters: Mapping[str, Any]
-) -> tuple[TrainingConfig, TrainingSplits]:
-    """The training config and the train/held-out split of train job ``job_id``."""
-    params = parameters["params"]
-    output_dir = run_directory(settings, job_id)
-    config = training_config(params, output_dir, settings, model_name=parameters["model_version"])
-    source = BitextSource(Path(parameters["bitext"]), parameters["read_options"])
-    try:
-        return config, held_out_split(source, params["held_out"], config.seed)
-    except BitextError as exc:
-        # the stored copy has a name of our own: show the name it was uploaded with
-        uploaded = exc.path == parameters["bitext"]
-        raise JobError(exc.naming(parameters["filename"]) if uploaded else exc.brief) from exc
 
 
 class TrainModel(JobHandler):
@@ -103,74 +71,24 @@ class TrainModel(JobHandler):
             self.finish(_finish_message(registered), registered)
             return
         params: dict[str, Any] = self.parameter("params")
-        self.progress(stage=STAGE_READING)
-        config, splits = job_training_inputs(self.settings, self.job_id, self.job.parameters)
-        evaluate = xsim_evaluator(splits.held_out, batch_size=self.settings.encode_batch_size)
-        encoder = SentenceEncoder.load(self.parameter("base_path"), device=self.settings.device)
-        self.progress(
-            stage=STAGE_BASELINE, message=f"base model on {len(splits.held_out)} held-out pairs"
-        )
-        before = evaluate(encoder)
-        with session_scope(self.runtime.engine) as session:
-            record_metrics(session, self.job_id, 0, before)
         processes = int(params.get("gpus", JOB_ONLY_DEFAULTS["gpus"]))
-        if processes > 1:
-            result, cancelled = train_in_processes(
-                self.settings, config.output_dir, self.job_id, processes
-            )
-            assert result.model_dir is not None
-            encoder = SentenceEncoder.load(result.model_dir, device=self.settings.device)
-        else:
-            progress = JobProgress(self.runtime, self.job_id)
-            result = train(encoder, splits.train, config, evaluator=evaluate, callbacks=[progress])
-            cancelled = progress.cancelled
-        if result.status != "completed":
+        outcome = train_in_child(self.settings, self.job_id, processes, self.runtime.stopping)
+        if outcome["status"] != "completed":
             # a shutting-down worker leaves the checkpoint: the job resumes at the next start
-            raise JobCancelledError if cancelled else JobInterruptedError
-        self.progress(stage=STAGE_EXPORTING, message="exporting the encoder", eta_seconds=0.0)
-        export_encoder(encoder, self.model_dir, encoder.config)
-        summary = self._summary(before, result, len(splits.held_out), params)
-        self._register(encoder, summary)
-        shutil.rmtree(config.output_dir, ignore_errors=True)
+            raise JobCancelledError if outcome["cancelled"] else JobInterruptedError
+        summary: dict[str, Any] = outcome["summary"]
+        self._register(summary)
+        shutil.rmtree(run_directory(self.settings, self.job_id), ignore_errors=True)
         self.finish(_finish_message(summary), summary)
 
-    def _summary(
-        self,
-        before: Mapping[str, float],
-        result: TrainingResult,
-        held_out: int,
-        params: Mapping[str, Any],
-    ) -> dict[str, Any]:
-        """The job's and the version's metrics: scores before and after, and how they came."""
-        after = dict(result.metrics)
-        validation = self.parameter("validation")
-        return {
-            "model_version": self.version,
-            "path": str(self.model_dir),
-            "base": self.parameter("base"),
-            "before": dict(before),
-            "after": after,
-            # error before less error after, in percentage points: positive is better
-            "improvement": {key: before[key] - after[key] for key in after if key in before},
-            "held_out": held_out,
-            "steps": result.steps,
-            "train_seconds": result.train_seconds,
-            "pairs_per_second": result.pairs_per_second,
-            "final_losses": dict(result.losses),
-            "bitext": self.parameter("filename"),
-            "validation": {
-                key: validation[key] for key in ("pairs_read", "pairs_kept", "pairs_dropped")
-            },
-            "params": dict(params),
-        }
-
-    def _register(self, encoder: SentenceEncoder, summary: Mapping[str, Any]) -> None:
+    def _register(self, summary: Mapping[str, Any]) -> None:
+        pooling, dimension = exported_pooling_and_dimension(self.model_dir)
         new = NewModelVersion(
             name=self.version,
             source=str(self.model_dir),
             path=str(self.model_dir),
-            pooling=encoder.config.pooling,
-            dimension=encoder.dimension,
+            pooling=pooling,
+            dimension=dimension,
             base=self.parameter("base"),
             metrics=summary,
             job_id=self.job_id,
@@ -204,6 +122,14 @@ class TrainModel(JobHandler):
         if not registered:
             for directory in (self.model_dir, temporary_path(self.model_dir)):
                 shutil.rmtree(directory, ignore_errors=True)
+
+
+def exported_pooling_and_dimension(model_dir: Path) -> tuple[str, int]:
+    """The pooling and vector length of the model exported to ``model_dir``, read from its
+    config files (the weights stay on disk)."""
+    pooling: str = json.loads((model_dir / CONFIG_FILE).read_text())["pooling"]
+    dimension = int(json.loads((model_dir / "config.json").read_text())["hidden_size"])
+    return pooling, dimension
 
 
 def _finish_message(summary: Mapping[str, Any]) -> str:
