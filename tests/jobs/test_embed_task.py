@@ -51,9 +51,10 @@ def embed_calls() -> Iterator[EmbedCalls]:
         yield calls
 
 
-def _parsed_and_waiting(services: Services, files: Sequence[str] = FILES) -> list[int]:
-    """Ingest ``files`` with a worker for the ingest queue only: every job ends up queued
-    for embedding, its embed message waiting in the in-process broker."""
+def _parsed_and_waiting(services: Services, files: Sequence[str | Path] = FILES) -> list[int]:
+    """Ingest ``files`` (fixture names or paths) with a worker for the ingest queue only:
+    every job ends up queued for embedding, its embed message waiting in the in-process
+    broker."""
     with InProcessWorker(services, queues=(QUEUE_INGEST,)):
         job_ids = services.ingest_paths([DOCS / name for name in files])
         deadline = time.monotonic() + TIMEOUT
@@ -112,6 +113,34 @@ def test_the_gathered_batch_is_bounded(
         with read_scope(services.runtime.engine) as session:
             jobs_by_id = get_jobs(session, job_ids)
         assert len({job.celery_task_id for job in jobs_by_id.values()}) == 1
+    finally:
+        services.runtime.close()
+
+
+def test_a_large_document_does_not_starve_the_small_ones_waiting(
+    make_settings: Callable[..., Settings], embed_calls: EmbedCalls, tmp_path: Path
+) -> None:
+    huge = tmp_path / "huge_en.txt"
+    huge.write_text("\n\n".join([(DOCS / "river_en.txt").read_text(encoding="utf-8")] * 3))
+    small = [tmp_path / f"small_{i}.txt" for i in range(4)]
+    for i, path in enumerate(small):
+        path.write_text(f"The bakery opens at {i + 6} o'clock.")
+    services = open_services(make_settings(embed_gather_chunks=3))
+    try:
+        job_ids = _parsed_and_waiting(services, [huge, *small])
+        documents = _documents(services)
+        assert documents[huge.name].n_chunks > 3 * 3
+        assert all(documents[path.name].n_chunks == 1 for path in small)
+        jobs = _embed(services, job_ids)
+        assert {job.status for job in jobs.values()} == {"succeeded"}
+        huge_job, *small_jobs = (jobs[job_id] for job_id in job_ids)
+        # the huge document was claimed first, yet every small one ended before it
+        assert all(job.finished_at < huge_job.finished_at for job in small_jobs)
+        assert max(embed_calls.sizes) <= 3
+        documents = _documents(services)
+        assert {d.status for d in documents.values()} == {"indexed"}
+        assert _points(services) == sum(d.n_chunks for d in documents.values())
+        assert huge_job.done == huge_job.metrics["chunks"] == documents[huge.name].n_chunks
     finally:
         services.runtime.close()
 

@@ -3,7 +3,9 @@
 A handler claims the job it was started for and, with it, other documents waiting for the
 encoder (queued ingest jobs at the ``embedding`` stage, oldest first, up to
 ``embed_gather_chunks`` passages), so that the encoder sees full, length-sorted batches however
-small each document is; then it goes on with the next documents waiting, until none are. The
+small each document is; then it goes on with the next documents waiting, until none are. A
+document larger than a batch is embedded a batch per round, and the small documents waiting
+meanwhile go first, each ending as soon as it is complete, so none waits for the large one. The
 steps enqueued for the other jobs then find them running or ended and do nothing; if the handler
 stops early, the jobs it still holds go back to the queue and are enqueued again. Each job still
 ends on its own: a deleted or cancelled document, or one the encoder fails on, fails alone.
@@ -112,34 +114,71 @@ class PendingDocument:
     done: int = 0
     truncated: set[int] = field(default_factory=set)
 
+    @property
+    def remaining(self) -> int:
+        """How many of its chunks are still to embed."""
+        return len(self.chunks) - self.done
+
+
+# the chunks of one encoder call, by document
+Part = list[tuple[PendingDocument, list[Chunk]]]
+
 
 class EmbedDocuments(DocumentJob):
     """Embed the chunks of this job's document and of other documents waiting for the
-    encoder, a gathered batch at a time, and mark each document indexed."""
+    encoder, at most a gathered batch per round, and mark each document indexed as soon as
+    all of its chunks are.
+
+    A document larger than a batch takes several rounds; between them the handler claims the
+    small documents waiting and embeds them first, so they do not wait for the large one.
+    """
 
     def run(self) -> None:
         gather = self.runtime.settings.embed_gather_chunks
         self._claim_waiting_jobs(room=gather - (self.job.total or 0))
         try:
-            while True:
-                self._embed_isolating_failures(serving_model(self.runtime), self._load())
-                # keep the encoder busy: the messages of the documents still waiting would
-                # reach this worker only after those of every document it has just embedded
-                if not self._claim_waiting_jobs(room=gather):
-                    break
+            held = self._load(set(self.live_jobs))
+            claiming = True
+            while held:
+                self._embed_round(serving_model(self.runtime), held)
+                held = [item for item in held if item.job_id in self.live_jobs]
+                if claiming:
+                    # keep the encoder busy: the messages of the documents still waiting would
+                    # reach this worker only after those of every document it has just embedded
+                    claimed = self._claim_waiting_jobs(room=self._room(held))
+                    try:
+                        held += self._load(claimed)
+                    except NOT_ISOLATED:
+                        raise
+                    except Exception:
+                        # not the documents held: they still end; the others are sent again
+                        logger.exception("loading the documents of jobs %s failed", claimed)
+                        self._release(claimed)
+                        claiming = False
+                held.sort(key=lambda item: item.remaining)  # the small documents first
         finally:
             self._release(self.live_jobs - {self.job_id})
 
+    def _room(self, held: Sequence[PendingDocument]) -> int:
+        """How many passages of waiting documents the next round has room for: a document
+        larger than a round leaves them the whole round, it goes on after them."""
+        gather = self.runtime.settings.embed_gather_chunks
+        return gather - sum(item.remaining for item in held if item.remaining <= gather)
+
     def _claim_waiting_jobs(self, room: int) -> set[int]:
         """Claim queued documents waiting for embedding, oldest first, while their passages
-        fit in ``room`` (a larger one only when this task holds no other: it is then encoded
-        in parts); their job ids."""
+        fit in ``room``; their job ids. One larger than a round is claimed only when this
+        task holds no other (it is then embedded a round at a time); until then the smaller
+        ones behind it go first."""
         if room <= 0:
             return set()
+        gather = self.runtime.settings.embed_gather_chunks
         with session_scope(self.runtime.engine) as session:
             fitting: list[int] = []
             for job_id, size in waiting_jobs(session, JobKind.INGEST, STAGE_EMBEDDING, room):
                 if size > room and (fitting or self.live_jobs):
+                    if size > gather:
+                        continue
                     break
                 fitting.append(job_id)
                 room -= size
@@ -162,11 +201,13 @@ class EmbedDocuments(DocumentJob):
             self.queue.enqueue(job_id, Step.EMBED)
         self.live_jobs -= job_ids
 
-    def _load(self) -> list[PendingDocument]:
-        """The claimed jobs' documents and chunks (one session); a job whose document is gone
-        fails here."""
+    def _load(self, job_ids: set[int]) -> list[PendingDocument]:
+        """The documents and chunks of claimed jobs ``job_ids`` (one session); a job whose
+        document is gone fails here."""
+        if not job_ids:
+            return []
         with session_scope(self.runtime.engine) as session:
-            jobs = get_jobs(session, sorted(self.live_jobs))
+            jobs = get_jobs(session, sorted(job_ids))
             document_of = {
                 job_id: job.parameters.get("document_id") for job_id, job in jobs.items()
             }
@@ -188,60 +229,68 @@ class EmbedDocuments(DocumentJob):
                 self.live_jobs.discard(job_id)
         return pending
 
-    def _embed_isolating_failures(
-        self, model: ServingModel, pending: list[PendingDocument]
-    ) -> None:
-        """Embed all of ``pending``; if the encoder fails on the gathered batch, embed each
-        document alone, so only the one it fails on fails."""
+    def _embed_round(self, model: ServingModel, held: Sequence[PendingDocument]) -> None:
+        """Embed the next gathered batch of chunks of ``held`` (in that order), record every
+        held job's progress (ending cancelled jobs) and end the documents now complete."""
+        gather = self.runtime.settings.embed_gather_chunks
+        part: Part = []
+        for item in held:
+            if gather <= 0:
+                break
+            if chunks := item.chunks[item.done : item.done + gather]:
+                part.append((item, chunks))
+                gather -= len(chunks)
+        self._embed_isolating_failures(model, part)
+        live = [item for item in held if item.job_id in self.live_jobs]
+        self._record_progress(live)
+        self._end_indexed(
+            [item for item in live if item.job_id in self.live_jobs and not item.remaining],
+            model,
+        )
+
+    def _embed_isolating_failures(self, model: ServingModel, part: Part) -> None:
+        """Embed ``part``; if the encoder fails on it, embed each document's chunks alone, so
+        only the one it fails on fails."""
         try:
-            self._embed(model, pending)
+            self._embed(model, part)
         except NOT_ISOLATED:
             raise
         except Exception as exc:
-            if len(pending) == 1:
-                logger.exception("embedding document %s failed", pending[0].document_id)
-                self._end_failed(pending[0], f"internal error: {type(exc).__name__}: {exc}")
+            if len(part) == 1:
+                item = part[0][0]
+                logger.exception("embedding document %s failed", item.document_id)
+                self._end_failed(item, f"internal error: {type(exc).__name__}: {exc}")
                 return
-            for item in pending:
+            for item, chunks in part:
                 if item.job_id in self.live_jobs:
-                    self._embed_isolating_failures(model, [item])
+                    self._embed_isolating_failures(model, [(item, chunks)])
 
-    def _embed(self, model: ServingModel, pending: list[PendingDocument]) -> None:
-        """Encode the chunks of ``pending`` in gathered batches, upsert them, record progress
-        (ending cancelled jobs) and mark the documents indexed."""
+    def _embed(self, model: ServingModel, part: Part) -> None:
+        """Encode the chunks of ``part`` in one call and upsert them; a job cancelled during
+        the call ends, and the call is made again without it."""
         settings = self.runtime.settings
-        queue = [(item, chunk) for item in pending for chunk in item.chunks]
-        gather = settings.embed_gather_chunks
-        start = 0
-        while start < len(queue):
-            part = [
-                (item, chunk)
-                for item, chunk in queue[start : start + gather]
-                if item.job_id in self.live_jobs  # not cancelled meanwhile
-            ]
-            if not part:
-                start += gather
-                continue
-            items = list({item.job_id: item for item, _ in part}.values())
+        while part := [(item, chunks) for item, chunks in part if item.job_id in self.live_jobs]:
+            items = [item for item, _ in part]
             try:
                 points, truncated = embed_chunks(
                     model,
-                    [ChunkInCollection(chunk, item.collection) for item, chunk in part],
+                    [
+                        ChunkInCollection(chunk, item.collection)
+                        for item, chunks in part
+                        for chunk in chunks
+                    ],
                     settings.encode_batch_size,
                     with_sentences=settings.sentence_vectors == "ingest",
                     progress=self._watch_while_encoding([item.job_id for item in items]),
                 )
             except _CancelledWhileEncodingError:
-                self._record_progress(items)  # ends the cancelled jobs; encode the rest again
+                self._record_progress(items)  # ends the cancelled jobs
                 continue
             self.runtime.index.upsert(model.collection, points)
-            for item, chunk in part:
-                item.done += 1
-                if chunk.id in truncated:
-                    item.truncated.add(chunk.id)
-            self._record_progress(items)
-            start += gather
-        self._end_indexed([item for item in pending if item.job_id in self.live_jobs], model)
+            for item, chunks in part:
+                item.done += len(chunks)
+                item.truncated.update(chunk.id for chunk in chunks if chunk.id in truncated)
+            return
 
     def _watch_while_encoding(self, job_ids: list[int]) -> ProgressCallback:
         """An encoder progress callback that stops the call when the worker is stopping, or
