@@ -26,7 +26,7 @@ from mexma_search.app.services import Services
 from mexma_search.app.settings import Settings
 from mexma_search.documents import ParsedDocument, chunk_document
 from mexma_search.encoder.model import SentenceEncoder
-from mexma_search.index.vector_index import VectorIndex
+from mexma_search.index import QdrantServerIndex, VectorIndex
 from mexma_search.jobs.ingest import passage_budget
 from mexma_search.store import Job, JobStatus
 
@@ -106,8 +106,10 @@ def take_chunks(
 
 def relax_local_sqlite(index: VectorIndex, collection: str, pragmas: Sequence[str]) -> None:
     """Run ``pragmas`` on the SQLite file where qdrant-client's local mode stores
-    ``collection`` (it commits, and syncs, once per point). Reaches into private attributes:
-    for benchmarks and experiments only."""
+    ``collection`` (it commits, and syncs, once per point); other engines are left alone.
+    Reaches into private attributes: for benchmarks and experiments only."""
+    if not isinstance(index, QdrantServerIndex) or not index._local:
+        return
     storage = index._client._client.collections[collection].storage.storage
     for pragma in pragmas:
         storage.execute(f"PRAGMA {pragma}")

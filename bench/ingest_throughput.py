@@ -82,7 +82,7 @@ from mexma_search.app.serving_model import serving_model  # noqa: E402
 from mexma_search.documents import UNDETERMINED  # noqa: E402
 from mexma_search.encoder.default_model import prepare_default_model  # noqa: E402
 from mexma_search.encoder.model import SentenceEncoder  # noqa: E402
-from mexma_search.index.vector_index import LIVE_ALIAS, ChunkPoint, VectorIndex, collection_name  # noqa: E402
+from mexma_search.index import LIVE_ALIAS, ChunkPoint, VectorIndex, collection_name, open_index  # noqa: E402
 from mexma_search.jobs.backends import open_services  # noqa: E402
 from mexma_search.jobs.inprocess import InProcessWorker  # noqa: E402
 from mexma_search.store import Chunk, count_chunks, session_scope  # noqa: E402
@@ -90,7 +90,7 @@ from mexma_search.store import Chunk, count_chunks, session_scope  # noqa: E402
 TARGET_OVERHEAD = 0.25
 COLLECTION = "bench"
 WARMUP_TEXTS = 16
-UPSERT_VARIANTS = ("path", "path-wal-normal", "memory")
+UPSERT_VARIANTS = ("edge", "qdrant-local", "qdrant-local-wal-normal")
 
 
 # --- timing the pipeline's phases ------------------------------------------------------------
@@ -365,11 +365,11 @@ def time_direct_upsert(
     vectors: np.ndarray, langs: Sequence[str], variant: str, directory: Path
 ) -> dict[str, float]:
     """Seconds to upsert one point per vector into a fresh collection (the app's batching)."""
-    location = ":memory:" if variant == "memory" else str(directory / variant)
-    index = VectorIndex.from_location(location)
+    engine = "edge" if variant == "edge" else "qdrant-local"
+    index = open_index(str(directory / variant), engine=engine)
     name = collection_name("bench-upsert")
     index.ensure_collection(name, vectors.shape[1])
-    if variant == "path-wal-normal":
+    if variant == "qdrant-local-wal-normal":
         relax_local_sqlite(index, name, ["journal_mode=WAL", "synchronous=NORMAL"])
     points = [
         ChunkPoint(i, i // 4, i % 4, COLLECTION, lang, vector)

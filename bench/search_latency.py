@@ -75,7 +75,7 @@ from mexma_search.app.services import Services  # noqa: E402
 from mexma_search.app.serving_model import ServingModel, serving_model  # noqa: E402
 from mexma_search.documents import UNDETERMINED  # noqa: E402
 from mexma_search.encoder.default_model import prepare_default_model  # noqa: E402
-from mexma_search.index.vector_index import PASSAGE_VECTOR, SENTENCE_VECTORS, ChunkPoint, point_id  # noqa: E402
+from mexma_search.index import ChunkPoint, point_id  # noqa: E402
 from mexma_search.jobs.backends import open_services  # noqa: E402
 from mexma_search.jobs.inprocess import InProcessWorker  # noqa: E402
 from mexma_search.store import (  # noqa: E402
@@ -254,14 +254,14 @@ class IndexFiller:
             for chunk in chunks
         ]
         vectors: dict[int, StoredVectors] = {}
-        client = self.services.runtime.index._client
+        index = self.services.runtime.index
         for batch in iter_batches(ids, 1000):
-            for record in client.retrieve(self.model.collection, list(batch), with_vectors=True):
-                assert record.payload is not None and isinstance(record.vector, dict)
-                sentences = record.vector.get(SENTENCE_VECTORS)
-                vectors[record.payload["chunk_id"]] = StoredVectors(
-                    np.asarray(record.vector[PASSAGE_VECTOR], dtype=np.float32),
-                    None if sentences is None else np.asarray(sentences, dtype=np.float32),
+            for point in index.points(self.model.collection, list(batch)):
+                vectors[point.chunk_id] = StoredVectors(
+                    np.asarray(point.vector, dtype=np.float32),
+                    None
+                    if point.sentence_vectors is None
+                    else np.asarray(point.sentence_vectors, dtype=np.float32),
                 )
         return vectors
 

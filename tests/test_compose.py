@@ -569,15 +569,15 @@ def test_compose_config_validates(
 
 def test_qdrant_shards_and_replicas_reach_the_index(monkeypatch: pytest.MonkeyPatch) -> None:
     from mexma_search.app.runtime import open_index
-    from mexma_search.index.vector_index import VectorIndex
+    from mexma_search.index import QdrantServerIndex
 
     opened: list[tuple[tuple[Any, ...], dict[str, Any]]] = []
 
-    def fake_from_location(*args: Any, **kwargs: Any) -> str:
+    def fake_connect(*args: Any, **kwargs: Any) -> str:
         opened.append((args, kwargs))
         return "index"
 
-    monkeypatch.setattr(VectorIndex, "from_location", fake_from_location)
+    monkeypatch.setattr(QdrantServerIndex, "connect", fake_connect)
     settings = Settings(
         _env_file=None,
         qdrant_location="http://qdrant:6333",

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from mexma_search.app.runtime import open_index
 from mexma_search.app.settings import Settings
-from mexma_search.index.vector_index import collection_name
+from mexma_search.index import collection_name
 
 
 def test_open_index_opens_the_configured_directory(tmp_path: Path) -> None:

@@ -23,7 +23,7 @@ from mexma_search.app.services import Services
 from mexma_search.app.serving_model import serving_model
 from mexma_search.app.settings import Settings
 from mexma_search.app.views import JobInfo
-from mexma_search.index.vector_index import LIVE_ALIAS
+from mexma_search.index import LIVE_ALIAS
 from mexma_search.jobs.backends import open_services
 from mexma_search.jobs.inprocess import BLAS_THREADS, SWITCH_INTERVAL_S, InProcessWorker
 from mexma_search.store import (

@@ -16,7 +16,7 @@ from mexma_search.app.serving_model import (
     register_model_version,
     serving_model,
 )
-from mexma_search.index.vector_index import LIVE_ALIAS
+from mexma_search.index import LIVE_ALIAS
 from mexma_search.store import active_model_version, list_model_versions, read_scope
 
 

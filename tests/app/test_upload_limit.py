@@ -12,7 +12,7 @@ import pytest
 
 from mexma_search.app.services import Services
 from mexma_search.app.settings import Settings
-from mexma_search.index.vector_index import LIVE_ALIAS
+from mexma_search.index import LIVE_ALIAS
 from mexma_search.jobs.backends import open_services
 from mexma_search.jobs.inprocess import InProcessWorker
 

@@ -1,4 +1,9 @@
-"""The vector index facade on qdrant-client's local backends (in memory and on disk)."""
+"""The vector index facade: the same requests through every engine give the same answers.
+
+Engines: Qdrant Edge (embedded mode) in a temporary and in a named directory, and
+qdrant-client's local mode, which stands in for a Qdrant server (no server can be installed
+here): the server path runs the same qdrant-client calls.
+"""
 
 from __future__ import annotations
 
@@ -11,13 +16,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from mexma_search.index.vector_index import (
+from mexma_search.index import (
     LIVE_ALIAS,
     ChunkPoint,
     Hit,
     VectorIndex,
     collection_name,
     model_version_of,
+    open_index,
     point_id,
 )
 
@@ -49,8 +55,13 @@ def _points(n_documents: int = 4, per_document: int = 6, seed: int = 0) -> list[
     return points
 
 
+BACKENDS = ("edge-temporary", "edge-directory", "qdrant-local")
+
+
 def _open(backend: str, tmp_path: Path) -> VectorIndex:
-    return VectorIndex.from_location(":memory:" if backend == "memory" else str(tmp_path / "q"))
+    if backend == "qdrant-local":
+        return open_index(":memory:", engine="qdrant-local")
+    return open_index(":memory:" if backend == "edge-temporary" else str(tmp_path / "q"))
 
 
 def _live_index(index: VectorIndex, points: list[ChunkPoint]) -> VectorIndex:
@@ -60,9 +71,9 @@ def _live_index(index: VectorIndex, points: list[ChunkPoint]) -> VectorIndex:
     return index
 
 
-@pytest.fixture(params=["memory", "path"])
+@pytest.fixture(params=BACKENDS)
 def index(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[VectorIndex]:
-    """An index on each local backend, closed afterwards."""
+    """An index on each engine, closed afterwards."""
     index = _open(request.param, tmp_path)
     yield index
     index.close()
@@ -82,21 +93,24 @@ QUERIES: list[dict[str, object]] = [
 ]
 
 
-def test_memory_and_path_backends_answer_the_same(tmp_path: Path) -> None:
+@pytest.mark.parametrize("exact", [True, False])
+def test_every_engine_answers_the_same(tmp_path: Path, exact: bool) -> None:
+    # below the build threshold no graph exists: approximate search is exact too
     points = _points()
     queries = np.random.default_rng(1).standard_normal((5, DIM))
     results = []
-    for backend in ("memory", "path"):
+    for backend in BACKENDS:
         index = _live_index(_open(backend, tmp_path), points)
         results.append(
-            [index.search(q, 5, **filters) for q in queries for filters in QUERIES]  # type: ignore[arg-type]
+            [index.search(q, 5, exact=exact, **filters) for q in queries for filters in QUERIES]  # type: ignore[arg-type]
         )
         index.close()
-    memory, path = results
-    assert [_ids(hits) for hits in memory] == [_ids(hits) for hits in path]
-    assert all(len(hits) == 5 for hits in memory[:3])
-    for a, b in zip(memory, path, strict=True):
-        assert [h.score for h in a] == pytest.approx([h.score for h in b], abs=1e-6)
+    first, *others = results
+    assert all(len(hits) == 5 for hits in first[:3])
+    for other in others:
+        assert [_ids(hits) for hits in other] == [_ids(hits) for hits in first]
+        for a, b in zip(first, other, strict=True):
+            assert [h.score for h in a] == pytest.approx([h.score for h in b], abs=1e-5)
 
 
 def test_the_nearest_chunk_to_its_own_vector_is_itself(index: VectorIndex) -> None:
@@ -152,16 +166,7 @@ def _brute_force(
     return [point.chunk_id for point in sorted(matching, key=cosine, reverse=True)[:k]]
 
 
-@pytest.mark.parametrize("depth", [1, 6, 1000])
-def test_local_filtered_search_equals_the_exact_filtered_ranking(
-    index: VectorIndex, depth: int, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    # depth 1 and 6: the unfiltered ranking's first points often hold too few matches, even
-    # twice as many, and the filtered query answers; 1000: every point is ranked, the filters
-    # are applied here
-    monkeypatch.setattr("mexma_search.index.vector_index.LOCAL_RANKING_DEPTHS", (depth, 2 * depth))
-    monkeypatch.setattr("mexma_search.index.vector_index.LOCAL_RANKING_PER_HIT", 1)
-    monkeypatch.setattr("mexma_search.index.vector_index.LOCAL_RANKING_MAX_FRACTION", 1.0)
+def test_filtered_search_equals_the_exact_filtered_ranking(index: VectorIndex) -> None:
     points = _points(n_documents=6, per_document=9)
     _live_index(index, points)
     for seed in range(4):
@@ -225,10 +230,14 @@ def test_swapping_the_alias_switches_the_searched_collection(index: VectorIndex)
     assert index.chunk_collections() == [V2]
 
 
-def test_a_path_index_keeps_points_and_alias_after_reopening(tmp_path: Path) -> None:
+@pytest.mark.parametrize("engine", ["edge", "qdrant-local"])
+def test_a_directory_index_keeps_points_and_alias_after_reopening(
+    tmp_path: Path, engine: str
+) -> None:
     points = _points()
-    _live_index(_open("path", tmp_path), points).close()
-    reopened = _open("path", tmp_path)
+    location = str(tmp_path / "q")
+    _live_index(open_index(location, engine=engine), points).close()  # type: ignore[arg-type]
+    reopened = open_index(location, engine=engine)  # type: ignore[arg-type]
     assert reopened.alias_target() == V1
     assert reopened.count(LIVE_ALIAS) == len(points)
     reopened.close()
@@ -243,11 +252,11 @@ def test_ensure_collection_creates_once_and_checks_the_dimension(index: VectorIn
         index.ensure_collection("misc", DIM)
 
 
-def test_concurrent_writes_and_searches_on_local_mode() -> None:
+@pytest.mark.parametrize("backend", ["edge-temporary", "qdrant-local"])
+def test_concurrent_writes_and_searches(backend: str) -> None:
     # Without the facade's lock, local mode's arrays grow and shrink under a running search
-    # (IndexError / broadcast errors within a few iterations). In memory only: the lock is the
-    # same for a directory, whose writes (one SQLite commit a point) would make this test slow.
-    index = _open("memory", Path())
+    # (IndexError / broadcast errors within a few iterations).
+    index = _open(backend, Path())
     _live_index(index, _points(n_documents=40, per_document=20))
     errors: list[BaseException] = []
 
@@ -285,7 +294,7 @@ def test_concurrent_writes_and_searches_on_local_mode() -> None:
 @pytest.mark.filterwarnings("ignore:Api key is used:UserWarning")
 def test_a_server_url_opens_a_remote_client() -> None:
     # nothing listens on port 9: construction only warns, the first request fails
-    index = VectorIndex.from_location("http://127.0.0.1:9", api_key="secret", shards=2, replicas=2)
+    index = open_index("http://127.0.0.1:9", api_key="secret", shards=2, replicas=2)
     with pytest.raises(Exception, match=r"(?i)connect|refused"):
         index.count(V1)
     index.close()
@@ -293,7 +302,7 @@ def test_a_server_url_opens_a_remote_client() -> None:
 
 def test_an_api_key_for_local_storage_is_refused() -> None:
     with pytest.raises(ValueError, match="server"):
-        VectorIndex.from_location(":memory:", api_key="secret")
+        open_index(":memory:", api_key="secret")
 
 
 def test_sentence_vectors_are_stored_and_read_back_with_hits(index: VectorIndex) -> None:

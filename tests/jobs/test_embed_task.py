@@ -18,7 +18,7 @@ from mexma_search.app.queues import QUEUE_EMBED, QUEUE_INGEST
 from mexma_search.app.services import Services
 from mexma_search.app.settings import Settings
 from mexma_search.encoder.model import SentenceEncoder
-from mexma_search.index.vector_index import LIVE_ALIAS, VectorIndex
+from mexma_search.index import LIVE_ALIAS, VectorIndex
 from mexma_search.jobs.backends import open_services
 from mexma_search.jobs.inprocess import InProcessWorker
 from mexma_search.store import get_jobs, read_scope

@@ -17,12 +17,9 @@ from mexma_search.app.encoder_cache import EncoderCache
 from mexma_search.app.heartbeats import Heartbeats
 from mexma_search.app.settings import Settings
 from mexma_search.encoder.model import SentenceEncoder
-from mexma_search.index.vector_index import VectorIndex
+from mexma_search.index import VectorIndex
+from mexma_search.index import open_index as open_vector_index
 from mexma_search.store import make_engine, migrate
-
-
-class IndexBusyError(RuntimeError):
-    """The local vector index directory is held by another process."""
 
 
 class Runtime:
@@ -63,7 +60,7 @@ class Runtime:
         """The vector index named by the settings (opened on first use)."""
         with self._lock:
             if self._index is None:
-                self._index = _open_index(self.settings)
+                self._index = open_index(self.settings)
             return self._index
 
     def encoder(self, model_path: str) -> SentenceEncoder:
@@ -86,22 +83,11 @@ class Runtime:
 def open_index(settings: Settings) -> VectorIndex:
     """The vector index that ``settings.qdrant_location`` names."""
     api_key = settings.qdrant_api_key
-    return VectorIndex.from_location(
+    return open_vector_index(
         str(settings.qdrant_location),
-        api_key.get_secret_value() if api_key else None,
+        engine=settings.index_engine,
+        api_key=api_key.get_secret_value() if api_key else None,
         shards=settings.qdrant_shards,
         replicas=settings.qdrant_replicas,
+        quantization=settings.index_quantization,
     )
-
-
-def _open_index(settings: Settings) -> VectorIndex:
-    try:
-        return open_index(settings)
-    except RuntimeError as exc:
-        if "already accessed" not in str(exc):
-            raise
-        raise IndexBusyError(
-            f"the vector index at {settings.qdrant_location} is open in another process "
-            "(is `mexma-search serve` running?). Local storage allows one process only: "
-            "use the web UI of the running app, stop it first, or run a Qdrant server."
-        ) from exc

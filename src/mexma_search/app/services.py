@@ -43,7 +43,7 @@ from mexma_search.app.views import (
 )
 from mexma_search.encoder.bitext import BitextError, format_report, validate_bitext
 from mexma_search.encoder.training.data import BitextSource
-from mexma_search.index.vector_index import LIVE_ALIAS
+from mexma_search.index import LIVE_ALIAS
 from mexma_search.store import DocumentStatus, JobKind, JobStatus, read_scope, session_scope
 from mexma_search.store.types import utcnow
 

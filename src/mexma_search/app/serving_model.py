@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from mexma_search.app.encoder_cache import resolve_model_source
 from mexma_search.app.runtime import Runtime
 from mexma_search.encoder.model import SentenceEncoder
-from mexma_search.index.vector_index import LIVE_ALIAS, collection_name, model_version_of
+from mexma_search.index import LIVE_ALIAS, collection_name, model_version_of
 from mexma_search.store import (
     NewModelVersion,
     active_model_version,

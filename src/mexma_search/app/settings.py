@@ -37,7 +37,19 @@ class Settings(BaseSettings):
     database_url: str | None = None
     redis_url: str | None = None
     qdrant_location: str | None = Field(
-        default=None, description="':memory:', a directory path, or an http(s) URL"
+        default=None,
+        description="the vector index: a directory (default: <data_dir>/qdrant), ':memory:' "
+        "(a temporary directory), or a Qdrant server's http(s) URL",
+    )
+    index_engine: Literal["edge", "qdrant-local"] = Field(
+        default="edge",
+        description="the engine of a directory index: 'edge' (Qdrant Edge, in-process) or "
+        "'qdrant-local' (qdrant-client's pure-Python local mode: small test setups only)",
+    )
+    index_quantization: bool = Field(
+        default=False,
+        description="keep passage vectors int8-quantised in RAM (originals on disk, rescored): "
+        "less memory on large corpora; applies to collections created afterwards",
     )
     qdrant_api_key: SecretStr | None = None
     qdrant_shards: int = Field(

@@ -8,9 +8,9 @@ from contextlib import ExitStack, contextmanager
 
 import click
 
-from mexma_search.app.runtime import IndexBusyError
 from mexma_search.app.services import Services
 from mexma_search.app.settings import get_settings
+from mexma_search.index import IndexBusyError
 from mexma_search.jobs.backends import in_process_worker, open_services
 
 

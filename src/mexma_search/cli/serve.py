@@ -10,6 +10,7 @@ from types import FrameType
 import click
 
 from mexma_search.app.encoder_cache import prepare_default
+from mexma_search.app.running_app import announce_running_app, forget_running_app
 from mexma_search.app.serving_model import serving_model
 from mexma_search.app.settings import Settings, get_settings
 from mexma_search.cli.backend import backend
@@ -31,9 +32,10 @@ def serve_command(demo: bool, host: str | None, port: int | None) -> None:
     reach their next batch and puts them back in the queue, then closes the index and the
     database.
 
-    While it runs, the local index belongs to this process: CLI commands that read it
-    (search, ingest --wait) fail with a clear message, while queueing files with
-    `mexma-search ingest` works (this app picks them up within seconds).
+    While it runs, the embedded index belongs to this process: `mexma-search search` asks
+    this app over HTTP instead, queueing files with `mexma-search ingest` works (this app picks
+    them up within seconds), and commands that write the index (ingest --wait) fail with a
+    clear message.
     """
     # the UI's imports take seconds: only this command pays for them
     from mexma_search.webapp.app import build_app, launch
@@ -53,11 +55,16 @@ def serve_command(demo: bool, host: str | None, port: int | None) -> None:
                 if demo:
                     click.echo(f"Demo corpus: {len(load_demo(services))} documents queued")
                 listen = {"host": host or settings.host, "port": port or settings.port}
-                launch(build_app(services, settings), settings.model_copy(update=listen))
+                launch(
+                    build_app(services, settings),
+                    settings.model_copy(update=listen),
+                    on_listening=lambda url: announce_running_app(settings, url),
+                )
             except KeyboardInterrupt:
                 pass  # interrupted before the UI blocked: stop as below
             finally:
                 click.echo("Stopping ...")
+                forget_running_app(settings)
                 if worker is not None:
                     worker.stop()
 
@@ -73,8 +80,9 @@ def _describe(settings: Settings, version: str, has_worker: bool, resumed: list[
     if resumed:
         click.echo(f"Resumed jobs: {resumed}")
     click.echo(
-        "Running; press Ctrl-C to stop. The index belongs to this process: search "
-        "in the web UI (or queue files from another shell with `mexma-search ingest`)."
+        "Running; press Ctrl-C to stop. The index belongs to this process: search in the web "
+        "UI or with `mexma-search search` (which asks this app), queue files with "
+        "`mexma-search ingest`."
     )
 
 

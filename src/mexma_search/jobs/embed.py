@@ -26,7 +26,7 @@ from mexma_search.app.sentence_vectors import sentence_vectors
 from mexma_search.app.serving_model import ServingModel, serving_model
 from mexma_search.documents import UNDETERMINED
 from mexma_search.encoder.model import ProgressCallback
-from mexma_search.index.vector_index import ChunkPoint
+from mexma_search.index import ChunkPoint
 from mexma_search.jobs.handler import TRANSIENT_ERRORS, JobInterruptedError
 from mexma_search.jobs.ingest import DocumentJob, discard_document
 from mexma_search.store import (

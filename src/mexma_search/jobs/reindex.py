@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from mexma_search.app.queues import STAGE_EMBEDDING
 from mexma_search.app.serving_model import ServingModel, activate, register_model_version
-from mexma_search.index.vector_index import LIVE_ALIAS, collection_name
+from mexma_search.index import LIVE_ALIAS, collection_name
 from mexma_search.jobs.embed import embed_chunks
 from mexma_search.jobs.handler import JobHandler
 from mexma_search.store import chunks_after, count_chunks, session_scope

@@ -33,7 +33,7 @@ from mexma_search.app.settings import Settings
 from mexma_search.app.training_params import JOB_ONLY_DEFAULTS
 from mexma_search.encoder.atomic import temporary_path
 from mexma_search.encoder.config import CONFIG_FILE
-from mexma_search.index.vector_index import collection_name
+from mexma_search.index import collection_name
 from mexma_search.jobs.handler import JobCancelledError, JobError, JobHandler, JobInterruptedError
 from mexma_search.jobs.train_ddp import run_directory, train_in_child
 from mexma_search.store import (

@@ -22,6 +22,7 @@ from mexma_search.webapp import limits
 from mexma_search.webapp.admin_tab import AdminTab
 from mexma_search.webapp.auth import AdminCredentials
 from mexma_search.webapp.library_tab import LibraryTab
+from mexma_search.webapp.local_api import local_api_routes
 from mexma_search.webapp.search_tab import SearchTab
 from mexma_search.webapp.sessions import AdminSessions
 
@@ -123,7 +124,7 @@ def build_app(services: Services, settings: Settings) -> WebApp:
     # logins get LOGIN_WAITING places of their own, so the others always have QUEUE_SIZE
     blocks.queue(default_concurrency_limit=2, max_size=QUEUE_SIZE + limits.LOGIN_WAITING)
     limits.bound_group(blocks, limits.LOGIN["concurrency_id"], limits.LOGIN_WAITING)
-    return WebApp(blocks, sessions.routes())
+    return WebApp(blocks, [*sessions.routes(), *local_api_routes(services)])
 
 
 def launch(
@@ -132,9 +133,11 @@ def launch(
     *,
     block: bool = True,
     announce: Callable[[str], None] = print,
+    on_listening: Callable[[str], None] | None = None,
 ) -> str:
     """Serve ``app`` on ``settings.host:settings.port``; the local URL. With ``block``,
-    returns only when the server stops (Ctrl-C)."""
+    returns only when the server stops (Ctrl-C). ``on_listening`` gets the URL once the
+    server listens."""
     _, url, _ = app.blocks.launch(
         server_name=settings.host,
         server_port=settings.port,
@@ -154,6 +157,8 @@ def launch(
         app_kwargs={"routes": app.routes},
     )
     announce(f"Web UI: {url}" + (" (Ctrl-C to stop)" if block else ""))
+    if on_listening is not None:
+        on_listening(str(url))
     if block:
         app.blocks.block_thread()
     return str(url)

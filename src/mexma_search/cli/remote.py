@@ -1,0 +1,46 @@
+"""Asking a running app (``serve``) over its local HTTP routes."""
+
+from __future__ import annotations
+
+import json
+import urllib.error
+import urllib.parse
+import urllib.request
+from typing import Any
+
+import click
+
+from mexma_search.app.running_app import SEARCH_PATH
+
+TIMEOUT_S = 60
+
+
+def remote_search(
+    url: str, query: str, *, k: int, lang: list[str], collection: list[str]
+) -> list[dict[str, Any]]:
+    """The running app's results for ``query``, as ``search --json`` prints them."""
+    params = urllib.parse.urlencode(
+        [("q", query), ("k", str(k))]
+        + [("lang", v) for v in lang]
+        + [("collection", v) for v in collection]
+    )
+    address = f"{url.rstrip('/')}{SEARCH_PATH}?{params}"
+    try:
+        with urllib.request.urlopen(address, timeout=TIMEOUT_S) as response:
+            found = json.loads(response.read())
+    except urllib.error.HTTPError as exc:
+        raise click.ClickException(_error_of(exc)) from exc
+    except (urllib.error.URLError, TimeoutError) as exc:
+        raise click.ClickException(
+            f"the running app at {url} did not answer ({exc}); is `mexma-search serve` still up?"
+        ) from exc
+    if not isinstance(found, list):
+        raise click.ClickException(f"the running app at {url} sent an unexpected answer")
+    return found
+
+
+def _error_of(error: urllib.error.HTTPError) -> str:
+    try:
+        return str(json.loads(error.read())["error"])
+    except (ValueError, KeyError, TypeError):
+        return f"the running app answered {error.code} {error.reason}"

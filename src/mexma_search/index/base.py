@@ -1,0 +1,131 @@
+"""The vector index contract: what the app asks of any engine that stores chunk embeddings."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from mexma_search.index.points import (
+    LIVE_ALIAS,
+    ChunkPoint,
+    Hit,
+    batches,
+    model_version_of,
+    search_filters,
+    unit,
+)
+
+
+class IndexBusyError(RuntimeError):
+    """The embedded index directory is held by another process."""
+
+
+class VectorIndex(ABC):
+    """Chunk embeddings, one collection per model version, and the live alias.
+
+    Subclasses implement the engine calls (the methods starting with ``_`` and the abstract
+    public ones); this class validates arguments, batches writes and normalises queries, so
+    every engine sees the same requests.
+    """
+
+    def upsert(
+        self, collection: str, points: Iterable[ChunkPoint], *, batch_size: int = 256
+    ) -> int:
+        """Write ``points`` to a chunk collection, ``batch_size`` per request; the number written.
+
+        Point ids are :func:`~mexma_search.index.points.point_id` of the collection's model
+        version, so writing the same chunks again replaces them instead of adding copies.
+        """
+        model_version = model_version_of(collection)
+        written = 0
+        for batch in batches(points, batch_size):
+            self._upsert_batch(collection, model_version, batch)
+            written += len(batch)
+        return written
+
+    def search(
+        self,
+        vector: Sequence[float],
+        k: int,
+        *,
+        lang: str | Sequence[str] | None = None,
+        collection: str | Sequence[str] | None = None,
+        document_id: int | Sequence[int] | None = None,
+        target: str = LIVE_ALIAS,
+        with_sentence_vectors: bool = False,
+        exact: bool = False,
+    ) -> list[Hit]:
+        """The ``k`` nearest chunks in ``target`` (the live alias unless named), best first.
+
+        Each filter takes one value or several (any of them matches). ``exact`` compares the
+        query with every matching point instead of walking the approximate (HNSW) graph.
+        """
+        if k < 1:
+            raise ValueError(f"k must be at least 1 (got {k})")
+        filters = search_filters(lang=lang, collection=collection, document_id=document_id)
+        return self._search(target, unit(vector), k, filters, with_sentence_vectors, exact)
+
+    def delete_document(self, document_id: int) -> None:
+        """Remove a document's points from every chunk collection."""
+        for name in self.chunk_collections():
+            self._delete_document(name, document_id)
+
+    @abstractmethod
+    def close(self) -> None:
+        """Release the engine (and the storage's lock)."""
+
+    @abstractmethod
+    def ensure_collection(self, name: str, dim: int) -> bool:
+        """Create chunk collection ``name`` for ``dim``-dimensional unit vectors if missing.
+
+        Returns True when it was created; ValueError if it exists with another dimension.
+        """
+
+    @abstractmethod
+    def chunk_collections(self) -> list[str]:
+        """The names of all chunk collections, sorted."""
+
+    @abstractmethod
+    def alias_target(self, alias: str = LIVE_ALIAS) -> str | None:
+        """The collection ``alias`` points to, or None if the alias does not exist."""
+
+    @abstractmethod
+    def swap_alias(self, alias: str, new_collection: str) -> None:
+        """Point ``alias`` at ``new_collection`` in one atomic step (searches never miss it)."""
+
+    @abstractmethod
+    def count(self, collection: str) -> int:
+        """The exact number of points in a collection (or behind an alias)."""
+
+    @abstractmethod
+    def drop_collection(self, name: str) -> bool:
+        """Delete a collection and any alias on it; False if it did not exist."""
+
+    @abstractmethod
+    def chunk_ids_by_document(self, collection: str) -> dict[int, set[int]]:
+        """Every point of ``collection`` as document id -> the chunk ids stored for it."""
+
+    @abstractmethod
+    def points(self, collection: str, ids: list[str]) -> list[ChunkPoint]:
+        """The stored points with these ids (missing ones left out), with their vectors."""
+
+    @abstractmethod
+    def _upsert_batch(self, collection: str, model_version: str, batch: list[ChunkPoint]) -> None:
+        """Write one batch of points."""
+
+    @abstractmethod
+    def _search(
+        self,
+        target: str,
+        query: list[float],
+        k: int,
+        filters: dict[str, list[Any]],
+        with_sentence_vectors: bool,
+        exact: bool,
+    ) -> list[Hit]:
+        """The ``k`` nearest points to the unit vector ``query`` that match every filter."""
+
+    @abstractmethod
+    def _delete_document(self, collection: str, document_id: int) -> None:
+        """Remove a document's points from one collection."""

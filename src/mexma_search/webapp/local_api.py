@@ -1,0 +1,34 @@
+"""JSON routes served beside the UI for the command line: ``GET /api/search``.
+
+A CLI command cannot open the embedded index while ``serve`` holds it; it asks the running
+app here instead. Search is open to anyone who can reach the UI, as the search tab is.
+"""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import BaseRoute, Route
+
+from mexma_search.app.running_app import SEARCH_PATH
+from mexma_search.app.services import Services
+
+
+def local_api_routes(services: Services) -> list[BaseRoute]:
+    """The routes, answering with ``services``."""
+
+    def search(request: Request) -> JSONResponse:
+        params = request.query_params
+        try:
+            k = int(params.get("k", "10"))
+            results = services.search(
+                params.get("q", ""),
+                k=k,
+                lang=params.getlist("lang") or None,
+                collection=params.getlist("collection") or None,
+            )
+        except ValueError as exc:
+            return JSONResponse({"error": str(exc)}, status_code=400)
+        return JSONResponse([result.to_dict() for result in results])
+
+    return [Route(SEARCH_PATH, search, methods=["GET"])]
