@@ -124,8 +124,10 @@ def bench_settings(
     qdrant: str = "path",
     sentence_vectors: str = "ingest",
 ) -> Settings:
-    """Embedded-mode settings in ``data_dir`` (SQLite; Qdrant local ``path`` or ``memory``),
-    on CPU with ``threads`` torch threads and the default model from ``models_dir``."""
+    """Embedded-mode settings in ``data_dir`` (SQLite; the index in a ``path`` or a temporary
+    directory with ``memory``, on Qdrant Edge, or in qdrant-client's local mode with
+    ``qdrant-local``), on CPU with ``threads`` torch threads and the default model from
+    ``models_dir``."""
     return Settings(
         mode="embedded",
         data_dir=data_dir,
@@ -134,6 +136,7 @@ def bench_settings(
         cpu_threads=threads,
         encode_batch_size=batch_size,
         qdrant_location=":memory:" if qdrant == "memory" else None,
+        index_engine="qdrant-local" if qdrant == "qdrant-local" else "edge",
         sentence_vectors=sentence_vectors,
     )
 

@@ -541,7 +541,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--files", type=int, default=4, help="JSONL files (with --format jsonl)")
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--threads", type=int, default=2, help="torch threads (MEXMA_CPU_THREADS)")
-    parser.add_argument("--qdrant", choices=["path", "memory"], default="path")
+    parser.add_argument("--qdrant", choices=["path", "memory", "qdrant-local"], default="path")
     parser.add_argument(
         "--sentence-vectors",
         choices=["ingest", "query"],

@@ -338,7 +338,7 @@ def test_search_filters_and_highlights_a_sentence_inside_the_passage(
 ) -> None:
     job_ids = services.ingest_paths([DOCS / "river.tmx", DOCS / "train_de.txt"])
     services.wait_for_jobs(job_ids, TIMEOUT)
-    results = services.search("river bridges", k=50)
+    results = services.search("river bridges", k=50, mode="dense")
     assert results == sorted(results, key=lambda r: -r.score)
     assert {r.lang for r in results} >= {"en", "fr", "de"}
     for result in results:
@@ -352,6 +352,22 @@ def test_search_filters_and_highlights_a_sentence_inside_the_passage(
     assert {r.document_id for r in services.search("x", k=50, document_id=only)} == {only}
     with pytest.raises(ValueError, match="empty"):
         services.search("  ")
+
+
+def test_hybrid_search_puts_the_passage_with_an_exact_code_first(
+    services: Services, worker: InProcessWorker, tmp_path: Path
+) -> None:
+    codes = tmp_path / "codes.txt"
+    codes.write_text(
+        "Every plant is certified.\n\nThe audit follows ISO 9001 clause 7.\n\n"
+        "Permits follow chapter nine.\n",
+        encoding="utf-8",
+    )
+    services.wait_for_jobs(services.ingest_paths([DOCS, codes]), TIMEOUT)
+    hybrid = services.search("ISO 9001", k=5)
+    assert "ISO 9001" in hybrid[0].text
+    dense = services.search("ISO 9001", k=50, mode="dense")
+    assert {r.chunk_id for r in hybrid} <= {r.chunk_id for r in dense} | {hybrid[0].chunk_id}
 
 
 def test_stored_sentence_vectors_pick_the_same_sentence_as_encoding_them(

@@ -26,6 +26,7 @@ from mexma_search.index import (
     open_index,
     point_id,
 )
+from mexma_search.index.keywords import KeywordQuery
 
 # qdrant-client checks a server's version in a background thread, which warns (during whichever
 # test then runs) when no server answers
@@ -319,3 +320,59 @@ def test_sentence_vectors_are_stored_and_read_back_with_hits(index: VectorIndex)
     np.testing.assert_allclose(stored, unit, atol=2e-3)
     assert hits[2].sentence_vectors is None
     assert all(h.sentence_vectors is None for h in index.search(sentences[0], 2))
+
+
+TEXTS = [
+    "The river flows under the old stone bridge",
+    "Quality management follows ISO 9001 in every plant",
+    "El río pasa bajo el puente de piedra",
+    "Le fleuve coule sous le vieux pont",
+    "Building permits are granted under PBL 9 kap",
+    "Bread is baked every morning in the village",
+]
+
+
+def _texts_points() -> list[ChunkPoint]:
+    rng = np.random.default_rng(7)
+    return [
+        ChunkPoint(
+            chunk_id=i,
+            document_id=i,
+            ordinal=0,
+            collection="news",
+            lang=("en", "en", "es", "fr", "en", "en")[i],
+            vector=rng.standard_normal(DIM),
+            text=text,
+        )
+        for i, text in enumerate(TEXTS)
+    ]
+
+
+@pytest.mark.parametrize("query", ["ISO 9001", "PBL 9 kap", "puente de piedra"])
+def test_hybrid_search_ranks_exact_terms_first_on_every_engine(
+    index: VectorIndex, query: str
+) -> None:
+    points = _texts_points()
+    _live_index(index, points)
+    expected = next(p for p in points if query.lower() in p.text.lower())
+    vector = np.random.default_rng(99).standard_normal(DIM)  # a dense vector unrelated to it
+    lang = "es" if "puente" in query else "en"
+    hits = index.search(vector, 3, keywords=KeywordQuery(query, lang))
+    assert hits[0].chunk_id == expected.chunk_id
+    cosine = float(np.dot(_unit(vector), _unit(expected.vector)))
+    assert hits[0].score == pytest.approx(cosine, abs=1e-4)  # scores stay cosines
+
+
+def test_hybrid_search_keeps_dense_results_the_keywords_miss(index: VectorIndex) -> None:
+    points = _texts_points()
+    _live_index(index, points)
+    target = points[5]  # no word of the query below
+    hits = index.search(target.vector, 6, keywords=KeywordQuery("ISO 9001", "en"))
+    assert target.chunk_id in _ids(hits)
+    assert len(hits) == 6
+    filtered = index.search(target.vector, 6, lang="fr", keywords=KeywordQuery("ISO 9001", "en"))
+    assert _ids(filtered) == [3]  # filters apply to every leg
+
+
+def _unit(vector: np.ndarray) -> np.ndarray:
+    return vector / np.linalg.norm(vector)

@@ -10,6 +10,7 @@ the search; ``highlight=False`` skips it, and passages of one sentence cost noth
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Literal
 
 import numpy as np
 
@@ -17,10 +18,16 @@ from mexma_search.app.runtime import Runtime
 from mexma_search.app.sentence_vectors import sentence_vectors
 from mexma_search.app.serving_model import serving_model
 from mexma_search.app.views import SearchResult
+from mexma_search.encoder.language_id import language_identifier
 from mexma_search.encoder.model import SentenceEncoder
+from mexma_search.index.keywords import KeywordQuery
 from mexma_search.store import Chunk, chunks_by_ids, get_document, read_scope
 
 MAX_K = 100
+# below this probability the query's language is treated as unknown (short queries, names)
+QUERY_LANGUAGE_CONFIDENCE = 0.9
+
+SearchMode = Literal["hybrid", "dense"]
 
 Span = tuple[int, int]
 
@@ -34,8 +41,12 @@ def search(
     collection: str | Sequence[str] | None = None,
     document_id: int | Sequence[int] | None = None,
     highlight: bool = True,
+    mode: SearchMode = "hybrid",
 ) -> list[SearchResult]:
-    """The ``k`` passages closest to ``query``, best first, restricted by the filters given."""
+    """The ``k`` passages closest to ``query``, best first, restricted by the filters given.
+
+    ``hybrid`` fuses the meaning ranking with a keyword ranking; ``dense`` ranks by meaning.
+    """
     if not query.strip():
         raise ValueError("the query is empty")
     if not 1 <= k <= MAX_K:
@@ -52,6 +63,7 @@ def search(
         document_id=document_id,
         target=model.collection,
         with_sentence_vectors=highlight,
+        keywords=KeywordQuery(query, query_language(query)) if mode == "hybrid" else None,
     )
     with read_scope(runtime.engine) as session:
         chunks = chunks_by_ids(session, [hit.chunk_id for hit in hits])
@@ -92,6 +104,12 @@ def search(
         )
         for (hit, chunk), (start, end) in zip(found, spans, strict=True)
     ]
+
+
+def query_language(query: str) -> str | None:
+    """The query's language when it is clear, else None."""
+    lang, probability = language_identifier().classify(query)
+    return str(lang) if probability >= QUERY_LANGUAGE_CONFIDENCE else None
 
 
 def best_sentences(

@@ -19,6 +19,7 @@ from mexma_search.app.encoder_cache import resolve_model_source
 from mexma_search.app.job_queue import JobQueue
 from mexma_search.app.queues import Step
 from mexma_search.app.runtime import Runtime
+from mexma_search.app.search import SearchMode
 from mexma_search.app.search import search as search_index
 from mexma_search.app.serving_model import live_collection, live_version, version_name
 from mexma_search.app.settings import Settings
@@ -128,8 +129,10 @@ class Services:
         document_id: int | Sequence[int] | None = None,
         *,
         highlight: bool = True,
+        mode: SearchMode | None = None,
     ) -> list[SearchResult]:
-        """Passages matching ``query`` in any language, best first (see :mod:`.search`)."""
+        """Passages matching ``query`` in any language, best first (see :mod:`.search`);
+        ``mode`` 'hybrid' or 'dense' (default: the setting ``search_mode``)."""
         return search_index(
             self.runtime,
             query,
@@ -138,6 +141,7 @@ class Services:
             collection=collection,
             document_id=document_id,
             highlight=highlight,
+            mode=mode or self.settings.search_mode,
         )
 
     def languages_in_index(self) -> list[str]:

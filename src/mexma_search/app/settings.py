@@ -90,6 +90,11 @@ class Settings(BaseSettings):
     chunk_max_tokens: int = Field(
         default=200, ge=16, le=8192, description="passage budget in the live model's tokens"
     )
+    search_mode: Literal["hybrid", "dense"] = Field(
+        default="hybrid",
+        description="'hybrid': the meaning (dense) ranking fused with a keyword (BM25) ranking, "
+        "so exact names, codes and numbers rank their passage first; 'dense': meaning only",
+    )
     sentence_vectors: Literal["ingest", "query"] = Field(
         default="ingest",
         description="when the sentences of a passage are embedded, to show the best one: at "

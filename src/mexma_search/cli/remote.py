@@ -16,11 +16,12 @@ TIMEOUT_S = 60
 
 
 def remote_search(
-    url: str, query: str, *, k: int, lang: list[str], collection: list[str]
+    url: str, query: str, *, k: int, lang: list[str], collection: list[str], mode: str | None
 ) -> list[dict[str, Any]]:
     """The running app's results for ``query``, as ``search --json`` prints them."""
     params = urllib.parse.urlencode(
         [("q", query), ("k", str(k))]
+        + ([("mode", mode)] if mode else [])
         + [("lang", v) for v in lang]
         + [("collection", v) for v in collection]
     )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -12,15 +12,28 @@ from mexma_search.cli.backend import backend
 from mexma_search.cli.output import emit_json, json_option
 from mexma_search.cli.remote import remote_search
 
+if TYPE_CHECKING:
+    from mexma_search.app.search import SearchMode
+
 
 @click.command("search")
 @click.argument("query")
 @click.option("-k", "k", type=click.IntRange(1, 100), default=10, show_default=True)
 @click.option("--lang", multiple=True, help="Only passages in this language (repeatable).")
 @click.option("--collection", multiple=True, help="Only this collection (repeatable).")
+@click.option(
+    "--mode",
+    type=click.Choice(["hybrid", "dense"]),
+    help="hybrid: meaning and keywords; dense: meaning only (default: MEXMA_SEARCH_MODE)",
+)
 @json_option
 def search_command(
-    query: str, k: int, lang: tuple[str, ...], collection: tuple[str, ...], as_json: bool
+    query: str,
+    k: int,
+    lang: tuple[str, ...],
+    collection: tuple[str, ...],
+    mode: SearchMode | None,
+    as_json: bool,
 ) -> None:
     """Find the passages closest in meaning to QUERY, whatever their language.
 
@@ -28,9 +41,11 @@ def search_command(
     """
     url = running_app_url(get_settings())
     if url is not None:
-        results = remote_search(url, query, k=k, lang=list(lang), collection=list(collection))
+        results = remote_search(
+            url, query, k=k, lang=list(lang), collection=list(collection), mode=mode
+        )
     else:
-        results = _search_here(query, k, list(lang), list(collection))
+        results = _search_here(query, k, list(lang), list(collection), mode)
     if as_json:
         emit_json(results)
         return
@@ -45,11 +60,13 @@ def search_command(
 
 
 def _search_here(
-    query: str, k: int, lang: list[str], collection: list[str]
+    query: str, k: int, lang: list[str], collection: list[str], mode: SearchMode | None
 ) -> list[dict[str, Any]]:
     with backend() as services:
         try:
-            found = services.search(query, k=k, lang=lang or None, collection=collection or None)
+            found = services.search(
+                query, k=k, lang=lang or None, collection=collection or None, mode=mode
+            )
         except ValueError as exc:
             raise click.ClickException(str(exc)) from exc
     return [result.to_dict() for result in found]

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
+from mexma_search.index.keywords import KeywordQuery
 from mexma_search.index.points import (
     LIVE_ALIAS,
     ChunkPoint,
@@ -15,6 +17,20 @@ from mexma_search.index.points import (
     search_filters,
     unit,
 )
+
+
+@dataclass(frozen=True)
+class SearchRequest:
+    """A validated search: the unit query vector, how many hits, the filters (field -> the
+    values of which any matches), whether to return sentence vectors, exact or approximate,
+    and the keywords of a hybrid search."""
+
+    query: list[float]
+    k: int
+    filters: dict[str, list[Any]]
+    with_sentence_vectors: bool
+    exact: bool
+    keywords: KeywordQuery | None
 
 
 class IndexBusyError(RuntimeError):
@@ -55,16 +71,23 @@ class VectorIndex(ABC):
         target: str = LIVE_ALIAS,
         with_sentence_vectors: bool = False,
         exact: bool = False,
+        keywords: KeywordQuery | None = None,
     ) -> list[Hit]:
         """The ``k`` nearest chunks in ``target`` (the live alias unless named), best first.
 
         Each filter takes one value or several (any of them matches). ``exact`` compares the
         query with every matching point instead of walking the approximate (HNSW) graph.
+        With ``keywords``, the ranking fuses the dense search with keyword (BM25) searches
+        (hybrid search); the dense search is never restricted by the keywords, and every hit's
+        score stays the cosine of the query and the passage.
         """
         if k < 1:
             raise ValueError(f"k must be at least 1 (got {k})")
         filters = search_filters(lang=lang, collection=collection, document_id=document_id)
-        return self._search(target, unit(vector), k, filters, with_sentence_vectors, exact)
+        if keywords is not None and not keywords.text.strip():
+            keywords = None
+        request = SearchRequest(unit(vector), k, filters, with_sentence_vectors, exact, keywords)
+        return self._search(target, request)
 
     def delete_document(self, document_id: int) -> None:
         """Remove a document's points from every chunk collection."""
@@ -115,16 +138,8 @@ class VectorIndex(ABC):
         """Write one batch of points."""
 
     @abstractmethod
-    def _search(
-        self,
-        target: str,
-        query: list[float],
-        k: int,
-        filters: dict[str, list[Any]],
-        with_sentence_vectors: bool,
-        exact: bool,
-    ) -> list[Hit]:
-        """The ``k`` nearest points to the unit vector ``query`` that match every filter."""
+    def _search(self, target: str, request: SearchRequest) -> list[Hit]:
+        """The answer to ``request`` from collection (or alias) ``target``."""
 
     @abstractmethod
     def _delete_document(self, collection: str, document_id: int) -> None:

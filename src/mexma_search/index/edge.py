@@ -15,6 +15,9 @@ from pathlib import Path
 from typing import Any
 
 from qdrant_edge import (
+    Filter,
+    Fusion,
+    Prefetch,
     QuantizationSearchParams,
     Query,
     QueryRequest,
@@ -22,7 +25,7 @@ from qdrant_edge import (
     SearchParams,
 )
 
-from mexma_search.index.base import VectorIndex
+from mexma_search.index.base import SearchRequest, VectorIndex
 from mexma_search.index.edge_build import (
     DEFAULT_BUILD_THRESHOLD,
     QUIET_S,
@@ -35,6 +38,13 @@ from mexma_search.index.edge_storage import (
     CollectionDirectory,
     collection_names,
     lock_directory,
+)
+from mexma_search.index.keywords import (
+    KEYWORD_VECTOR,
+    RRF_K,
+    KeywordQuery,
+    keyword_legs,
+    query_keywords,
 )
 from mexma_search.index.points import (
     LIVE_ALIAS,
@@ -51,6 +61,8 @@ SCROLL_PAGE = 2048
 # HNSW beam width at search: recall@10 against exact search stays at 0.98 or more
 SEARCH_EF = 512
 QUANTIZATION_OVERSAMPLING = 2.0
+# candidates each leg of a hybrid search contributes to the fusion
+HYBRID_DEPTH = 100
 
 
 class EdgeIndex(VectorIndex):
@@ -127,26 +139,52 @@ class EdgeIndex(VectorIndex):
         self._collection(collection).upsert(model_version, batch)
         self._builder.written()
 
-    def _search(
-        self,
-        target: str,
-        query: list[float],
-        k: int,
-        filters: dict[str, list[Any]],
-        with_sentence_vectors: bool,
-        exact: bool,
-    ) -> list[Hit]:
-        request = QueryRequest(
-            limit=k,
-            query=Query.Nearest(query, using=PASSAGE_VECTOR),
-            filter=edge_filter(filters) if filters else None,
-            params=self._search_params(exact),
-            with_payload=True,
-            with_vector=[SENTENCE_VECTORS] if with_sentence_vectors else False,
-        )
+    def _search(self, target: str, request: SearchRequest) -> list[Hit]:
+        vectors = [SENTENCE_VECTORS] if request.with_sentence_vectors else []
+        where = edge_filter(request.filters) if request.filters else None
+        dense = Query.Nearest(request.query, using=PASSAGE_VECTOR)
+        params = self._search_params(request.exact)
+        if request.keywords is None:
+            query = QueryRequest(
+                limit=request.k,
+                query=dense,
+                filter=where,
+                params=params,
+                with_payload=True,
+                with_vector=vectors or False,
+            )
+        else:
+            query = self._hybrid(request, request.keywords, dense, where, params, vectors)
         with self._collection(target).reading() as shard:
-            points = shard.query(request)
-        return [make_hit(p.score, p.payload, p.vector) for p in points if p.payload]
+            points = shard.query(query)
+        rescore = request.query if request.keywords is not None else None
+        return [make_hit(p.score, p.payload, p.vector, rescore) for p in points if p.payload]
+
+    def _hybrid(
+        self,
+        request: SearchRequest,
+        keywords: KeywordQuery,
+        dense: Query,
+        where: Filter | None,
+        params: SearchParams,
+        vectors: list[str],
+    ) -> QueryRequest:
+        depth = max(HYBRID_DEPTH, request.k)
+        legs = [Prefetch(limit=depth, query=dense, filter=where, params=params)]
+        weights = [1.0]
+        sparse = Query.Nearest(query_keywords(keywords), using=KEYWORD_VECTOR)
+        for leg in keyword_legs(keywords):
+            restricted = edge_filter(request.filters, leg.must, excluded=leg.must_not)
+            legs.append(Prefetch(limit=depth, query=sparse, filter=restricted))
+            weights.append(leg.weight)
+        return QueryRequest(
+            limit=request.k,
+            # the stub types Fusion's variants apart from Fusion itself
+            query=Fusion.Rrf(k=RRF_K, weights=weights),  # type: ignore[arg-type]
+            prefetches=legs,
+            with_payload=True,
+            with_vector=[PASSAGE_VECTOR, *vectors],
+        )
 
     def _search_params(self, exact: bool) -> SearchParams:
         if exact:

@@ -23,12 +23,14 @@ from qdrant_edge import (
     Distance,
     EdgeConfig,
     EdgeShard,
+    EdgeSparseVectorParams,
     EdgeVectorParams,
     FieldCondition,
     Filter,
     HnswIndexConfig,
     MatchAny,
     Memory,
+    Modifier,
     MultiVectorComparator,
     MultiVectorConfig,
     PayloadSchemaType,
@@ -40,6 +42,7 @@ from qdrant_edge import (
 )
 
 from mexma_search.index.edge_storage import CollectionDirectory, write_atomically
+from mexma_search.index.keywords import KEYWORD_VECTOR, document_keywords
 from mexma_search.index.points import (
     KEYWORD_FIELDS,
     PASSAGE_VECTOR,
@@ -237,6 +240,7 @@ def shard_config(dim: int, *, quantization: bool) -> EdgeConfig:
     )
     return EdgeConfig(
         vectors={PASSAGE_VECTOR: passage, SENTENCE_VECTORS: sentences},
+        sparse_vectors={KEYWORD_VECTOR: EdgeSparseVectorParams(modifier=Modifier.Idf)},
         hnsw_config=HnswIndexConfig(m=16, ef_construct=100, full_scan_threshold=10_000),
         payload_memory=Memory.Cold,
     )
@@ -248,15 +252,28 @@ def edge_point(point: ChunkPoint, model_version: str) -> Point:
     if point.has_sentence_vectors():
         assert point.sentence_vectors is not None
         vectors[SENTENCE_VECTORS] = float_rows(point.sentence_vectors)
+    if point.text:
+        vectors[KEYWORD_VECTOR] = document_keywords(point.text, point.lang)
     return Point(
         point_id(point.document_id, point.ordinal, model_version), vectors, point.payload()
     )
 
 
-def edge_filter(filters: dict[str, list[Any]]) -> Filter:
-    """All of ``filters`` (each: the values of which any matches)."""
+def edge_filter(
+    *required: dict[str, list[Any]], excluded: dict[str, list[Any]] | None = None
+) -> Filter:
+    """Every condition of each ``required`` (field: the values of which any matches), none of
+    ``excluded``."""
     return Filter(
-        must=[FieldCondition(key, match=MatchAny(values)) for key, values in filters.items()]
+        must=[
+            FieldCondition(key, match=MatchAny(values))
+            for conditions in required
+            for key, values in conditions.items()
+        ],
+        must_not=[
+            FieldCondition(key, match=MatchAny(values)) for key, values in (excluded or {}).items()
+        ]
+        or None,
     )
 
 

@@ -67,6 +67,8 @@ class ChunkPoint:
     lang: str
     vector: Sequence[float]
     sentence_vectors: np.ndarray | Sequence[Sequence[float]] | None = None
+    # the passage's text, for its keyword (BM25) vector; empty: no keyword vector
+    text: str = ""
 
     def payload(self) -> dict[str, Any]:
         """The payload stored with the point (what filters and results read)."""
@@ -95,11 +97,18 @@ class Hit:
     sentence_vectors: np.ndarray | None = None
 
 
-def make_hit(score: float, payload: dict[str, Any], vectors: Any) -> Hit:
-    """A :class:`Hit` from an engine's score, payload and (named) vectors."""
+def make_hit(
+    score: float, payload: dict[str, Any], vectors: Any, query: list[float] | None = None
+) -> Hit:
+    """A :class:`Hit` from an engine's score, payload and (named) vectors. With ``query``
+    (a fused ranking, whose scores are not cosines), the score is the cosine of ``query`` and
+    the stored passage vector."""
+    named = vectors if isinstance(vectors, dict) else {}
     sentences = None
-    if isinstance(vectors, dict) and vectors.get(SENTENCE_VECTORS) is not None:
-        sentences = np.asarray(vectors[SENTENCE_VECTORS], dtype=np.float32)
+    if named.get(SENTENCE_VECTORS) is not None:
+        sentences = np.asarray(named[SENTENCE_VECTORS], dtype=np.float32)
+    if query is not None and named.get(PASSAGE_VECTOR) is not None:
+        score = float(np.dot(np.asarray(query), np.asarray(named[PASSAGE_VECTOR])))
     return Hit(
         chunk_id=payload["chunk_id"],
         document_id=payload["document_id"],

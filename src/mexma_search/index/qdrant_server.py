@@ -15,7 +15,15 @@ from typing import Any
 
 from qdrant_client import QdrantClient, models
 
-from mexma_search.index.base import IndexBusyError, VectorIndex
+from mexma_search.index.base import IndexBusyError, SearchRequest, VectorIndex
+from mexma_search.index.keywords import (
+    KEYWORD_VECTOR,
+    RRF_K,
+    KeywordQuery,
+    document_keywords,
+    keyword_legs,
+    query_keywords,
+)
 from mexma_search.index.points import (
     KEYWORD_FIELDS,
     LIVE_ALIAS,
@@ -32,6 +40,8 @@ from mexma_search.index.points import (
 )
 
 SCROLL_PAGE = 1024
+# candidates each leg of a hybrid search contributes to the fusion
+HYBRID_DEPTH = 100
 
 
 class QdrantServerIndex(VectorIndex):
@@ -82,6 +92,7 @@ class QdrantServerIndex(VectorIndex):
             self._client.create_collection(
                 name,
                 vectors_config=_vectors_config(dim),
+                sparse_vectors_config=_sparse_vectors_config(),
                 shard_number=self._shards,
                 replication_factor=self._replicas,
             )
@@ -108,30 +119,53 @@ class QdrantServerIndex(VectorIndex):
         with self._lock:
             self._client.upsert(collection, points=structs, wait=True)
 
-    def _search(
-        self,
-        target: str,
-        query: list[float],
-        k: int,
-        filters: dict[str, list[Any]],
-        with_sentence_vectors: bool,
-        exact: bool,
-    ) -> list[Hit]:
+    def _search(self, target: str, request: SearchRequest) -> list[Hit]:
+        where = _filter(request.filters) if request.filters else None
+        vectors = [SENTENCE_VECTORS] if request.with_sentence_vectors else []
+        # local mode always searches exactly (and warns about search parameters)
+        params = models.SearchParams(exact=True) if request.exact and not self._local else None
+        arguments: dict[str, Any]
+        if request.keywords is None:
+            arguments = {"query": request.query, "using": PASSAGE_VECTOR, "query_filter": where}
+        else:
+            arguments = self._hybrid(request, request.keywords, where, params)
+            vectors = [PASSAGE_VECTOR, *vectors]
         with self._lock:
             points = self._client.query_points(
                 target,
-                query=query,
-                using=PASSAGE_VECTOR,
-                limit=k,
-                query_filter=_filter(filters) if filters else None,
-                # local mode always searches exactly (and warns about search parameters)
-                search_params=models.SearchParams(exact=True)
-                if exact and not self._local
-                else None,
+                limit=request.k,
+                search_params=params,
                 with_payload=True,
-                with_vectors=[SENTENCE_VECTORS] if with_sentence_vectors else False,
+                with_vectors=vectors or False,
+                **arguments,
             ).points
-        return [make_hit(p.score, p.payload, p.vector) for p in points if p.payload]
+        rescore = request.query if request.keywords is not None else None
+        return [make_hit(p.score, p.payload, p.vector, rescore) for p in points if p.payload]
+
+    def _hybrid(
+        self,
+        request: SearchRequest,
+        keywords: KeywordQuery,
+        where: models.Filter | None,
+        params: models.SearchParams | None,
+    ) -> dict[str, Any]:
+        depth = max(HYBRID_DEPTH, request.k)
+        legs = [
+            models.Prefetch(
+                query=request.query, using=PASSAGE_VECTOR, filter=where, params=params, limit=depth
+            )
+        ]
+        weights = [1.0]
+        found = query_keywords(keywords)
+        sparse = models.SparseVector(indices=found.indices, values=found.values)
+        for leg in keyword_legs(keywords):
+            restricted = _filter(request.filters, leg.must, excluded=leg.must_not)
+            legs.append(
+                models.Prefetch(query=sparse, using=KEYWORD_VECTOR, filter=restricted, limit=depth)
+            )
+            weights.append(leg.weight)
+        fusion = models.RrfQuery(rrf=models.Rrf(k=RRF_K, weights=weights))
+        return {"query": fusion, "prefetch": legs}
 
     def chunk_collections(self) -> list[str]:
         with self._lock:
@@ -254,11 +288,18 @@ def _vectors_config(dim: int) -> dict[str, models.VectorParams]:
     }
 
 
+def _sparse_vectors_config() -> dict[str, models.SparseVectorParams]:
+    return {KEYWORD_VECTOR: models.SparseVectorParams(modifier=models.Modifier.IDF)}
+
+
 def _point_struct(point: ChunkPoint, model_version: str) -> models.PointStruct:
     vectors: dict[str, Any] = {PASSAGE_VECTOR: unit(point.vector)}
     if point.has_sentence_vectors():
         assert point.sentence_vectors is not None
         vectors[SENTENCE_VECTORS] = float_rows(point.sentence_vectors)
+    if point.text:
+        found = document_keywords(point.text, point.lang)
+        vectors[KEYWORD_VECTOR] = models.SparseVector(indices=found.indices, values=found.values)
     return models.PointStruct(
         id=point_id(point.document_id, point.ordinal, model_version),
         vector=vectors,
@@ -271,11 +312,20 @@ def _chunk_point(record: models.Record) -> ChunkPoint:
     return chunk_point(record.payload, record.vector)
 
 
-def _filter(filters: dict[str, list[Any]]) -> models.Filter:
-    """All of ``filters`` (each: the values of which any matches)."""
+def _filter(
+    *required: dict[str, list[Any]], excluded: dict[str, list[Any]] | None = None
+) -> models.Filter:
+    """Every condition of each ``required`` (field: the values of which any matches), none of
+    ``excluded``."""
     return models.Filter(
         must=[
             models.FieldCondition(key=key, match=models.MatchAny(any=values))
-            for key, values in filters.items()
+            for conditions in required
+            for key, values in conditions.items()
+        ],
+        must_not=[
+            models.FieldCondition(key=key, match=models.MatchAny(any=values))
+            for key, values in (excluded or {}).items()
         ]
+        or None,
     )

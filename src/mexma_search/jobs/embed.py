@@ -90,6 +90,7 @@ def embed_chunks(
             lang=chunk.language or UNDETERMINED,
             vector=vector,
             sentence_vectors=sentences,
+            text=chunk.text,
         )
         for (chunk, collection), vector, sentences in zip(
             chunks, result.vectors, sentences_per_chunk, strict=True

@@ -6,6 +6,8 @@ app here instead. Search is open to anyone who can reach the UI, as the search t
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, cast
+
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute, Route
@@ -13,12 +15,18 @@ from starlette.routing import BaseRoute, Route
 from mexma_search.app.running_app import SEARCH_PATH
 from mexma_search.app.services import Services
 
+if TYPE_CHECKING:
+    from mexma_search.app.search import SearchMode
+
 
 def local_api_routes(services: Services) -> list[BaseRoute]:
     """The routes, answering with ``services``."""
 
     def search(request: Request) -> JSONResponse:
         params = request.query_params
+        mode = params.get("mode")
+        if mode not in (None, "hybrid", "dense"):
+            return JSONResponse({"error": f"mode must be hybrid or dense, not {mode!r}"}, 400)
         try:
             k = int(params.get("k", "10"))
             results = services.search(
@@ -26,6 +34,7 @@ def local_api_routes(services: Services) -> list[BaseRoute]:
                 k=k,
                 lang=params.getlist("lang") or None,
                 collection=params.getlist("collection") or None,
+                mode=cast("SearchMode | None", mode),
             )
         except ValueError as exc:
             return JSONResponse({"error": str(exc)}, status_code=400)
