@@ -18,7 +18,7 @@ from threadpoolctl import threadpool_info
 
 import mexma_search.app.services
 import mexma_search.jobs.ingest
-from mexma_search.app.search import best_sentences
+from mexma_search.app.search import GROUP_DEPTH, best_sentences
 from mexma_search.app.services import Services
 from mexma_search.app.serving_model import serving_model
 from mexma_search.app.settings import Settings
@@ -194,7 +194,7 @@ def test_a_rerun_of_an_ingest_job_adds_no_points(services: Services) -> None:
     assert rerun.status == "succeeded"
     assert _points(services) == points == rerun.metrics["chunks"]
     # every point names a chunk row of the re-run
-    assert len(services.search("rivière", k=50)) == points
+    assert len(services.search("rivière", k=50, group=False)) == points
 
 
 def test_a_job_left_running_by_a_dead_process_is_resumed(make_settings: MakeSettings) -> None:
@@ -338,20 +338,44 @@ def test_search_filters_and_highlights_a_sentence_inside_the_passage(
 ) -> None:
     job_ids = services.ingest_paths([DOCS / "river.tmx", DOCS / "train_de.txt"])
     services.wait_for_jobs(job_ids, TIMEOUT)
-    results = services.search("river bridges", k=50, mode="dense")
+    results = services.search("river bridges", k=50, mode="dense", group=False)
     assert results == sorted(results, key=lambda r: -r.score)
     assert {r.lang for r in results} >= {"en", "fr", "de"}
     for result in results:
         assert result.text[result.sentence_start : result.sentence_end] == result.sentence
         assert result.sentence.strip()
         assert result.model_version == "tiny-mean0"
-    assert {r.lang for r in services.search("river", k=50, lang="fr")} == {"fr"}
-    german = services.search("Zug", k=50, collection="default", lang=["de"])
+    assert {r.lang for r in services.search("river", k=50, lang="fr", group=False)} == {"fr"}
+    german = services.search("Zug", k=50, collection="default", lang=["de"], group=False)
     assert german and {Path(r.document).name for r in german} <= {"train_de.txt", "river.tmx"}
     only = results[0].document_id
     assert {r.document_id for r in services.search("x", k=50, document_id=only)} == {only}
+    assert len(services.search("x", k=50, document_id=only)) == 1  # one card per document
     with pytest.raises(ValueError, match="empty"):
         services.search("  ")
+
+
+def test_search_gives_one_card_per_document_with_its_next_best_passages(
+    services: Services, worker: InProcessWorker
+) -> None:
+    services.wait_for_jobs(services.ingest_paths([DOCS]), TIMEOUT)
+    # a grouped search reads GROUP_DEPTH passages per document wanted
+    passages = services.search("river bridges", k=5 * GROUP_DEPTH, group=False, mode="dense")
+    cards = services.search("river bridges", k=5, mode="dense")
+    documents = [card.document_id for card in cards]
+    assert len(documents) == len(set(documents)) == 5
+    # the cards follow the passage ranking: each document where its best passage ranks
+    first_rank = {}
+    for rank, passage in enumerate(passages):
+        first_rank.setdefault(passage.document_id, rank)
+    assert documents == sorted(first_rank, key=first_rank.__getitem__)[:5]
+    for card in cards:
+        assert len(card.passages) <= 2
+        assert {p.document_id for p in card.passages} <= {card.document_id}
+        same_document = [p.chunk_id for p in passages if p.document_id == card.document_id]
+        assert [card.chunk_id, *(p.chunk_id for p in card.passages)] == same_document[:3]
+    assert any(card.passages for card in cards)
+    assert list(cards[0].to_dict()["passages"]) == [p.to_dict() for p in cards[0].passages]
 
 
 def test_hybrid_search_puts_the_passage_with_an_exact_code_first(
@@ -383,7 +407,7 @@ def test_stored_sentence_vectors_pick_the_same_sentence_as_encoding_them(
         return encode(texts, **kwargs)
 
     monkeypatch.setattr(model.encoder, "encode", counting_encode)
-    results = services.search("river bridges", k=20)
+    results = services.search("river bridges", k=20, group=False)
     assert calls == [1]  # the query only: sentence vectors come from the index
     with session_scope(services.runtime.engine) as session:
         chunks = chunks_by_ids(session, [r.chunk_id for r in results])

@@ -114,8 +114,11 @@ def test_jobs_models_and_promotion_commands(
     assert isinstance(versions, list)
     live = [v["name"] for v in versions if v["live"]]
     assert live == [tiny_cls_model_dir.name]
-    results = _json("search", "river", "-k", "3")
+    results = _json("search", "river", "-k", "3", "--passages")
     assert isinstance(results, list) and len(results) == 3
+    documents = _json("search", "river", "-k", "3")  # one result per document: there are 2
+    assert isinstance(documents, list) and len({r["document_id"] for r in documents}) == 2
+    assert len(documents) == 2
     missing = _run("jobs", "show", "999")
     assert missing.exit_code == 1 and "no job 999" in missing.output
 

@@ -143,6 +143,26 @@ def test_a_build_cut_short_by_a_crash_is_discarded_on_open(tmp_path: Path) -> No
     reopened.close()
 
 
+def test_an_alias_switch_cut_short_leaves_the_previous_record(tmp_path: Path) -> None:
+    root = tmp_path / "index"
+    index = EdgeIndex(root)
+    v2 = collection_name("v2")
+    for name in (V1, v2):
+        index.ensure_collection(name, DIM)
+    index.swap_alias(LIVE_ALIAS, V1)
+    index.close()
+    # a crash while writing the new record: the record aside is half written, never renamed
+    (root / ".aliases.json.tmp").write_text('{"chunks": "chunks__v', encoding="utf-8")
+    reopened = EdgeIndex(root)
+    assert reopened.alias_target() == V1
+    reopened.swap_alias(LIVE_ALIAS, v2)
+    assert reopened.alias_target() == v2
+    reopened.close()
+    final = EdgeIndex(root)
+    assert final.alias_target() == v2
+    final.close()
+
+
 def test_a_second_process_cannot_open_the_same_directory(tmp_path: Path) -> None:
     index = EdgeIndex(tmp_path / "index")
     with pytest.raises(IndexBusyError, match="another process"):

@@ -10,6 +10,7 @@ the search; ``highlight=False`` skips it, and passages of one sentence cost noth
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Literal
 
 import numpy as np
@@ -20,6 +21,7 @@ from mexma_search.app.serving_model import serving_model
 from mexma_search.app.views import SearchResult
 from mexma_search.encoder.language_id import language_identifier
 from mexma_search.encoder.model import SentenceEncoder
+from mexma_search.index import Hit
 from mexma_search.index.keywords import KeywordQuery
 from mexma_search.store import Chunk, chunks_by_ids, get_document, read_scope
 
@@ -27,7 +29,14 @@ MAX_K = 100
 # below this probability the query's language is treated as unknown (short queries, names)
 QUERY_LANGUAGE_CONFIDENCE = 0.9
 
+# grouped search: passages asked of the index per document wanted (so that documents with
+# many matching passages still leave k documents), at most MAX_GROUPED_HITS
+GROUP_DEPTH = 5
+MAX_GROUPED_HITS = 300
+MORE_PER_DOCUMENT = 2
+
 SearchMode = Literal["hybrid", "dense"]
+Found = tuple[Hit, Chunk]
 
 Span = tuple[int, int]
 
@@ -42,10 +51,13 @@ def search(
     document_id: int | Sequence[int] | None = None,
     highlight: bool = True,
     mode: SearchMode = "hybrid",
+    group: bool = True,
 ) -> list[SearchResult]:
-    """The ``k`` passages closest to ``query``, best first, restricted by the filters given.
+    """The ``k`` best matches for ``query``, best first, restricted by the filters given.
 
     ``hybrid`` fuses the meaning ranking with a keyword ranking; ``dense`` ranks by meaning.
+    With ``group``, a match is a document: its best passage, with up to MORE_PER_DOCUMENT more
+    of its passages in ``passages``; without, each passage is a match of its own.
     """
     if not query.strip():
         raise ValueError("the query is empty")
@@ -57,7 +69,7 @@ def search(
     # promotion may move the alias in the meantime.
     hits = runtime.index.search(
         query_vector,
-        k,
+        min(k * GROUP_DEPTH, MAX_GROUPED_HITS) if group else k,
         lang=lang,
         collection=collection,
         document_id=document_id,
@@ -77,17 +89,19 @@ def search(
         for hit in hits
         if hit.chunk_id in chunks and hit.document_id in filenames
     ]
+    cards = by_document(found, k) if group else [[passage] for passage in found[:k]]
+    shown = [passage for card in cards for passage in card]
     spans = (
         best_sentences(
             model.encoder,
             query_vector,
-            [chunk for _, chunk in found],
-            [hit.sentence_vectors for hit, _ in found],
+            [chunk for _, chunk in shown],
+            [hit.sentence_vectors for hit, _ in shown],
         )
         if highlight
-        else [(0, len(chunk.text)) for _, chunk in found]
+        else [(0, len(chunk.text)) for _, chunk in shown]
     )
-    return [
+    results = iter(
         SearchResult(
             score=float(hit.score),
             text=chunk.text,
@@ -102,8 +116,25 @@ def search(
             chunk_id=chunk.id,
             model_version=model.version,
         )
-        for (hit, chunk), (start, end) in zip(found, spans, strict=True)
+        for (hit, chunk), (start, end) in zip(shown, spans, strict=True)
+    )
+    return [
+        replace(next(results), passages=tuple(next(results) for _ in card[1:])) for card in cards
     ]
+
+
+def by_document(found: list[Found], k: int) -> list[list[Found]]:
+    """The first ``k`` documents of the ranking ``found``, each as its best passage followed by
+    up to MORE_PER_DOCUMENT more of its passages, in ranking order."""
+    cards: dict[int, list[Found]] = {}
+    for hit, chunk in found:
+        card = cards.get(hit.document_id)
+        if card is None:
+            if len(cards) < k:
+                cards[hit.document_id] = [(hit, chunk)]
+        elif len(card) <= MORE_PER_DOCUMENT:
+            card.append((hit, chunk))
+    return list(cards.values())
 
 
 def query_language(query: str) -> str | None:

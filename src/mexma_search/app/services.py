@@ -130,9 +130,11 @@ class Services:
         *,
         highlight: bool = True,
         mode: SearchMode | None = None,
+        group: bool = True,
     ) -> list[SearchResult]:
-        """Passages matching ``query`` in any language, best first (see :mod:`.search`);
-        ``mode`` 'hybrid' or 'dense' (default: the setting ``search_mode``)."""
+        """Documents (with ``group``) or passages matching ``query`` in any language, best
+        first (see :mod:`.search`); ``mode`` 'hybrid' or 'dense' (default: the setting
+        ``search_mode``)."""
         return search_index(
             self.runtime,
             query,
@@ -142,6 +144,7 @@ class Services:
             document_id=document_id,
             highlight=highlight,
             mode=mode or self.settings.search_mode,
+            group=group,
         )
 
     def languages_in_index(self) -> list[str]:

@@ -150,6 +150,8 @@ class SearchResult(Record):
     chunk: int
     chunk_id: int
     model_version: str
+    # more passages of the same document, in ranking order (grouped search)
+    passages: tuple[SearchResult, ...] = ()
 
 
 @dataclass(frozen=True)

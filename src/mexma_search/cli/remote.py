@@ -6,24 +6,38 @@ import json
 import urllib.error
 import urllib.parse
 import urllib.request
-from typing import Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from mexma_search.app.running_app import SEARCH_PATH
 
+if TYPE_CHECKING:
+    from mexma_search.app.search import SearchMode
+
 TIMEOUT_S = 60
 
 
-def remote_search(
-    url: str, query: str, *, k: int, lang: list[str], collection: list[str], mode: str | None
-) -> list[dict[str, Any]]:
-    """The running app's results for ``query``, as ``search --json`` prints them."""
+@dataclass(frozen=True)
+class SearchOptions:
+    """A search as the command line asks it."""
+
+    query: str
+    k: int
+    lang: list[str]
+    collection: list[str]
+    mode: SearchMode | None
+    group: bool
+
+
+def remote_search(url: str, request: SearchOptions) -> list[dict[str, Any]]:
+    """The running app's results for ``request``, as ``search --json`` prints them."""
     params = urllib.parse.urlencode(
-        [("q", query), ("k", str(k))]
-        + ([("mode", mode)] if mode else [])
-        + [("lang", v) for v in lang]
-        + [("collection", v) for v in collection]
+        [("q", request.query), ("k", str(request.k)), ("group", "1" if request.group else "0")]
+        + ([("mode", request.mode)] if request.mode else [])
+        + [("lang", v) for v in request.lang]
+        + [("collection", v) for v in request.collection]
     )
     address = f"{url.rstrip('/')}{SEARCH_PATH}?{params}"
     try:

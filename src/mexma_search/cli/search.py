@@ -10,7 +10,7 @@ from mexma_search.app.running_app import running_app_url
 from mexma_search.app.settings import get_settings
 from mexma_search.cli.backend import backend
 from mexma_search.cli.output import emit_json, json_option
-from mexma_search.cli.remote import remote_search
+from mexma_search.cli.remote import SearchOptions, remote_search
 
 if TYPE_CHECKING:
     from mexma_search.app.search import SearchMode
@@ -18,13 +18,21 @@ if TYPE_CHECKING:
 
 @click.command("search")
 @click.argument("query")
-@click.option("-k", "k", type=click.IntRange(1, 100), default=10, show_default=True)
+@click.option(
+    "-k", "k", type=click.IntRange(1, 100), default=10, show_default=True, help="Results."
+)
 @click.option("--lang", multiple=True, help="Only passages in this language (repeatable).")
 @click.option("--collection", multiple=True, help="Only this collection (repeatable).")
 @click.option(
     "--mode",
     type=click.Choice(["hybrid", "dense"]),
     help="hybrid: meaning and keywords; dense: meaning only (default: MEXMA_SEARCH_MODE)",
+)
+@click.option(
+    "--passages",
+    "by_passage",
+    is_flag=True,
+    help="One result per passage (default: one per document, with its next best passages).",
 )
 @json_option
 def search_command(
@@ -33,19 +41,16 @@ def search_command(
     lang: tuple[str, ...],
     collection: tuple[str, ...],
     mode: SearchMode | None,
+    by_passage: bool,
     as_json: bool,
 ) -> None:
-    """Find the passages closest in meaning to QUERY, whatever their language.
+    """Find the documents closest in meaning to QUERY, whatever their language.
 
     While `mexma-search serve` runs on the same data directory, the running app answers.
     """
+    request = SearchOptions(query, k, list(lang), list(collection), mode, not by_passage)
     url = running_app_url(get_settings())
-    if url is not None:
-        results = remote_search(
-            url, query, k=k, lang=list(lang), collection=list(collection), mode=mode
-        )
-    else:
-        results = _search_here(query, k, list(lang), list(collection), mode)
+    results = remote_search(url, request) if url is not None else _search_here(request)
     if as_json:
         emit_json(results)
         return
@@ -57,15 +62,20 @@ def search_command(
             f"(passage {result['chunk']}, {result['collection']})"
         )
         click.echo(f"    {result['sentence']}")
+        for more in result.get("passages", []):
+            click.echo(f"    + passage {more['chunk']} ({more['score']:.3f}): {more['sentence']}")
 
 
-def _search_here(
-    query: str, k: int, lang: list[str], collection: list[str], mode: SearchMode | None
-) -> list[dict[str, Any]]:
+def _search_here(request: SearchOptions) -> list[dict[str, Any]]:
     with backend() as services:
         try:
             found = services.search(
-                query, k=k, lang=lang or None, collection=collection or None, mode=mode
+                request.query,
+                k=request.k,
+                lang=request.lang or None,
+                collection=request.collection or None,
+                mode=request.mode,
+                group=request.group,
             )
         except ValueError as exc:
             raise click.ClickException(str(exc)) from exc

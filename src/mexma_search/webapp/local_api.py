@@ -35,6 +35,7 @@ def local_api_routes(services: Services) -> list[BaseRoute]:
                 lang=params.getlist("lang") or None,
                 collection=params.getlist("collection") or None,
                 mode=cast("SearchMode | None", mode),
+                group=params.get("group", "1") != "0",
             )
         except ValueError as exc:
             return JSONResponse({"error": str(exc)}, status_code=400)
