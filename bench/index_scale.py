@@ -127,11 +127,15 @@ def search_phase(backend: str, path: Path, queries: np.ndarray, texts: list[str]
             [len(set(a) & set(e)) / max(len(e), 1) for a, e in zip(approximate, exact, strict=True)]
         )
     )
-    idle_rss = rss_mb()
+    idle_rss, anonymous, file_backed = rss_mb(), _status_mb("RssAnon"), _status_mb("RssFile")
     encoded = _encoded_latencies(index, texts)
     report = {
         "open_s": open_s,
         "rss_mb": idle_rss,
+        # memory of its own vs pages of the index's memory-mapped files (the kernel takes
+        # those back under memory pressure)
+        "rss_anon_mb": anonymous,
+        "rss_file_mb": file_backed,
         "rss_with_encoder_mb": rss_mb(),
         "search_p50_ms": unfiltered["p50_ms"],
         "search_p95_ms": unfiltered["p95_ms"],
@@ -141,6 +145,13 @@ def search_phase(backend: str, path: Path, queries: np.ndarray, texts: list[str]
     }
     index.close()
     return report
+
+
+def _status_mb(field: str) -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(f"{field}:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
 
 
 def _ids(hits: list[Any]) -> list[int]:

@@ -59,7 +59,7 @@ from mexma_search.index.points import (
 
 SCROLL_PAGE = 2048
 # HNSW beam width at search: recall@10 against exact search stays at 0.98 or more
-SEARCH_EF = 512
+SEARCH_EF = 2048
 QUANTIZATION_OVERSAMPLING = 2.0
 # candidates each leg of a hybrid search contributes to the fusion
 HYBRID_DEPTH = 100

@@ -50,7 +50,7 @@ from mexma_search.index.points import (
     ChunkPoint,
     float_rows,
     point_id,
-    unit,
+    unit_rows,
 )
 
 META_FILE = "meta.json"
@@ -141,7 +141,11 @@ class EdgeCollection:
 
     def upsert(self, model_version: str, batch: list[ChunkPoint]) -> None:
         """Write ``batch`` (replacing points of the same chunks)."""
-        points = [edge_point(point, model_version) for point in batch]
+        passages = unit_rows([point.vector for point in batch])
+        points = [
+            edge_point(point, passage, model_version)
+            for point, passage in zip(batch, passages, strict=True)
+        ]
         self._write(("upsert", points), len(points))
 
     def delete_document(self, document_id: int) -> None:
@@ -246,9 +250,9 @@ def shard_config(dim: int, *, quantization: bool) -> EdgeConfig:
     )
 
 
-def edge_point(point: ChunkPoint, model_version: str) -> Point:
-    """``point`` as a Qdrant Edge point."""
-    vectors: dict[str, Any] = {PASSAGE_VECTOR: unit(point.vector)}
+def edge_point(point: ChunkPoint, passage: list[float], model_version: str) -> Point:
+    """``point`` as a Qdrant Edge point, with its passage vector made unit length."""
+    vectors: dict[str, Any] = {PASSAGE_VECTOR: passage}
     if point.has_sentence_vectors():
         assert point.sentence_vectors is not None
         vectors[SENTENCE_VECTORS] = float_rows(point.sentence_vectors)

@@ -17,6 +17,7 @@ from mexma_search.index.edge import EdgeIndex
 from mexma_search.index.edge_storage import write_atomically
 from mexma_search.index.qdrant_server import QdrantServerIndex
 
+# warnings: a one-time migration of the user's data is always reported
 log = logging.getLogger(__name__)
 
 MARKER = "migrated-from-local-mode.txt"
@@ -55,7 +56,7 @@ def _copy(original: Path, root: Path) -> None:
     try:
         collections = source.chunk_collections()
         total = sum(source.count(name) for name in collections)
-        log.info(
+        log.warning(
             "migrating the vector index at %s to Qdrant Edge: %d points in %d collection(s); "
             "the original stays at %s",
             root,
@@ -75,4 +76,4 @@ def _copy(original: Path, root: Path) -> None:
         source.close()
         target.close()
     write_atomically(root / MARKER, f"migrated from {original}\n")
-    log.info("migrated the vector index at %s", root)
+    log.warning("migrated the vector index at %s", root)

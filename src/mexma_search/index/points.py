@@ -151,6 +151,13 @@ def unit(vector: Sequence[float]) -> list[float]:
     return (array / norm if norm > 0 else array).tolist()
 
 
+def unit_rows(vectors: np.ndarray | Sequence[Sequence[float]]) -> list[list[float]]:
+    """Each of ``vectors`` scaled to length 1 (zero vectors stay zero), as plain floats."""
+    rows = np.asarray(vectors, dtype=np.float32)
+    norms = np.linalg.norm(rows, axis=1, keepdims=True)
+    return (rows / np.where(norms > 0, norms, 1.0)).tolist()
+
+
 def float_rows(vectors: np.ndarray | Sequence[Sequence[float]]) -> list[list[float]]:
     """``vectors`` as lists of plain Python floats (JSON encoders and engines reject numpy
     scalars)."""
