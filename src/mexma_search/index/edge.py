@@ -143,7 +143,8 @@ class EdgeIndex(VectorIndex):
         vectors = [SENTENCE_VECTORS] if request.with_sentence_vectors else []
         where = edge_filter(request.filters) if request.filters else None
         dense = Query.Nearest(request.query, using=PASSAGE_VECTOR)
-        params = self._search_params(request.exact)
+        collection = self._collection(target)
+        params = _search_params(request.exact, collection.quantized)
         if request.keywords is None:
             query = QueryRequest(
                 limit=request.k,
@@ -155,7 +156,7 @@ class EdgeIndex(VectorIndex):
             )
         else:
             query = self._hybrid(request, request.keywords, dense, where, params, vectors)
-        with self._collection(target).reading() as shard:
+        with collection.reading() as shard:
             points = shard.query(query)
         rescore = request.query if request.keywords is not None else None
         return [make_hit(p.score, p.payload, p.vector, rescore) for p in points if p.payload]
@@ -185,16 +186,6 @@ class EdgeIndex(VectorIndex):
             with_payload=True,
             with_vector=[PASSAGE_VECTOR, *vectors],
         )
-
-    def _search_params(self, exact: bool) -> SearchParams:
-        if exact:
-            return SearchParams(exact=True)
-        quantization = (
-            QuantizationSearchParams(rescore=True, oversampling=QUANTIZATION_OVERSAMPLING)
-            if self._quantization
-            else None
-        )
-        return SearchParams(hnsw_ef=SEARCH_EF, quantization=quantization)
 
     def chunk_collections(self) -> list[str]:
         with self._lock:
@@ -257,3 +248,14 @@ class EdgeIndex(VectorIndex):
     def build(self, collection: str) -> None:
         """Build ``collection``'s search graph now (in a child process) and wait for it."""
         self._collection(collection).rebuild(optimize_in_child)
+
+
+def _search_params(exact: bool, quantized: bool) -> SearchParams:
+    if exact:
+        return SearchParams(exact=True)
+    quantization = (
+        QuantizationSearchParams(rescore=True, oversampling=QUANTIZATION_OVERSAMPLING)
+        if quantized
+        else None
+    )
+    return SearchParams(hnsw_ef=SEARCH_EF, quantization=quantization)

@@ -91,9 +91,12 @@ class ShardHandle:
 class EdgeCollection:
     """A chunk collection stored as a Qdrant Edge shard (see the module docstring)."""
 
-    def __init__(self, directory: CollectionDirectory, handle: ShardHandle, dim: int) -> None:
+    def __init__(
+        self, directory: CollectionDirectory, handle: ShardHandle, dim: int, quantized: bool
+    ) -> None:
         self.directory = directory
         self.dim = dim
+        self.quantized = quantized
         self._handle = handle
         self._handle_lock = threading.Lock()
         self._writes = threading.Condition()
@@ -114,9 +117,10 @@ class EdgeCollection:
         for field in KEYWORD_FIELDS:
             shard.update(UpdateOperation.create_field_index(field, PayloadSchemaType.Keyword))
         shard.flush()
-        write_atomically(directory.path / META_FILE, json.dumps({"dim": dim}))
+        meta = {"dim": dim, "quantization": quantization}
+        write_atomically(directory.path / META_FILE, json.dumps(meta))
         directory.set_current(0)
-        return cls(directory, ShardHandle(shard, 0), dim)
+        return cls(directory, ShardHandle(shard, 0), dim, quantization)
 
     @classmethod
     def open(cls, directory: CollectionDirectory) -> EdgeCollection:
@@ -125,7 +129,12 @@ class EdgeCollection:
         generation = directory.current()
         meta = json.loads((directory.path / META_FILE).read_text(encoding="utf-8"))
         shard = EdgeShard.load(str(directory.generation(generation)))
-        collection = cls(directory, ShardHandle(shard, generation), int(meta["dim"]))
+        collection = cls(
+            directory,
+            ShardHandle(shard, generation),
+            int(meta["dim"]),
+            bool(meta.get("quantization", False)),
+        )
         info = shard.info()
         # points written but not yet in a graph count towards the next build
         collection.written_since_build = max(0, info.points_count - info.indexed_vectors_count)
