@@ -83,6 +83,10 @@ def test_search_asks_the_running_app(
         empty = runner.invoke(main, ["search", "   "])
         assert empty.exit_code != 0
         assert "the query is empty" in empty.output
+        # the other read commands read the database, which processes share
+        for command in (["documents", "list", "--json"], ["jobs", "list", "--json"]):
+            listed = runner.invoke(main, command)
+            assert listed.exit_code == 0 and "rivers.txt" in listed.output, listed.output
     finally:
         process.terminate()
         output, _ = process.communicate(timeout=60)
