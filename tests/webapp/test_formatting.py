@@ -70,6 +70,14 @@ def test_a_card_marks_the_best_sentence_and_links_to_its_document() -> None:
     assert "0.812" in card and ">en<" in card and "bakery.txt" in card
 
 
+def test_a_card_folds_the_documents_next_best_passages() -> None:
+    more = (_result(text="<i>Second</i> hit", sentence_end=6), _result(text="Third hit"))
+    card = formatting.result_card(_result(passages=more))
+    assert "<summary>2 more passages from this document</summary>" in card
+    assert "&lt;i&gt;Second" in card and "Third hit" in card
+    assert "<details" not in formatting.result_card(_result())
+
+
 def test_a_card_escapes_document_text_and_names() -> None:
     text = "<script>alert(1)</script> & <b>bold</b>"
     card = formatting.result_card(

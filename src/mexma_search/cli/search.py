@@ -8,7 +8,6 @@ import click
 
 from mexma_search.app.running_app import running_app_url
 from mexma_search.app.settings import get_settings
-from mexma_search.cli.backend import backend
 from mexma_search.cli.output import emit_json, json_option
 from mexma_search.cli.remote import SearchOptions, remote_search
 
@@ -67,6 +66,8 @@ def search_command(
 
 
 def _search_here(request: SearchOptions) -> list[dict[str, Any]]:
+    from mexma_search.cli.backend import backend  # the backend's imports take seconds
+
     with backend() as services:
         try:
             found = services.search(

@@ -89,9 +89,25 @@ def result_card(result: SearchResult) -> str:
         f'<span class="mx-score" title="cosine similarity">{result.score:.3f}</span>'
         "</header>"
         f'<p class="mx-passage">{highlighted_passage(result)}</p>'
+        f"{_also_in_document(result.passages)}"
         f'<button class="mx-more" type="button" data-document="{result.document_id}">'
         "More from this document</button>"
         "</article>"
+    )
+
+
+def _also_in_document(passages: Sequence[SearchResult]) -> str:
+    """The document's next best passages, folded under one line."""
+    if not passages:
+        return ""
+    label = "1 more passage" if len(passages) == 1 else f"{len(passages)} more passages"
+    shown = "".join(
+        f'<p class="mx-passage"><span class="mx-score">{p.score:.3f}</span> '
+        f"{highlighted_passage(p)}</p>"
+        for p in passages
+    )
+    return (
+        f'<details class="mx-also"><summary>{label} from this document</summary>{shown}</details>'
     )
 
 
