@@ -47,9 +47,10 @@ class Settings(BaseSettings):
         "'qdrant-local' (qdrant-client's pure-Python local mode: small test setups only)",
     )
     index_quantization: bool = Field(
-        default=False,
-        description="keep passage vectors int8-quantised in RAM (originals on disk, rescored): "
-        "less memory on large corpora; applies to collections created afterwards",
+        default=True,
+        description="embedded index: keep passage vectors int8-quantised in RAM, the originals "
+        "on disk (the best candidates are rescored with them); applies to collections created "
+        "afterwards",
     )
     qdrant_api_key: SecretStr | None = None
     qdrant_shards: int = Field(
