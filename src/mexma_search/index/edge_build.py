@@ -93,7 +93,8 @@ class BackgroundBuilder:
             collection.rebuild(lambda path: optimize_in_child(path, self._stop))
             log.info("built the search index of %s", collection.directory.path.name)
         except Exception:  # the next writes try again; searches stay exact meanwhile
-            log.exception("building the search index of %s failed", collection.directory.path)
+            if not self._stop.is_set():  # stopped on close: the next start builds again
+                log.exception("building the search index of %s failed", collection.directory.path)
 
     def close(self) -> None:
         """Stop (a build in progress is abandoned: the next start builds again)."""
