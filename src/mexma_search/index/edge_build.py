@@ -23,6 +23,8 @@ log = logging.getLogger(__name__)
 # points written since the last build that make a collection worth rebuilding: below this,
 # searching the unindexed points exactly costs a few milliseconds
 DEFAULT_BUILD_THRESHOLD = 20_000
+# ... and at least this share of the collection, since a build copies the whole shard
+BUILD_FRACTION = 0.05
 # seconds without writes before a build starts, so a running ingest is not copied mid-batch
 QUIET_S = 2.0
 
@@ -54,8 +56,9 @@ def optimize_in_child(path: Path, stop: threading.Event | None = None) -> None:
 
 
 class BackgroundBuilder:
-    """A daemon thread that rebuilds collections once ``threshold`` points were written to
-    them since their last build and writes have paused for a moment."""
+    """A daemon thread that rebuilds collections once ``threshold`` points (and BUILD_FRACTION
+    of the collection) were written to them since their last build and writes have paused for a
+    moment."""
 
     def __init__(
         self,
@@ -85,7 +88,8 @@ class BackgroundBuilder:
             for collection in self._collections():
                 if self._stop.is_set():
                     return
-                if collection.written_since_build >= self._threshold:
+                due = max(self._threshold, BUILD_FRACTION * collection.count())
+                if collection.written_since_build >= due:
                     self._build(collection)
 
     def _build(self, collection: EdgeCollection) -> None:
