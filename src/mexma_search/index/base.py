@@ -13,6 +13,7 @@ from mexma_search.index.points import (
     ChunkPoint,
     Hit,
     batches,
+    make_hit,
     model_version_of,
     search_filters,
     unit,
@@ -35,6 +36,13 @@ class SearchRequest:
 
 class IndexBusyError(RuntimeError):
     """The embedded index directory is held by another process."""
+
+
+def scored_hits(points: Iterable[Any], request: SearchRequest) -> list[Hit]:
+    """The engine's scored points as hits; after a fusion (hybrid search), scored by the cosine
+    of the query and the stored passage vector."""
+    rescore = request.query if request.keywords is not None else None
+    return [make_hit(p.score, p.payload, p.vector, rescore) for p in points if p.payload]
 
 
 class VectorIndex(ABC):

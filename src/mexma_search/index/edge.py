@@ -25,7 +25,7 @@ from qdrant_edge import (
     SearchParams,
 )
 
-from mexma_search.index.base import SearchRequest, VectorIndex
+from mexma_search.index.base import SearchRequest, VectorIndex, scored_hits
 from mexma_search.index.edge_build import (
     DEFAULT_BUILD_THRESHOLD,
     QUIET_S,
@@ -43,6 +43,7 @@ from mexma_search.index.keywords import (
     KEYWORD_VECTOR,
     RRF_K,
     KeywordQuery,
+    hybrid_depth,
     keyword_legs,
     query_keywords,
 )
@@ -53,7 +54,6 @@ from mexma_search.index.points import (
     ChunkPoint,
     Hit,
     chunk_point,
-    make_hit,
     model_version_of,
 )
 
@@ -61,8 +61,6 @@ SCROLL_PAGE = 2048
 # HNSW beam width at search: recall@10 against exact search stays at 0.98 or more
 SEARCH_EF = 2048
 QUANTIZATION_OVERSAMPLING = 2.0
-# candidates each leg of a hybrid search contributes to the fusion
-HYBRID_DEPTH = 100
 
 
 class EdgeIndex(VectorIndex):
@@ -158,8 +156,7 @@ class EdgeIndex(VectorIndex):
             query = self._hybrid(request, request.keywords, dense, where, params, vectors)
         with collection.reading() as shard:
             points = shard.query(query)
-        rescore = request.query if request.keywords is not None else None
-        return [make_hit(p.score, p.payload, p.vector, rescore) for p in points if p.payload]
+        return scored_hits(points, request)
 
     def _hybrid(
         self,
@@ -170,7 +167,7 @@ class EdgeIndex(VectorIndex):
         params: SearchParams,
         vectors: list[str],
     ) -> QueryRequest:
-        depth = max(HYBRID_DEPTH, request.k)
+        depth = hybrid_depth(request.k)
         legs = [Prefetch(limit=depth, query=dense, filter=where, params=params)]
         weights = [1.0]
         sparse = Query.Nearest(query_keywords(keywords), using=KEYWORD_VECTOR)

@@ -42,6 +42,8 @@ UNSPACED_LANGUAGES = frozenset({"zh", "ja", "ko", "th", "lo", "km", "my"})
 RRF_K = 60
 SAME_LANGUAGE_WEIGHT = 0.6
 OTHER_LANGUAGE_WEIGHT = 0.3
+# candidates each leg of a hybrid search contributes to the fusion (at least k)
+HYBRID_DEPTH = 100
 
 
 @dataclass(frozen=True)
@@ -83,6 +85,11 @@ def keyword_legs(query: KeywordQuery) -> list[KeywordLeg]:
         KeywordLeg(same, {}, SAME_LANGUAGE_WEIGHT),
         KeywordLeg({}, same, OTHER_LANGUAGE_WEIGHT),
     ]
+
+
+def hybrid_depth(k: int) -> int:
+    """How many candidates each leg of a hybrid search for ``k`` hits brings to the fusion."""
+    return max(HYBRID_DEPTH, k)
 
 
 def document_keywords(text: str, lang: str | None) -> SparseVector:

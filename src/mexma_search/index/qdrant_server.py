@@ -15,12 +15,13 @@ from typing import Any
 
 from qdrant_client import QdrantClient, models
 
-from mexma_search.index.base import IndexBusyError, SearchRequest, VectorIndex
+from mexma_search.index.base import IndexBusyError, SearchRequest, VectorIndex, scored_hits
 from mexma_search.index.keywords import (
     KEYWORD_VECTOR,
     RRF_K,
     KeywordQuery,
     document_keywords,
+    hybrid_depth,
     keyword_legs,
     query_keywords,
 )
@@ -33,15 +34,12 @@ from mexma_search.index.points import (
     Hit,
     chunk_point,
     float_rows,
-    make_hit,
     model_version_of,
     point_id,
     unit,
 )
 
 SCROLL_PAGE = 1024
-# candidates each leg of a hybrid search contributes to the fusion
-HYBRID_DEPTH = 100
 
 
 class QdrantServerIndex(VectorIndex):
@@ -139,8 +137,7 @@ class QdrantServerIndex(VectorIndex):
                 with_vectors=vectors or False,
                 **arguments,
             ).points
-        rescore = request.query if request.keywords is not None else None
-        return [make_hit(p.score, p.payload, p.vector, rescore) for p in points if p.payload]
+        return scored_hits(points, request)
 
     def _hybrid(
         self,
@@ -149,7 +146,7 @@ class QdrantServerIndex(VectorIndex):
         where: models.Filter | None,
         params: models.SearchParams | None,
     ) -> dict[str, Any]:
-        depth = max(HYBRID_DEPTH, request.k)
+        depth = hybrid_depth(request.k)
         legs = [
             models.Prefetch(
                 query=request.query, using=PASSAGE_VECTOR, filter=where, params=params, limit=depth
