@@ -15,6 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from mexma_search import store as db
+from mexma_search.app import doctor
+from mexma_search.app.doctor import DoctorReport
 from mexma_search.app.encoder_cache import resolve_model_source
 from mexma_search.app.job_queue import JobQueue
 from mexma_search.app.queues import Step
@@ -117,6 +119,15 @@ class Services:
                     self.queue.enqueue(job_id, Step.INGEST)
             job_ids.extend(job_id for job_id, _ in jobs)
         return job_ids
+
+    # ----- consistency --------------------------------------------------------------------
+
+    def doctor(self, *, repair: bool = False) -> DoctorReport:
+        """Compare the database with the index (see :mod:`.doctor`); with ``repair``, also
+        repair what was found."""
+        if repair:
+            return doctor.repair(self.runtime, self.queue)
+        return doctor.examine(self.runtime)
 
     # ----- search -------------------------------------------------------------------------
 

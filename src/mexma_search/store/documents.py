@@ -325,3 +325,17 @@ def chunk_languages(session: Session) -> list[str]:
     """The distinct languages of the stored chunks, sorted."""
     query = select(Chunk.language).where(Chunk.language.is_not(None)).distinct()
     return sorted(language for language in session.scalars(query) if language)
+
+
+def document_states(session: Session) -> dict[int, tuple[DocumentStatus, str]]:
+    """Every document's status and file name, by id."""
+    rows = session.execute(select(Document.id, Document.status, Document.filename))
+    return {document_id: (status, filename) for document_id, status, filename in rows}
+
+
+def chunk_ids_by_document(session: Session) -> dict[int, set[int]]:
+    """Every chunk row's id, by document."""
+    found: dict[int, set[int]] = {}
+    for document_id, chunk_id in session.execute(select(Chunk.document_id, Chunk.id)):
+        found.setdefault(document_id, set()).add(chunk_id)
+    return found

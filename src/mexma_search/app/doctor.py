@@ -1,0 +1,162 @@
+"""``doctor``: compare the database with the vector index, and repair the drift.
+
+The database is the truth about documents and chunks; the live collection of the index must
+hold exactly one point per chunk of every indexed document. A crash between the two stores, a
+lost worker, or an index restored from an older backup can leave them apart. The examination
+reads both (ids only); the repair deletes the points of documents the database no longer has,
+queues a fresh ingest for every document whose points drifted or that is stuck in processing
+with no job behind it, and requeues the jobs of workers that went silent.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+
+from mexma_search.app.job_queue import JobQueue
+from mexma_search.app.queues import Step
+from mexma_search.app.reaper import requeue_dead_workers_jobs
+from mexma_search.app.runtime import Runtime
+from mexma_search.app.views import Record
+from mexma_search.index import LIVE_ALIAS
+from mexma_search.store import (
+    Job,
+    JobKind,
+    JobStatus,
+    chunk_ids_by_document,
+    create_job,
+    document_states,
+    read_scope,
+    session_scope,
+    unfinished_jobs,
+)
+from mexma_search.store.tables import DocumentStatus
+from mexma_search.store.types import utcnow
+
+IN_PIPELINE = (DocumentStatus.PENDING, DocumentStatus.PROCESSING)
+
+
+@dataclass(frozen=True)
+class DocumentDrift(Record):
+    """An indexed document whose points are not its chunks."""
+
+    document_id: int
+    filename: str
+    chunks: int
+    points: int
+    missing: int  # chunks without a point
+    extra: int  # points without a chunk
+
+
+@dataclass(frozen=True)
+class DoctorReport(Record):
+    """What the examination found (and, after a repair, what was done)."""
+
+    collection: str | None
+    documents: int
+    chunks: int
+    points: int
+    drifted: list[DocumentDrift]
+    orphan_documents: list[int]  # points of documents the database does not have
+    unindexed_with_points: list[int]  # failed or duplicate documents that still have points
+    stuck_documents: list[int]  # pending or processing, with no unfinished job
+    stale_jobs: list[int]  # running, and their worker silent for too long
+    repairs: list[str] = field(default_factory=list)
+    queued_jobs: list[int] = field(default_factory=list)  # the ingest jobs a repair queued
+
+    @property
+    def healthy(self) -> bool:
+        """True when nothing needs repairing."""
+        return not (
+            self.drifted
+            or self.orphan_documents
+            or self.unindexed_with_points
+            or self.stuck_documents
+            or self.stale_jobs
+        )
+
+
+def examine(runtime: Runtime) -> DoctorReport:
+    """Compare the database with the live collection of the index."""
+    collection = runtime.index.alias_target(LIVE_ALIAS)
+    points = runtime.index.chunk_ids_by_document(collection) if collection else {}
+    with read_scope(runtime.engine) as session:
+        states = document_states(session)
+        chunks = chunk_ids_by_document(session)
+        unfinished = unfinished_jobs(session)
+    indexed = [i for i, (status, _) in states.items() if status == DocumentStatus.INDEXED]
+    drifted = [
+        _drift(i, states[i][1], chunks.get(i, set()), points.get(i, set()))
+        for i in indexed
+        if chunks.get(i, set()) != points.get(i, set())
+    ]
+    working = {job.parameters.get("document_id") for job in unfinished}
+    stale_before = utcnow() - timedelta(seconds=runtime.settings.job_stale_after_s)
+    return DoctorReport(
+        collection=collection,
+        documents=len(indexed),
+        chunks=sum(len(chunks.get(i, ())) for i in indexed),
+        points=sum(len(ids) for ids in points.values()),
+        drifted=drifted,
+        orphan_documents=sorted(set(points) - set(states)),
+        unindexed_with_points=sorted(
+            i
+            for i in set(points) & set(states)
+            if states[i][0] not in (*IN_PIPELINE, DocumentStatus.INDEXED)
+        ),
+        stuck_documents=sorted(
+            i for i, (status, _) in states.items() if status in IN_PIPELINE and i not in working
+        ),
+        stale_jobs=[job.id for job in unfinished if _is_stale(job, stale_before)],
+    )
+
+
+def repair(runtime: Runtime, queue: JobQueue) -> DoctorReport:
+    """Examine, then repair what was found; the report lists the repairs."""
+    report = examine(runtime)
+    repairs: list[str] = []
+    queued: list[int] = []
+    for document_id in report.orphan_documents + report.unindexed_with_points:
+        runtime.index.delete_document(document_id)
+        repairs.append(f"deleted the points of document {document_id}")
+    again = sorted({d.document_id for d in report.drifted} | set(report.stuck_documents))
+    for document_id in again:
+        job_id = _queue_ingest(runtime, queue, document_id)
+        queued.append(job_id)
+        repairs.append(f"document {document_id}: ingest job {job_id} queued")
+    for job_id in requeue_dead_workers_jobs(runtime, queue):
+        repairs.append(f"job {job_id}: requeued (its worker went silent)")
+    return replace(report, repairs=repairs, queued_jobs=queued)
+
+
+def _drift(document_id: int, filename: str, chunks: set[int], points: set[int]) -> DocumentDrift:
+    return DocumentDrift(
+        document_id=document_id,
+        filename=filename,
+        chunks=len(chunks),
+        points=len(points),
+        missing=len(chunks - points),
+        extra=len(points - chunks),
+    )
+
+
+def _is_stale(job: Job, stale_before: datetime) -> bool:
+    return (
+        job.status == JobStatus.RUNNING
+        and job.heartbeat_at is not None
+        and job.heartbeat_at < stale_before
+    )
+
+
+def _queue_ingest(runtime: Runtime, queue: JobQueue, document_id: int) -> int:
+    """A new ingest job for a stored document (it replaces the document's chunks and points)."""
+    with session_scope(runtime.engine) as session:
+        filename = document_states(session)[document_id][1]
+        job = create_job(
+            session,
+            JobKind.INGEST,
+            parameters={"document_id": document_id, "filename": filename, "repair": True},
+        )
+        job_id = job.id
+    queue.enqueue(job_id, Step.INGEST)
+    return job_id

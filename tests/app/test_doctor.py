@@ -1,0 +1,66 @@
+"""``doctor``: drift between the database and the index is found, and repaired."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+from sqlalchemy import delete, update
+
+from mexma_search.app.services import Services
+from mexma_search.app.serving_model import serving_model
+from mexma_search.index import LIVE_ALIAS, ChunkPoint
+from mexma_search.jobs.inprocess import InProcessWorker
+from mexma_search.store import Chunk, Document, DocumentStatus, session_scope
+
+DOCS = Path(__file__).resolve().parents[1] / "fixtures" / "docs"
+TIMEOUT = 60
+
+
+def _indexed(services: Services) -> list[int]:
+    return sorted(d.id for d in services.list_documents() if d.status == "indexed")
+
+
+def test_doctor_finds_each_kind_of_drift_and_repairs_it(
+    services: Services, worker: InProcessWorker
+) -> None:
+    files = [
+        DOCS / name for name in ("river_en.txt", "river_fr.md", "train_de.txt", "bakery.jsonl")
+    ]
+    services.wait_for_jobs(services.ingest_paths(files), TIMEOUT)
+    healthy = services.doctor()
+    assert healthy.healthy and healthy.chunks == healthy.points > 0
+    lost_points, lost_chunk, stuck, *_ = _indexed(services)
+    index, collection = services.runtime.index, healthy.collection
+    assert collection is not None
+    worker.stop()  # nothing may repair behind the doctor's back
+
+    index.delete_document(lost_points)  # a document's points lost (an old index backup)
+    dimension = serving_model(services.runtime).encoder.dimension
+    stray = ChunkPoint(10**6, 9999, 0, "default", "en", np.ones(dimension))
+    index.upsert(collection, [stray])  # points of a document the database does not have
+    with session_scope(services.runtime.engine) as session:
+        victim = session.query(Chunk).filter(Chunk.document_id == lost_chunk).first()
+        assert victim is not None
+        session.execute(delete(Chunk).where(Chunk.id == victim.id))  # a point without its row
+        session.execute(
+            update(Document).where(Document.id == stuck).values(status=DocumentStatus.PROCESSING)
+        )
+
+    found = services.doctor()
+    assert not found.healthy
+    drift = {d.document_id: d for d in found.drifted}
+    assert set(drift) == {lost_points, lost_chunk}
+    assert drift[lost_points].missing == drift[lost_points].chunks > 0
+    assert (drift[lost_chunk].extra, drift[lost_chunk].missing) == (1, 0)
+    assert found.orphan_documents == [9999]
+    assert found.stuck_documents == [stuck]
+
+    repaired = services.doctor(repair=True)
+    assert len(repaired.queued_jobs) == 3 and repaired.repairs
+    worker.start()
+    jobs = services.wait_for_jobs(repaired.queued_jobs, TIMEOUT)
+    assert all(job.status == "succeeded" for job in jobs), [job.error for job in jobs]
+    after = services.doctor()
+    assert after.healthy, after
+    assert after.points == after.chunks == services.runtime.index.count(LIVE_ALIAS)
