@@ -1,0 +1,172 @@
+"""Search under load: concurrent clients searching a running app while it ingests.
+
+    python bench/search_load.py [--clients 20] [--seconds 60] [--documents 300] [--json]
+
+Starts ``mexma-search serve`` on a scratch data directory (the demo corpus and the default
+model), queues ``--documents`` Wikipedia summaries for ingest, and has ``--clients`` threads
+search through the app's HTTP route (``GET /api/search``, what the CLI uses) for ``--seconds``,
+each sending its next query as soon as the last one is answered. Prints the searches, errors
+and latency percentiles; ``--url`` measures an app that is already running instead.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.parse
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import (
+    DEFAULT_DATA_DIR,
+    DEFAULT_MODELS_DIR,
+    interleaved_summaries,
+    latency_stats,
+    machine,
+)
+
+QUERIES = [
+    "where does the river flow",
+    "¿quién escribió la novela?",
+    "la capitale de la France",
+    "how do trains run at night",
+    "Einstein relativity",
+    "la fabrication du pain",
+    "la historia de la bicicleta",
+    "football world cup",
+]
+STARTUP_TIMEOUT_S = 300
+CLI = [sys.executable, "-c", "from mexma_search.cli import main; main()"]
+
+
+def start_app(data_dir: Path, port: int) -> subprocess.Popen[str]:
+    """``serve --demo`` on ``data_dir`` (returns once it answers searches)."""
+    environment = {
+        **os.environ,
+        "MEXMA_DATA_DIR": str(data_dir),
+        "MEXMA_MODELS_DIR": str(DEFAULT_MODELS_DIR),
+        "MEXMA_PORT": str(port),
+        "MEXMA_ADMIN_PASSWORD": "bench-only-password",
+        "GRADIO_ANALYTICS_ENABLED": "False",
+        "HF_HUB_OFFLINE": "1",
+    }
+    command = [*CLI, "serve", "--demo"]
+    app = subprocess.Popen(
+        command, env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, text=True
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + STARTUP_TIMEOUT_S
+    while time.monotonic() < deadline:
+        if app.poll() is not None:
+            raise SystemExit("serve exited before answering")
+        try:
+            search(url, "warm up")
+            return app
+        except OSError:
+            time.sleep(1)
+    app.kill()
+    raise SystemExit("serve did not answer in time")
+
+
+def queue_ingest(data_dir: Path, documents: int, work: Path) -> None:
+    """Write ``documents`` summaries as text files and queue them (the app ingests them)."""
+    folder = work / "ingest"
+    folder.mkdir()
+    for n, summary in enumerate(interleaved_summaries(DEFAULT_DATA_DIR)[:documents]):
+        (folder / f"{n:05}-{summary.lang}.txt").write_text(
+            f"{summary.title}\n\n{summary.text}\n", encoding="utf-8"
+        )
+    environment = {**os.environ, "MEXMA_DATA_DIR": str(data_dir), "HF_HUB_OFFLINE": "1"}
+    subprocess.run(
+        [*CLI, "ingest", str(folder)],
+        env=environment,
+        check=True,
+        capture_output=True,
+    )
+
+
+def search(url: str, query: str) -> list[Any]:
+    """One search through the app's HTTP route."""
+    address = f"{url}/api/search?{urllib.parse.urlencode({'q': query, 'k': 10})}"
+    with urllib.request.urlopen(address, timeout=60) as response:
+        return list(json.loads(response.read()))
+
+
+def load(url: str, clients: int, seconds: float) -> dict[str, Any]:
+    """``clients`` threads searching for ``seconds``; the counts and latencies."""
+    latencies: list[float] = []
+    errors: list[str] = []
+    lock = threading.Lock()
+    stop = time.monotonic() + seconds
+
+    def client(number: int) -> None:
+        n = number
+        while time.monotonic() < stop:
+            query = QUERIES[n % len(QUERIES)]
+            n += 1
+            started = time.perf_counter()
+            try:
+                search(url, query)
+            except Exception as error:  # every failure counts, whatever its kind
+                with lock:
+                    errors.append(f"{type(error).__name__}: {error}")
+                continue
+            with lock:
+                latencies.append(time.perf_counter() - started)
+
+    threads = [threading.Thread(target=client, args=(n,)) for n in range(clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return {
+        "clients": clients,
+        "seconds": seconds,
+        "searches": len(latencies),
+        "errors": len(errors),
+        "first_errors": errors[:5],
+        **(latency_stats(latencies) if latencies else {}),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--clients", type=int, default=20)
+    parser.add_argument("--seconds", type=float, default=60.0)
+    parser.add_argument("--documents", type=int, default=300, help="queued for ingest (0: none)")
+    parser.add_argument("--port", type=int, default=7961)
+    parser.add_argument("--url", help="an app that is already running (nothing is ingested)")
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as scratch:
+        work = Path(scratch)
+        app = None
+        url = args.url
+        if url is None:
+            app = start_app(work / "data", args.port)
+            url = f"http://127.0.0.1:{args.port}"
+            if args.documents:
+                queue_ingest(work / "data", args.documents, work)
+        try:
+            report = {**load(url.rstrip("/"), args.clients, args.seconds), "machine": machine()}
+        finally:
+            if app is not None:
+                app.terminate()
+                app.wait(60)
+    if args.json:
+        print(json.dumps(report))
+    else:
+        for key, value in report.items():
+            print(f"{key:>12}: {value}")
+
+
+if __name__ == "__main__":
+    main()

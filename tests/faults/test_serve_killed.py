@@ -1,0 +1,114 @@
+"""Fault: the embedded app is SIGKILLed in the middle of an ingest, then started again. Every
+document ends indexed, the index holds exactly one point per passage, nothing twice."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from mexma_search.app.settings import Settings
+from mexma_search.jobs.backends import open_services
+
+DOCUMENTS = 40
+TIMEOUT_S = 240
+SENTENCES = [
+    "The river flows under the old bridge.",
+    "Trains leave the station every hour.",
+    "Bread is baked before dawn in the village.",
+    "The library opens at nine on weekdays.",
+]
+
+
+def _serve(settings: Settings, port: int) -> subprocess.Popen[str]:
+    environment = {
+        **os.environ,
+        **settings.as_environment(),
+        "MEXMA_PORT": str(port),
+        "MEXMA_ADMIN_PASSWORD": "not-the-default",
+        "GRADIO_ANALYTICS_ENABLED": "False",
+    }
+    return subprocess.Popen(
+        [sys.executable, "-c", "from mexma_search.cli import main; main()", "serve"],
+        env=environment,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+
+
+def _statuses(settings: Settings) -> list[str]:
+    services = open_services(settings)
+    try:
+        return [d.status for d in services.list_documents(limit=10_000)]
+    finally:
+        services.runtime.close()
+
+
+def _wait(settings: Settings, done: int, app: subprocess.Popen[str]) -> list[str]:
+    deadline = time.monotonic() + TIMEOUT_S
+    while time.monotonic() < deadline:
+        assert app.poll() is None, "serve exited"
+        statuses = _statuses(settings)
+        if statuses.count("indexed") >= done:
+            return statuses
+        time.sleep(0.2)
+    raise AssertionError(f"fewer than {done} documents indexed after {TIMEOUT_S} s")
+
+
+@pytest.mark.timeout(2 * TIMEOUT_S + 120)
+def test_an_app_killed_mid_ingest_finishes_after_a_restart_and_loses_nothing(
+    tmp_path: Path, tiny_mean_model_dir: Path, default_model_dir: Path
+) -> None:
+    settings = Settings(
+        data_dir=tmp_path / "data",
+        models_dir=default_model_dir.parent,
+        default_model=str(tiny_mean_model_dir),
+        device="cpu",
+        cpu_threads=1,
+        encode_batch_size=2,
+        embed_gather_chunks=4,
+    )
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for n in range(DOCUMENTS):
+        text = " ".join(SENTENCES[(n + i) % len(SENTENCES)] for i in range(12)) + f" Note {n}."
+        (folder / f"note-{n:02}.txt").write_text(text, encoding="utf-8")
+    services = open_services(settings)
+    try:
+        services.ingest_paths([folder])
+    finally:
+        services.runtime.close()
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+
+    first = _serve(settings, port)
+    try:
+        _wait(settings, 1, first)
+    finally:
+        first.send_signal(signal.SIGKILL)
+        first.wait(30)
+    at_kill = _statuses(settings)
+    assert at_kill.count("indexed") < DOCUMENTS, "the ingest ended before the kill"
+
+    second = _serve(settings, port)
+    try:
+        statuses = _wait(settings, DOCUMENTS, second)
+    finally:
+        second.terminate()
+        second.wait(60)
+    assert statuses.count("indexed") == DOCUMENTS
+    services = open_services(settings)
+    try:
+        report = services.doctor()
+    finally:
+        services.runtime.close()
+    assert report.healthy, report
+    assert report.documents == DOCUMENTS and report.points == report.chunks > DOCUMENTS
