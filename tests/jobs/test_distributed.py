@@ -7,16 +7,12 @@ killing a worker in the middle of a job.
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from celery_worker import celery_worker_thread
+from celery_worker import celery_worker_thread, start_worker, stop_worker
 
 from mexma_search.app.queues import STAGE_EMBEDDING
 from mexma_search.app.services import Services
@@ -66,48 +62,6 @@ class TestWorkerThreadOnRedis:
         assert "duplicate of document" in (duplicate.message or "")
         assert services.delete_document(jobs[0].metrics["document_id"])
         assert services.runtime.index.count(LIVE_ALIAS) == jobs[1].metrics["chunks"]
-
-
-def worker_env(settings: Settings) -> dict[str, str]:
-    """The environment of a ``mexma-search worker`` process with ``settings``."""
-    return {
-        **os.environ,
-        "MEXMA_MODE": "distributed",
-        "MEXMA_REDIS_URL": str(settings.redis_url),
-        "MEXMA_DATA_DIR": str(settings.data_dir),
-        "MEXMA_DATABASE_URL": str(settings.database_url),
-        "MEXMA_QDRANT_LOCATION": str(settings.qdrant_location),
-        "MEXMA_DEFAULT_MODEL": settings.default_model,
-        "MEXMA_DEVICE": "cpu",
-        "MEXMA_CPU_THREADS": "1",
-        "MEXMA_ENCODE_BATCH_SIZE": str(settings.encode_batch_size),
-        "MEXMA_EMBED_GATHER_CHUNKS": str(settings.embed_gather_chunks),
-        "MEXMA_CHUNK_MAX_TOKENS": str(settings.chunk_max_tokens),
-        "MEXMA_CELERY_VISIBILITY_TIMEOUT": str(settings.celery_visibility_timeout),
-        "MEXMA_JOB_HEARTBEAT_S": str(settings.job_heartbeat_s),
-        "MEXMA_JOB_STALE_AFTER_S": str(settings.job_stale_after_s),
-    }
-
-
-def start_worker(settings: Settings, queues: str = "ingest,embed") -> subprocess.Popen[bytes]:
-    """``mexma-search worker --queues QUEUES`` as a separate process, as a deployment runs it."""
-    return subprocess.Popen(
-        [
-            sys.executable,
-            "-c",
-            "from mexma_search.cli import main; main()",
-            "worker",
-            f"--queues={queues}",
-            "--loglevel=WARNING",
-        ],
-        env=worker_env(settings),
-    )
-
-
-def stop_worker(process: subprocess.Popen[bytes]) -> None:
-    """Warm shutdown (SIGTERM); the worker must exit cleanly."""
-    process.send_signal(signal.SIGTERM)
-    assert process.wait(30) == 0
 
 
 def test_the_worker_command_runs_jobs_in_its_own_process(
