@@ -43,6 +43,7 @@ from mexma_search.encoder.training.distributed import DistributedContext
 from mexma_search.encoder.training.export import export_encoder
 from mexma_search.encoder.training.loop import TrainingResult, train
 from mexma_search.jobs.handler import JobError, JobInterruptedError
+from mexma_search.jobs.parent_watch import exit_with_parent, parent_environment
 from mexma_search.jobs.train_progress import JobProgress
 from mexma_search.store import get_job, record_metrics, session_scope, update_progress
 
@@ -95,7 +96,7 @@ def train_in_child(
     run_dir.mkdir(parents=True, exist_ok=True)
     result_file = run_dir / RESULT_FILE
     result_file.unlink(missing_ok=True)
-    environment = {**os.environ, **settings.as_environment()}
+    environment = {**os.environ, **settings.as_environment(), **parent_environment()}
     log = run_dir / LOG_FILE
     with log.open("wb") as stderr:
         child = subprocess.Popen(
@@ -161,6 +162,7 @@ def _terminate(child: subprocess.Popen[bytes]) -> None:
 def main(argv: list[str] | None = None) -> None:
     """The child (one torchrun process) of job ``argv[0]``; rank 0 writes the outcome."""
     job_id = int((argv if argv is not None else sys.argv[1:])[0])
+    exit_with_parent()
     runtime = Runtime(get_settings())
     signal.signal(signal.SIGTERM, lambda *_: runtime.stopping.set())
     try:

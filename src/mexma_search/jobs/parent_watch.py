@@ -1,0 +1,53 @@
+"""Ending a child process when the worker that started it dies.
+
+A training child runs in its own session (so a Ctrl-C at the terminal reaches the server
+alone), so a worker killed outright (SIGKILL, out of memory) would leave it training on, beside
+the run that resumes the job at the next start. The worker names itself in the child's
+environment; the child watches it and exits when it is gone, leaving its last checkpoint.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+
+PARENT_PID_VARIABLE = "MEXMA_PARENT_PID"
+POLL_S = 1.0
+# the exit status of a child whose worker died
+PARENT_GONE_EXIT = 75
+
+
+def parent_environment() -> dict[str, str]:
+    """The variables that make a child started by this process watch it."""
+    return {PARENT_PID_VARIABLE: str(os.getpid())}
+
+
+def exit_with_parent() -> None:
+    """Exit this process soon after the process named in the environment is gone."""
+    pid = int(os.environ.get(PARENT_PID_VARIABLE, "0") or 0)
+    if pid <= 0:
+        return
+
+    def watch() -> None:
+        stopped = threading.Event()
+        while not stopped.wait(POLL_S):
+            if not is_alive(pid):
+                os._exit(PARENT_GONE_EXIT)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
+
+
+def is_alive(pid: int) -> bool:
+    """True while process ``pid`` runs (a zombie, dead but not yet reaped, counts as gone)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return True  # no /proc (not Linux): os.kill said it exists
+    return state != "Z"
