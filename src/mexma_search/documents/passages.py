@@ -8,12 +8,30 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import partial
 from itertools import accumulate
+from typing import Protocol
 
 from mexma_search.documents.langid import UNDETERMINED
 from mexma_search.documents.scripts import DENSE_RANGES
 from mexma_search.documents.spans import Span, crosses_paragraph, trimmed
 
 TokenCounter = Callable[[str], int]
+
+
+class BatchTokenCounter(Protocol):
+    """A token counter that also counts many texts in one call (a fast tokenizer batches)."""
+
+    def __call__(self, text: str) -> int: ...
+
+    def many(self, texts: Sequence[str]) -> list[int]:
+        """The token count of each of ``texts``."""
+        ...
+
+
+def count_each(count_tokens: TokenCounter, texts: Sequence[str]) -> list[int]:
+    """The token count of each of ``texts``, in one call when the counter can batch."""
+    many = getattr(count_tokens, "many", None)
+    return list(many(texts)) if many is not None else [count_tokens(text) for text in texts]
+
 
 # One token per dense-script character or punctuation mark, about one per four letters of a
 # word: close to what XLM-R's sentencepiece produces, and rarely below it.
@@ -62,8 +80,14 @@ def group_passages(
         raise ValueError(f"max_tokens must be positive, got {max_tokens}")
     pieces: list[Span] = []
     counts: list[int] = []
-    for sentence in sentences:
-        for piece, count in _fitting_pieces(sentence, text, max_tokens, count_tokens):
+    sentence_counts = count_each(count_tokens, [sentence.of(text) for sentence in sentences])
+    for sentence, sentence_count in zip(sentences, sentence_counts, strict=True):
+        fitting = (
+            [(sentence, sentence_count)]
+            if sentence_count <= max_tokens
+            else _cut_pieces(sentence, text, max_tokens, count_tokens)
+        )
+        for piece, count in fitting:
             pieces.append(piece)
             counts.append(count)
     return [
@@ -152,15 +176,12 @@ def _passage(group: list[Span], text: str, ordinal: int, language: str) -> Passa
     )
 
 
-def _fitting_pieces(
+def _cut_pieces(
     sentence: Span, text: str, max_tokens: int, count_tokens: TokenCounter
 ) -> list[tuple[Span, int]]:
-    """The sentence itself when it fits, else greedy pieces that each fit: cut at the last
-    word end that fits, or between characters when a single word (or an unspaced script) is
-    over the budget; each with its token count."""
-    count = count_tokens(sentence.of(text))
-    if count <= max_tokens:
-        return [(sentence, count)]
+    """Greedy pieces of a sentence over the budget that each fit: cut at the last word end
+    that fits, or between characters when a single word (or an unspaced script) is over the
+    budget; each with its token count."""
     word_ends = [m.end() for m in _WORD.finditer(text, sentence.start, sentence.end)]
     pieces: list[tuple[Span, int]] = []
     start = sentence.start
