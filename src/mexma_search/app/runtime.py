@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import threading
 
+import numpy as np
 import torch
 from sqlalchemy import Engine
 
 from mexma_search.app.encoder_cache import EncoderCache
 from mexma_search.app.heartbeats import Heartbeats
+from mexma_search.app.query_batcher import QueryBatcher
 from mexma_search.app.settings import Settings
 from mexma_search.encoder.model import SentenceEncoder
 from mexma_search.index import VectorIndex
@@ -41,6 +43,7 @@ class Runtime:
         self._index: VectorIndex | None = None
         # model version name -> the path of its model (a version's path never changes)
         self.model_paths: dict[str, str] = {}
+        self._query_batcher: QueryBatcher | None = None
         self.heartbeats = Heartbeats(lambda: self.engine, settings.job_heartbeat_s)
 
     @property
@@ -67,11 +70,25 @@ class Runtime:
         """The encoder stored at ``model_path`` (kept loaded while it is in use)."""
         return self.encoders.get(model_path)
 
+    def encode_query(self, encoder: SentenceEncoder, query: str) -> np.ndarray:
+        """``query``'s vector by ``encoder``, encoded together with concurrent searches' (one
+        batcher, for the serving model: a new model replaces it)."""
+        with self._lock:
+            batcher = self._query_batcher
+            if batcher is None or batcher.encoder is not encoder:
+                if batcher is not None:
+                    batcher.close()
+                batcher = self._query_batcher = QueryBatcher(encoder)
+        return batcher.encode(query)
+
     def close(self) -> None:
         """Stop the heartbeats; release the database connections and the index (and its
         directory lock)."""
         self.heartbeats.close()
         with self._lock:
+            if self._query_batcher is not None:
+                self._query_batcher.close()
+                self._query_batcher = None
             if self._index is not None:
                 self._index.close()
                 self._index = None

@@ -64,7 +64,7 @@ def search(
     if not 1 <= k <= MAX_K:
         raise ValueError(f"k must be between 1 and {MAX_K} (got {k})")
     model = serving_model(runtime)
-    query_vector = model.encoder.encode([query], prompt="query").vectors[0]
+    query_vector = runtime.encode_query(model.encoder, query)
     # The concrete collection, not the alias: the query vector was made by its model, and a
     # promotion may move the alias in the meantime.
     hits = runtime.index.search(

@@ -7,6 +7,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
 from mexma_search.index.keywords import KeywordQuery
 from mexma_search.index.points import (
     LIVE_ALIAS,
@@ -70,7 +72,7 @@ class VectorIndex(ABC):
 
     def search(
         self,
-        vector: Sequence[float],
+        vector: Sequence[float] | np.ndarray,
         k: int,
         *,
         lang: str | Sequence[str] | None = None,

@@ -144,7 +144,7 @@ def search_filters(**filters: FilterValue | None) -> dict[str, list[Any]]:
     }
 
 
-def unit(vector: Sequence[float]) -> list[float]:
+def unit(vector: Sequence[float] | np.ndarray) -> list[float]:
     """``vector`` scaled to length 1 (a zero vector stays zero), as plain floats."""
     array = np.asarray(vector, dtype=np.float64)
     norm = float(np.linalg.norm(array))
