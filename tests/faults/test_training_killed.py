@@ -3,12 +3,10 @@ at the next start the job resumes from the last checkpoint and completes."""
 
 from __future__ import annotations
 
-import os
 import signal
-import socket
 import subprocess
-import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import psutil
@@ -30,23 +28,6 @@ PARAMS = {
     "held_out": 8,
     "koleo": False,
 }
-
-
-def _serve(settings: Settings, port: int) -> subprocess.Popen[str]:
-    environment = {
-        **os.environ,
-        **settings.as_environment(),
-        "MEXMA_PORT": str(port),
-        "MEXMA_ADMIN_PASSWORD": "not-the-default",
-        "GRADIO_ANALYTICS_ENABLED": "False",
-    }
-    return subprocess.Popen(
-        [sys.executable, "-c", "from mexma_search.cli import main; main()", "serve"],
-        env=environment,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
 
 
 def _training_children(job_id: int) -> list[psutil.Process]:
@@ -71,7 +52,10 @@ def _job(settings: Settings, job_id: int) -> tuple[str, str | None, int]:
 
 @pytest.mark.timeout(2 * TIMEOUT_S + 60)
 def test_an_app_killed_mid_training_resumes_the_job_from_its_checkpoint(
-    tmp_path: Path, tiny_mean_model_dir: Path, default_model_dir: Path
+    tmp_path: Path,
+    tiny_mean_model_dir: Path,
+    default_model_dir: Path,
+    start_serve: Callable[[Settings], subprocess.Popen[str]],
 ) -> None:
     settings = Settings(
         data_dir=tmp_path / "data",
@@ -89,11 +73,8 @@ def test_an_app_killed_mid_training_resumes_the_job_from_its_checkpoint(
         )
     finally:
         services.runtime.close()
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
 
-    first = _serve(settings, port)
+    first = start_serve(settings)
     deadline = time.monotonic() + TIMEOUT_S
     try:
         while _job(settings, job_id)[2] < 2 * CHECKPOINT_EVERY + 1:
@@ -109,7 +90,7 @@ def test_an_app_killed_mid_training_resumes_the_job_from_its_checkpoint(
     _, alive = psutil.wait_procs(children, timeout=5)
     assert not alive, "the training child outlived its app"
 
-    second = _serve(settings, port)
+    second = start_serve(settings)
     seen: list[int] = []
     try:
         while (state := _job(settings, job_id))[0] != "succeeded":

@@ -11,6 +11,7 @@ import json
 import os
 from pathlib import Path
 
+from mexma_search.app.processes import is_alive
 from mexma_search.app.settings import Settings
 
 RECORD = "serve.json"
@@ -42,7 +43,7 @@ def running_app_url(settings: Settings) -> str | None:
     """The URL of the app serving ``settings.data_dir``, or None when none runs."""
     found = _read(_record(settings))
     pid, url = found.get("pid"), found.get("url")
-    if not isinstance(pid, int) or not isinstance(url, str) or not _alive(pid):
+    if not isinstance(pid, int) or not isinstance(url, str) or not is_alive(pid):
         return None
     return url
 
@@ -53,13 +54,3 @@ def _read(record: Path) -> dict[str, object]:
     except (OSError, ValueError):
         return {}
     return found if isinstance(found, dict) else {}
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import os
 import threading
-from pathlib import Path
+
+from mexma_search.app.processes import is_alive
 
 PARENT_PID_VARIABLE = "MEXMA_PARENT_PID"
 POLL_S = 1.0
@@ -36,18 +37,3 @@ def exit_with_parent() -> None:
                 os._exit(PARENT_GONE_EXIT)
 
     threading.Thread(target=watch, name="parent-watch", daemon=True).start()
-
-
-def is_alive(pid: int) -> bool:
-    """True while process ``pid`` runs (a zombie, dead but not yet reaped, counts as gone)."""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except (OSError, IndexError):
-        return True  # no /proc (not Linux): os.kill said it exists
-    return state != "Z"
