@@ -7,12 +7,28 @@ import socket
 import subprocess
 import sys
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
 from mexma_search.app.settings import Settings
 
 StartServe = Callable[[Settings], subprocess.Popen[str]]
+
+
+@pytest.fixture
+def app_settings(tmp_path: Path, tiny_mean_model_dir: Path, default_model_dir: Path) -> Settings:
+    """Embedded settings in ``tmp_path/data``: the tiny model, on one CPU thread, small batches
+    (so that a kill lands mid-work)."""
+    return Settings(
+        data_dir=tmp_path / "data",
+        models_dir=default_model_dir.parent,
+        default_model=str(tiny_mean_model_dir),
+        device="cpu",
+        cpu_threads=1,
+        encode_batch_size=2,
+        embed_gather_chunks=4,
+    )
 
 
 @pytest.fixture

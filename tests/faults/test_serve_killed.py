@@ -46,19 +46,10 @@ def _wait(settings: Settings, done: int, app: subprocess.Popen[str]) -> list[str
 @pytest.mark.timeout(2 * TIMEOUT_S + 120)
 def test_an_app_killed_mid_ingest_finishes_after_a_restart_and_loses_nothing(
     tmp_path: Path,
-    tiny_mean_model_dir: Path,
-    default_model_dir: Path,
+    app_settings: Settings,
     start_serve: Callable[[Settings], subprocess.Popen[str]],
 ) -> None:
-    settings = Settings(
-        data_dir=tmp_path / "data",
-        models_dir=default_model_dir.parent,
-        default_model=str(tiny_mean_model_dir),
-        device="cpu",
-        cpu_threads=1,
-        encode_batch_size=2,
-        embed_gather_chunks=4,
-    )
+    settings = app_settings
     folder = tmp_path / "in"
     folder.mkdir()
     for n in range(DOCUMENTS):

@@ -53,17 +53,10 @@ def _job(settings: Settings, job_id: int) -> tuple[str, str | None, int]:
 @pytest.mark.timeout(2 * TIMEOUT_S + 60)
 def test_an_app_killed_mid_training_resumes_the_job_from_its_checkpoint(
     tmp_path: Path,
-    tiny_mean_model_dir: Path,
-    default_model_dir: Path,
+    app_settings: Settings,
     start_serve: Callable[[Settings], subprocess.Popen[str]],
 ) -> None:
-    settings = Settings(
-        data_dir=tmp_path / "data",
-        models_dir=default_model_dir.parent,
-        default_model=str(tiny_mean_model_dir),
-        device="cpu",
-        cpu_threads=1,
-    )
+    settings = app_settings
     bitext = tmp_path / "pairs.tsv"
     bitext.write_text("".join(f"{s}\t{t}\n" for s, t in PAIRS), encoding="utf-8")
     services = open_services(settings)
