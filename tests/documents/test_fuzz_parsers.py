@@ -11,6 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from mexma_search.documents import IngestError
+from mexma_search.documents.archive import read_zip_members
 from mexma_search.documents.registry import parse_bytes
 
 DOCS = Path(__file__).resolve().parents[1] / "fixtures" / "docs"
@@ -86,3 +87,27 @@ def test_docx_archives_of_random_members(members: dict[str, bytes]) -> None:
         for name, data in members.items():
             archive.writestr(name, data)
     _parses_or_names_the_file(buffer.getvalue(), "report.docx")
+
+
+@FUZZ
+@given(
+    position=st.integers(min_value=0),
+    garbage=st.binary(min_size=1, max_size=32),
+    cut=st.floats(min_value=0.1, max_value=1.0),
+)
+def test_damaged_zip_uploads(position: int, garbage: bytes, cut: float) -> None:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for sample in SAMPLES[:4]:
+            archive.writestr(sample.name, sample.read_bytes())
+    data = bytearray(buffer.getvalue())
+    # the central directory at the end holds the offsets and sizes zipfile trusts
+    start = len(data) - 1 - position % min(len(data), 200)
+    data[start : start + len(garbage)] = garbage
+    damaged = bytes(data) if cut > 0.5 else bytes(data[: max(1, int(len(data) * cut))])
+    try:
+        for label, content in read_zip_members(damaged, "upload.zip"):
+            assert label.startswith("upload.zip")
+            assert isinstance(content, bytes | IngestError)
+    except IngestError as error:
+        assert "upload.zip" in str(error)

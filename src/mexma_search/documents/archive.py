@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import re
+import struct
 import zipfile
 import zlib
 from collections.abc import Iterator
@@ -14,6 +15,9 @@ from mexma_search.documents.budget import ByteBudget
 from mexma_search.documents.errors import IngestError
 from mexma_search.documents.registry import ARCHIVE_EXTENSIONS
 
+# what zipfile raises, besides BadZipFile, on a damaged archive (bad offsets and sizes,
+# unknown compression, a truncated stream)
+_DAMAGED = (ValueError, EOFError, NotImplementedError, OverflowError, struct.error, zlib.error)
 _ENCRYPTED_FLAG = 0x1
 _DRIVE = re.compile(r"^[A-Za-z]:")
 _MAC_METADATA = "__MACOSX"
@@ -67,6 +71,10 @@ def read_zip_members(
                 yield label, _read_member(zf, info, label, budget)
     except zipfile.BadZipFile as exc:
         raise IngestError(name, f"is not a valid zip archive ({exc})") from exc
+    except IngestError:
+        raise
+    except _DAMAGED as exc:
+        raise IngestError(name, f"is a damaged zip archive ({type(exc).__name__}: {exc})") from exc
 
 
 def _is_content(info: zipfile.ZipInfo) -> bool:
@@ -115,7 +123,9 @@ def _read_member(
         # whatever the header says
         with zf.open(info) as member:
             return b"".join(budget.read(member, label))
-    except (zipfile.BadZipFile, NotImplementedError, EOFError, zlib.error) as exc:
+    except IngestError:
+        raise
+    except (zipfile.BadZipFile, *_DAMAGED) as exc:
         return IngestError(label, f"cannot be unpacked ({exc})")
 
 
