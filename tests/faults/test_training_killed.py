@@ -73,13 +73,13 @@ def test_an_app_killed_mid_training_resumes_the_job_from_its_checkpoint(
         while _job(settings, job_id)[2] < 2 * CHECKPOINT_EVERY + 1:
             assert time.monotonic() < deadline and first.poll() is None
             time.sleep(0.1)
+        children = _training_children(job_id)
     finally:
         first.send_signal(signal.SIGKILL)
         first.wait(30)
+    assert children, "no training child found before the kill"
     killed_at = _job(settings, job_id)[2]
     assert killed_at < STEPS, "training ended before the kill"
-    children = _training_children(job_id)
-    assert children, "no training child found at the kill"
     _, alive = psutil.wait_procs(children, timeout=5)
     assert not alive, "the training child outlived its app"
 
