@@ -40,14 +40,10 @@ STAGE_VISIBLE_S = 1.0
 def passage_budget(encoder: SentenceEncoder, max_tokens: int) -> tuple[TokenCounter, int]:
     """A token counter with the encoder's tokenizer, and the passage budget: ``max_tokens``,
     less whatever the model's length leaves after its special tokens and passage prefix."""
-    tokenizer = encoder.tokenizer
-
-    def count(text: str) -> int:
-        return len(tokenizer(text, add_special_tokens=False, verbose=False)["input_ids"])
-
+    count = encoder.count_tokens
     room = (
         encoder.config.max_length
-        - tokenizer.num_special_tokens_to_add()
+        - encoder.tokenizer.num_special_tokens_to_add()
         - count(encoder.config.passage_prefix)
     )
     return count, max(1, min(max_tokens, room))
