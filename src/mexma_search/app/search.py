@@ -21,6 +21,7 @@ from mexma_search.encoder.model import SentenceEncoder
 from mexma_search.store import Chunk, chunks_by_ids, get_document, read_scope
 
 MAX_K = 100
+SEARCH_MODES = ("dense", "hybrid")
 
 Span = tuple[int, int]
 
@@ -34,12 +35,18 @@ def search(
     collection: str | Sequence[str] | None = None,
     document_id: int | Sequence[int] | None = None,
     highlight: bool = True,
+    mode: str = "dense",
 ) -> list[SearchResult]:
-    """The ``k`` passages closest to ``query``, best first, restricted by the filters given."""
+    """The ``k`` passages closest to ``query``, best first, restricted by the filters given.
+
+    ``mode``: ``dense`` (vectors only) or ``hybrid`` (vectors and keywords fused); the
+    current index has no keyword vectors, so ``hybrid`` is refused with a ValueError.
+    """
     if not query.strip():
         raise ValueError("the query is empty")
     if not 1 <= k <= MAX_K:
         raise ValueError(f"k must be between 1 and {MAX_K} (got {k})")
+    check_mode(mode)
     model = serving_model(runtime)
     query_vector = model.encoder.encode([query], prompt="query").vectors[0]
     # The concrete collection, not the alias: the query vector was made by its model, and a
@@ -92,6 +99,20 @@ def search(
         )
         for (hit, chunk), (start, end) in zip(found, spans, strict=True)
     ]
+
+
+class SearchModeUnavailableError(ValueError):
+    """A known search mode that this index cannot serve."""
+
+
+def check_mode(mode: str) -> None:
+    """ValueError naming the problem unless this index can search in ``mode``."""
+    if mode not in SEARCH_MODES:
+        raise ValueError(f"unknown search mode {mode!r}; choose one of {', '.join(SEARCH_MODES)}")
+    if mode == "hybrid":
+        raise SearchModeUnavailableError(
+            "hybrid search is not available with this index: it holds no keyword vectors"
+        )
 
 
 def best_sentences(

@@ -128,6 +128,7 @@ class Services:
         document_id: int | Sequence[int] | None = None,
         *,
         highlight: bool = True,
+        mode: str = "dense",
     ) -> list[SearchResult]:
         """Passages matching ``query`` in any language, best first (see :mod:`.search`)."""
         return search_index(
@@ -138,6 +139,7 @@ class Services:
             collection=collection,
             document_id=document_id,
             highlight=highlight,
+            mode=mode,
         )
 
     def languages_in_index(self) -> list[str]:
