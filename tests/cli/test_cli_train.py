@@ -69,10 +69,35 @@ def test_evaluate_prints_xsim_errors_both_ways(
     result = cli.invoke(main, args)
     assert result.exit_code == 0, result.output
     scores = json.loads(result.stdout)
-    assert scores["n"] == 40
+    assert scores["n"] == 41  # every pair, the one with an empty side too
     for name in ("xsim_cos_error", "xsim_margin_error"):
         assert set(scores[name]) == {"src2trg", "trg2src"}
         assert all(0 <= value <= 100 for value in scores[name].values())
+    assert scores["filter"]["applied"] is False
+    assert scores["filter"]["dropped"]["empty_side"] == 1
+    assert scores["filter"]["length_unit"] == "tokens"
+
+
+def test_evaluate_reports_what_the_filter_would_drop_and_applies_it_on_request(
+    cli: CliRunner, bitext: Path, tiny_cls_model_dir: Path
+) -> None:
+    with bitext.open("a", encoding="utf-8") as handle:
+        handle.write("The river flows through the old town and far beyond the hills\tRío\n")
+    args = ["evaluate", "--model", str(tiny_cls_model_dir), str(bitext)]
+    shown = cli.invoke(main, args)
+    assert shown.exit_code == 0, shown.output
+    assert "(42 pairs)" in shown.output
+    assert "Validation filter would drop 2 of 42 pairs" in shown.output
+    assert "empty side: 1 (lines 42)" in shown.output
+    assert "length-ratio outlier (> 3x in tokens): 1 (lines 43)" in shown.output
+    filtered = cli.invoke(main, [*args, "--filter", "--json"])
+    assert filtered.exit_code == 0, filtered.output
+    scores = json.loads(filtered.stdout)
+    assert (scores["n"], scores["filter"]["applied"], scores["filter"]["pairs_kept"]) == (
+        40,
+        True,
+        40,
+    )
 
 
 def test_train_fine_tunes_and_exports(

@@ -17,6 +17,7 @@ from mexma_search.encoder.bitext import (
     format_report,
     read_bitext,
     read_splits,
+    screen_pairs,
     select_by_ref,
     split_held_out,
     validate_bitext,
@@ -102,12 +103,46 @@ def test_format_report_lists_every_reason(noisy_tsv: Path) -> None:
         "empty side: 1 (lines 3)",
         "identical sides: 1 (lines 4)",
         "too long: 1 (lines 5)",
-        "length-ratio outlier: 1 (lines 6)",
+        "length-ratio outlier (> 3x in characters): 1 (lines 6)",
         "duplicate pair: 1 (lines 7)",
         "language mismatch: 1 (lines 8)",
         "trg detected as en: 1",
     ):
         assert expected in text
+
+
+def _cjk_or_word_tokens(text: str) -> int:
+    """A stand-in tokenizer: one token per CJK character or per word."""
+    return sum(1 for c in text if "\u4e00" <= c <= "\u9fff") + len(
+        [w for w in text.split() if not any("\u4e00" <= c <= "\u9fff" for c in w)]
+    )
+
+
+def test_length_ratio_in_tokens_spares_dense_scripts() -> None:
+    chinese = BitextPair(
+        "The committee will publish its final report next spring.",
+        "委员会明年春天发布最终报告",  # 13 characters, a ratio of 4.4 in characters
+        line=2,
+    )
+    lopsided = BitextPair("One two three four five six seven eight nine ten.", "Uno dos.", line=3)
+    by_chars = validate_bitext([chinese, lopsided], detect_language=False)
+    assert by_chars.first_lines[DropReason.LENGTH_RATIO] == [2, 3]
+    by_tokens = validate_bitext(
+        [chinese, lopsided], detect_language=False, count_tokens=_cjk_or_word_tokens
+    )
+    assert by_tokens.first_lines[DropReason.LENGTH_RATIO] == [3]
+    assert by_tokens.to_dict()["length_unit"] == "tokens"
+    assert "length-ratio outlier (> 3x in tokens): 1 (lines 3)" in format_report(by_tokens)
+
+
+def test_screen_pairs_keeps_everything_unless_applied(noisy_tsv: Path) -> None:
+    pairs = list(read_bitext(noisy_tsv))
+    everything, report = screen_pairs(pairs)
+    assert everything == pairs
+    assert (report.pairs_read, report.pairs_dropped) == (8, 5)
+    kept, applied = screen_pairs(pairs, apply=True)
+    assert [p.line for p in kept] == [2, 5, 9]  # 120 characters is not too long by default
+    assert applied.to_dict() == report.to_dict()
 
 
 def test_unknown_option_is_rejected() -> None:

@@ -36,6 +36,7 @@ MAX_GROUPED_HITS = 300
 MORE_PER_DOCUMENT = 2
 
 SearchMode = Literal["hybrid", "dense"]
+SEARCH_MODES: tuple[SearchMode, ...] = ("dense", "hybrid")
 Found = tuple[Hit, Chunk]
 
 Span = tuple[int, int]
@@ -63,6 +64,8 @@ def search(
         raise ValueError("the query is empty")
     if not 1 <= k <= MAX_K:
         raise ValueError(f"k must be between 1 and {MAX_K} (got {k})")
+    if mode not in SEARCH_MODES:
+        raise ValueError(f"unknown search mode {mode!r}; choose one of {', '.join(SEARCH_MODES)}")
     model = serving_model(runtime)
     query_vector = runtime.encode_query(model.encoder, query)
     # The concrete collection, not the alias: the query vector was made by its model, and a

@@ -32,6 +32,11 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     ),
     "train": ("train", "train_command", "Fine-tune an encoder with MEXMA on a bitext file."),
     "evaluate": ("bitext", "evaluate_command", "Score a model on a bitext (xsim errors)."),
+    "evaluate-retrieval": (
+        "retrieval",
+        "evaluate_retrieval_command",
+        "Score search on a query file (recall, MRR, nDCG).",
+    ),
 }
 
 

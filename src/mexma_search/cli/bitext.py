@@ -14,8 +14,11 @@ from mexma_search.cli.output import emit_json, fail, json_option
 from mexma_search.encoder.bitext import (
     FORMATS,
     BitextError,
+    ValidationReport,
+    drop_lines,
     format_report,
     read_splits,
+    screen_pairs,
     validate_bitext,
 )
 from mexma_search.encoder.evaluate import evaluate_bitext
@@ -116,6 +119,13 @@ def validate_bitext_command(as_json: bool, **bitext: Any) -> None:
 )
 @click.option("--split", type=click.Choice(["train", "dev", "test"]), default="test")
 @click.option("--limit", type=click.IntRange(min=4), help="Evaluate on the first N pairs only.")
+@click.option(
+    "--filter",
+    "apply_filter",
+    is_flag=True,
+    help="Leave out the pairs the validation filter drops (length ratio in tokens, "
+    "duplicates, ...); by default every pair is scored and the drops are only reported.",
+)
 @click.option("--batch-size", type=click.IntRange(min=1), default=64, show_default=True)
 @json_option
 def evaluate_command(
@@ -123,30 +133,41 @@ def evaluate_command(
     splits_file: Path | None,
     split: str,
     limit: int | None,
+    apply_filter: bool,
     batch_size: int,
     as_json: bool,
     **bitext: Any,
 ) -> None:
-    """xsim error rates (percent, cosine and margin, both directions) of a model on a bitext."""
+    """xsim error rates (percent, cosine and margin, both directions) of a model on a bitext.
+
+    Every pair is scored unless --filter; either way the report says how many pairs the
+    validation filter drops and why, with length ratios in the model's tokens.
+    """
     settings = get_settings()
     source = bitext_source(**bitext)
-    try:
-        pairs = source.kept()
-        if splits_file is not None:
-            pairs = read_splits(splits_file).select(pairs, split)
-        texts = list(as_pairs(pairs))
-    except BitextError as exc:
-        fail(str(exc))
-    texts = texts[:limit] if limit else texts
-    if len(texts) < 4:
-        fail(f"evaluation needs at least 4 usable pairs, found {len(texts)}")
     model = resolve_model_source(model_name or settings.default_model, settings)
     encoder = SentenceEncoder.load(model, device=settings.device)
+    try:
+        pairs = list(source.read())
+        if splits_file is not None:
+            pairs = list(read_splits(splits_file).select(pairs, split))
+    except BitextError as exc:
+        fail(str(exc))
+    pairs, report = screen_pairs(
+        pairs[:limit] if limit else pairs,
+        source.filter_options,
+        apply=apply_filter,
+        count_tokens=encoder.count_tokens,
+    )
+    if len(pairs) < 4:
+        fail(f"evaluation needs at least 4 pairs, found {len(pairs)}")
+    texts = list(as_pairs(pairs))
     result = evaluate_bitext(
         encoder, [s for s, _ in texts], [t for _, t in texts], batch_size=batch_size
     )
     result["model"] = encoder.config.name
     result["bitext"] = str(source.path)
+    result["filter"] = {"applied": apply_filter, **report.to_dict()}
     if as_json:
         emit_json(result)
         return
@@ -154,3 +175,14 @@ def evaluate_command(
     for name in ("xsim_cos_error", "xsim_margin_error"):
         values = result[name]
         click.echo(f"  {name}: src2trg {values['src2trg']:.2f}  trg2src {values['trg2src']:.2f}")
+    click.echo(_filter_summary(report, apply_filter))
+
+
+def _filter_summary(report: ValidationReport, applied: bool) -> str:
+    """What the validation filter did (``applied``) or would do to the scored pairs."""
+    if report.pairs_dropped == 0:
+        return f"Validation filter: all {report.pairs_read} pairs pass."
+    verb = "left out" if applied else "would drop"
+    after = "" if applied else " (all scored; --filter leaves them out)"
+    head = f"Validation filter {verb} {report.pairs_dropped} of {report.pairs_read} pairs{after}:"
+    return "\n".join([head, *drop_lines(report)])

@@ -122,6 +122,10 @@ class SentenceEncoder:
         """Shortcut for ``encode(...).vectors``."""
         return self.encode(texts, **kwargs).vectors
 
+    def count_tokens(self, text: str) -> int:
+        """How many tokens the tokenizer makes of ``text``, special tokens and prefix aside."""
+        return len(self.tokenizer(text, add_special_tokens=False, verbose=False)["input_ids"])
+
 
 def _load_transformer(source: str) -> PreTrainedModel:
     # Encoders such as XLM-R carry a pooler that sentence vectors never use.

@@ -21,7 +21,9 @@ from mexma_search.encoder.bitext.validation import (
     DropReason,
     FilterOptions,
     ValidationReport,
+    drop_lines,
     format_report,
+    screen_pairs,
     validate_bitext,
 )
 
@@ -37,11 +39,13 @@ __all__ = [
     "HeldOutSplit",
     "ValidationReport",
     "detect_format",
+    "drop_lines",
     "format_report",
     "is_language_code",
     "lang_matches",
     "read_bitext",
     "read_splits",
+    "screen_pairs",
     "select_by_ref",
     "split_held_out",
     "tmx_language_counts",

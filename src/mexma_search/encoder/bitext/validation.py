@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field, replace
 from enum import StrEnum
 from typing import Any
@@ -29,9 +29,10 @@ class FilterOptions:
     """Thresholds of the filter.
 
     ``max_chars``: longest side allowed (MEXMA trains on at most 200 tokens, about 1000
-    characters). ``max_length_ratio``: longer side / shorter side in characters, checked
-    when the longer side has at least ``ratio_min_chars``; raise it for pairs of scripts of
-    very different density (Chinese or Japanese with a Latin-script language). Language
+    characters). ``max_length_ratio``: longer side / shorter side, checked when the longer
+    side has at least ``ratio_min_chars`` characters, or ``ratio_min_tokens`` tokens where the
+    filter counts tokens (its ``count_tokens``); in characters, raise it for pairs of scripts
+    of very different density (Chinese or Japanese with a Latin-script language). Language
     check: see :mod:`mexma_search.encoder.bitext.langcheck`; it runs only on sides with a declared
     language. ``examples``: how many line numbers are kept per drop reason.
     """
@@ -39,6 +40,7 @@ class FilterOptions:
     max_chars: int = 1000
     max_length_ratio: float = 3.0
     ratio_min_chars: int = 20
+    ratio_min_tokens: int = 6
     drop_duplicates: bool = True
     detect_language: bool = True
     langid_min_chars: int = 20
@@ -52,6 +54,7 @@ class ValidationReport:
     """Counts of pairs read, kept and dropped by reason, with the first lines of each reason."""
 
     options: FilterOptions = field(default_factory=FilterOptions)
+    length_unit: str = "characters"
     pairs_read: int = 0
     pairs_kept: int = 0
     dropped: dict[DropReason, int] = field(default_factory=lambda: dict.fromkeys(DropReason, 0))
@@ -83,6 +86,7 @@ class ValidationReport:
             "first_lines": {str(r): list(lines) for r, lines in self.first_lines.items()},
             "sides_language_checked": self.sides_language_checked,
             "detected_instead": dict(self.detected_instead.most_common()),
+            "length_unit": self.length_unit,
             "options": asdict(self.options),
         }
 
@@ -97,6 +101,21 @@ _LABELS = {
 }
 
 
+def drop_lines(report: ValidationReport) -> list[str]:
+    """One indented line per drop reason that occurred: its count and first line numbers."""
+    lines = []
+    for reason in DropReason:
+        count = report.dropped[reason]
+        if count:
+            where = ", ".join(map(str, report.first_lines[reason]))
+            more = ", ..." if count > len(report.first_lines[reason]) else ""
+            label = _LABELS[reason]
+            if reason is DropReason.LENGTH_RATIO:
+                label += f" (> {report.options.max_length_ratio:g}x in {report.length_unit})"
+            lines.append(f"  {label}: {count} (lines {where}{more})")
+    return lines
+
+
 def format_report(report: ValidationReport) -> str:
     """A human-readable summary of a validation report."""
     options = report.options
@@ -106,12 +125,7 @@ def format_report(report: ValidationReport) -> str:
         f"pairs kept: {report.pairs_kept} ({percent:.1f} %)",
         f"pairs dropped: {report.pairs_dropped}",
     ]
-    for reason in DropReason:
-        count = report.dropped[reason]
-        if count:
-            where = ", ".join(map(str, report.first_lines[reason]))
-            more = ", ..." if count > len(report.first_lines[reason]) else ""
-            lines.append(f"  {_LABELS[reason]}: {count} (lines {where}{more})")
+    lines.extend(drop_lines(report))
     if not options.detect_language:
         lines.append("language check: off")
     elif report.sides_language_checked == 0:
@@ -133,12 +147,21 @@ class BitextFilter:
     Use one filter per pass over the data (duplicates are remembered across calls).
     Duplicates are found with 64-bit hashes of the pair kept in a :class:`KeySet`: about
     20 bytes per distinct kept pair; a hash collision (odds about 3e-6 at ten million
-    pairs) would drop one pair.
+    pairs) would drop one pair. With ``count_tokens`` (a model's tokenizer), length ratios
+    are measured in tokens, else in characters.
     """
 
-    def __init__(self, options: FilterOptions | None = None, **overrides: Any) -> None:
+    def __init__(
+        self,
+        options: FilterOptions | None = None,
+        *,
+        count_tokens: Callable[[str], int] | None = None,
+        **overrides: Any,
+    ) -> None:
         self.options = replace(options or FilterOptions(), **overrides)
-        self.report = ValidationReport(options=self.options)
+        self._count_tokens = count_tokens
+        unit = "characters" if count_tokens is None else "tokens"
+        self.report = ValidationReport(options=self.options, length_unit=unit)
         self._seen = KeySet()
         self._langid = LanguageChecker(
             min_chars=self.options.langid_min_chars,
@@ -170,7 +193,7 @@ class BitextFilter:
             return DropReason.TOO_LONG
         if src == trg:
             return DropReason.IDENTICAL
-        if self._ratio_outlier(len(src), len(trg)):
+        if self._ratio_outlier(src, trg):
             return DropReason.LENGTH_RATIO
         key = pair_key(src, trg)
         if self.options.drop_duplicates and key in self._seen:
@@ -181,9 +204,14 @@ class BitextFilter:
             self._seen.add(key)
         return None
 
-    def _ratio_outlier(self, a: int, b: int) -> bool:
-        longer, shorter = max(a, b), min(a, b)
-        if longer < self.options.ratio_min_chars:
+    def _ratio_outlier(self, src: str, trg: str) -> bool:
+        if self._count_tokens is None:
+            lengths, floor = (len(src), len(trg)), self.options.ratio_min_chars
+        else:
+            lengths = (self._count_tokens(src), self._count_tokens(trg))
+            floor = self.options.ratio_min_tokens
+        longer, shorter = max(lengths), min(lengths)
+        if longer < floor:
             return False
         return longer > self.options.max_length_ratio * shorter
 
@@ -201,13 +229,33 @@ class BitextFilter:
 
 
 def validate_bitext(
-    pairs: Iterable[BitextPair], options: FilterOptions | None = None, **overrides: Any
+    pairs: Iterable[BitextPair],
+    options: FilterOptions | None = None,
+    *,
+    count_tokens: Callable[[str], int] | None = None,
+    **overrides: Any,
 ) -> ValidationReport:
     """Run the filter over all pairs (streaming) and return its report.
 
-    Keyword ``overrides`` set :class:`FilterOptions` fields, e.g. ``max_chars=500``.
+    Keyword ``overrides`` set :class:`FilterOptions` fields, e.g. ``max_chars=500``;
+    ``count_tokens`` measures length ratios in tokens (see :class:`BitextFilter`).
     """
-    bitext_filter = BitextFilter(options, **overrides)
+    bitext_filter = BitextFilter(options, count_tokens=count_tokens, **overrides)
     for _ in bitext_filter.filter(pairs):
         pass
     return bitext_filter.report
+
+
+def screen_pairs(
+    pairs: Iterable[BitextPair],
+    options: FilterOptions | None = None,
+    *,
+    apply: bool = False,
+    count_tokens: Callable[[str], int] | None = None,
+) -> tuple[list[BitextPair], ValidationReport]:
+    """Run the filter over ``pairs`` for its report; return every pair, or with ``apply``
+    only the pairs it keeps, and the report."""
+    everything = list(pairs)
+    bitext_filter = BitextFilter(options, count_tokens=count_tokens)
+    kept = list(bitext_filter.filter(everything))
+    return (kept if apply else everything), bitext_filter.report
