@@ -2,9 +2,10 @@
 
 For each set (``--sets``, default ``wiki bible``): its corpus is ingested through the real
 pipeline (``Services.ingest_paths``, in-process worker) into a fresh embedded data directory,
-then every query runs through ``Services.search`` (dense); recall@1, recall@10, MRR@10 and
-nDCG@10 (percent) are printed per query group (``en->fr`` ...), for same-language and
-cross-language queries, and for all. Results are also written as JSON into ``bench/results/``.
+then every query runs through ``Services.search`` in each mode (dense, hybrid); recall@1,
+recall@10, MRR@10 and nDCG@10 (percent) are printed per query group (``en->fr`` ...), for
+same-language and cross-language queries, and for all. Results are also written as JSON into
+``bench/results/``.
 
     python bench/retrieval_eval.py [--sets wiki bible] [--models-dir DIR] [--threads 2]
         [--label before]
@@ -40,6 +41,7 @@ from mexma_search.app.retrieval_eval import (  # noqa: E402
     ranking,
     read_queries,
 )
+from mexma_search.app.search import SEARCH_MODES, SearchMode  # noqa: E402
 from mexma_search.app.services import Services  # noqa: E402
 from mexma_search.app.views import SearchResult  # noqa: E402
 from mexma_search.encoder.default_model import prepare_default_model  # noqa: E402
@@ -74,41 +76,50 @@ def scores_by(queries: Sequence[RetrievalQuery], rankings: Sequence[Ranked]) -> 
     return {name: score_rankings(rows).to_dict() for name, rows in sorted(buckets.items())}
 
 
-def evaluate_set(services: Services, directory: Path, timeout: float) -> dict[str, Any]:
-    """Ingest one set and score its queries (dense search)."""
+def evaluate_set(
+    services: Services, directory: Path, timeout: float, modes: Sequence[SearchMode]
+) -> dict[str, Any]:
+    """Ingest one set and score its queries with each search mode (passages ranked one by
+    one)."""
     ingest_s = ingest(services, directory / "corpus", timeout)
     queries = read_queries(directory / "queries.jsonl")
     documents = collection_documents(services, COLLECTION)
     names = DocumentNames.of(documents)
-
-    def search(query: str, k: int) -> list[SearchResult]:
-        return services.search(query, k, collection=COLLECTION, highlight=False, mode="dense")
-
-    started = time.perf_counter()
-    rankings = [ranking(query, names, search) for query in queries]
-    search_s = time.perf_counter() - started
-    return {
+    result: dict[str, Any] = {
         "documents": len(documents),
         "passages": sum(document.n_chunks for document in documents),
         "queries": len(queries),
         "ingest_s": round(ingest_s, 1),
-        "search_s": round(search_s, 1),
-        "scores": scores_by(queries, rankings),
+        "modes": {},
     }
+    for mode in modes:
+
+        def search(query: str, k: int, mode: SearchMode = mode) -> list[SearchResult]:
+            return services.search(
+                query, k, collection=COLLECTION, highlight=False, mode=mode, group=False
+            )
+
+        started = time.perf_counter()
+        rankings = [ranking(query, names, search) for query in queries]
+        result["modes"][mode] = {
+            "search_s": round(time.perf_counter() - started, 1),
+            "scores": scores_by(queries, rankings),
+        }
+    return result
 
 
 def print_table(name: str, result: dict[str, Any]) -> None:
     print(
         f"\n{name}: {result['documents']} documents, {result['passages']} passages, "
-        f"{result['queries']} queries "
-        f"(ingest {result['ingest_s']} s, search {result['search_s']} s)"
+        f"{result['queries']} queries (ingest {result['ingest_s']} s)"
     )
-    print(f"{'group':<8} {'n':>4} {'R@1':>6} {'R@10':>6} {'MRR@10':>7} {'nDCG@10':>8}")
-    for group, s in result["scores"].items():
-        print(
-            f"{group:<8} {s['n']:>4} {s['recall@1']:>6.1f} {s['recall@10']:>6.1f} "
-            f"{s['mrr@10']:>7.1f} {s['ndcg@10']:>8.1f}"
-        )
+    print(f"{'mode':<7} {'group':<8} {'n':>4} {'R@1':>6} {'R@10':>6} {'MRR@10':>7} {'nDCG@10':>8}")
+    for mode, found in result["modes"].items():
+        for group, s in found["scores"].items():
+            print(
+                f"{mode:<7} {group:<8} {s['n']:>4} {s['recall@1']:>6.1f} {s['recall@10']:>6.1f} "
+                f"{s['mrr@10']:>7.1f} {s['ndcg@10']:>8.1f}"
+            )
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -119,6 +130,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--timeout", type=float, default=3600)
     parser.add_argument("--label", default="", help="a name for this run in the JSON report")
+    parser.add_argument("--modes", nargs="+", choices=SEARCH_MODES, default=list(SEARCH_MODES))
     args = parser.parse_args(argv)
     prepare_default_model(args.models_dir)
     report: dict[str, Any] = {"label": args.label, "machine": machine(), "sets": {}}
@@ -128,7 +140,7 @@ def main(argv: Sequence[str] | None = None) -> None:
             services = open_services(settings)
             try:
                 with InProcessWorker(services):
-                    result = evaluate_set(services, args.sets_dir / name, args.timeout)
+                    result = evaluate_set(services, args.sets_dir / name, args.timeout, args.modes)
             finally:
                 services.runtime.close()
         report["sets"][name] = result
