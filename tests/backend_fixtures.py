@@ -7,6 +7,7 @@ server answers; tests parametrised over it are skipped otherwise.
 
 from __future__ import annotations
 
+import os
 import socket
 import subprocess
 import time
@@ -24,8 +25,9 @@ from mexma_search.jobs.backends import open_services
 from mexma_search.jobs.inprocess import InProcessWorker
 
 LOCAL_REDIS = "redis://127.0.0.1:6379"
-# a database of the shared server that only these tests use (flushed at the start)
-REDIS_TEST_DB = 11
+# a database of the shared server that only these tests use (flushed at the start); parallel
+# checkouts on one machine pick different ones
+REDIS_TEST_DB = int(os.environ.get("MEXMA_TEST_REDIS_DB", "11"))
 DOCS = Path(__file__).resolve().parent / "fixtures" / "docs"
 
 
