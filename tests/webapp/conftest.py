@@ -171,8 +171,10 @@ class RawQueueClient:
         return self.http.post(f"{self.url}/auth/logout")
 
     def call(self, api_name: str, data: list[Any]) -> dict[str, Any]:
-        """Run one event in this session; the final message (``success``, ``output``)."""
+        """Run one event in this session; the final message (``success``, ``output``) and the
+        ``toasts`` it showed."""
         self.join(api_name, data).raise_for_status()
+        toasts: list[str] = []
         with self.http.stream(
             "GET", f"{self.url}/gradio_api/queue/data", params={"session_hash": self.session_hash}
         ) as stream:
@@ -180,8 +182,10 @@ class RawQueueClient:
                 if not line.startswith("data:"):
                     continue
                 message = json.loads(line[5:])
+                if message.get("msg") == "log":
+                    toasts.append(str(message.get("log")))
                 if message.get("msg") == "process_completed":
-                    return dict(message)
+                    return {**message, "toasts": toasts}
         raise AssertionError("the event stream ended without a result")
 
 

@@ -8,6 +8,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from refusals import refused
+
 from mexma_search.webapp.training_panel import ADVANCED, BASIC
 
 QUICK = {
@@ -49,7 +51,7 @@ def test_a_bad_bitext_is_reported_and_cannot_start_training(
     report = _output(session.call("admin_validate_bitext", [file, "", "", *_form({})]), 0)
     assert 'data-ok="false"' in report and "line 2" in report
     started = session.call("admin_start_training", [file, "", "", None, *_form({})])
-    assert started["success"] is False and "line 2" in str(started["output"])
+    assert refused(started, "line 2")
 
 
 def test_train_follow_the_curves_and_read_the_evaluation(
@@ -66,10 +68,10 @@ def test_train_follow_the_curves_and_read_the_evaluation(
     assert 'data-ok="false"' in refusal and "too few usable pairs" in refusal
 
     # a value the backend refuses comes back as a readable error
-    refused = session.call(
+    message = session.call(
         "admin_start_training", [file, "en", "es", None, *_form({**QUICK, "held_out": 58})]
     )
-    assert refused["success"] is False and "too few usable pairs" in str(refused["output"])
+    assert refused(message, "too few usable pairs")
 
     started = session.call("admin_start_training", [file, "en", "es", None, *_form(QUICK)])
     job_id = _output(started, 0)["value"]
@@ -143,7 +145,7 @@ def test_the_job_picker_follows_a_job_its_choices_do_not_list(
         ("admin_cancel", "987654", "There is no job #987654"),
     ]:
         message = session.call(name, [value])
-        assert message["success"] is False and reason in str(message["output"]), name
+        assert refused(message, reason), name
     assert tiny_app.services.get_job(job_id).status == "succeeded"
 
 
@@ -159,5 +161,5 @@ def test_training_handlers_refuse_a_session_without_login(
         ("admin_show_job", [None]),
     ]:
         message = session.call(name, data)
-        assert message["success"] is False and "Admin login required" in str(message["output"])
+        assert refused(message), message
     assert len(tiny_app.services.list_jobs(kind="train")) == train_jobs

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from refusals import refused
 
 from mexma_search.webapp.sessions import COOKIE
 
@@ -22,10 +23,6 @@ ADMIN_CALLS: list[tuple[str, list[Any]]] = [
     ("admin_validate_bitext", [None, "", "", *[None] * 40]),
     ("admin_start_training", [None, "", "", None, *[None] * 40]),
 ]
-
-
-def _refused(message: dict[str, Any]) -> bool:
-    return message["success"] is False and "Admin login required" in str(message["output"])
 
 
 @pytest.fixture
@@ -67,10 +64,10 @@ def test_a_replayed_session_hash_without_the_cookie_is_refused_everywhere(
     intruder = new_session()
     intruder.session_hash = admin.session_hash  # as sent in the queue's URLs
     for name, data in ADMIN_CALLS:
-        assert _refused(intruder.call(name, _inputs(intruder, name, data))), name
+        assert refused(intruder.call(name, _inputs(intruder, name, data))), name
     # a forged cookie does not help either
     intruder.http.cookies.set(COOKIE, "forged")
-    assert _refused(intruder.call("admin_refresh", [None]))
+    assert refused(intruder.call("admin_refresh", [None]))
     assert admin.call("admin_refresh", [None])["success"] is True
 
 
@@ -84,9 +81,9 @@ def test_a_grant_is_redeemed_only_from_the_address_that_logged_in(
     assert "set-cookie" not in elsewhere.redeem("not a grant").headers
 
 
-def test_after_logout_the_cookie_is_refused(admin: Any, admin_password: str) -> None:
+def test_after_logout_the_cookie_isrefused(admin: Any, admin_password: str) -> None:
     assert admin.call("admin_logout", [])["success"] is True
-    assert _refused(admin.call("admin_refresh", [None])), "the logout event forgets the session"
+    assert refused(admin.call("admin_refresh", [None])), "the logout event forgets the session"
 
     assert admin.log_in(admin_password)["success"] is True
     cookie = admin.http.cookies[COOKIE]
@@ -94,4 +91,4 @@ def test_after_logout_the_cookie_is_refused(admin: Any, admin_password: str) -> 
     assert answer.status_code == 204 and "max-age=0" in answer.headers["set-cookie"].lower()
     assert COOKIE not in admin.http.cookies
     admin.http.cookies.set(COOKIE, cookie)  # kept by a client that ignores the clearing
-    assert _refused(admin.call("admin_refresh", [None])), "the logout route forgets it too"
+    assert refused(admin.call("admin_refresh", [None])), "the logout route forgets it too"

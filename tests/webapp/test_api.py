@@ -11,6 +11,7 @@ from typing import Any
 import httpx
 import pytest
 from gradio_client import Client, handle_file
+from refusals import refused
 
 PUBLIC_ENDPOINTS = {"/search", "/upload", "/job_status"}
 DOCS = Path(__file__).resolve().parents[1] / "fixtures" / "docs"
@@ -23,10 +24,6 @@ NewSession = Callable[[], Any]
 def _upload(client: Client, names: list[str], collection: str) -> list[int]:
     files = [handle_file(str(DOCS / name)) for name in names]
     return list(client.predict(files, collection, api_name="/upload"))
-
-
-def _refused(message: dict[str, Any]) -> bool:
-    return message["success"] is False and "Admin login required" in str(message["output"])
 
 
 def test_only_search_upload_and_job_status_are_public(client: Client, tiny_app: Any) -> None:
@@ -116,10 +113,10 @@ def test_admin_handlers_refuse_a_session_without_login(
 
     # a page load fills this session's choices (Gradio checks dropdown values against them)
     assert raw_client.call("on_load", [])["success"] is True
-    assert _refused(raw_client.call("admin_delete_document", [document_id]))
-    assert _refused(raw_client.call("admin_cancel", [None]))
-    assert _refused(raw_client.call("admin_promote", [None]))
-    assert _refused(raw_client.call("admin_refresh", [None]))
+    assert refused(raw_client.call("admin_delete_document", [document_id]))
+    assert refused(raw_client.call("admin_cancel", [None]))
+    assert refused(raw_client.call("admin_promote", [None]))
+    assert refused(raw_client.call("admin_refresh", [None]))
     assert document_id in {d.id for d in tiny_app.services.list_documents(limit=1000)}
 
 
@@ -142,7 +139,7 @@ def test_login_is_checked_on_the_server_and_kept_per_session(
 
     other_session = new_session()
     other_session.call("on_load", [])
-    assert _refused(other_session.call("admin_delete_document", [document_id]))
+    assert refused(other_session.call("admin_delete_document", [document_id]))
 
     assert raw_client.call("admin_delete_document", [document_id])["success"] is True
     assert document_id not in {d.id for d in tiny_app.services.list_documents(limit=1000)}

@@ -17,6 +17,7 @@ from mexma_search.app.services import Services
 from mexma_search.app.views import JobInfo
 from mexma_search.webapp import formatting, limits
 from mexma_search.webapp.auth import AdminCredentials, AdminSession, client_host
+from mexma_search.webapp.errors import raises_errors, shows_errors
 from mexma_search.webapp.sessions import LOGOUT_JS, REDEEM_GRANT_JS, AdminSessions, request_cookie
 from mexma_search.webapp.training_panel import TrainingPanel
 
@@ -132,7 +133,7 @@ class AdminTab:
         # explicit names: the tests call these private events the way a hostile client would
         required = self.sessions.required
         self.login_button.click(
-            self.login,
+            raises_errors(self.login),
             inputs=[self.username, self.password],
             outputs=self.grant,
             api_name="admin_login",
@@ -154,7 +155,7 @@ class AdminTab:
             **PRIVATE,
         )
         self.logout_button.click(
-            self.logout,
+            shows_errors(self.logout),
             outputs=[self.login_box, self.panel, self.timer],
             js=LOGOUT_JS,
             api_name="admin_logout",
@@ -288,7 +289,7 @@ class AdminTab:
             raise formatting.ui_error("Choose a model version first.")
         try:
             job_id = self.services.promote_model(name)
-        except (ValueError, RuntimeError) as exc:
+        except RuntimeError as exc:
             raise formatting.ui_error(str(exc)) from exc
         gr.Info(f"Re-index job #{job_id} started.")
         return self.follow_job(job_id)

@@ -21,6 +21,7 @@ from mexma_search.app.settings import Settings
 from mexma_search.webapp import limits
 from mexma_search.webapp.admin_tab import AdminTab
 from mexma_search.webapp.auth import AdminCredentials
+from mexma_search.webapp.errors import raises_errors, shows_errors
 from mexma_search.webapp.library_tab import LibraryTab
 from mexma_search.webapp.local_api import local_api_routes
 from mexma_search.webapp.search_tab import SearchTab
@@ -66,8 +67,8 @@ def _register_api(services: Services) -> None:
             raise gr.Error(f"no job {int(job_id)}")
         return job.to_dict()
 
-    gr.api(search, api_name="search", **limits.SEARCH)
-    gr.api(job_status, api_name="job_status", **limits.POLL)
+    gr.api(raises_errors(search), api_name="search", **limits.SEARCH)
+    gr.api(raises_errors(job_status), api_name="job_status", **limits.POLL)
 
 
 @dataclass(frozen=True)
@@ -106,7 +107,7 @@ def build_app(services: Services, settings: Settings) -> WebApp:
             )
 
         blocks.load(
-            on_load,
+            shows_errors(on_load),
             outputs=[
                 search.results,
                 *search.filter_outputs,
@@ -117,7 +118,9 @@ def build_app(services: Services, settings: Settings) -> WebApp:
             api_visibility="private",
         )
         search_page.select(
-            search.refresh_filters, outputs=search.filter_outputs, api_visibility="private"
+            shows_errors(search.refresh_filters),
+            outputs=search.filter_outputs,
+            api_visibility="private",
         )
     # Jobs run in the backend's workers, not in Gradio's queue, so long ingestion or training
     # never holds a queue slot; see mexma_search.webapp.limits for the groups of events.

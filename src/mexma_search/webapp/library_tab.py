@@ -11,6 +11,7 @@ from mexma_search.app.services import DEFAULT_COLLECTION, Services
 from mexma_search.documents.registry import SUPPORTED_EXTENSIONS
 from mexma_search.webapp import formatting, limits
 from mexma_search.webapp.auth import AdminSession
+from mexma_search.webapp.errors import raises_errors, shows_errors
 from mexma_search.webapp.sessions import AdminSessions
 
 POLL_SECONDS = 1.0
@@ -61,31 +62,35 @@ class LibraryTab:
             elem_id="library-documents",
         )
         with gr.Row(equal_height=True):
-            self.refresh_button = gr.Button("Refresh", scale=1)
-            self.to_delete = gr.Dropdown(label="Document", choices=[], scale=4)
-            self.delete_button = gr.Button("Delete (admin)", variant="stop", scale=1)
+            self.refresh_button = gr.Button("Refresh", scale=1, elem_id="library-refresh")
+            self.to_delete = gr.Dropdown(
+                label="Document", choices=[], scale=4, elem_id="library-delete-choice"
+            )
+            self.delete_button = gr.Button(
+                "Delete (admin)", variant="stop", scale=1, elem_id="library-delete"
+            )
 
         self.upload_button.click(
-            self.upload,
+            raises_errors(self.upload),
             inputs=[self.files, self.collection],
             outputs=self.queued,
             api_name="upload",
             **limits.UPLOAD,
         ).success(
-            self.watch,
+            shows_errors(self.watch),
             inputs=[self.queued, self.watched],
             outputs=[self.watched, self.files, self.timer],
             api_visibility="private",
         )
         self.timer.tick(
-            self.poll,
+            shows_errors(self.poll),
             inputs=self.watched,
             outputs=[self.progress, self.timer, self.table, self.to_delete],
             api_visibility="private",
             **limits.POLL,
         )
         self.refresh_button.click(
-            self.refresh, outputs=self.listing_outputs, api_visibility="private"
+            shows_errors(self.refresh), outputs=self.listing_outputs, api_visibility="private"
         )
         self.delete_button.click(
             self.sessions.required(self.delete),
@@ -104,12 +109,9 @@ class LibraryTab:
         the job ids."""
         if not files:
             raise formatting.ui_error("Choose one or more files first.")
-        try:
-            job_ids = self.services.ingest_paths(
-                [Path(file) for file in files], collection or DEFAULT_COLLECTION
-            )
-        except ValueError as exc:
-            raise formatting.ui_error(str(exc)) from exc
+        job_ids = self.services.ingest_paths(
+            [Path(file) for file in files], collection or DEFAULT_COLLECTION
+        )
         for file in files:
             # the backend keeps its own copy; drop Gradio's upload cache copy at once
             Path(file).unlink(missing_ok=True)

@@ -10,6 +10,7 @@ from mexma_search.app.search import MAX_K
 from mexma_search.app.services import Services
 from mexma_search.app.views import DocumentInfo
 from mexma_search.webapp import formatting, limits
+from mexma_search.webapp.errors import shows_errors
 
 DOCUMENT_CHOICES_LIMIT = 1000
 # A click on a card's "More from this document" button fires the HTML component's click
@@ -63,14 +64,14 @@ class SearchTab:
         filters = [self.k, self.languages, self.collections, self.document]
         gr.on(
             [self.query.submit, self.button.click],
-            self.run,
+            shows_errors(self.run),
             inputs=[self.query, *filters],
             outputs=self.results,
             api_visibility="private",
             **limits.SEARCH,
         )
         self.results.click(
-            self.more_from_document,
+            shows_errors(self.more_from_document),
             inputs=[self.query, self.k, self.languages, self.collections],
             outputs=[self.document, self.results],
             api_visibility="private",
@@ -105,16 +106,13 @@ class SearchTab:
         """Search and render the cards."""
         if not query.strip():
             return self.intro()
-        try:
-            results = self.services.search(
-                query,
-                k=int(k),
-                lang=languages or None,
-                collection=collections or None,
-                document_id=document_id or None,
-            )
-        except ValueError as exc:
-            raise formatting.ui_error(str(exc)) from exc
+        results = self.services.search(
+            query,
+            k=int(k),
+            lang=languages or None,
+            collection=collections or None,
+            document_id=document_id or None,
+        )
         if not results and not self.services.languages_in_index():
             return formatting.EMPTY_INDEX
         return formatting.result_cards(results, query)

@@ -28,6 +28,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from mexma_search.webapp.auth import AdminSession, client_host
+from mexma_search.webapp.errors import shows_errors
 from mexma_search.webapp.formatting import ui_error
 
 COOKIE = "mexma_admin"
@@ -128,6 +129,7 @@ class AdminSessions:
         """``handler(session, *inputs)`` as a Gradio handler of ``inputs`` that runs only for
         a request with a valid session cookie, and gets that session."""
 
+        @shows_errors
         def checked(request: gr.Request, *inputs: Any) -> R:
             return handler(self.require(request), *inputs)
 

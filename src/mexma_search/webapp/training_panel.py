@@ -166,10 +166,7 @@ class TrainingPanel:
         the form's parameters would accept it."""
         if not path:
             raise formatting.ui_error("Upload a bitext file first.")
-        try:
-            params = form_parameters(values)
-        except ValueError as exc:
-            raise formatting.ui_error(str(exc)) from exc
+        params = form_parameters(values)
         result = self.services.validate_bitext(path, params=params, **_read_options(src, trg))
         versions = [v.name for v in self.services.list_model_versions()]
         return (
@@ -190,15 +187,12 @@ class TrainingPanel:
         """Queue the training job (the backend validates the file and the parameters again)."""
         if not path:
             raise formatting.ui_error("Upload a bitext file first.")
-        try:
-            job_id = self.services.start_training(
-                path,
-                base=base or None,
-                params=form_parameters(values),
-                read_options=_read_options(src, trg),
-            )
-        except ValueError as exc:
-            raise formatting.ui_error(str(exc)) from exc
+        job_id = self.services.start_training(
+            path,
+            base=base or None,
+            params=form_parameters(values),
+            read_options=_read_options(src, trg),
+        )
         gr.Info(f"Training job #{job_id} queued.")
         return self.on_started(job_id)
 
