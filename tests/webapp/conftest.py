@@ -227,3 +227,29 @@ def wait_jobs(client: Client) -> WaitJobs:
 @pytest.fixture
 def clock() -> FakeClock:
     return FakeClock()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    from browser_steps import CHROMIUM, FLAGS, playwright_api
+
+    with playwright_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser: Any, tiny_app: Any) -> Iterator[Any]:
+    """A fresh page (no session cookie) on the tiny app, its console messages in ``.console``."""
+    from browser_steps import TIMEOUT_MS, expect
+
+    context = browser.new_context(viewport={"width": 1400, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    page.console = []
+    page.on("console", lambda message: page.console.append((message.type, message.text)))
+    page.goto(tiny_app.url)
+    expect(page.locator("#search-results")).to_be_attached()
+    yield page
+    context.close()

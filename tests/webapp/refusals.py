@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+
 def refused(message: dict[str, Any], reason: str = "Admin login required") -> bool:
     """True when an event (see ``RawQueueClient.call``) showed a toast naming ``reason`` and
     changed no output, or (for an event that raises) failed with ``reason``."""

@@ -1,64 +1,15 @@
-"""What a person meets in the browser (headless Debian Chromium over the tiny app): errors show
-a message and keep every component; forms start with values that work; empty states say what
-to do. Screenshots of every tab come from scripts/screenshots.py."""
+"""What a person meets in the browser (headless Chromium over the tiny app): errors show a
+message and keep every component; empty states say what to do. Screenshots of every tab come
+from scripts/screenshots.py."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
+from browser_steps import expect, log_in, needs_chromium, open_tab, toast
 
-CHROMIUM = Path("/usr/bin/chromium")
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-TIMEOUT_MS = 60_000
-
-playwright_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
-pytestmark = [
-    pytest.mark.timeout(600),
-    pytest.mark.skipif(
-        not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin/chromium"
-    ),
-]
-expect = playwright_api.expect
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with playwright_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def page(browser: Any, tiny_app: Any) -> Iterator[Any]:
-    """A fresh page (no session cookie) on the tiny app, its console messages in ``.console``."""
-    context = browser.new_context(viewport={"width": 1400, "height": 900})
-    page = context.new_page()
-    page.set_default_timeout(TIMEOUT_MS)
-    page.console = []
-    page.on("console", lambda message: page.console.append((message.type, message.text)))
-    page.goto(tiny_app.url)
-    expect(page.locator("#search-results")).to_be_attached()
-    yield page
-    context.close()
-
-
-def open_tab(page: Any, name: str) -> None:
-    page.get_by_role("tab", name=name, exact=True).first.click()
-
-
-def log_in(page: Any, password: str) -> None:
-    open_tab(page, "Admin")
-    page.locator("#admin-user textarea, #admin-user input").first.fill("admin")
-    page.locator("#admin-password input").fill(password)
-    page.locator("#admin-login-button").click()
-
-
-def toast(page: Any) -> Any:
-    return page.locator(".toast-body")
+pytestmark = [pytest.mark.timeout(600), needs_chromium]
 
 
 def assert_no_error_badge(page: Any, selector: str) -> None:

@@ -190,6 +190,14 @@ class Services:
                 DocumentInfo.from_row(row.document, row.document.collection.name) for row in rows
             ]
 
+    def get_document(self, document_id: int) -> DocumentInfo | None:
+        """One document; None if there is no such one."""
+        with read_scope(self.runtime.engine) as session:
+            document = db.get_document(session, document_id)
+            if document is None:
+                return None
+            return DocumentInfo.from_row(document, document.collection.name)
+
     def delete_document(self, document_id: int) -> bool:
         """Delete a document's rows, vectors and stored file; False if there is no such one."""
         with session_scope(self.runtime.engine) as session:

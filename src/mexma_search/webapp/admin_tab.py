@@ -17,6 +17,7 @@ from mexma_search.app.services import Services
 from mexma_search.app.views import JobInfo
 from mexma_search.webapp import formatting, limits
 from mexma_search.webapp.auth import AdminCredentials, AdminSession, client_host
+from mexma_search.webapp.confirm import Confirmation
 from mexma_search.webapp.errors import raises_errors, shows_errors
 from mexma_search.webapp.sessions import LOGOUT_JS, REDEEM_GRANT_JS, AdminSessions, request_cookie
 from mexma_search.webapp.training_panel import TrainingPanel
@@ -76,7 +77,10 @@ class AdminTab:
                 scale=4,
                 elem_id="admin-job",
             )
-            self.cancel_button = gr.Button("Cancel job", variant="stop", scale=1)
+            self.cancel_button = gr.Button(
+                "Cancel job", variant="stop", scale=1, elem_id="admin-cancel"
+            )
+        self.confirm_cancel = Confirmation("admin-confirm-cancel", "Cancel the job")
         self.job_view = gr.HTML(elem_id="admin-job-view")
         with gr.Column(visible=False, elem_id="admin-training-view") as self.training_view:
             with gr.Row():
@@ -107,7 +111,10 @@ class AdminTab:
         )
         with gr.Row(equal_height=True):
             self.model = gr.Dropdown(label="Model version", choices=[], scale=4)
-            self.promote_button = gr.Button("Promote (re-index)", variant="primary", scale=1)
+            self.promote_button = gr.Button(
+                "Promote (re-index)", variant="primary", scale=1, elem_id="admin-promote"
+            )
+        self.confirm_promote = Confirmation("admin-confirm-promote", "Promote")
         gr.Markdown(
             "Promoting re-embeds every passage with the chosen model into a new index, then "
             "switches search to it; the previous model stays registered for a rollback. "
@@ -177,9 +184,27 @@ class AdminTab:
             **PRIVATE,
         )
         self.cancel_button.click(
-            required(self.cancel), inputs=self.job, api_name="admin_cancel", **PRIVATE
+            required(self.ask_cancel),
+            inputs=self.job,
+            outputs=self.confirm_cancel.ask_outputs,
+            **PRIVATE,
+        )
+        self.job.change(self.confirm_cancel.hide, outputs=self.confirm_cancel.box, **PRIVATE)
+        self.confirm_cancel.on_confirm(
+            required(self.cancel),
+            inputs=self.job,
+            outputs=self.job_view_outputs,
+            api_name="admin_cancel",
+            **PRIVATE,
         )
         self.promote_button.click(
+            required(self.ask_promote),
+            inputs=self.model,
+            outputs=self.confirm_promote.ask_outputs,
+            **PRIVATE,
+        )
+        self.model.change(self.confirm_promote.hide, outputs=self.confirm_promote.box, **PRIVATE)
+        self.confirm_promote.on_confirm(
             required(self.promote),
             inputs=self.model,
             outputs=[self.job, self.tabs],
@@ -271,17 +296,36 @@ class AdminTab:
             formatting.evaluation_rows(job.metrics),
         )
 
-    def cancel(self, session: AdminSession, picked: int | str | None) -> None:
-        """Ask the selected job to stop."""
+    def ask_cancel(self, session: AdminSession, picked: int | str | None) -> tuple[Any, ...]:
+        """Ask before stopping the selected job."""
+        return Confirmation.ask(formatting.cancel_question(self._picked_job_info(picked)))
+
+    def _picked_job_info(self, picked: int | str | None) -> JobInfo:
         job_id = picked_job(picked)
         if job_id is None:
-            raise formatting.ui_error("Choose a job first.")
-        if self.services.get_job(job_id) is None:
-            raise formatting.ui_error(f"There is no job #{job_id}.")
-        if self.services.cancel_job(job_id):
-            gr.Info(f"Job #{job_id} will stop at its next checkpoint.")
+            raise ValueError("Choose a job first.")
+        job = self.services.get_job(job_id)
+        if job is None:
+            raise ValueError(f"There is no job #{job_id}.")
+        return job
+
+    def cancel(self, session: AdminSession, picked: int | str | None) -> tuple[Any, ...]:
+        """Ask the selected job to stop; its refreshed view."""
+        job = self._picked_job_info(picked)
+        if self.services.cancel_job(job.id):
+            gr.Info(f"Job #{job.id} will stop at its next checkpoint.")
         else:
-            gr.Warning(f"Job #{job_id} has already ended.")
+            gr.Warning(f"Job #{job.id} has already ended.")
+        return self.show_job(session, job.id)
+
+    def ask_promote(self, session: AdminSession, name: str | None) -> tuple[Any, ...]:
+        """Ask before promoting: the candidate's held-out error before and after training."""
+        if not name:
+            raise ValueError("Choose a model version first.")
+        versions = {version.name: version for version in self.services.list_model_versions()}
+        if name not in versions:
+            raise ValueError(f"There is no model version {name!r}.")
+        return Confirmation.ask(formatting.promote_question(versions[name]))
 
     def promote(self, session: AdminSession, name: str | None) -> tuple[Any, Any]:
         """Start the re-index job that makes ``name`` the live model; follow that job."""

@@ -67,6 +67,51 @@ EMPTY_INDEX = message_box(
 )
 
 
+def question(title: str, body: str, warning: str = "") -> str:
+    """A confirmation question (see webapp.confirm): what will happen, and a warning if any."""
+    warned = f'<p class="mx-warning">{escape(warning)}</p>' if warning else ""
+    return (
+        f'<div class="mx-notice mx-question"><strong>{escape(title)}</strong>'
+        f"<p>{escape(body)}</p>{warned}</div>"
+    )
+
+
+def delete_question(document: DocumentInfo) -> str:
+    """Asks before deleting ``document``."""
+    return question(
+        f"Delete document #{document.id} {document.filename} ({document.collection})?",
+        f"Its {document.n_chunks} passages leave the index and its stored file is removed. "
+        "This cannot be undone.",
+    )
+
+
+def cancel_question(job: JobInfo) -> str:
+    """Asks before cancelling ``job``."""
+    return question(
+        f"Cancel job #{job.id} ({job.kind}: {job_subject(job)})?",
+        "It stops at its next checkpoint.",
+    )
+
+
+def promote_question(version: ModelVersionInfo) -> str:
+    """Asks before promoting ``version``: its held-out error before and after its training,
+    with a warning when it is not better than its base (or was never evaluated)."""
+    before = version.metrics.get("before", {}).get(HEADLINE_METRIC)
+    after = version.metrics.get("after", {}).get(HEADLINE_METRIC)
+    if before is None or after is None:
+        change = "It has no held-out evaluation."
+        warning = "Nothing shows that it is better than the live model."
+    else:
+        change = f"Held-out xsim margin error: {before:.2f} % before training, {after:.2f} % after."
+        warning = "" if after < before else "It is not better than the model it was trained from."
+    return question(
+        f"Promote {version.name} to the live model?",
+        f"{change} Every passage is re-embedded with it, then search switches to it; the "
+        "current model stays registered for a rollback.",
+        warning,
+    )
+
+
 def highlighted_passage(result: SearchResult) -> str:
     """The passage with its best-matching sentence in a ``<mark>`` (unless it is the whole
     passage)."""

@@ -8,9 +8,11 @@ from typing import Any
 import gradio as gr
 
 from mexma_search.app.services import DEFAULT_COLLECTION, Services
+from mexma_search.app.views import DocumentInfo
 from mexma_search.documents.registry import SUPPORTED_EXTENSIONS
 from mexma_search.webapp import formatting, limits
 from mexma_search.webapp.auth import AdminSession
+from mexma_search.webapp.confirm import Confirmation
 from mexma_search.webapp.errors import raises_errors, shows_errors
 from mexma_search.webapp.sessions import AdminSessions
 
@@ -69,6 +71,7 @@ class LibraryTab:
             self.delete_button = gr.Button(
                 "Delete (admin)", variant="stop", scale=1, elem_id="library-delete"
             )
+        self.confirm_delete = Confirmation("library-confirm-delete", "Delete")
 
         self.upload_button.click(
             raises_errors(self.upload),
@@ -93,6 +96,15 @@ class LibraryTab:
             shows_errors(self.refresh), outputs=self.listing_outputs, api_visibility="private"
         )
         self.delete_button.click(
+            self.sessions.required(self.ask_delete),
+            inputs=self.to_delete,
+            outputs=self.confirm_delete.ask_outputs,
+            api_visibility="private",
+        )
+        self.to_delete.change(
+            self.confirm_delete.hide, outputs=self.confirm_delete.box, api_visibility="private"
+        )
+        self.confirm_delete.on_confirm(
             self.sessions.required(self.delete),
             inputs=self.to_delete,
             outputs=self.listing_outputs,
@@ -143,6 +155,19 @@ class LibraryTab:
         """The document table, the delete choices and the collection choices."""
         collections = self.services.collections() or [DEFAULT_COLLECTION]
         return *self.documents(), gr.Dropdown(choices=collections)
+
+    def ask_delete(self, session: AdminSession, document_id: int | None) -> tuple[Any, ...]:
+        """Ask before deleting the chosen document (admin only)."""
+        document = self._chosen(document_id)
+        return Confirmation.ask(formatting.delete_question(document))
+
+    def _chosen(self, document_id: int | None) -> DocumentInfo:
+        if document_id is None:
+            raise ValueError("Choose a document to delete.")
+        document = self.services.get_document(int(document_id))
+        if document is None:
+            raise ValueError(f"There is no document #{document_id}.")
+        return document
 
     def delete(self, session: AdminSession, document_id: int | None) -> tuple[Any, ...]:
         """Delete a document with its vectors and stored file (admin only)."""
