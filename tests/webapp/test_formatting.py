@@ -6,7 +6,7 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from mexma_search.app.formatting import format_duration
+from mexma_search.app.formatting import format_duration, model_description
 from mexma_search.app.views import (
     BusyWorker,
     DocumentInfo,
@@ -15,6 +15,7 @@ from mexma_search.app.views import (
     SearchResult,
     WorkerStatus,
 )
+from mexma_search.encoder.config import DEFAULT_MODEL_NAME
 from mexma_search.encoder.training.callbacks import TrainerState
 from mexma_search.jobs.train_progress import progress_message
 from mexma_search.webapp import formatting
@@ -224,3 +225,15 @@ def test_worker_summary_names_queued_kinds_busy_workers_and_dead_ones() -> None:
     assert text.count("looks dead") == 1 and "job 13 (train) on train-9@gpu2" in text
     idle = formatting.worker_summary(replace(status, queued={}, busy=[], mode="embedded"))
     assert "nothing" in idle and "idle" in idle and "in-process worker" in idle
+
+
+def test_a_card_shows_the_document_title_with_its_path_as_detail() -> None:
+    html = formatting.result_card(_result(document="bible/es/Salmo_23.txt"))
+    assert '<span class="mx-doc" title="bible/es/Salmo_23.txt">Salmo 23</span>' in html
+    assert '<p class="mx-path">bible/es/Salmo_23.txt</p>' in html
+
+
+def test_the_default_model_is_named_honestly() -> None:
+    assert "not MEXMA weights" in model_description(DEFAULT_MODEL_NAME, None)
+    tuned = model_description("ft-20261201", DEFAULT_MODEL_NAME)
+    assert tuned.startswith("ft-20261201, fine-tuned from") and "not MEXMA" not in tuned

@@ -4,12 +4,14 @@ from scripts/screenshots.py."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
 from browser_steps import expect, log_in, needs_chromium, open_tab, toast
 
 pytestmark = [pytest.mark.timeout(600), needs_chromium]
+DOCS = Path(__file__).resolve().parents[1] / "fixtures" / "docs"
 
 
 def assert_no_error_badge(page: Any, selector: str) -> None:
@@ -39,3 +41,24 @@ def test_an_admin_action_while_logged_out_keeps_the_library(page: Any) -> None:
     expect(toast(page)).to_contain_text("Admin login required")
     for selector in ("#library-documents", "#library-delete-choice", "#library-collection"):
         assert_no_error_badge(page, selector)
+
+
+def test_the_search_tab_says_what_to_do_and_which_model_answers(page: Any, tiny_app: Any) -> None:
+    (job_id,) = tiny_app.services.ingest_paths([DOCS / "river_fr.md"], "search-states")
+    tiny_app.services.wait_for_job(job_id, timeout=120)
+    page.reload()
+    results = page.locator("#search-results")
+    expect(results).to_contain_text("Search in any language")
+    page.locator("#search-query textarea, #search-query input").first.fill("   ")
+    page.locator("#search-button").click()
+    expect(results).to_contain_text("Type a question or a few words")
+    for name in ("languages", "collections"):
+        expect(page.locator(f"#search-{name}")).to_contain_text("empty: any")
+    live = next(v for v in tiny_app.services.list_model_versions() if v.live)
+    expect(page.locator("#search-model")).to_contain_text(f"Search model: {live.name}")
+
+    page.locator("#search-query textarea, #search-query input").first.fill("la rivière")
+    page.locator("#search-button").click()
+    card = results.locator(".mx-card").first
+    expect(card.locator(".mx-doc")).to_have_text("river fr")
+    expect(card.locator(".mx-path")).to_have_text("river_fr.md")

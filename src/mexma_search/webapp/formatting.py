@@ -112,6 +112,13 @@ def promote_question(version: ModelVersionInfo) -> str:
     )
 
 
+SEARCH_HINT = message_box(
+    "Search in any language",
+    "Type a question or a few words above and press Enter or Search: passages with the same "
+    "meaning are found in every language. Narrow the results with the filters (empty: any).",
+)
+
+
 def highlighted_passage(result: SearchResult) -> str:
     """The passage with its best-matching sentence in a ``<mark>`` (unless it is the whole
     passage)."""
@@ -122,19 +129,28 @@ def highlighted_passage(result: SearchResult) -> str:
     return f"{escape(text[:start])}<mark>{escape(text[start:end])}</mark>{escape(text[end:])}"
 
 
+def document_title(path: str) -> str:
+    """A document's name for people: its file name without folders and extension."""
+    name = path.replace("\\", "/").rsplit("/", 1)[-1]
+    stem = name.rsplit(".", 1)[0] if "." in name.strip(".") else name
+    return stem.replace("_", " ").strip() or path
+
+
 def result_card(result: SearchResult) -> str:
     """One search result: document, language, score, passage, and a button for the
     document's other hits (read by the card list's click handler through ``data-document``)."""
     return (
         '<article class="mx-card">'
         '<header class="mx-card-head">'
-        f'<span class="mx-doc">{escape(result.document)}</span>'
+        f'<span class="mx-doc" title="{escape(result.document)}">'
+        f"{escape(document_title(result.document))}</span>"
         f'<span class="mx-tag" title="language">{escape(result.lang or "?")}</span>'
         f'<span class="mx-tag" title="collection">{escape(result.collection)}</span>'
         f'<span class="mx-score" title="cosine similarity">{result.score:.3f}</span>'
         "</header>"
         f'<p class="mx-passage">{highlighted_passage(result)}</p>'
         f"{_also_in_document(result.passages)}"
+        f'<p class="mx-path">{escape(result.document)}</p>'
         f'<button class="mx-more" type="button" data-document="{result.document_id}">'
         "More from this document</button>"
         "</article>"

@@ -6,6 +6,7 @@ from typing import Any
 
 import gradio as gr
 
+from mexma_search.app.formatting import model_description
 from mexma_search.app.search import MAX_K
 from mexma_search.app.services import Services
 from mexma_search.app.views import DocumentInfo
@@ -49,9 +50,19 @@ class SearchTab:
             self.button = gr.Button("Search", variant="primary", scale=1, elem_id="search-button")
         with gr.Row():
             self.k = gr.Slider(minimum=1, maximum=MAX_K, value=10, step=1, label="Results", scale=2)
-            self.languages = gr.Dropdown(label="Languages", multiselect=True, choices=[], scale=2)
+            self.languages = gr.Dropdown(
+                label="Languages (empty: any)",
+                multiselect=True,
+                choices=[],
+                scale=2,
+                elem_id="search-languages",
+            )
             self.collections = gr.Dropdown(
-                label="Collections", multiselect=True, choices=[], scale=2
+                label="Collections (empty: any)",
+                multiselect=True,
+                choices=[],
+                scale=2,
+                elem_id="search-collections",
             )
             self.document = gr.Dropdown(
                 label="Document",
@@ -61,6 +72,7 @@ class SearchTab:
                 elem_id="search-document",
             )
         self.results = gr.HTML(js_on_load=MORE_HITS_JS, elem_id="search-results")
+        self.model_note = gr.Markdown(elem_id="search-model", elem_classes="mx-model-note")
         filters = [self.k, self.languages, self.collections, self.document]
         gr.on(
             [self.query.submit, self.button.click],
@@ -79,8 +91,9 @@ class SearchTab:
         )
 
     @property
-    def filter_outputs(self) -> list[gr.Dropdown]:
-        return [self.languages, self.collections, self.document]
+    def filter_outputs(self) -> list[Any]:
+        """What :meth:`refresh_filters` updates: the filters and the model note."""
+        return [self.languages, self.collections, self.document, self.model_note]
 
     def refresh_filters(self) -> tuple[Any, ...]:
         """New choices for the filters (the index changes while the app runs)."""
@@ -89,11 +102,22 @@ class SearchTab:
             gr.Dropdown(choices=self.services.languages_in_index()),
             gr.Dropdown(choices=self.services.collections()),
             gr.Dropdown(choices=document_filter_choices(documents)),
+            self.model_note_text(),
         )
 
+    def model_note_text(self) -> str:
+        """Which model answers the searches, honestly named."""
+        live = [version for version in self.services.list_model_versions() if version.live]
+        if not live:
+            return "Search model: none is live yet."
+        base = live[0].metrics.get("base")
+        return f"Search model: {model_description(live[0].name, str(base) if base else None)}"
+
     def intro(self) -> str:
-        """What the result area shows before the first query."""
-        return "" if self.services.languages_in_index() else formatting.EMPTY_INDEX
+        """What the result area shows before the first query (or for an empty one)."""
+        if not self.services.languages_in_index():
+            return formatting.EMPTY_INDEX
+        return formatting.SEARCH_HINT
 
     def run(
         self,
