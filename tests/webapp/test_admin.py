@@ -10,6 +10,7 @@ from typing import Any
 
 from refusals import refused
 
+from mexma_search.webapp import formatting
 from mexma_search.webapp.training_panel import ADVANCED, BASIC
 
 QUICK = {
@@ -75,6 +76,8 @@ def test_train_follow_the_curves_and_read_the_evaluation(
 
     started = session.call("admin_start_training", [file, "en", "es", None, *_form(QUICK)])
     job_id = _output(started, 0)["value"]
+    # the Jobs tab shows the new job's own view at once
+    assert f'data-job="{job_id}"' in _output(started, 2)
     job = tiny_app.services.wait_for_job(job_id, TIMEOUT_S)
     assert job.status == "succeeded", job
     assert job.parameters["params"]["max_steps"] == 6
@@ -85,11 +88,11 @@ def test_train_follow_the_curves_and_read_the_evaluation(
     html, _, losses, dev, table = (_output(view, i) for i in range(5))
     assert f'data-job="{job_id}"' in html and 'data-status="succeeded"' in html
     loss_names = {row[1] for row in losses["data"]}
-    assert {"loss", "align", "mlm"} <= loss_names
+    assert {"Total loss", "Alignment loss", "Masked-word loss"} <= loss_names
     dev_steps = {row[0] for row in dev["data"]}
     assert {0, 3, 6} <= dev_steps
     metrics = {row[0] for row in table["data"]}
-    assert {"xsim_cos_error", "xsim_margin_error"} <= metrics
+    assert {formatting.metric_label(name) for name in formatting.DEV_METRICS} <= metrics
     assert len(table["data"][0]) == 4
 
     # promote the candidate: a re-index job that makes it the live model

@@ -86,7 +86,7 @@ def train_and_follow(page: Any, bitext: Path) -> None:
     page.locator("#training-start").click()
     job = page.locator("#admin-job-view .mx-job", has_text=f"train: {bitext.name}")
     expect(job).to_have_attribute("data-status", "succeeded", timeout=TRAINING_TIMEOUT_MS)
-    expect(page.locator("#admin-eval")).to_contain_text("xsim_margin_error")
+    expect(page.locator("#admin-eval")).to_contain_text("Translation retrieval error, margin")
     expect(page.locator("#admin-training-view")).to_contain_text("Training losses")
 
 

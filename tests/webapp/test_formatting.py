@@ -158,7 +158,7 @@ def test_metric_frames_are_long_format_thinned_and_absent_before_any_value() -> 
     rows = [{"step": s, "loss": 1.0 / s, "lr": 0.1} for s in range(1, 2501)]
     frame = formatting.metric_frame(rows, ["loss", "align"])
     assert frame is not None and list(frame.columns) == ["step", "metric", "value"]
-    assert set(frame["metric"]) == {"loss"}
+    assert set(frame["metric"]) == {"Total loss"}
     assert len(frame) <= formatting.MAX_PLOT_POINTS + 1 and frame["step"].iloc[-1] == 2500
     assert formatting.metric_frame(rows, ["xsim_margin_error"]) is None
 
@@ -169,8 +169,8 @@ def test_the_evaluation_table_compares_before_and_after() -> None:
         "after": {"xsim_margin_error": 7.25, "xsim_cos_error": 21.0, "only_after": 1.0},
     }
     assert formatting.evaluation_rows(summary) == [
-        ["xsim_cos_error", 20.0, 21.0, 1.0],
-        ["xsim_margin_error", 12.5, 7.25, -5.25],
+        ["Translation retrieval error, cosine (%)", 20.0, 21.0, 1.0],
+        ["Translation retrieval error, margin (%)", 12.5, 7.25, -5.25],
     ]
     assert formatting.evaluation_rows({}) == []
 
@@ -237,3 +237,13 @@ def test_the_default_model_is_named_honestly() -> None:
     assert "not MEXMA weights" in model_description(DEFAULT_MODEL_NAME, None)
     tuned = model_description("ft-20261201", DEFAULT_MODEL_NAME)
     assert tuned.startswith("ft-20261201, fine-tuned from") and "not MEXMA" not in tuned
+
+
+def test_metrics_have_human_labels_and_a_line_on_what_each_measures() -> None:
+    assert formatting.metric_label("mlm") == "Masked-word loss"
+    assert formatting.metric_label("xsim_cos_error_src2trg") == (
+        "Translation retrieval error, cosine (%) (source to target)"
+    )
+    lines = formatting.metric_explanations(formatting.LOSS_METRICS).splitlines()
+    assert len(lines) == len(formatting.LOSS_METRICS)
+    assert lines[-1].startswith("KoLeo spread: ")

@@ -85,13 +85,23 @@ class AdminTab:
         with gr.Column(visible=False, elem_id="admin-training-view") as self.training_view:
             with gr.Row():
                 self.loss_plot = gr.LinePlot(
-                    x="step", y="value", color="metric", title="Training losses", height=260
+                    x="step",
+                    y="value",
+                    color="metric",
+                    title="Training losses",
+                    caption=formatting.metric_explanations(formatting.LOSS_METRICS),
+                    x_axis_format="d",
+                    y_axis_format=".3~g",
+                    height=260,
                 )
                 self.dev_plot = gr.LinePlot(
                     x="step",
                     y="value",
                     color="metric",
-                    title="Held-out xsim error (%)",
+                    title="Held-out translation retrieval error (%)",
+                    caption=formatting.metric_explanations(formatting.DEV_METRICS),
+                    x_axis_format="d",
+                    y_axis_format=".3~g",
                     height=260,
                 )
             self.eval_table = gr.Dataframe(
@@ -124,6 +134,11 @@ class AdminTab:
     @property
     def job_view_outputs(self) -> list[Any]:
         return [self.job_view, self.training_view, self.loss_plot, self.dev_plot, self.eval_table]
+
+    @property
+    def follow_outputs(self) -> list[Any]:
+        """What :meth:`follow_job` updates."""
+        return [self.job, self.tabs, *self.job_view_outputs]
 
     @property
     def refresh_outputs(self) -> list[Any]:
@@ -207,11 +222,11 @@ class AdminTab:
         self.confirm_promote.on_confirm(
             required(self.promote),
             inputs=self.model,
-            outputs=[self.job, self.tabs],
+            outputs=self.follow_outputs,
             api_name="admin_promote",
             **PRIVATE,
         )
-        self.training.wire([self.job, self.tabs])
+        self.training.wire(self.follow_outputs)
 
     def login(self, username: str, password: str, request: gr.Request) -> str:
         """Check the credentials on the server; on success, a grant for the session cookie."""
@@ -270,9 +285,10 @@ class AdminTab:
             return gr.Dropdown(choices=choices)
         return gr.Dropdown(choices=choices, value=selected)
 
-    def follow_job(self, job_id: int) -> tuple[Any, Any]:
-        """Select a new job in the Jobs tab and show that tab."""
-        return self.job_choices(job_id), gr.Tabs(selected="jobs")
+    def follow_job(self, session: AdminSession, job_id: int) -> tuple[Any, ...]:
+        """Select a new job in the Jobs tab, show that tab and the job's own view at once (not
+        the previously selected job's until the next refresh)."""
+        return self.job_choices(job_id), gr.Tabs(selected="jobs"), *self.show_job(session, job_id)
 
     def show_job(self, session: AdminSession, picked: int | str | None) -> tuple[Any, ...]:
         """The selected job's progress bar, stage, ETA and outcome; for a training job also
@@ -327,7 +343,7 @@ class AdminTab:
             raise ValueError(f"There is no model version {name!r}.")
         return Confirmation.ask(formatting.promote_question(versions[name]))
 
-    def promote(self, session: AdminSession, name: str | None) -> tuple[Any, Any]:
+    def promote(self, session: AdminSession, name: str | None) -> tuple[Any, ...]:
         """Start the re-index job that makes ``name`` the live model; follow that job."""
         if not name:
             raise formatting.ui_error("Choose a model version first.")
@@ -336,7 +352,7 @@ class AdminTab:
         except RuntimeError as exc:
             raise formatting.ui_error(str(exc)) from exc
         gr.Info(f"Re-index job #{job_id} started.")
-        return self.follow_job(job_id)
+        return self.follow_job(session, job_id)
 
 
 def picked_job(picked: int | str | None) -> int | None:

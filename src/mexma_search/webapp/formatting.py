@@ -40,6 +40,40 @@ MODEL_COLUMNS = [
 EVAL_COLUMNS = ["metric (xsim error %)", "before", "after", "change (points)"]
 LOSS_METRICS = ("loss", "align", "mlm", "koleo")
 DEV_METRICS = ("xsim_cos_error", "xsim_margin_error")
+# what the charts and the evaluation table call each metric, and one line on what it measures
+METRIC_LABELS = {
+    "loss": ("Total loss", "the sum the optimiser lowers (the weighted losses below)"),
+    "align": ("Alignment loss", "how far apart a sentence and its translation are embedded"),
+    "mlm": ("Masked-word loss", "how badly hidden words are guessed from the translation"),
+    "koleo": ("KoLeo spread", "lower when sentence embeddings spread evenly"),
+    "xsim_cos_error": (
+        "Translation retrieval error, cosine (%)",
+        "held-out sentences whose nearest translation by cosine is wrong",
+    ),
+    "xsim_margin_error": (
+        "Translation retrieval error, margin (%)",
+        "the same with margin scoring, which discounts sentences close to everything",
+    ),
+}
+
+
+DIRECTIONS = {"_src2trg": " (source to target)", "_trg2src": " (target to source)"}
+
+
+def metric_label(name: str) -> str:
+    """A metric's name for people, e.g. ``xsim_cos_error_src2trg`` ->
+    ``Translation retrieval error, cosine (%) (source to target)``."""
+    for suffix, direction in DIRECTIONS.items():
+        if name.endswith(suffix):
+            return metric_label(name.removesuffix(suffix)) + direction
+    return METRIC_LABELS.get(name, (name.replace("_", " "), ""))[0]
+
+
+def metric_explanations(names: Sequence[str]) -> str:
+    """One line per metric: its label and what it measures (a chart's caption)."""
+    return "\n".join(f"{METRIC_LABELS[name][0]}: {METRIC_LABELS[name][1]}." for name in names)
+
+
 HEADLINE_METRIC = "xsim_margin_error"
 MAX_PLOT_POINTS = 1000
 STATUS_CLASSES = {"succeeded": "ok", "failed": "bad", "cancelled": "bad"}
@@ -342,7 +376,12 @@ def evaluation_rows(summary: Mapping[str, Any]) -> list[list[Any]]:
     before = summary.get("before", {})
     after = summary.get("after", {})
     return [
-        [name, round(before[name], 2), round(after[name], 2), round(after[name] - before[name], 2)]
+        [
+            metric_label(name),
+            round(before[name], 2),
+            round(after[name], 2),
+            round(after[name] - before[name], 2),
+        ]
         for name in sorted(after)
         if name in before
     ]
@@ -370,7 +409,7 @@ def metric_frame(rows: Sequence[Mapping[str, Any]], names: Sequence[str]) -> pd.
     if shown[-1] is not relevant[-1]:
         shown.append(relevant[-1])
     records = [
-        {"step": row["step"], "metric": name, "value": float(row[name])}
+        {"step": row["step"], "metric": metric_label(name), "value": float(row[name])}
         for row in shown
         for name in names
         if _is_number(row.get(name))

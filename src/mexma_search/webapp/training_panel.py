@@ -74,7 +74,10 @@ class TrainingPanel:
     """The bitext upload, its validation report, and the training form."""
 
     def __init__(
-        self, services: Services, sessions: AdminSessions, on_started: Callable[[int], Any]
+        self,
+        services: Services,
+        sessions: AdminSessions,
+        on_started: Callable[[AdminSession, int], Any],
     ) -> None:
         self.services = services
         self.sessions = sessions
@@ -194,7 +197,7 @@ class TrainingPanel:
             read_options=_read_options(src, trg),
         )
         gr.Info(f"Training job #{job_id} queued.")
-        return self.on_started(job_id)
+        return self.on_started(session, job_id)
 
 
 def form_parameters(values: Sequence[float | bool | str | None]) -> dict[str, Any]:
