@@ -62,3 +62,22 @@ def test_the_search_tab_says_what_to_do_and_which_model_answers(page: Any, tiny_
     card = results.locator(".mx-card").first
     expect(card.locator(".mx-doc")).to_have_text("river fr")
     expect(card.locator(".mx-path")).to_have_text("river_fr.md")
+
+
+def test_the_library_filters_by_language_and_pages(page: Any, tiny_app: Any) -> None:
+    jobs = tiny_app.services.ingest_paths([DOCS / "train_de.txt", DOCS / "train_zh.txt"], "lib")
+    tiny_app.services.wait_for_jobs(jobs, 120)
+    open_tab(page, "Library")
+    page.locator("#library-refresh").click()
+    table = page.locator("#library-documents")
+    expect(table).to_contain_text("train_zh.txt")
+    expect(page.locator("#library-page-note")).to_contain_text("Page 1 of 1")
+    page.locator("#library-language input").click()
+    page.get_by_role("option", name="de", exact=True).click()
+    expect(table).not_to_contain_text("train_zh.txt")
+    expect(table).to_contain_text("train_de.txt")
+    # readable headers, no sideways scrolling at 1400 px
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 1400
+    header = page.locator("#library-documents th", has_text="collection").first
+    assert header.evaluate("e => e.getBoundingClientRect().height") < 60

@@ -15,8 +15,9 @@ from pathlib import Path
 from typing import Any
 
 from mexma_search import store as db
-from mexma_search.app import doctor
+from mexma_search.app import doctor, document_operations
 from mexma_search.app.doctor import DoctorReport
+from mexma_search.app.document_operations import LibraryPage, LibraryQuery
 from mexma_search.app.encoder_cache import resolve_model_source
 from mexma_search.app.job_queue import JobQueue
 from mexma_search.app.queues import Step
@@ -192,24 +193,15 @@ class Services:
 
     def get_document(self, document_id: int) -> DocumentInfo | None:
         """One document; None if there is no such one."""
-        with read_scope(self.runtime.engine) as session:
-            document = db.get_document(session, document_id)
-            if document is None:
-                return None
-            return DocumentInfo.from_row(document, document.collection.name)
+        return document_operations.get_document(self.runtime, document_id)
+
+    def library_page(self, query: LibraryQuery) -> LibraryPage:
+        """A filtered page of the library (see :mod:`mexma_search.app.document_operations`)."""
+        return document_operations.library_page(self.runtime, query)
 
     def delete_document(self, document_id: int) -> bool:
         """Delete a document's rows, vectors and stored file; False if there is no such one."""
-        with session_scope(self.runtime.engine) as session:
-            document = db.get_document(session, document_id)
-            if document is None:
-                return False
-            stored_path = document.stored_path
-            db.delete_document(session, document_id)
-        self.runtime.index.delete_document(document_id)
-        if stored_path:
-            Path(stored_path).unlink(missing_ok=True)
-        return True
+        return document_operations.delete_document(self.runtime, document_id)
 
     # ----- jobs ---------------------------------------------------------------------------
 

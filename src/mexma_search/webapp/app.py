@@ -113,7 +113,7 @@ def build_app(services: Services, settings: Settings) -> WebApp:
                 *search.filter_outputs,
                 library.watched,
                 library.timer,
-                *library.listing_outputs,
+                *library.refresh_outputs,
             ],
             api_visibility="private",
         )

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 import gradio as gr
+from gradio.events import Dependency
 
 from mexma_search.webapp.errors import shows_errors
 
@@ -39,8 +40,8 @@ class Confirmation:
         """Close the box (the user kept things as they are, or the action ran)."""
         return gr.Column(visible=False)
 
-    def on_confirm(self, handler: Callable[..., Any], **event: Any) -> None:
-        """Run ``handler`` when Confirm is clicked; the box closes first."""
-        self.confirm.click(self.hide, outputs=self.box, api_visibility="private", queue=False).then(
-            handler, **event
-        )
+    def on_confirm(self, handler: Callable[..., Any], **event: Any) -> Dependency:
+        """Run ``handler`` when Confirm is clicked (the box closes first); its event."""
+        return self.confirm.click(
+            self.hide, outputs=self.box, api_visibility="private", queue=False
+        ).then(handler, **event)

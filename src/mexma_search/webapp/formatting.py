@@ -24,7 +24,8 @@ from mexma_search.app.views import (
     WorkerStatus,
 )
 
-DOCUMENT_COLUMNS = ["id", "document", "collection", "languages", "chunks", "status", "error"]
+DOCUMENT_COLUMNS = ["id", "document", "collection", "languages", "passages", "status", "error"]
+DOCUMENT_COLUMN_WIDTHS: list[str | int] = ["6%", "28%", "12%", "11%", "10%", "10%", "23%"]
 JOB_COLUMNS = ["id", "kind", "status", "stage", "progress", "what", "created", "message / error"]
 MODEL_COLUMNS = [
     "name",
@@ -298,6 +299,12 @@ def document_rows(documents: Sequence[DocumentInfo]) -> list[list[Any]]:
         ]
         for d in documents
     ]
+
+
+def page_note(page: int, pages: int, total: int) -> str:
+    """Where a listing page is, e.g. ``Page 2 of 5 · 230 documents``."""
+    noun = "document" if total == 1 else "documents"
+    return f"Page {page} of {pages} · {total} {noun}"
 
 
 def document_choices(documents: Sequence[DocumentInfo]) -> list[tuple[str, int]]:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 import gradio as gr
 
+from mexma_search.app.document_operations import STATUSES, LibraryQuery
 from mexma_search.app.services import DEFAULT_COLLECTION, Services
 from mexma_search.app.views import DocumentInfo
 from mexma_search.documents.registry import SUPPORTED_EXTENSIONS
@@ -17,7 +19,8 @@ from mexma_search.webapp.errors import raises_errors, shows_errors
 from mexma_search.webapp.sessions import AdminSessions
 
 POLL_SECONDS = 1.0
-DOCUMENTS_SHOWN = 500
+DOCUMENTS_PER_PAGE = 50
+ANY = ("any", "")
 WATCHED_JOBS_SHOWN = 200
 
 
@@ -57,12 +60,24 @@ class LibraryTab:
         self.progress = gr.HTML(elem_id="library-jobs")
         self.timer = gr.Timer(POLL_SECONDS, active=False)
         gr.Markdown("### Documents")
+        with gr.Row(equal_height=True):
+            self.status_filter = _any_dropdown("Status", STATUSES, "library-status")
+            self.collection_filter = _any_dropdown("Collection", [], "library-collection-filter")
+            self.language_filter = _any_dropdown("Language", [], "library-language")
         self.table = gr.Dataframe(
             headers=formatting.DOCUMENT_COLUMNS,
             interactive=False,
             wrap=True,
+            column_widths=formatting.DOCUMENT_COLUMN_WIDTHS,
             elem_id="library-documents",
         )
+        with gr.Row(equal_height=True):
+            self.previous_button = gr.Button("← Newer", scale=0, elem_id="library-previous")
+            self.page = gr.Number(
+                value=1, precision=0, minimum=1, label="Page", scale=0, elem_id="library-page"
+            )
+            self.next_button = gr.Button("Older →", scale=0, elem_id="library-next")
+            self.page_note = gr.Markdown(elem_id="library-page-note")
         with gr.Row(equal_height=True):
             self.refresh_button = gr.Button("Refresh", scale=1, elem_id="library-refresh")
             self.to_delete = gr.Dropdown(
@@ -87,14 +102,37 @@ class LibraryTab:
         )
         self.timer.tick(
             shows_errors(self.poll),
-            inputs=self.watched,
-            outputs=[self.progress, self.timer, self.table, self.to_delete],
+            inputs=[self.watched, *self.filters],
+            outputs=[self.progress, self.timer, *self.listing_outputs],
             api_visibility="private",
             **limits.POLL,
         )
         self.refresh_button.click(
-            shows_errors(self.refresh), outputs=self.listing_outputs, api_visibility="private"
+            shows_errors(self.refresh),
+            inputs=self.filters,
+            outputs=self.refresh_outputs,
+            api_visibility="private",
         )
+        for choice in (self.status_filter, self.collection_filter, self.language_filter):
+            choice.input(
+                shows_errors(self.first_page),
+                inputs=self.filters,
+                outputs=self.listing_outputs,
+                api_visibility="private",
+            )
+        self.page.submit(
+            shows_errors(self.documents),
+            inputs=self.filters,
+            outputs=self.listing_outputs,
+            api_visibility="private",
+        )
+        for button, step in ((self.previous_button, -1), (self.next_button, 1)):
+            button.click(
+                shows_errors(self.turner(step)),
+                inputs=self.filters,
+                outputs=self.listing_outputs,
+                api_visibility="private",
+            )
         self.delete_button.click(
             self.sessions.required(self.ask_delete),
             inputs=self.to_delete,
@@ -107,14 +145,35 @@ class LibraryTab:
         self.confirm_delete.on_confirm(
             self.sessions.required(self.delete),
             inputs=self.to_delete,
-            outputs=self.listing_outputs,
+            outputs=self.to_delete,
             api_name="admin_delete_document",
+            api_visibility="private",
+        ).then(
+            shows_errors(self.refresh),
+            inputs=self.filters,
+            outputs=self.refresh_outputs,
             api_visibility="private",
         )
 
     @property
+    def filters(self) -> list[Any]:
+        """The inputs of a listing: status, collection, language, page."""
+        return [self.status_filter, self.collection_filter, self.language_filter, self.page]
+
+    @property
     def listing_outputs(self) -> list[Any]:
-        return [self.table, self.to_delete, self.collection]
+        """What :meth:`documents` updates."""
+        return [self.table, self.to_delete, self.page, self.page_note]
+
+    @property
+    def refresh_outputs(self) -> list[Any]:
+        """What :meth:`refresh` updates: the listing and the collection and language choices."""
+        return [
+            *self.listing_outputs,
+            self.collection,
+            self.collection_filter,
+            self.language_filter,
+        ]
 
     def upload(self, files: list[str] | None, collection: str | None) -> list[int]:
         """Queue one ingest job per file (the backend stores them under names of its own);
@@ -137,24 +196,60 @@ class LibraryTab:
         """Ingest jobs still queued or running (to follow after a page reload)."""
         return [job.id for job in self.services.list_jobs(kind="ingest") if not job.finished]
 
-    def poll(self, watched: list[int]) -> tuple[Any, ...]:
+    def poll(self, watched: list[int], *filters: Any) -> tuple[Any, ...]:
         """Progress of the followed jobs and the document list; stops once all have ended."""
         jobs = [job for job in map(self.services.get_job, watched) if job is not None]
         running = any(not job.finished for job in jobs)
-        return formatting.jobs_progress(jobs), gr.Timer(active=running), *self.documents()
+        return formatting.jobs_progress(jobs), gr.Timer(active=running), *self.documents(*filters)
 
-    def documents(self) -> tuple[Any, Any]:
-        """The document table and the delete choices."""
-        documents = self.services.list_documents(limit=DOCUMENTS_SHOWN)
+    def documents(
+        self,
+        status: str | None = None,
+        collection: str | None = None,
+        language: str | None = None,
+        page: float | None = 1,
+    ) -> tuple[Any, ...]:
+        """The chosen page of the document table, the delete choices and the page's place."""
+        listing = self.services.library_page(
+            LibraryQuery(
+                collection=collection or None,
+                status=status or None,
+                language=language or None,
+                page=max(int(page or 1), 1),
+                page_size=DOCUMENTS_PER_PAGE,
+            )
+        )
         return (
-            formatting.document_rows(documents),
-            gr.Dropdown(choices=formatting.document_choices(documents)),
+            formatting.document_rows(listing.documents),
+            gr.Dropdown(choices=formatting.document_choices(listing.documents), value=None),
+            listing.page,
+            formatting.page_note(listing.page, listing.pages, listing.total),
         )
 
-    def refresh(self) -> tuple[Any, ...]:
-        """The document table, the delete choices and the collection choices."""
-        collections = self.services.collections() or [DEFAULT_COLLECTION]
-        return *self.documents(), gr.Dropdown(choices=collections)
+    def first_page(
+        self, status: str, collection: str, language: str, page: float
+    ) -> tuple[Any, ...]:
+        """The first page for changed filters."""
+        return self.documents(status, collection, language, 1)
+
+    def turner(self, step: int) -> Callable[..., tuple[Any, ...]]:
+        """A handler that shows the page ``step`` pages away (clamped to the pages there are)."""
+
+        def turn(status: str, collection: str, language: str, page: float) -> tuple[Any, ...]:
+            return self.documents(status, collection, language, max(int(page or 1) + step, 1))
+
+        return turn
+
+    def refresh(self, *filters: Any) -> tuple[Any, ...]:
+        """The listing, and the collection and language choices."""
+        collections = self.services.collections()
+        languages = self.services.languages_in_index()
+        return (
+            *self.documents(*filters),
+            gr.Dropdown(choices=collections or [DEFAULT_COLLECTION]),
+            gr.Dropdown(choices=_with_any(collections)),
+            gr.Dropdown(choices=_with_any(languages)),
+        )
 
     def ask_delete(self, session: AdminSession, document_id: int | None) -> tuple[Any, ...]:
         """Ask before deleting the chosen document (admin only)."""
@@ -169,11 +264,20 @@ class LibraryTab:
             raise ValueError(f"There is no document #{document_id}.")
         return document
 
-    def delete(self, session: AdminSession, document_id: int | None) -> tuple[Any, ...]:
+    def delete(self, session: AdminSession, document_id: int | None) -> Any:
         """Delete a document with its vectors and stored file (admin only)."""
         if document_id is None:
             raise formatting.ui_error("Choose a document to delete.")
         if not self.services.delete_document(int(document_id)):
             raise formatting.ui_error(f"There is no document #{document_id}.")
         gr.Info(f"Deleted document #{document_id}.")
-        return self.refresh()
+        return gr.Dropdown(value=None)
+
+
+def _with_any(values: Sequence[str]) -> list[tuple[str, str]]:
+    return [ANY, *((value, value) for value in values)]
+
+
+def _any_dropdown(label: str, values: Sequence[str], elem_id: str) -> gr.Dropdown:
+    """A filter whose empty choice, "any", does not filter."""
+    return gr.Dropdown(label=label, choices=_with_any(values), value="", scale=1, elem_id=elem_id)

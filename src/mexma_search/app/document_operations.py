@@ -1,0 +1,86 @@
+"""Reading and removing documents of the library: one document, a filtered page of them, a
+deletion with its vectors and stored file."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from mexma_search import store as db
+from mexma_search.app.runtime import Runtime
+from mexma_search.app.views import DocumentInfo
+from mexma_search.store import DocumentStatus, read_scope, session_scope
+
+STATUSES = tuple(status.value for status in DocumentStatus)
+
+
+@dataclass(frozen=True)
+class LibraryQuery:
+    """Which page of which documents: filters left None show every document."""
+
+    collection: str | None = None
+    status: str | None = None
+    language: str | None = None
+    page: int = 1  # from 1
+    page_size: int = 50
+
+    def filter(self) -> db.DocumentFilter:
+        """The store filter; ValueError names an unknown status or a bad page."""
+        if self.status is not None and self.status not in STATUSES:
+            raise ValueError(f"unknown status {self.status!r}; one of {', '.join(STATUSES)}")
+        if self.page < 1 or self.page_size < 1:
+            raise ValueError("page and page size start at 1")
+        status = DocumentStatus(self.status) if self.status else None
+        return db.DocumentFilter(self.collection, status, self.language)
+
+
+@dataclass(frozen=True)
+class LibraryPage:
+    """One page of documents, newest first, and how many documents match in all."""
+
+    documents: list[DocumentInfo]
+    total: int
+    page: int
+    pages: int
+
+
+def library_page(runtime: Runtime, query: LibraryQuery) -> LibraryPage:
+    """The documents of ``query``'s page; a page past the end shows the last one."""
+    documents = query.filter()
+    with read_scope(runtime.engine) as session:
+        total = db.count_documents(session, documents)
+        pages = max(1, -(-total // query.page_size))
+        page = min(query.page, pages)
+        rows = db.list_documents(
+            session,
+            collection=documents.collection,
+            status=documents.status,
+            language=documents.language,
+            limit=query.page_size,
+            offset=(page - 1) * query.page_size,
+        )
+        shown = [DocumentInfo.from_row(row.document, row.document.collection.name) for row in rows]
+    return LibraryPage(shown, total, page, pages)
+
+
+def get_document(runtime: Runtime, document_id: int) -> DocumentInfo | None:
+    """One document; None if there is no such one."""
+    with read_scope(runtime.engine) as session:
+        document = db.get_document(session, document_id)
+        if document is None:
+            return None
+        return DocumentInfo.from_row(document, document.collection.name)
+
+
+def delete_document(runtime: Runtime, document_id: int) -> bool:
+    """Delete a document's rows, vectors and stored file; False if there is no such one."""
+    with session_scope(runtime.engine) as session:
+        document = db.get_document(session, document_id)
+        if document is None:
+            return False
+        stored_path = document.stored_path
+        db.delete_document(session, document_id)
+    runtime.index.delete_document(document_id)
+    if stored_path:
+        Path(stored_path).unlink(missing_ok=True)
+    return True
