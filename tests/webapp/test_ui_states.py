@@ -81,3 +81,21 @@ def test_the_library_filters_by_language_and_pages(page: Any, tiny_app: Any) -> 
     assert width <= 1400
     header = page.locator("#library-documents th", has_text="collection").first
     assert header.evaluate("e => e.getBoundingClientRect().height") < 60
+
+
+def test_the_password_field_is_in_a_form_and_the_console_stays_quiet(
+    page: Any, admin_password: str
+) -> None:
+    open_tab(page, "Admin")
+    password = page.locator("#admin-password input")
+    expect(page.locator("#admin-login-form #admin-password input")).to_be_attached()
+    assert password.get_attribute("autocomplete") == "current-password"
+    log_in(page, admin_password)
+    expect(page.locator("#admin-panel")).to_contain_text("Logged in as admin")
+    page.wait_for_timeout(1000)
+    noisy = [
+        text
+        for kind, text in page.console
+        if kind in {"warning", "error"} or "not contained in a form" in text
+    ]
+    assert noisy == []

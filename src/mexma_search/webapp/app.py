@@ -147,6 +147,7 @@ def launch(
         max_file_size=settings.max_upload_mb * 2**20,
         theme=_theme(),
         css_paths=[STATIC / "app.css"],
+        js=(STATIC / "login_form.js").read_text(encoding="utf-8"),
         share=False,
         prevent_thread_lock=True,
         show_error=True,
