@@ -49,9 +49,9 @@ def test_a_bad_bitext_is_reported_and_cannot_start_training(
     broken = tmp_path / "broken.jsonl"
     broken.write_text('{"en": "one", "es": "uno"}\n{not json\n')
     file = session.upload(broken)
-    report = _output(session.call("admin_validate_bitext", [file, "", "", *_form({})]), 0)
+    report = _output(session.call("admin_validate_bitext", [file, "", "", "", "", *_form({})]), 0)
     assert 'data-ok="false"' in report and "line 2" in report
-    started = session.call("admin_start_training", [file, "", "", None, *_form({})])
+    started = session.call("admin_start_training", [file, "", "", "", "", None, *_form({})])
     assert refused(started, "line 2")
 
 
@@ -60,7 +60,7 @@ def test_train_follow_the_curves_and_read_the_evaluation(
 ) -> None:
     session = _login(new_session, admin_password)
     file = session.upload(bitext)
-    validate = [file, "en", "es"]
+    validate = [file, "en", "es", "", ""]
     report = _output(session.call("admin_validate_bitext", [*validate, *_form(QUICK)]), 0)
     assert 'data-ok="true"' in report and "pairs kept: 60" in report
     # the verdict is the one training gives for the form's parameters
@@ -70,11 +70,11 @@ def test_train_follow_the_curves_and_read_the_evaluation(
 
     # a value the backend refuses comes back as a readable error
     message = session.call(
-        "admin_start_training", [file, "en", "es", None, *_form({**QUICK, "held_out": 58})]
+        "admin_start_training", [file, "en", "es", "", "", None, *_form({**QUICK, "held_out": 58})]
     )
     assert refused(message, "too few usable pairs")
 
-    started = session.call("admin_start_training", [file, "en", "es", None, *_form(QUICK)])
+    started = session.call("admin_start_training", [file, "en", "es", "", "", None, *_form(QUICK)])
     job_id = _output(started, 0)["value"]
     # the Jobs tab shows the new job's own view at once
     assert f'data-job="{job_id}"' in _output(started, 2)
@@ -112,9 +112,9 @@ def test_a_running_training_job_can_be_cancelled(
     file = session.upload(bitext)
     objective = {"alignment": "contrastive", "token_gradient": True, "koleo": False}
     long_run = _form({**QUICK, "max_steps": 100_000, "eval_every": 0, **objective})
-    job_id = _output(session.call("admin_start_training", [file, "", "", None, *long_run]), 0)[
-        "value"
-    ]
+    job_id = _output(
+        session.call("admin_start_training", [file, "", "", "", "", None, *long_run]), 0
+    )["value"]
     params = tiny_app.services.get_job(job_id).parameters["params"]
     assert {name: params[name] for name in objective} == objective
     deadline = time.monotonic() + TIMEOUT_S
@@ -159,8 +159,8 @@ def test_training_handlers_refuse_a_session_without_login(
     session = new_session()
     file = session.upload(bitext)
     for name, data in [
-        ("admin_validate_bitext", [file, "", "", *_form({})]),
-        ("admin_start_training", [file, "", "", None, *_form(QUICK)]),
+        ("admin_validate_bitext", [file, "", "", "", "", *_form({})]),
+        ("admin_start_training", [file, "", "", "", "", None, *_form(QUICK)]),
         ("admin_show_job", [None]),
     ]:
         message = session.call(name, data)

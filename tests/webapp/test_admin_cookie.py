@@ -20,8 +20,8 @@ ADMIN_CALLS: list[tuple[str, list[Any]]] = [
     ("admin_cancel", [None]),
     ("admin_promote", [None]),
     ("admin_delete_document", [None]),
-    ("admin_validate_bitext", [None, "", "", *[None] * 40]),
-    ("admin_start_training", [None, "", "", None, *[None] * 40]),
+    ("admin_validate_bitext", [None, "", "", "", "", *[None] * 40]),
+    ("admin_start_training", [None, "", "", "", "", None, *[None] * 40]),
 ]
 
 

@@ -16,6 +16,7 @@ from typing import Any
 
 from mexma_search import store as db
 from mexma_search.app import doctor, document_operations
+from mexma_search.app.bitext_summary import LanguageTally, columns_summary
 from mexma_search.app.doctor import DoctorReport
 from mexma_search.app.document_operations import LibraryPage, LibraryQuery
 from mexma_search.app.encoder_cache import resolve_model_source
@@ -318,12 +319,14 @@ class Services:
         the report (or the error) for people.
         """
         source = BitextSource(Path(path), dict(read_options))
+        languages = LanguageTally()
         try:
-            report = validate_bitext(source.read(), source.filter_options)
+            report = validate_bitext(languages.count(source.read()), source.filter_options)
         except BitextError as exc:
             return {"ok": False, "error": exc.brief, "report": None, "text": exc.brief}
         error = training_refusal(params or {}, self.settings, report.pairs_kept)
-        text = format_report(report)
+        read_as = [columns_summary(read_options), languages.summary()]
+        text = "\n".join([*read_as, format_report(report)])
         return {"ok": error is None, "error": error, "report": report.to_dict(), "text": text}
 
     def start_training(

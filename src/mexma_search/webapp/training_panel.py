@@ -94,12 +94,24 @@ class TrainingPanel:
                 elem_id="training-bitext",
             )
             with gr.Column(scale=2):
-                self.src_lang = gr.Textbox(
-                    label="Source language (optional, e.g. en)", elem_id="training-src"
-                )
-                self.trg_lang = gr.Textbox(
-                    label="Target language (optional, e.g. es)", elem_id="training-trg"
-                )
+                with gr.Row():
+                    self.src_lang = gr.Textbox(
+                        label="Source language (optional, e.g. en; TMX: picks the variant)",
+                        elem_id="training-src",
+                    )
+                    self.trg_lang = gr.Textbox(
+                        label="Target language (optional, e.g. es; TMX: picks the variant)",
+                        elem_id="training-trg",
+                    )
+                with gr.Row():
+                    self.src_column = gr.Textbox(
+                        label="Source column (TSV/CSV, optional: header name or number from 0)",
+                        elem_id="training-src-column",
+                    )
+                    self.trg_column = gr.Textbox(
+                        label="Target column (TSV/CSV, optional: header name or number from 0)",
+                        elem_id="training-trg-column",
+                    )
                 self.validate_button = gr.Button("Validate", elem_id="training-validate")
         self.report = gr.HTML(elem_id="training-report")
         self.base = gr.Dropdown(label="Model to fine-tune (empty: the live model)", choices=[])
@@ -125,7 +137,7 @@ class TrainingPanel:
 
     def wire(self, start_outputs: list[Any]) -> None:
         """Connect the buttons; a started job updates ``start_outputs`` (see ``on_started``)."""
-        read_options = [self.bitext, self.src_lang, self.trg_lang]
+        read_options = [self.bitext, self.src_lang, self.trg_lang, self.src_column, self.trg_column]
         self.validate_button.click(
             self.sessions.required(self.validate),
             inputs=[*read_options, *self.inputs],
@@ -163,6 +175,8 @@ class TrainingPanel:
         path: str | None,
         src: str,
         trg: str,
+        src_column: str,
+        trg_column: str,
         *values: float | bool | str | None,
     ) -> tuple[Any, ...]:
         """The validation report of the uploaded bitext; training is enabled when a job with
@@ -170,7 +184,8 @@ class TrainingPanel:
         if not path:
             raise formatting.ui_error("Upload a bitext file first.")
         params = form_parameters(values)
-        result = self.services.validate_bitext(path, params=params, **_read_options(src, trg))
+        options = _read_options(src, trg, src_column, trg_column)
+        result = self.services.validate_bitext(path, params=params, **options)
         versions = [v.name for v in self.services.list_model_versions()]
         return (
             formatting.validation_report(result),
@@ -184,6 +199,8 @@ class TrainingPanel:
         path: str | None,
         src: str,
         trg: str,
+        src_column: str,
+        trg_column: str,
         base: str | None,
         *values: float | bool | str | None,
     ) -> Any:
@@ -194,7 +211,7 @@ class TrainingPanel:
             path,
             base=base or None,
             params=form_parameters(values),
-            read_options=_read_options(src, trg),
+            read_options=_read_options(src, trg, src_column, trg_column),
         )
         gr.Info(f"Training job #{job_id} queued.")
         return self.on_started(session, job_id)
@@ -223,6 +240,20 @@ def _parse_number(field: Field, text: str) -> float | int | None:
         raise ValueError(f"{field.label.split(' (')[0]}: {text!r} is not {kind}") from None
 
 
-def _read_options(src: str | None, trg: str | None) -> dict[str, str]:
-    options = {"src_lang": (src or "").strip(), "trg_lang": (trg or "").strip()}
-    return {key: value for key, value in options.items() if value}
+def _read_options(
+    src: str | None, trg: str | None, src_column: str | None, trg_column: str | None
+) -> dict[str, str | int]:
+    """The reader's options the form sets: languages, and columns by name or by number."""
+    options: dict[str, str | int] = {
+        "src_lang": (src or "").strip(),
+        "trg_lang": (trg or "").strip(),
+        "src_column": _column(src_column),
+        "trg_column": _column(trg_column),
+    }
+    return {key: value for key, value in options.items() if value != ""}
+
+
+def _column(text: str | None) -> str | int:
+    """A column as typed: a number from 0 picks by position, anything else by header name."""
+    text = (text or "").strip()
+    return int(text) if text.isascii() and text.isdigit() else text
