@@ -12,7 +12,7 @@ without a keyword vector (by a release before hybrid search) one from their chun
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from mexma_search.app.job_queue import JobQueue
 from mexma_search.app.queues import Step
@@ -22,15 +22,14 @@ from mexma_search.app.views import Record
 from mexma_search.index import LIVE_ALIAS
 from mexma_search.index.points import model_version_of, point_id
 from mexma_search.store import (
-    Job,
     JobKind,
-    JobStatus,
     chunk_ids_by_document,
     chunks_by_ids,
     create_job,
     document_states,
     read_scope,
     session_scope,
+    stale_job_ids,
     unfinished_jobs,
 )
 from mexma_search.store.tables import DocumentStatus
@@ -90,6 +89,9 @@ def examine(runtime: Runtime) -> DoctorReport:
         states = document_states(session)
         chunks = chunk_ids_by_document(session)
         unfinished = unfinished_jobs(session)
+        stale = stale_job_ids(
+            session, utcnow() - timedelta(seconds=runtime.settings.job_stale_after_s)
+        )
     indexed = [i for i, (status, _) in states.items() if status == DocumentStatus.INDEXED]
     drifted = [
         _drift(i, states[i][1], chunks.get(i, set()), points.get(i, set()))
@@ -97,7 +99,6 @@ def examine(runtime: Runtime) -> DoctorReport:
         if chunks.get(i, set()) != points.get(i, set())
     ]
     working = {job.parameters.get("document_id") for job in unfinished}
-    stale_before = utcnow() - timedelta(seconds=runtime.settings.job_stale_after_s)
     return DoctorReport(
         collection=collection,
         documents=len(indexed),
@@ -113,7 +114,7 @@ def examine(runtime: Runtime) -> DoctorReport:
         stuck_documents=sorted(
             i for i, (status, _) in states.items() if status in IN_PIPELINE and i not in working
         ),
-        stale_jobs=[job.id for job in unfinished if _is_stale(job, stale_before)],
+        stale_jobs=stale,
         keywordless_points=sum(len(ids) for ids in keywordless.values()),
     )
 
@@ -175,14 +176,6 @@ def _drift(document_id: int, filename: str, chunks: set[int], points: set[int]) 
         points=len(points),
         missing=len(chunks - points),
         extra=len(points - chunks),
-    )
-
-
-def _is_stale(job: Job, stale_before: datetime) -> bool:
-    return (
-        job.status == JobStatus.RUNNING
-        and job.heartbeat_at is not None
-        and job.heartbeat_at < stale_before
     )
 
 
