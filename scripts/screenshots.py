@@ -41,6 +41,7 @@ WIDTHS = (1400, 420)
 PASSWORD = "screenshots only"
 QUERY = "When was the river bridge built?"
 TIMEOUT_MS = 300_000
+TRAINING_TIMEOUT_MS = 1_800_000  # a few steps take minutes on a loaded CPU
 TRAINING = {"held_out": 8, "max_steps": 6, "batch_size": 4, "max_length": 32, "eval_every": 3}
 
 
@@ -120,7 +121,7 @@ def train(page: Page, bitext: Path) -> None:
         page.locator(f"#training-{field} input, #training-{field} textarea").first.fill(str(value))
     page.locator("#training-start").click()
     job = page.locator("#admin-job-view .mx-job").first
-    expect(job).to_have_attribute("data-status", "succeeded", timeout=TIMEOUT_MS)
+    expect(job).to_have_attribute("data-status", "succeeded", timeout=TRAINING_TIMEOUT_MS)
 
 
 def tour(page: Page, out: Path, width: int, bitext: Path | None) -> None:

@@ -15,19 +15,9 @@ from typing import Any
 from urllib.parse import urlparse
 
 import pytest
+from browser_steps import CHROMIUM, FLAGS
 
 DOCS = Path(__file__).resolve().parents[1] / "fixtures" / "docs"
-CHROMIUM = Path("/usr/bin/chromium")
-FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-component-update",
-    "--disable-sync",
-]
 UPLOADS = ["river_fr.md", "bakery_es.html", "train_de.txt"]  # French, Spanish, German
 QUERY = "When does the bakery open in the morning?"  # English
 TIMEOUT_MS = 120_000

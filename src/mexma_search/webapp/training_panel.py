@@ -94,24 +94,12 @@ class TrainingPanel:
                 elem_id="training-bitext",
             )
             with gr.Column(scale=2):
-                with gr.Row():
-                    self.src_lang = gr.Textbox(
-                        label="Source language (optional, e.g. en; TMX: picks the variant)",
-                        elem_id="training-src",
-                    )
-                    self.trg_lang = gr.Textbox(
-                        label="Target language (optional, e.g. es; TMX: picks the variant)",
-                        elem_id="training-trg",
-                    )
-                with gr.Row():
-                    self.src_column = gr.Textbox(
-                        label="Source column (TSV/CSV, optional: header name or number from 0)",
-                        elem_id="training-src-column",
-                    )
-                    self.trg_column = gr.Textbox(
-                        label="Target column (TSV/CSV, optional: header name or number from 0)",
-                        elem_id="training-trg-column",
-                    )
+                self.src_lang, self.trg_lang = _per_side(
+                    "language", "optional, e.g. en; TMX: picks the variant", ""
+                )
+                self.src_column, self.trg_column = _per_side(
+                    "column", "TSV/CSV, optional: header name or number from 0", "-column"
+                )
                 self.validate_button = gr.Button("Validate", elem_id="training-validate")
         self.report = gr.HTML(elem_id="training-report")
         self.base = gr.Dropdown(label="Model to fine-tune (empty: the live model)", choices=[])
@@ -238,6 +226,16 @@ def _parse_number(field: Field, text: str) -> float | int | None:
     except ValueError:
         kind = "a whole number" if field.precision == 0 else "a number"
         raise ValueError(f"{field.label.split(' (')[0]}: {text!r} is not {kind}") from None
+
+
+def _per_side(what: str, hint: str, suffix: str) -> tuple[gr.Textbox, gr.Textbox]:
+    """A source and a target box side by side (``elem_id`` training-src/trg + ``suffix``)."""
+    with gr.Row():
+        boxes = tuple(
+            gr.Textbox(label=f"{side.title()} {what} ({hint})", elem_id=f"training-{key}{suffix}")
+            for key, side in (("src", "source"), ("trg", "target"))
+        )
+    return boxes[0], boxes[1]
 
 
 def _read_options(
