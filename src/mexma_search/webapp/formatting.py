@@ -25,7 +25,8 @@ from mexma_search.app.views import (
 )
 
 DOCUMENT_COLUMNS = ["id", "document", "collection", "languages", "passages", "status", "error"]
-DOCUMENT_COLUMN_WIDTHS: list[str | int] = ["6%", "28%", "12%", "11%", "10%", "10%", "23%"]
+# pixels: narrow screens scroll the table sideways instead of breaking headers mid-word
+DOCUMENT_COLUMN_WIDTHS: list[str | int] = [56, 260, 120, 110, 100, 100, 260]
 JOB_COLUMNS = ["id", "kind", "status", "stage", "progress", "what", "created", "message / error"]
 MODEL_COLUMNS = [
     "name",
