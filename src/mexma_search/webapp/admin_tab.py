@@ -110,13 +110,19 @@ class AdminTab:
                 label="Held-out evaluation: before and after training",
                 elem_id="admin-eval",
             )
-        self.jobs_table = gr.Dataframe(headers=formatting.JOB_COLUMNS, interactive=False, wrap=True)
+        self.jobs_table = gr.Dataframe(
+            headers=formatting.JOB_COLUMNS,
+            interactive=False,
+            wrap=True,
+            column_widths=formatting.JOB_COLUMN_WIDTHS,
+        )
 
     def _build_models(self) -> None:
         self.models_table = gr.Dataframe(
             headers=formatting.MODEL_COLUMNS,
             interactive=False,
             wrap=True,
+            column_widths=formatting.MODEL_COLUMN_WIDTHS,
             elem_id="admin-models",
         )
         with gr.Row(equal_height=True):

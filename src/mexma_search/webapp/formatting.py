@@ -39,6 +39,8 @@ MODEL_COLUMNS = [
     "held-out",
     "created",
 ]
+JOB_COLUMN_WIDTHS: list[str | int] = [56, 70, 110, 100, 100, 230, 190, 300]
+MODEL_COLUMN_WIDTHS: list[str | int] = [240, 90, 50, 200, 70, 56, 220, 80, 170]
 EVAL_COLUMNS = ["metric (xsim error %)", "before", "after", "change (points)"]
 LOSS_METRICS = ("loss", "align", "mlm", "koleo")
 DEV_METRICS = ("xsim_cos_error", "xsim_margin_error")
