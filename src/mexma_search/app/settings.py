@@ -108,6 +108,15 @@ class Settings(BaseSettings):
     admin_username: str = "admin"
     admin_password: SecretStr | None = None
     max_upload_mb: int = Field(default=200, ge=1)
+    api_url: str | None = Field(
+        default=None,
+        description="the URL of a running app whose HTTP API the CLI's read commands (search, "
+        "documents list, jobs list/show) ask, with api_token (default: the app that `serve` "
+        "runs on this data directory, if any)",
+    )
+    api_token: SecretStr | None = Field(
+        default=None, description="the bearer token the CLI sends to the HTTP API"
+    )
 
     @field_validator("device")
     @classmethod
@@ -136,6 +145,13 @@ class Settings(BaseSettings):
     def _check_redis_url(cls, value: str | None) -> str | None:
         if value is not None and not value.startswith(("redis://", "rediss://")):
             raise ValueError(f"redis_url must start with redis:// or rediss:// (got {value!r})")
+        return value
+
+    @field_validator("api_url")
+    @classmethod
+    def _check_api_url(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("http://", "https://")):
+            raise ValueError(f"api_url must start with http:// or https:// (got {value!r})")
         return value
 
     @field_validator("qdrant_location")
