@@ -192,6 +192,7 @@ def database_tokens(settings: Settings) -> Iterator[ApiTokens]:
     """The tokens of ``settings``' database, without the rest of the backend (for commands
     that run beside a running app)."""
     assert settings.database_url is not None
+    settings.ensure_dirs()
     engine = make_engine(settings.database_url)
     try:
         migrate(engine)

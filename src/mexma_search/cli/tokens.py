@@ -41,7 +41,10 @@ def create_command(
     with database_tokens(settings) as tokens:
         try:
             created = tokens.create(
-                name, user_name or settings.admin_username, scope, expires_in_days=expires_days
+                name,
+                settings.admin_username if user_name is None else user_name,
+                scope,
+                expires_in_days=expires_days,
             )
         except ValueError as exc:
             fail(str(exc))
