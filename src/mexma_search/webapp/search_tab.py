@@ -10,6 +10,7 @@ from mexma_search.app.search import MAX_K
 from mexma_search.app.services import Services
 from mexma_search.app.views import DocumentInfo
 from mexma_search.webapp import formatting, limits
+from mexma_search.webapp.export_panel import SearchExport
 
 DOCUMENT_CHOICES_LIMIT = 1000
 # A click on a card's "More from this document" button fires the HTML component's click
@@ -59,8 +60,9 @@ class SearchTab:
                 scale=3,
                 elem_id="search-document",
             )
-        self.results = gr.HTML(js_on_load=MORE_HITS_JS, elem_id="search-results")
         filters = [self.k, self.languages, self.collections, self.document]
+        SearchExport(self.services).build([self.query, *filters])
+        self.results = gr.HTML(js_on_load=MORE_HITS_JS, elem_id="search-results")
         gr.on(
             [self.query.submit, self.button.click],
             self.run,
