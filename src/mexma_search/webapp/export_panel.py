@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import gradio as gr
 
 from mexma_search.app.export import EXPORT_FORMATS, export_results
-from mexma_search.app.services import Services
+from mexma_search.app.views import SearchResult
 from mexma_search.webapp import formatting, limits
 
+# the search tab's search: query, k, languages, collections, document id -> results
+Search = Callable[[str, float, list[str] | None, list[str] | None, int | None], list[SearchResult]]
 # export files are written here; Gradio serves a copy from its cache, so the originals are
 # removed at the next export once they are this old
 EXPORT_DIR = Path(tempfile.gettempdir()) / "mexma-search-exports"
@@ -32,8 +35,8 @@ def _fresh_export_file(fmt: str) -> Path:
 class SearchExport:
     """An export button under the search filters."""
 
-    def __init__(self, services: Services) -> None:
-        self.services = services
+    def __init__(self, search: Search) -> None:
+        self.search = search
 
     def build(self, inputs: list[Any]) -> None:
         """The controls; ``inputs`` are the query and the search tab's filters (k, languages,
@@ -69,16 +72,7 @@ class SearchExport:
             raise formatting.ui_error(f"Choose an export format: {', '.join(EXPORT_FORMATS)}.")
         if not (query or "").strip():
             raise formatting.ui_error("Type a query first: the export holds its results.")
-        try:
-            results = self.services.search(
-                query,
-                k=int(k),
-                lang=languages or None,
-                collection=collections or None,
-                document_id=document_id or None,
-            )
-        except ValueError as exc:
-            raise formatting.ui_error(str(exc)) from exc
+        results = self.search(query, k, languages, collections, document_id)
         path = _fresh_export_file(fmt)
         path.write_text(export_results(results, fmt), encoding="utf-8")
         return str(path)

@@ -11,12 +11,13 @@ from fastapi.responses import Response
 from pydantic import BaseModel
 
 from mexma_search.app.document_reads import PassageInfo
-from mexma_search.app.export import MEDIA_TYPES, passages_as_jsonl
+from mexma_search.app.export import passages_as_jsonl
 from mexma_search.app.services import DEFAULT_COLLECTION
 from mexma_search.app.views import DocumentInfo
 from mexma_search.store import DocumentStatus
 from mexma_search.webapp.api.auth import Reader, ServicesDep, Writer
-from mexma_search.webapp.api.errors import ApiError
+from mexma_search.webapp.api.errors import ApiError, found
+from mexma_search.webapp.api.files import attachment, file_responses
 
 router = APIRouter(prefix="/documents", tags=["documents"])
 COPY_BLOCK = 1 << 20
@@ -99,10 +100,7 @@ def _receive(upload: UploadFile, directory: Path, limit: int) -> Path:
 
 @router.get("/{document_id}", response_model=DocumentInfo, summary="One document")
 def get_document(document_id: int, services: ServicesDep, caller: Reader) -> DocumentInfo:
-    document = services.get_document(document_id, caller=caller)
-    if document is None:
-        raise ApiError(404, f"no document {document_id}")
-    return document
+    return found(services.get_document(document_id, caller=caller), f"document {document_id}")
 
 
 @router.get("/{document_id}/passages", response_model=Passages, summary="A document's passages")
@@ -114,22 +112,16 @@ def get_passages(document_id: int, services: ServicesDep, caller: Reader) -> Pas
     "/{document_id}/passages/export",
     response_class=Response,
     summary="Export a document's passages as JSON Lines",
-    responses={200: {"content": {MEDIA_TYPES["jsonl"]: {}}}},
+    responses=file_responses("jsonl"),
 )
 def export_passages(document_id: int, services: ServicesDep, caller: Reader) -> Response:
     passages = _passages(services, document_id, caller)
-    return Response(
-        passages_as_jsonl(passages),
-        media_type=MEDIA_TYPES["jsonl"],
-        headers={"Content-Disposition": f'attachment; filename="document-{document_id}.jsonl"'},
-    )
+    return attachment(passages_as_jsonl(passages), "jsonl", f"document-{document_id}")
 
 
 def _passages(services: ServicesDep, document_id: int, caller: Reader) -> list[PassageInfo]:
     passages = services.document_passages(document_id, caller=caller)
-    if passages is None:
-        raise ApiError(404, f"no document {document_id}")
-    return passages
+    return found(passages, f"document {document_id}")
 
 
 @router.delete("/{document_id}", response_model=Deleted, summary="Delete a document")

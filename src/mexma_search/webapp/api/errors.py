@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import TypeVar
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -40,6 +41,16 @@ class ApiError(HTTPException):
 
     def __init__(self, status_code: int, message: str, headers: dict[str, str] | None = None):
         super().__init__(status_code, message, headers)
+
+
+T = TypeVar("T")
+
+
+def found(value: T | None, what: str) -> T:
+    """``value``, or a 404 saying there is no ``what``."""
+    if value is None:
+        raise ApiError(404, f"no {what}")
+    return value
 
 
 def error_response(

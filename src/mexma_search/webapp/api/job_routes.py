@@ -10,7 +10,7 @@ from pydantic import BaseModel
 from mexma_search.app.views import JobInfo
 from mexma_search.store import JobKind, JobStatus
 from mexma_search.webapp.api.auth import Reader, ServicesDep, Writer
-from mexma_search.webapp.api.errors import ApiError
+from mexma_search.webapp.api.errors import ApiError, found
 
 router = APIRouter(prefix="/jobs", tags=["jobs"])
 
@@ -41,17 +41,13 @@ def list_jobs(
 
 @router.get("/{job_id}", response_model=JobInfo, summary="One job and its progress")
 def get_job(job_id: int, services: ServicesDep, caller: Reader) -> JobInfo:
-    job = services.get_job(job_id)
-    if job is None:
-        raise ApiError(404, f"no job {job_id}")
-    return job
+    return found(services.get_job(job_id), f"job {job_id}")
 
 
 @router.post("/{job_id}/cancel", response_model=Cancelled, summary="Cancel a job")
 def cancel_job(job_id: int, services: ServicesDep, caller: Writer) -> Cancelled:
     """Ask a job to stop (a queued one stops at once, a running one after its batch)."""
-    if services.get_job(job_id) is None:
-        raise ApiError(404, f"no job {job_id}")
+    found(services.get_job(job_id), f"job {job_id}")
     if not services.cancel_job(job_id, caller=caller):
         raise ApiError(409, f"job {job_id} has already ended")
     return Cancelled(cancelled=job_id)

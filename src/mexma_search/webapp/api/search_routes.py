@@ -10,12 +10,13 @@ from fastapi.responses import Response
 from pydantic import BaseModel
 
 from mexma_search.app.access import Caller
-from mexma_search.app.export import MEDIA_TYPES, ExportFormat, export_results
+from mexma_search.app.export import EXPORT_FORMATS, ExportFormat, export_results
 from mexma_search.app.search import MAX_K, SearchMode
 from mexma_search.app.services import Services
 from mexma_search.app.views import SearchResult
 from mexma_search.webapp.api.auth import Reader, ServicesDep
 from mexma_search.webapp.api.errors import ApiError
+from mexma_search.webapp.api.files import attachment, file_responses
 
 router = APIRouter(tags=["search"])
 
@@ -78,7 +79,7 @@ def search(
     "/search/export",
     response_class=Response,
     summary="Export search results as CSV or JSON Lines",
-    responses={200: {"content": {media: {} for media in MEDIA_TYPES.values()}}},
+    responses=file_responses(*EXPORT_FORMATS),
 )
 def export_search(
     params: Annotated[SearchQuery, Depends()],
@@ -89,8 +90,4 @@ def export_search(
     """The first ``k`` results (CSV: one row per passage; JSONL: one result per line)."""
     fmt: ExportFormat = format
     results = params.run(services, caller, params.k)
-    return Response(
-        export_results(results, fmt),
-        media_type=MEDIA_TYPES[fmt],
-        headers={"Content-Disposition": f'attachment; filename="search-results.{fmt}"'},
-    )
+    return attachment(export_results(results, fmt), fmt, "search-results")
