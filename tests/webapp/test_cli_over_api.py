@@ -6,21 +6,20 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from conftest import JOB_TIMEOUT_S, RunningApp
 
 from mexma_search.app.settings import get_settings
 from mexma_search.cli import main
 
+JOB_TIMEOUT_S = 120
 DOCS = Path(__file__).resolve().parents[1] / "fixtures" / "docs"
 
 
 @pytest.fixture
-def cli(
-    tiny_app: RunningApp, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[CliRunner]:
+def cli(tiny_app: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[CliRunner]:
     """The command line, pointed at the app with a read token (its own data directory is
     empty, so every answer comes from the app)."""
     token = tiny_app.services.tokens.create("cli test", "tester", "read").secret
@@ -38,7 +37,7 @@ def _json(cli: CliRunner, *arguments: str) -> object:
     return json.loads(result.stdout)
 
 
-def test_the_read_commands_ask_the_app(cli: CliRunner, tiny_app: RunningApp) -> None:
+def test_the_read_commands_ask_the_app(cli: CliRunner, tiny_app: Any) -> None:
     job_ids = tiny_app.services.ingest_paths([DOCS / "river_en.txt"], "cli-api")
     tiny_app.services.wait_for_jobs(job_ids, JOB_TIMEOUT_S)
 

@@ -15,7 +15,6 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import RunningApp
 
 from mexma_search.store import session_scope
 from mexma_search.store.tables import ApiToken
@@ -25,23 +24,23 @@ DOCS = Path(__file__).resolve().parents[1] / "fixtures" / "docs"
 TIMEOUT_S = 120
 
 
-def _client(app: RunningApp, token: str | None) -> httpx.Client:
+def _client(app: Any, token: str | None) -> httpx.Client:
     headers = {"Authorization": f"Bearer {token}"} if token else {}
     return httpx.Client(base_url=f"{app.url.rstrip('/')}/api", headers=headers, timeout=60)
 
 
-def _token(app: RunningApp, scope: str, **options: Any) -> str:
+def _token(app: Any, scope: str, **options: Any) -> str:
     return app.services.tokens.create(f"test {scope}", "tester", scope, **options).secret
 
 
 @pytest.fixture(scope="module")
-def reader(tiny_app: RunningApp) -> Iterator[httpx.Client]:
+def reader(tiny_app: Any) -> Iterator[httpx.Client]:
     with _client(tiny_app, _token(tiny_app, "read")) as client:
         yield client
 
 
 @pytest.fixture(scope="module")
-def writer(tiny_app: RunningApp) -> Iterator[httpx.Client]:
+def writer(tiny_app: Any) -> Iterator[httpx.Client]:
     with _client(tiny_app, _token(tiny_app, "write")) as client:
         yield client
 
@@ -75,7 +74,7 @@ def uploaded(writer: httpx.Client) -> list[dict[str, Any]]:
     return jobs
 
 
-def test_every_route_refuses_a_request_without_a_valid_token(tiny_app: RunningApp) -> None:
+def test_every_route_refuses_a_request_without_a_valid_token(tiny_app: Any) -> None:
     tokens = tiny_app.services.tokens
     revoked = tokens.create("revoked", "tester", "admin")
     assert tokens.revoke(revoked.info.id) and not tokens.revoke(revoked.info.id)
@@ -227,7 +226,7 @@ def test_jobs_are_listed_and_cancelled(
 
 
 def test_an_upload_over_the_limit_is_refused_and_keeps_nothing(
-    writer: httpx.Client, tiny_app: RunningApp
+    writer: httpx.Client, tiny_app: Any
 ) -> None:
     before = writer.get("/documents", params={"limit": 1000}).json()["items"]
     big = b"word " * (tiny_app.settings.max_upload_mb << 19)  # 2.5 x the limit
@@ -244,7 +243,7 @@ def test_a_document_is_deleted(writer: httpx.Client) -> None:
     _error(writer.get(f"/documents/{document_id}"), 404, "not_found")
 
 
-def test_models_are_listed_and_an_admin_token_may_promote(tiny_app: RunningApp) -> None:
+def test_models_are_listed_and_an_admin_token_may_promote(tiny_app: Any) -> None:
     with _client(tiny_app, _token(tiny_app, "admin")) as admin:
         models = admin.get("/models").json()["items"]
         assert [m["live"] for m in models].count(True) == 1
@@ -253,7 +252,7 @@ def test_models_are_listed_and_an_admin_token_may_promote(tiny_app: RunningApp) 
 
 
 def test_the_openapi_document_lists_the_routes_and_the_docs_page_is_served(
-    tiny_app: RunningApp,
+    tiny_app: Any,
 ) -> None:
     base = tiny_app.url.rstrip("/")
     document = httpx.get(f"{base}/api/openapi.json").json()

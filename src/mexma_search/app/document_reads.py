@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from mexma_search.app.access import Caller
+from mexma_search.app.caller_checks import check_read
 from mexma_search.app.runtime import Runtime
 from mexma_search.app.views import DocumentInfo, Record
 from mexma_search.store import Chunk, Document, chunks_of_documents, get_document, read_scope
@@ -38,8 +39,8 @@ class PassageInfo(Record):
 def _readable(document: Document | None, caller: Caller) -> Document | None:
     """``document``, or None when there is none; PermissionError when ``caller`` may not
     read its collection."""
-    if document is not None and not caller.may_read(document.collection.name):
-        raise PermissionError(f"{caller.name} may not read collection {document.collection.name!r}")
+    if document is not None:
+        check_read(caller, document.collection.name)
     return document
 
 

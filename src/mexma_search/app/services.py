@@ -18,6 +18,7 @@ from mexma_search import store as db
 from mexma_search.app import doctor
 from mexma_search.app.access import Caller, Role
 from mexma_search.app.api_tokens import ApiTokens
+from mexma_search.app.caller_checks import check_write, readable_collections
 from mexma_search.app.doctor import DoctorReport
 from mexma_search.app.document_reads import PassageInfo, document_info, document_passages
 from mexma_search.app.encoder_cache import resolve_model_source
@@ -95,7 +96,7 @@ class Services:
         more than the size limit keeps nothing and gets one such job.
         """
         collection = _check_collection(collection)
-        _check_write(caller, collection)
+        check_write(caller, collection)
         assert self.settings.uploads_dir is not None
         max_bytes = self.settings.max_upload_mb << 20
         job_ids: list[int] = []
@@ -153,7 +154,7 @@ class Services:
         """Documents (with ``group``) or passages matching ``query`` in any language, best
         first (see :mod:`.search`); ``mode`` 'hybrid' or 'dense' (default: the setting
         ``search_mode``); only the collections ``caller`` may read are searched."""
-        collection = _readable_collections(caller, collection)
+        collection = readable_collections(caller, collection)
         if collection == []:
             return []
         return search_index(
@@ -190,7 +191,7 @@ class Services:
         caller: Caller | None = None,
     ) -> list[DocumentInfo]:
         """Documents, newest first (with ``caller``, of the collections it may read)."""
-        collections = _readable_collections(caller, collection)
+        collections = readable_collections(caller, collection)
         if collections == []:
             return []
         with read_scope(self.runtime.engine) as session:
@@ -220,7 +221,7 @@ class Services:
             document = db.get_document(session, document_id)
             if document is None:
                 return False
-            _check_write(caller, document.collection.name)
+            check_write(caller, document.collection.name)
             stored_path = document.stored_path
             db.delete_document(session, document_id)
         self.runtime.index.delete_document(document_id)
@@ -278,7 +279,7 @@ class Services:
         with session_scope(self.runtime.engine) as session:
             job = db.get_job(session, job_id)
             if job is not None and "collection" in job.parameters:
-                _check_write(caller, job.parameters["collection"])
+                check_write(caller, job.parameters["collection"])
             if not db.request_cancel(session, job_id):
                 return False
             job = db.get_job(session, job_id)
@@ -453,20 +454,3 @@ def _check_collection(name: str) -> str:
     if not name or len(name) > MAX_COLLECTION_NAME:
         raise ValueError(f"a collection name has 1 to {MAX_COLLECTION_NAME} characters")
     return name
-
-
-def _check_write(caller: Caller | None, collection: str) -> None:
-    if caller is not None and not caller.may_write(collection):
-        raise PermissionError(f"{caller.name} may not change collection {collection!r}")
-
-
-def _readable_collections(
-    caller: Caller | None, collection: str | Sequence[str] | None
-) -> str | Sequence[str] | None:
-    """The collection filter narrowed to what ``caller`` may read ([] when nothing is left)."""
-    if caller is None or caller.readable is None:
-        return collection
-    if collection is None:
-        return sorted(caller.readable)
-    wanted = [collection] if isinstance(collection, str) else list(collection)
-    return [name for name in wanted if caller.may_read(name)]
