@@ -146,6 +146,7 @@ def test_a_train_job_registers_a_candidate_that_promotion_makes_live(
     assert summary["validation"] == {"pairs_read": 61, "pairs_kept": 60, "pairs_dropped": 1}
     assert summary["params"]["max_steps"] == 6 and summary["params"]["learning_rate"] == 3e-5
     assert summary["params"]["token_gradient"] is False  # the measured fine-tuning default
+    assert summary["params"]["distill_weight"] == 1.0  # keeps same-language search
 
     metrics = services.job_metrics(job_id)
     assert [row["step"] for row in metrics] == list(range(7))
