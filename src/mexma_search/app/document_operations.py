@@ -1,15 +1,13 @@
-"""Reading and removing documents of the library: one document, a filtered page of them, a
-deletion with its vectors and stored file."""
+"""The library's listing: a filtered page of the documents."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 from mexma_search import store as db
 from mexma_search.app.runtime import Runtime
 from mexma_search.app.views import DocumentInfo
-from mexma_search.store import DocumentStatus, read_scope, session_scope
+from mexma_search.store import DocumentStatus, read_scope
 
 STATUSES = tuple(status.value for status in DocumentStatus)
 
@@ -61,26 +59,3 @@ def library_page(runtime: Runtime, query: LibraryQuery) -> LibraryPage:
         )
         shown = [DocumentInfo.from_row(row.document, row.document.collection.name) for row in rows]
     return LibraryPage(shown, total, page, pages)
-
-
-def get_document(runtime: Runtime, document_id: int) -> DocumentInfo | None:
-    """One document; None if there is no such one."""
-    with read_scope(runtime.engine) as session:
-        document = db.get_document(session, document_id)
-        if document is None:
-            return None
-        return DocumentInfo.from_row(document, document.collection.name)
-
-
-def delete_document(runtime: Runtime, document_id: int) -> bool:
-    """Delete a document's rows, vectors and stored file; False if there is no such one."""
-    with session_scope(runtime.engine) as session:
-        document = db.get_document(session, document_id)
-        if document is None:
-            return False
-        stored_path = document.stored_path
-        db.delete_document(session, document_id)
-    runtime.index.delete_document(document_id)
-    if stored_path:
-        Path(stored_path).unlink(missing_ok=True)
-    return True

@@ -197,14 +197,15 @@ AnySelect = TypeVar("AnySelect", bound=Select)
 class DocumentFilter:
     """Which documents a listing shows: any of these left None does not filter."""
 
-    collection: str | None = None
+    collection: str | Sequence[str] | None = None  # one name or any of several
     status: DocumentStatus | None = None
     language: str | None = None  # documents with at least one passage in this language
 
     def apply(self, query: AnySelect) -> AnySelect:
         """``query`` (over Document) narrowed by this filter."""
         if self.collection is not None:
-            query = query.join(Collection).where(Collection.name == self.collection)
+            names = [self.collection] if isinstance(self.collection, str) else self.collection
+            query = query.join(Collection).where(Collection.name.in_(list(names)))
         if self.status is not None:
             query = query.where(Document.status == self.status)
         if self.language is not None:
@@ -216,13 +217,14 @@ class DocumentFilter:
 def list_documents(
     session: Session,
     *,
-    collection: str | None = None,
+    collection: str | Sequence[str] | None = None,
     status: DocumentStatus | None = None,
     language: str | None = None,
     limit: int = 100,
     offset: int = 0,
 ) -> list[DocumentWithChunks]:
-    """Documents, newest first, each with its number of chunk rows."""
+    """Documents, newest first, each with its number of chunk rows (in the collection, or
+    the collections, named)."""
     chunk_counts = (
         select(Chunk.document_id, func.count().label("n")).group_by(Chunk.document_id).subquery()
     )

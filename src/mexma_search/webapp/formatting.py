@@ -16,6 +16,7 @@ import gradio as gr
 import pandas as pd
 
 from mexma_search.app.formatting import format_duration
+from mexma_search.app.model_checks import metric_changes
 from mexma_search.app.views import (
     DocumentInfo,
     JobInfo,
@@ -41,7 +42,7 @@ MODEL_COLUMNS = [
 ]
 JOB_COLUMN_WIDTHS: list[str | int] = [56, 70, 110, 100, 100, 230, 190, 300]
 MODEL_COLUMN_WIDTHS: list[str | int] = [240, 90, 50, 200, 70, 56, 220, 80, 170]
-EVAL_COLUMNS = ["metric (xsim error %)", "before", "after", "change (points)"]
+EVAL_COLUMNS = ["metric (%)", "better", "before", "after", "change (points)", "got worse"]
 LOSS_METRICS = ("loss", "align", "mlm", "koleo")
 DEV_METRICS = ("xsim_cos_error", "xsim_margin_error")
 # what the charts and the evaluation table call each metric, and one line on what it measures
@@ -382,18 +383,18 @@ def model_rows(versions: Sequence[ModelVersionInfo]) -> list[list[Any]]:
 
 def evaluation_rows(summary: Mapping[str, Any]) -> list[list[Any]]:
     """The before/after table of a finished training job (columns :data:`EVAL_COLUMNS`):
-    each xsim error on the held-out pairs, in percent, and the change in points."""
-    before = summary.get("before", {})
-    after = summary.get("after", {})
+    each held-out metric (xsim errors, retrieval scores) in percent, which way is better,
+    the change in points and whether it got worse."""
     return [
         [
-            metric_label(name),
-            round(before[name], 2),
-            round(after[name], 2),
-            round(after[name] - before[name], 2),
+            metric_label(change.name),
+            "higher" if change.higher_is_better else "lower",
+            round(change.before, 2),
+            round(change.after, 2),
+            round(change.after - change.before, 2),
+            "yes" if change.worse else "",
         ]
-        for name in sorted(after)
-        if name in before
+        for change in metric_changes(summary)
     ]
 
 

@@ -8,6 +8,7 @@ from typing import Any
 
 import gradio as gr
 
+from mexma_search.app.access import Caller, Role
 from mexma_search.app.document_operations import STATUSES, LibraryQuery
 from mexma_search.app.services import DEFAULT_COLLECTION, Services
 from mexma_search.app.views import DocumentInfo
@@ -253,13 +254,15 @@ class LibraryTab:
 
     def ask_delete(self, session: AdminSession, document_id: int | None) -> tuple[Any, ...]:
         """Ask before deleting the chosen document (admin only)."""
-        document = self._chosen(document_id)
+        document = self._chosen(session, document_id)
         return Confirmation.ask(formatting.delete_question(document))
 
-    def _chosen(self, document_id: int | None) -> DocumentInfo:
+    def _chosen(self, session: AdminSession, document_id: int | None) -> DocumentInfo:
         if document_id is None:
             raise ValueError("Choose a document to delete.")
-        document = self.services.get_document(int(document_id))
+        document = self.services.get_document(
+            int(document_id), caller=Caller(session.username, Role.ADMIN)
+        )
         if document is None:
             raise ValueError(f"There is no document #{document_id}.")
         return document

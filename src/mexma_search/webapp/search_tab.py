@@ -9,9 +9,10 @@ import gradio as gr
 from mexma_search.app.formatting import model_description
 from mexma_search.app.search import MAX_K
 from mexma_search.app.services import Services
-from mexma_search.app.views import DocumentInfo
+from mexma_search.app.views import DocumentInfo, SearchResult
 from mexma_search.webapp import formatting, limits
 from mexma_search.webapp.errors import shows_errors
+from mexma_search.webapp.export_panel import SearchExport
 
 DOCUMENT_CHOICES_LIMIT = 1000
 # A click on a card's "More from this document" button fires the HTML component's click
@@ -71,9 +72,10 @@ class SearchTab:
                 scale=3,
                 elem_id="search-document",
             )
+        filters = [self.k, self.languages, self.collections, self.document]
+        SearchExport(self.found).build([self.query, *filters])
         self.results = gr.HTML(js_on_load=MORE_HITS_JS, elem_id="search-results")
         self.model_note = gr.Markdown(elem_id="search-model", elem_classes="mx-model-note")
-        filters = [self.k, self.languages, self.collections, self.document]
         gr.on(
             [self.query.submit, self.button.click],
             shows_errors(self.run),
@@ -130,16 +132,30 @@ class SearchTab:
         """Search and render the cards."""
         if not query.strip():
             return self.intro()
-        results = self.services.search(
-            query,
-            k=int(k),
-            lang=languages or None,
-            collection=collections or None,
-            document_id=document_id or None,
-        )
+        results = self.found(query, k, languages, collections, document_id)
         if not results and not self.services.languages_in_index():
             return formatting.EMPTY_INDEX
         return formatting.result_cards(results, query)
+
+    def found(
+        self,
+        query: str,
+        k: float,
+        languages: list[str] | None,
+        collections: list[str] | None,
+        document_id: int | None,
+    ) -> list[SearchResult]:
+        """The results for the tab's query and filters (bad input: a message)."""
+        try:
+            return self.services.search(
+                query,
+                k=int(k),
+                lang=languages or None,
+                collection=collections or None,
+                document_id=document_id or None,
+            )
+        except ValueError as exc:
+            raise formatting.ui_error(str(exc)) from exc
 
     def more_from_document(
         self,
