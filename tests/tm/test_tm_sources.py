@@ -47,7 +47,7 @@ def test_the_language_is_detected_when_not_given(tmp_path: Path) -> None:
 
 def test_a_broken_file_is_named(tmp_path: Path) -> None:
     (tmp_path / "bad.tmx").write_text("<tmx><body><tu>", encoding="utf-8")
-    with pytest.raises(SourceError, match="bad.tmx"):
+    with pytest.raises(SourceError, match=r"bad\.tmx"):
         file_sentences(tmp_path, "en")
 
 

@@ -91,9 +91,11 @@ def mine_command(
         raise click.ClickException(str(exc)) from exc
     encoder = runtime.encoders.get(model_name or settings.default_model)
     with tqdm(total=len(src) + len(trg), unit="sentence", disable=as_json) as bar:
-        encode = encoder_function(
-            encoder, settings.encode_batch_size, lambda done, _: bar.update(done - bar.n)
-        )
+
+        def progress(done: int, _total: int) -> None:
+            bar.update(done - bar.n)
+
+        encode = encoder_function(encoder, settings.encode_batch_size, progress)
         report = mine_sentences(src, trg, encode, threshold=threshold, labelled=labelled)
     export_pairs(output_path, report.pairs, source_lang, target_lang)
     summary = {**report.summary(), "output": str(output_path)}
