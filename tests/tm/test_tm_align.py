@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import UnitEncoder
+from unit_encoder import UnitEncoder
 
 from mexma_search.tm.align import SpanVectors, align_sentences, align_vectors, cosine_baseline
 from mexma_search.tm.align_scores import link_scores, strict_scores, unit_scores

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import UnitEncoder
+from unit_encoder import UnitEncoder
 
 from mexma_search.encoder.evaluate import topk_both_ways, topk_cosine
 from mexma_search.tm.mining import UniqueTexts, kept_pairs, mine_candidates, suggest_threshold
