@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
-from mexma_search.app.settings import get_settings
 from mexma_search.cli import main
 from mexma_search.encoder.bitext import read_bitext
 
@@ -23,15 +21,11 @@ ES = (
 )
 
 
-@pytest.fixture
-def cli(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, default_model_dir: Path
-) -> Iterator[CliRunner]:
-    monkeypatch.setenv("MEXMA_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.setenv("MEXMA_MODELS_DIR", str(default_model_dir.parent))
-    get_settings.cache_clear()
-    yield CliRunner()
-    get_settings.cache_clear()
+def _mine_args(source: str, target: str, output: Path, *extra: str) -> list[str]:
+    return [
+        "mine", "--source", source, "--source-lang", "en", "--target", target,
+        "--target-lang", "es", "--output", str(output), *extra,
+    ]  # fmt: skip
 
 
 @pytest.mark.slow
@@ -79,22 +73,10 @@ def test_mine_finds_the_translations_and_writes_tsv(cli: CliRunner, tmp_path: Pa
         encoding="utf-8",
     )
     output = tmp_path / "mined.tsv"
-    args = [
-        "mine",
-        "--source",
-        str(tmp_path / "en.txt"),
-        "--source-lang",
-        "en",
-        "--target",
-        str(tmp_path / "es.txt"),
-        "--target-lang",
-        "es",
-        "--labelled",
-        str(tmp_path / "known.tsv"),
-        "--output",
-        str(output),
-        "--json",
-    ]
+    args = _mine_args(
+        str(tmp_path / "en.txt"), str(tmp_path / "es.txt"), output,
+        "--labelled", str(tmp_path / "known.tsv"), "--json",
+    )  # fmt: skip
     result = cli.invoke(main, args)
     assert result.exit_code == 0, result.output
     summary = json.loads(result.stdout)
@@ -112,21 +94,10 @@ def test_mine_names_a_side_that_does_not_exist(
     cli: CliRunner, tmp_path: Path, tiny_cls_model_dir: Path
 ) -> None:
     (tmp_path / "en.txt").write_text("One. Two.", encoding="utf-8")
-    args = [
-        "mine",
-        "--source",
-        str(tmp_path / "en.txt"),
-        "--source-lang",
-        "en",
-        "--target",
-        "no-such-collection",
-        "--target-lang",
-        "es",
-        "--model",
-        str(tiny_cls_model_dir),
-        "--output",
-        str(tmp_path / "x.tsv"),
-    ]
+    args = _mine_args(
+        str(tmp_path / "en.txt"), "no-such-collection", tmp_path / "x.tsv",
+        "--model", str(tiny_cls_model_dir),
+    )  # fmt: skip
     result = cli.invoke(main, args)
     assert result.exit_code != 0
     assert "no collection named 'no-such-collection'" in result.output

@@ -21,6 +21,7 @@ from mexma_search.encoder.evaluate import (
     MiningScores,
     choose_threshold,
     mine,
+    mining_scores,
 )
 
 # Margin candidates per sentence: deep enough to find the best margin partner (see
@@ -123,6 +124,5 @@ def suggest_threshold(
     gold_src, gold_trg = {s for s, _ in gold}, {t for _, t in gold}
     judged = [c for c in candidates if c.src in gold_src or c.trg in gold_trg]
     threshold, _ = choose_threshold(judged, gold)
-    kept = [(c.src, c.trg) for c in judged if c.score >= threshold]
-    scores = MiningScores.from_counts(sum(p in gold for p in kept), len(kept), len(gold))
+    scores = mining_scores(judged, gold, threshold)
     return ThresholdSuggestion(threshold, scores, len(labelled), len(gold))
