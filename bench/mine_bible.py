@@ -27,7 +27,11 @@ from evaluate_bible import Bible, read_bible
 from mexma_search.encoder.default_model import prepare_default_model
 from mexma_search.encoder.evaluate import choose_threshold, mining_scores
 from mexma_search.encoder.model import SentenceEncoder
-from mexma_search.tm.mining import DEFAULT_THRESHOLD, mine_candidates
+from mexma_search.tm.mining import (
+    DEFAULT_MINING_CANDIDATES,
+    DEFAULT_THRESHOLD,
+    mine_candidates,
+)
 
 
 def parse_args() -> argparse.Namespace:
@@ -37,6 +41,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--distractors", type=int, default=5000)
     parser.add_argument("--dev-distractors", type=int, default=1000)
     parser.add_argument("--precision", default="bf16")
+    parser.add_argument("--candidates", type=int, default=DEFAULT_MINING_CANDIDATES)
     parser.add_argument("--cache", type=Path, default=RESULTS_DIR / "mine_cache")
     return parser.parse_args()
 
@@ -92,8 +97,8 @@ def main() -> None:
     )
     encode_s = time.perf_counter() - started
     started = time.perf_counter()
-    dev_candidates = mine_candidates(dev[0], dev[1])
-    test_candidates = mine_candidates(test[0], test[1])
+    dev_candidates = mine_candidates(dev[0], dev[1], candidates=args.candidates)
+    test_candidates = mine_candidates(test[0], test[1], candidates=args.candidates)
     mine_s = time.perf_counter() - started
     dev_threshold, dev_f1 = choose_threshold(dev_candidates, dev[2])
     oracle_threshold, _ = choose_threshold(test_candidates, test[2])
@@ -111,6 +116,7 @@ def main() -> None:
         "data": f"bible-en-es test split (1,000 pairs) + {d} distractors per side, shuffled; "
         f"threshold chosen on dev (1,000 pairs + {dd} distractors per side)",
         "model": encoder.config.name,
+        "candidates": args.candidates,
         "dev_f1": 100 * dev_f1,
         "test_at_dev_threshold": scored(dev_threshold),
         "test_at_default_threshold": scored(DEFAULT_THRESHOLD),

@@ -55,7 +55,7 @@ def _labelled_pairs(path: Path | None, src_lang: str, trg_lang: str) -> list[tup
     type=float,
     default=None,
     help="Keep pairs with a margin score at least this (default: suggested by --labelled, "
-    "else 1.06).",
+    "else 1.01).",
 )
 @click.option(
     "--labelled",

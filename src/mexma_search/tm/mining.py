@@ -28,7 +28,7 @@ from mexma_search.encoder.evaluate import (
 # encoder/evaluate.py), shallow enough to keep the running top-k cheap at scale.
 DEFAULT_MINING_CANDIDATES = 16
 # Ratio margin above which a pair is kept when no threshold is given.
-DEFAULT_THRESHOLD = 1.06
+DEFAULT_THRESHOLD = 1.01
 
 
 @dataclass(frozen=True)
