@@ -6,10 +6,9 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from mexma_search.app.running_app import running_app_url
 from mexma_search.app.settings import get_settings
 from mexma_search.cli.output import emit_json, json_option
-from mexma_search.cli.remote import SearchOptions, remote_search
+from mexma_search.cli.remote import SearchOptions, remote_app
 
 if TYPE_CHECKING:
     from mexma_search.app.search import SearchMode
@@ -45,11 +44,15 @@ def search_command(
 ) -> None:
     """Find the documents closest in meaning to QUERY, whatever their language.
 
-    While `mexma-search serve` runs on the same data directory, the running app answers.
+    While `mexma-search serve` runs on the same data directory, the running app answers (or
+    the app at MEXMA_API_URL, when set).
     """
     request = SearchOptions(query, k, list(lang), list(collection), mode, not by_passage)
-    url = running_app_url(get_settings())
-    results = remote_search(url, request) if url is not None else _search_here(request)
+    with remote_app(get_settings()) as app:
+        if app is not None:
+            results = app.get("/search", request.params())["results"]
+        else:
+            results = _search_here(request)
     if as_json:
         emit_json(results)
         return

@@ -7,9 +7,7 @@ repeated step either parses again (nothing was stored) or goes straight to embed
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -18,6 +16,7 @@ from mexma_search.app.queues import STAGE_EMBEDDING, Step
 from mexma_search.app.runtime import Runtime
 from mexma_search.app.serving_model import serving_model
 from mexma_search.documents import IngestError, TokenCounter, chunk_document, parse_bytes
+from mexma_search.documents.ocr import OcrOptions
 from mexma_search.encoder.model import SentenceEncoder
 from mexma_search.jobs.handler import JobError, JobHandler, WorkerIdentity
 from mexma_search.store import (
@@ -43,30 +42,13 @@ def passage_budget(encoder: SentenceEncoder, max_tokens: int) -> tuple[TokenCoun
     """A token counter with the encoder's tokenizer (counting many texts in one call), and the
     passage budget: ``max_tokens``, less whatever the model's length leaves after its special
     tokens and passage prefix."""
-    count = TokenizerCounter(encoder.tokenizer)
+    count = encoder.token_counter
     room = (
         encoder.config.max_length
         - encoder.tokenizer.num_special_tokens_to_add()
         - count(encoder.config.passage_prefix)
     )
     return count, max(1, min(max_tokens, room))
-
-
-class TokenizerCounter:
-    """Counts a model tokenizer's tokens (without special tokens) in a text or many texts."""
-
-    def __init__(self, tokenizer: Any) -> None:
-        self._tokenizer = tokenizer
-
-    def __call__(self, text: str) -> int:
-        return len(self._tokenizer(text, add_special_tokens=False, verbose=False)["input_ids"])
-
-    def many(self, texts: Sequence[str]) -> list[int]:
-        """The count of each of ``texts``, tokenized in one batch."""
-        if not texts:
-            return []
-        found = self._tokenizer(list(texts), add_special_tokens=False, verbose=False)
-        return [len(ids) for ids in found["input_ids"]]
 
 
 def discard_document(runtime: Runtime, document_id: int, reason: str) -> None:
@@ -131,7 +113,8 @@ class IngestDocument(DocumentJob):
                 document.filename,
                 f"the stored upload is unreadable ({exc.strerror or type(exc).__name__})",
             ) from exc
-        parsed = parse_bytes(data, document.filename)
+        ocr = OcrOptions(self.runtime.settings.ocr_language_codes)
+        parsed = parse_bytes(data, document.filename, ocr=ocr)
         if time.monotonic() - started > STAGE_VISIBLE_S:
             self.progress(stage=STAGE_CHUNKING)
         count, budget = passage_budget(

@@ -8,8 +8,9 @@ import gradio as gr
 
 from mexma_search.app.search import MAX_K
 from mexma_search.app.services import Services
-from mexma_search.app.views import DocumentInfo
+from mexma_search.app.views import DocumentInfo, SearchResult
 from mexma_search.webapp import formatting, limits
+from mexma_search.webapp.export_panel import SearchExport
 
 DOCUMENT_CHOICES_LIMIT = 1000
 # A click on a card's "More from this document" button fires the HTML component's click
@@ -59,8 +60,9 @@ class SearchTab:
                 scale=3,
                 elem_id="search-document",
             )
-        self.results = gr.HTML(js_on_load=MORE_HITS_JS, elem_id="search-results")
         filters = [self.k, self.languages, self.collections, self.document]
+        SearchExport(self.found).build([self.query, *filters])
+        self.results = gr.HTML(js_on_load=MORE_HITS_JS, elem_id="search-results")
         gr.on(
             [self.query.submit, self.button.click],
             self.run,
@@ -105,8 +107,22 @@ class SearchTab:
         """Search and render the cards."""
         if not query.strip():
             return self.intro()
+        results = self.found(query, k, languages, collections, document_id)
+        if not results and not self.services.languages_in_index():
+            return formatting.EMPTY_INDEX
+        return formatting.result_cards(results, query)
+
+    def found(
+        self,
+        query: str,
+        k: float,
+        languages: list[str] | None,
+        collections: list[str] | None,
+        document_id: int | None,
+    ) -> list[SearchResult]:
+        """The results for the tab's query and filters (bad input: a message)."""
         try:
-            results = self.services.search(
+            return self.services.search(
                 query,
                 k=int(k),
                 lang=languages or None,
@@ -115,9 +131,6 @@ class SearchTab:
             )
         except ValueError as exc:
             raise formatting.ui_error(str(exc)) from exc
-        if not results and not self.services.languages_in_index():
-            return formatting.EMPTY_INDEX
-        return formatting.result_cards(results, query)
 
     def more_from_document(
         self,
