@@ -15,7 +15,8 @@ _HEADER_WINDOW = 1024
 
 
 def parse_pdf(data: bytes, source: str) -> ParsedDocument:
-    """The extracted text of every page, pages separated by paragraph breaks."""
+    """The extracted text of every page, pages separated by paragraph breaks; the title is
+    the document information's (else a leading title line)."""
     if b"%PDF-" not in data[:_HEADER_WINDOW]:
         raise IngestError(source, "is not a PDF file (no %PDF header)")
     try:
@@ -23,6 +24,7 @@ def parse_pdf(data: bytes, source: str) -> ParsedDocument:
         if reader.is_encrypted and not reader.decrypt(""):
             raise IngestError(source, "is a password-protected PDF")
         pages = [(page.extract_text() or "").strip() for page in reader.pages]
+        title = _metadata_title(reader)
     except PdfReadError as exc:
         raise IngestError(source, f"is a damaged PDF ({exc})") from exc
     text = UNIT_SEPARATOR.join(page for page in pages if page)
@@ -31,4 +33,13 @@ def parse_pdf(data: bytes, source: str) -> ParsedDocument:
             source,
             f"has no text layer ({len(pages)} page(s) of images only?); run OCR on it first",
         )
-    return ParsedDocument.from_text(text, "pdf")
+    return ParsedDocument.from_titled_text(text, "pdf", title)
+
+
+def _metadata_title(reader: PdfReader) -> str | None:
+    """The title in the document information, if it holds a usable one."""
+    try:
+        title = reader.metadata.title if reader.metadata is not None else None
+    except (PdfReadError, ValueError, TypeError, KeyError):
+        return None  # damaged metadata costs the title only
+    return title if isinstance(title, str) and title.strip() else None
