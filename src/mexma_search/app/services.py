@@ -19,6 +19,7 @@ from mexma_search.app import doctor
 from mexma_search.app.doctor import DoctorReport
 from mexma_search.app.encoder_cache import resolve_model_source
 from mexma_search.app.job_queue import JobQueue
+from mexma_search.app.paging import search_page
 from mexma_search.app.queues import Step
 from mexma_search.app.runtime import Runtime
 from mexma_search.app.search import SearchMode
@@ -41,6 +42,7 @@ from mexma_search.app.views import (
     DocumentInfo,
     JobInfo,
     ModelVersionInfo,
+    SearchPage,
     SearchResult,
     WorkerStatus,
 )
@@ -154,6 +156,34 @@ class Services:
             collection=collection,
             document_id=document_id,
             highlight=highlight,
+            mode=mode or self.settings.search_mode,
+            group=group,
+        )
+
+    def search_page(
+        self,
+        query: str,
+        *,
+        page: int = 1,
+        page_size: int = 10,
+        show_all: bool = False,
+        lang: str | Sequence[str] | None = None,
+        collection: str | Sequence[str] | None = None,
+        document_id: int | Sequence[int] | None = None,
+        mode: SearchMode | None = None,
+        group: bool = True,
+    ) -> SearchPage:
+        """Page ``page`` of the matches for ``query``, results under the relevance floor left
+        out unless ``show_all`` (see :mod:`.paging`)."""
+        return search_page(
+            self.runtime,
+            query,
+            page=page,
+            page_size=page_size,
+            show_all=show_all,
+            lang=lang,
+            collection=collection,
+            document_id=document_id,
             mode=mode or self.settings.search_mode,
             group=group,
         )

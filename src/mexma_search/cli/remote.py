@@ -29,12 +29,15 @@ class SearchOptions:
     collection: list[str]
     mode: SearchMode | None
     group: bool
+    page: int = 1
+    show_all: bool = False
 
 
-def remote_search(url: str, request: SearchOptions) -> list[dict[str, Any]]:
-    """The running app's results for ``request``, as ``search --json`` prints them."""
+def remote_search(url: str, request: SearchOptions) -> dict[str, Any]:
+    """The running app's page of results for ``request``, as ``search --json`` prints it."""
     params = urllib.parse.urlencode(
         [("q", request.query), ("k", str(request.k)), ("group", "1" if request.group else "0")]
+        + [("page", str(request.page)), ("all", "1" if request.show_all else "0")]
         + ([("mode", request.mode)] if request.mode else [])
         + [("lang", v) for v in request.lang]
         + [("collection", v) for v in request.collection]
@@ -49,7 +52,7 @@ def remote_search(url: str, request: SearchOptions) -> list[dict[str, Any]]:
         raise click.ClickException(
             f"the running app at {url} did not answer ({exc}); is `mexma-search serve` still up?"
         ) from exc
-    if not isinstance(found, list):
+    if not isinstance(found, dict) or not isinstance(found.get("results"), list):
         raise click.ClickException(f"the running app at {url} sent an unexpected answer")
     return found
 

@@ -83,6 +83,12 @@ def clean_text(text: str) -> str:
     return _CONTROL.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
 
 
+def embedding_text(passage: str, title: str | None) -> str:
+    """The text embedded for ``passage``: its document's ``title`` on a line before it, when
+    one is given."""
+    return f"{title}\n{passage}" if title else passage
+
+
 def _one_line(text: str) -> str:
     return " ".join(text.split())
 

@@ -1,4 +1,6 @@
-"""JSON routes served beside the UI for the command line: ``GET /api/search``.
+"""JSON routes served beside the UI for the command line: ``GET /api/search`` (a page of
+results: ``q``, ``k`` results a page, ``page``, ``all=1`` to keep those under the relevance
+floor, ``mode``, ``group``, ``lang`` and ``collection``).
 
 A CLI command cannot open the embedded index while ``serve`` holds it; it asks the running
 app here instead. Search is open to anyone who can reach the UI, as the search tab is.
@@ -28,10 +30,11 @@ def local_api_routes(services: Services) -> list[BaseRoute]:
         if mode not in (None, "hybrid", "dense"):
             return JSONResponse({"error": f"mode must be hybrid or dense, not {mode!r}"}, 400)
         try:
-            k = int(params.get("k", "10"))
-            results = services.search(
+            found = services.search_page(
                 params.get("q", ""),
-                k=k,
+                page=int(params.get("page", "1")),
+                page_size=int(params.get("k", "10")),
+                show_all=params.get("all", "0") == "1",
                 lang=params.getlist("lang") or None,
                 collection=params.getlist("collection") or None,
                 mode=cast("SearchMode | None", mode),
@@ -39,6 +42,6 @@ def local_api_routes(services: Services) -> list[BaseRoute]:
             )
         except ValueError as exc:
             return JSONResponse({"error": str(exc)}, status_code=400)
-        return JSONResponse([result.to_dict() for result in results])
+        return JSONResponse(found.to_dict())
 
     return [Route(SEARCH_PATH, search, methods=["GET"])]

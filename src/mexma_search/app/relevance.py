@@ -1,0 +1,61 @@
+"""Relevance labels: what a result's score means to a person (strong, good, weak, poor match).
+
+The score every search mode reports is the cosine of the query and the result's passage (a
+hybrid ranking fuses ranks, which say nothing about how close a match is, so its results are
+labelled by the same cosine). The thresholds were fitted by ``bench/calibrate_relevance.py``
+on the dev sets of ``bench/retrieval_sets/`` with the default model, per search mode and per
+kind of match: a passage in the query's language, or in another (cross-language cosines run
+lower). Results below the ``floor`` are hidden behind a "no good match" notice.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+Relevance = Literal["strong", "good", "weak", "poor"]
+RELEVANCE_LABELS: dict[str, str] = {
+    "strong": "strong match",
+    "good": "good match",
+    "weak": "weak match",
+    "poor": "poor match",
+}
+MatchKind = Literal["same", "cross"]
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """The lowest score of a strong and of a good match, and the floor below which a match is
+    poor (hidden unless asked for); weak in between."""
+
+    strong: float
+    good: float
+    floor: float
+
+
+# bench/calibrate_relevance.py over bench/retrieval_eval.py's reports (docs/benchmarks.md)
+CALIBRATION: dict[str, dict[MatchKind, Thresholds]] = {
+    "dense": {
+        "cross": Thresholds(strong=0.878, good=0.878, floor=0.841),
+        "same": Thresholds(strong=0.878, good=0.878, floor=0.841),
+    },
+    "hybrid": {
+        "cross": Thresholds(strong=0.863, good=0.863, floor=0.841),
+        "same": Thresholds(strong=0.863, good=0.863, floor=0.841),
+    },
+}
+
+
+def match_kind(query_language: str | None, passage_language: str) -> MatchKind:
+    """``same`` when the query's language is known and is the passage's, else ``cross``."""
+    return "same" if query_language is not None and query_language == passage_language else "cross"
+
+
+def relevance(score: float, mode: str, kind: MatchKind) -> Relevance:
+    """The label of a result scoring ``score`` in search ``mode``."""
+    limits = CALIBRATION[mode][kind]
+    if score >= limits.strong:
+        return "strong"
+    if score >= limits.good:
+        return "good"
+    return "weak" if score >= limits.floor else "poor"
