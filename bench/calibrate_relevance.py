@@ -71,8 +71,8 @@ def pooled(reports: Sequence[Path]) -> dict[tuple[str, str], Scored]:
         report = json.loads(path.read_text(encoding="utf-8"))
         for result in report["sets"].values():
             for mode, found in result["modes"].items():
-                for kind, scored in found["scored_documents"].items():
-                    rows[mode, kind].extend((float(s), bool(a)) for s, a in scored)
+                for score, answers, kind in found["scored_documents"]:
+                    rows[mode, kind].append((float(score), bool(answers)))
     return rows
 
 

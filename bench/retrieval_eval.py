@@ -37,6 +37,7 @@ from bench.common import (  # noqa: E402
     machine,
     wait_until_done,
 )
+from mexma_search.app.relevance import match_kind  # noqa: E402
 from mexma_search.app.retrieval_eval import (  # noqa: E402
     DocumentNames,
     RetrievalQuery,
@@ -44,7 +45,7 @@ from mexma_search.app.retrieval_eval import (  # noqa: E402
     ranking,
     read_queries,
 )
-from mexma_search.app.search import SEARCH_MODES, SearchMode  # noqa: E402
+from mexma_search.app.search import SEARCH_MODES, SearchMode, query_language  # noqa: E402
 from mexma_search.app.services import Services  # noqa: E402
 from mexma_search.app.views import SearchResult  # noqa: E402
 from mexma_search.encoder.default_model import prepare_default_model  # noqa: E402
@@ -90,13 +91,20 @@ def answers_by_text(queries: Sequence[RetrievalQuery], names: DocumentNames) -> 
     return found
 
 
-def scored_documents(results: Sequence[SearchResult], answers: set[int]) -> list[list[Any]]:
-    """``[score, answers the query]`` of the first SCORED_DOCUMENTS documents of a passage
-    ranking, each scored by its best-ranked passage."""
+def scored_documents(
+    results: Sequence[SearchResult], answers: set[int], language: str | None
+) -> list[list[Any]]:
+    """``[score, answers the query, kind]`` of the first SCORED_DOCUMENTS documents of a
+    passage ranking, each scored by its best-ranked passage; ``kind``: ``same`` when that
+    passage is in the query's (detected) ``language``, else ``cross``, as search labels it."""
     rows: dict[int, list[Any]] = {}
     for result in results:
         if result.document_id not in rows and len(rows) < SCORED_DOCUMENTS:
-            rows[result.document_id] = [round(result.score, 5), result.document_id in answers]
+            rows[result.document_id] = [
+                round(result.score, 5),
+                result.document_id in answers,
+                match_kind(language, result.lang),
+            ]
     return list(rows.values())
 
 
@@ -129,27 +137,17 @@ def evaluate_set(
             return last
 
         started = time.perf_counter()
-        rankings, scored = [], []
+        rankings: list[Ranked] = []
+        scored: dict[str, list[list[Any]]] = {}
         for query in queries:
             rankings.append(ranking(query, names, search))
-            scored.append(scored_documents(last, answers[query.query]))
+            if query.query not in scored:  # a text asked of several documents counts once
+                language = query_language(query.query)
+                scored[query.query] = scored_documents(last, answers[query.query], language)
         result["modes"][mode] = {
             "search_s": round(time.perf_counter() - started, 1),
             "scores": scores_by(queries, rankings),
-            "scored_documents": {
-                "same": [
-                    row
-                    for q, rows in zip(queries, scored, strict=True)
-                    if kind(q) == "same"
-                    for row in rows
-                ],
-                "cross": [
-                    row
-                    for q, rows in zip(queries, scored, strict=True)
-                    if kind(q) == "cross"
-                    for row in rows
-                ],
-            },
+            "scored_documents": [row for rows in scored.values() for row in rows],
         }
     return result
 

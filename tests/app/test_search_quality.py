@@ -21,6 +21,7 @@ from mexma_search.jobs.inprocess import InProcessWorker
 
 TIMEOUT = 60
 DOCS = Path(__file__).resolve().parents[1] / "fixtures" / "docs"
+TINY_MODEL = "tiny-mean0"
 PSALM = "Psalm 23\n\nThe Lord is my shepherd; I shall not want.\n"
 
 
@@ -34,9 +35,10 @@ def titled(tmp_path: Path) -> Path:
 def _set_thresholds(
     monkeypatch: pytest.MonkeyPatch, strong: float, good: float, floor: float
 ) -> None:
+    """Thresholds for every mode and kind of match of the tiny test model."""
     limits = Thresholds(strong=strong, good=good, floor=floor)
-    table = {mode: dict.fromkeys(("same", "cross"), limits) for mode in CALIBRATION}
-    monkeypatch.setattr(mexma_search.app.relevance, "CALIBRATION", table)
+    table = {mode: dict.fromkeys(("same", "cross"), limits) for mode in ("dense", "hybrid")}
+    monkeypatch.setitem(mexma_search.app.relevance.CALIBRATION, TINY_MODEL, table)
 
 
 def test_the_title_is_document_metadata_not_a_passage(
@@ -85,16 +87,21 @@ def test_the_title_is_prepended_for_embedding_only_when_set(
 
 def test_relevance_labels_apply_the_thresholds(monkeypatch: pytest.MonkeyPatch) -> None:
     _set_thresholds(monkeypatch, strong=0.8, good=0.6, floor=0.4)
-    labels = [relevance(score, "hybrid", "same") for score in (0.9, 0.8, 0.7, 0.6, 0.5, 0.39)]
+    scores = (0.9, 0.8, 0.7, 0.6, 0.5, 0.39)
+    labels = [relevance(score, TINY_MODEL, "hybrid", "same") for score in scores]
     assert labels == ["strong", "strong", "good", "good", "weak", "poor"]
+    assert relevance(0.9, "uncalibrated", "hybrid", "same") is None
     assert match_kind("en", "en") == "same"
     assert match_kind("en", "fr") == match_kind(None, "en") == "cross"
 
 
 def test_the_calibration_orders_its_thresholds() -> None:
-    for kinds in CALIBRATION.values():
-        for limits in kinds.values():
-            assert 0 < limits.floor <= limits.good <= limits.strong < 1
+    for modes in CALIBRATION.values():
+        assert set(modes) == {"dense", "hybrid"}
+        for kinds in modes.values():
+            assert set(kinds) == {"same", "cross"}
+            for limits in kinds.values():
+                assert 0 < limits.floor <= limits.good <= limits.strong < 1
 
 
 @pytest.fixture
@@ -159,8 +166,17 @@ def test_a_floor_that_leaves_a_page_short_reads_the_ranking_further(
     monkeypatch.setattr(
         mexma_search.app.search,
         "relevance",
-        lambda score, mode, kind: "poor" if score >= second else "weak",
+        lambda score, model, mode, kind: "poor" if score >= second else "weak",
     )
     page = indexed.search_page("river bridges", page_size=2, mode="dense")
     assert [r.document_id for r in page.results] == [r.document_id for r in ranked[2:4]]
     assert page.hidden == 2 and page.has_next
+
+
+def test_a_model_without_a_calibration_is_not_labelled_and_hides_nothing(
+    indexed: Services,
+) -> None:
+    ranked = indexed.search("river bridges", k=100, mode="dense")
+    assert {r.relevance for r in ranked} == {""}
+    page = indexed.search_page("river bridges", page_size=50, mode="dense")
+    assert len(page.results) == len(ranked) and page.hidden == 0

@@ -68,12 +68,13 @@ def test_search_asks_the_running_app(
         with pytest.raises(IndexBusyError):  # the index is serve's: only HTTP can reach it
             open_index(str(settings.qdrant_location))
         deadline = time.monotonic() + STARTUP_TIMEOUT_S
-        found = runner.invoke(main, ["search", "bridge", "--json"])
+        found = runner.invoke(main, ["search", "bridge", "--json", "--all"])
         while '"rivers.txt"' not in found.output and time.monotonic() < deadline:
             time.sleep(0.5)  # serve's worker is still embedding the document
-            found = runner.invoke(main, ["search", "bridge", "--json"])
+            found = runner.invoke(main, ["search", "bridge", "--json", "--all"])
         assert found.exit_code == 0, found.output
         assert '"document": "rivers.txt"' in found.output
+        assert '"page": 1' in found.output and '"document_title"' in found.output
         empty = runner.invoke(main, ["search", "   "])
         assert empty.exit_code != 0
         assert "the query is empty" in empty.output

@@ -3,15 +3,19 @@
 The score every search mode reports is the cosine of the query and the result's passage (a
 hybrid ranking fuses ranks, which say nothing about how close a match is, so its results are
 labelled by the same cosine). The thresholds were fitted by ``bench/calibrate_relevance.py``
-on the dev sets of ``bench/retrieval_sets/`` with the default model, per search mode and per
-kind of match: a passage in the query's language, or in another (cross-language cosines run
-lower). Results below the ``floor`` are hidden behind a "no good match" notice.
+on the dev sets of ``bench/retrieval_sets/``, per model, search mode and kind of match: a
+passage in the query's language, or in another (cross-language cosines run lower). Results
+below the ``floor`` are hidden behind a "no good match" notice. Cosines mean different things
+for different models: the results of a model without a calibration (a fine-tuned version, say)
+are not labelled, and none are hidden.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Literal
+
+from mexma_search.encoder.config import DEFAULT_MODEL_NAME
 
 Relevance = Literal["strong", "good", "weak", "poor"]
 RELEVANCE_LABELS: dict[str, str] = {
@@ -33,15 +37,18 @@ class Thresholds:
     floor: float
 
 
-# bench/calibrate_relevance.py over bench/retrieval_eval.py's reports (docs/benchmarks.md)
-CALIBRATION: dict[str, dict[MatchKind, Thresholds]] = {
-    "dense": {
-        "cross": Thresholds(strong=0.878, good=0.878, floor=0.841),
-        "same": Thresholds(strong=0.878, good=0.878, floor=0.841),
-    },
-    "hybrid": {
-        "cross": Thresholds(strong=0.863, good=0.863, floor=0.841),
-        "same": Thresholds(strong=0.863, good=0.863, floor=0.841),
+# model version -> search mode -> kind of match: bench/calibrate_relevance.py over
+# bench/retrieval_eval.py's reports (docs/benchmarks.md)
+CALIBRATION: dict[str, dict[str, dict[MatchKind, Thresholds]]] = {
+    DEFAULT_MODEL_NAME: {
+        "dense": {
+            "cross": Thresholds(strong=0.878, good=0.878, floor=0.841),
+            "same": Thresholds(strong=0.878, good=0.878, floor=0.841),
+        },
+        "hybrid": {
+            "cross": Thresholds(strong=0.863, good=0.863, floor=0.841),
+            "same": Thresholds(strong=0.863, good=0.863, floor=0.841),
+        },
     },
 }
 
@@ -51,9 +58,12 @@ def match_kind(query_language: str | None, passage_language: str) -> MatchKind:
     return "same" if query_language is not None and query_language == passage_language else "cross"
 
 
-def relevance(score: float, mode: str, kind: MatchKind) -> Relevance:
-    """The label of a result scoring ``score`` in search ``mode``."""
-    limits = CALIBRATION[mode][kind]
+def relevance(score: float, model: str, mode: str, kind: MatchKind) -> Relevance | None:
+    """The label of a result scoring ``score`` with model version ``model`` in search
+    ``mode``; None when the model has no calibration."""
+    if model not in CALIBRATION:
+        return None
+    limits = CALIBRATION[model][mode][kind]
     if score >= limits.strong:
         return "strong"
     if score >= limits.good:

@@ -60,10 +60,12 @@ class Ranking:
         """The card's score: its best-ranked passage's cosine."""
         return float(card[0][0].score)
 
-    def relevance(self, card: list[Found]) -> Relevance:
-        """The card's relevance label, from its best-ranked passage."""
+    def relevance(self, card: list[Found]) -> Relevance | None:
+        """The card's relevance label, from its best-ranked passage (None: the model has no
+        calibration)."""
         hit, chunk = card[0]
-        return relevance(hit.score, self.mode, match_kind(self.query_language, _lang(hit, chunk)))
+        kind = match_kind(self.query_language, _lang(hit, chunk))
+        return relevance(hit.score, self.model.version, self.mode, kind)
 
 
 def search(
@@ -182,7 +184,7 @@ def results_of(
             chunk_id=chunk.id,
             model_version=ranking.model.version,
             document_title=ranking.documents[hit.document_id][1],
-            relevance=ranking.relevance([(hit, chunk)]),
+            relevance=ranking.relevance([(hit, chunk)]) or "",
         )
         for (hit, chunk), (start, end) in zip(shown, spans, strict=True)
     )

@@ -155,7 +155,7 @@ class SearchResult(Record):
     model_version: str
     # the document's title (from its file), else its file name
     document_title: str = ""
-    # strong / good / weak / poor match (see app/relevance.py)
+    # strong / good / weak / poor match (see app/relevance.py); "" for an uncalibrated model
     relevance: str = ""
     # more passages of the same document, in ranking order (grouped search)
     passages: tuple[SearchResult, ...] = ()

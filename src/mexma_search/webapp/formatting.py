@@ -80,8 +80,11 @@ def highlighted_passage(result: SearchResult) -> str:
 
 
 def relevance_badge(result: SearchResult) -> str:
-    """The result's relevance label, its score in the tooltip."""
-    label = RELEVANCE_LABELS.get(result.relevance, result.relevance)
+    """The result's relevance label, its score in the tooltip (the score itself for a model
+    without labels)."""
+    label = RELEVANCE_LABELS.get(result.relevance)
+    if label is None:
+        return f'<span class="mx-score" title="cosine similarity">{result.score:.3f}</span>'
     return (
         f'<span class="mx-relevance mx-rel-{escape(result.relevance)}" '
         f'title="cosine similarity {result.score:.3f}">{escape(label)}</span>'
