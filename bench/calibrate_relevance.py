@@ -5,7 +5,7 @@ cosine of their best-ranked passage, and whether they answer the query) and, per
 and per kind of result (same language as the query, or another), finds:
 
 - ``strong``: the lowest score such that at least STRONG_PRECISION of the results scoring at
-  or above it answer their query;
+  or above it answer their query (1.0 when no score does: such results are never strong);
 - ``good``: the same with GOOD_PRECISION;
 - ``floor``: the score that FLOOR_RECALL of the answering results reach (results below it are
   hidden behind a "no good match" notice).
@@ -36,9 +36,9 @@ Scored = list[tuple[float, bool]]
 
 def lowest_score_with_precision(rows: Scored, precision: float) -> float:
     """The lowest score whose results at or above it answer their query at least
-    ``precision`` of the time (the top score if none does)."""
+    ``precision`` of the time (1.0, out of reach, if none does)."""
     ranked = sorted(rows, key=lambda row: -row[0])
-    found = ranked[0][0]
+    found = 1.0
     relevant = 0
     for seen, (score, answers) in enumerate(ranked, start=1):
         relevant += answers

@@ -7,11 +7,11 @@ recall@10, MRR@10 and nDCG@10 (percent) are printed per query group (``en->fr`` 
 same-language and cross-language queries, and for all. Results are also written as JSON into
 ``bench/results/``, with each query's top documents' scores (the cosine of their best-ranked
 passage) and whether they answer it: ``bench/calibrate_relevance.py`` fits the relevance
-labels on them. ``--title-in-embedding`` ingests with document titles prepended to passages
-for embedding (``MEXMA_TITLE_IN_EMBEDDING``).
+labels on them. ``--no-title-in-embedding`` ingests without document titles prepended to
+passages for embedding (``MEXMA_TITLE_IN_EMBEDDING``).
 
     python bench/retrieval_eval.py [--sets wiki bible] [--models-dir DIR] [--threads 2]
-        [--label before] [--title-in-embedding]
+        [--label before] [--no-title-in-embedding]
 """
 
 from __future__ import annotations
@@ -177,8 +177,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--modes", nargs="+", choices=SEARCH_MODES, default=list(SEARCH_MODES))
     parser.add_argument(
         "--title-in-embedding",
-        action="store_true",
-        help="prepend each document's title to its passages for embedding",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="prepend each document's title to its passages for embedding (the default)",
     )
     args = parser.parse_args(argv)
     prepare_default_model(args.models_dir)

@@ -101,7 +101,7 @@ def test_the_calibration_orders_its_thresholds() -> None:
         for kinds in modes.values():
             assert set(kinds) == {"same", "cross"}
             for limits in kinds.values():
-                assert 0 < limits.floor <= limits.good <= limits.strong < 1
+                assert 0 < limits.floor <= limits.good <= limits.strong <= 1
 
 
 @pytest.fixture

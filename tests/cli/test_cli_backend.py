@@ -179,7 +179,7 @@ def test_search_text_shows_titles_labels_and_what_the_floor_hides(
     hidden = _run("search", "river", "-k", "2")
     assert hidden.exit_code == 0
     assert "No good match." in hidden.output
-    assert "weaker results hidden (--all shows them)" in hidden.output
+    assert "poor matches hidden (--all shows them)" in hidden.output
     shown = _run("search", "river", "-k", "2", "--all")
     assert shown.output.startswith(" 1. poor match (")
     assert "The Old River [en] river_en.txt" in shown.output  # the title, then the file

@@ -122,12 +122,12 @@ def _page(results: tuple[SearchResult, ...], **overrides: Any) -> SearchPage:
     return SearchPage(**fields)
 
 
-def test_no_good_match_tells_how_to_see_the_weaker_results() -> None:
+def test_no_good_match_tells_how_to_see_the_poor_matches() -> None:
     html = formatting.result_page(_page((), hidden=3), "<i>pan</i>")
-    assert "No good match" in html and "3 weaker matches are hidden" in html
+    assert "No good match" in html and "3 poor matches are hidden" in html
     assert "<i>" not in html
     shown = formatting.result_page(_page((_result(),), hidden=1), "pan")
-    assert 'class="mx-card"' in shown and "1 weaker match is hidden" in shown
+    assert 'class="mx-card"' in shown and "1 poor match is hidden" in shown
     assert "hidden" not in formatting.result_page(_page((_result(),)), "pan")
     assert "No results" in formatting.result_page(_page(()), "pan")
 

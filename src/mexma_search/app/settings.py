@@ -97,7 +97,7 @@ class Settings(BaseSettings):
         "so exact names, codes and numbers rank their passage first; 'dense': meaning only",
     )
     title_in_embedding: bool = Field(
-        default=False,
+        default=True,
         description="prepend a document's title to each of its passages for embedding "
         "(the title is shown on result cards either way); applies to documents indexed "
         "afterwards",

@@ -93,7 +93,7 @@ def _print_page(found: dict[str, Any]) -> None:
         for more in result.get("passages", []):
             click.echo(f"    + passage {more['chunk']} ({more['score']:.3f}): {more['sentence']}")
     if found["hidden"]:
-        click.echo(f"{found['hidden']} weaker results hidden (--all shows them).")
+        click.echo(f"{found['hidden']} poor matches hidden (--all shows them).")
     if found["has_next"]:
         click.echo(f"More: --page {found['page'] + 1}")
 

@@ -149,8 +149,8 @@ def result_cards(results: Sequence[SearchResult], query: str) -> str:
 def result_page(page: SearchPage, query: str) -> str:
     """A page of results: the cards, and a notice for the matches under the relevance floor
     (all of them on a first page with nothing better: "no good match")."""
-    hidden = "1 weaker match is" if page.hidden == 1 else f"{page.hidden} weaker matches are"
-    reveal = f"{hidden} hidden: tick “Show weak matches” to see them."
+    hidden = "1 poor match is" if page.hidden == 1 else f"{page.hidden} poor matches are"
+    reveal = f"{hidden} hidden: tick “Show all matches” to see them."
     if page.no_good_match:
         return message_box("No good match", f"Nothing matched {query!r} well. {reveal}")
     if not page.results and page.page > 1:

@@ -67,7 +67,7 @@ class SearchTab:
                 elem_id="search-document",
             )
         self.show_all = gr.Checkbox(
-            label="Show weak matches", value=False, elem_id="search-show-all"
+            label="Show all matches", value=False, elem_id="search-show-all"
         )
         self.results = gr.HTML(js_on_load=MORE_HITS_JS, elem_id="search-results")
         self.page = gr.State(1)
