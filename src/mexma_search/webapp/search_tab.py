@@ -73,10 +73,12 @@ class SearchTab:
         self.page = gr.State(1)
         with gr.Row(elem_id="search-pager"):
             self.previous = gr.Button(
-                "← Previous", size="sm", visible=False, elem_id="search-previous"
+                "← Previous", size="sm", visible=False, min_width=100, elem_id="search-previous"
             )
             self.page_label = gr.Markdown(elem_id="search-page-label")
-            self.next = gr.Button("Next →", size="sm", visible=False, elem_id="search-next")
+            self.next = gr.Button(
+                "Next →", size="sm", visible=False, min_width=100, elem_id="search-next"
+            )
         filters = [self.k, self.languages, self.collections, self.document, self.show_all]
         shown = [self.results, self.page, self.previous, self.page_label, self.next]
         gr.on(
