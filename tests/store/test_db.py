@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from datetime import UTC, timedelta
+from pathlib import Path
 
 import pytest
 from alembic.autogenerate import compare_metadata
@@ -458,7 +459,7 @@ def test_an_embed_task_claims_waiting_jobs_and_ends_them_together(db: Engine) ->
         assert jobs[ids[3]].status == JobStatus.QUEUED  # not claimed: left as it was
 
 
-def test_documents_from_before_titles_keep_working_after_the_upgrade(tmp_path) -> None:
+def test_documents_from_before_titles_keep_working_after_the_upgrade(tmp_path: Path) -> None:
     from alembic import command
 
     from mexma_search.store.migrate import alembic_config
