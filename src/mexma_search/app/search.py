@@ -56,10 +56,6 @@ class Ranking:
     # document id -> (file name, title shown: the parsed title, else the file name)
     documents: dict[int, tuple[str, str]]
 
-    def score(self, card: list[Found]) -> float:
-        """The card's score: its best-ranked passage's cosine."""
-        return float(card[0][0].score)
-
     def relevance(self, card: list[Found]) -> Relevance | None:
         """The card's relevance label, from its best-ranked passage (None: the model has no
         calibration)."""
