@@ -8,27 +8,15 @@ unless ``show_all``; when that leaves a page short, the ranking is read to MAX_K
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 from mexma_search.app.runtime import Runtime
-from mexma_search.app.search import MAX_K, SearchMode, rank, results_of
+from mexma_search.app.search import MAX_K, Query, rank, results_of
 from mexma_search.app.views import SearchPage
 
 MAX_PAGE_SIZE = 50
 
 
 def search_page(
-    runtime: Runtime,
-    query: str,
-    *,
-    page: int = 1,
-    page_size: int = 10,
-    show_all: bool = False,
-    lang: str | Sequence[str] | None = None,
-    collection: str | Sequence[str] | None = None,
-    document_id: int | Sequence[int] | None = None,
-    mode: SearchMode = "hybrid",
-    group: bool = True,
+    runtime: Runtime, query: Query, *, page: int, page_size: int, show_all: bool
 ) -> SearchPage:
     """Page ``page`` (from 1) of the matches for ``query`` (see :func:`.search.search`)."""
     if not 1 <= page_size <= MAX_PAGE_SIZE:
@@ -42,20 +30,9 @@ def search_page(
     start, end = (page - 1) * page_size, page * page_size
     depth = min(end + 1, MAX_K)
     while True:
-        ranking = rank(
-            runtime,
-            query,
-            k=depth,
-            lang=lang,
-            collection=collection,
-            document_id=document_id,
-            highlight=True,
-            mode=mode,
-            group=group,
-        )
+        ranking = rank(runtime, query, k=depth, highlight=True)
         shown = [card for card in ranking.cards if show_all or ranking.relevance(card) != "poor"]
-        ranking_ended = len(ranking.cards) < depth
-        if len(shown) > end or ranking_ended or depth == MAX_K:
+        if len(shown) > end or ranking.exhausted or depth == MAX_K:
             break
         depth = MAX_K
     return SearchPage(

@@ -44,6 +44,19 @@ Span = tuple[int, int]
 
 
 @dataclass(frozen=True)
+class Query:
+    """What to search for: the text, the filters, the search mode, and whether a match is a
+    document (``group``) or a passage."""
+
+    text: str
+    lang: str | Sequence[str] | None = None
+    collection: str | Sequence[str] | None = None
+    document_id: int | Sequence[int] | None = None
+    mode: SearchMode = "hybrid"
+    group: bool = True
+
+
+@dataclass(frozen=True)
 class Ranking:
     """A query's cards, best first (each a document's passages, or one passage), with what
     turning them into results needs."""
@@ -55,6 +68,8 @@ class Ranking:
     cards: list[list[Found]]
     # document id -> (file name, title shown: the parsed title, else the file name)
     documents: dict[int, tuple[str, str]]
+    # the index had no more matches than it returned: a deeper ranking would add no cards
+    exhausted: bool
 
     def relevance(self, card: list[Found]) -> Relevance | None:
         """The card's relevance label, from its best-ranked passage (None: the model has no
@@ -82,53 +97,36 @@ def search(
     With ``group``, a match is a document: its best passage, with up to MORE_PER_DOCUMENT more
     of its passages in ``passages``; without, each passage is a match of its own.
     """
-    found = rank(
-        runtime,
-        query,
-        k=k,
-        lang=lang,
-        collection=collection,
-        document_id=document_id,
-        highlight=highlight,
-        mode=mode,
-        group=group,
-    )
+    asked = Query(query, lang, collection, document_id, mode, group)
+    found = rank(runtime, asked, k=k, highlight=highlight)
     return results_of(found, found.cards, highlight=highlight)
 
 
-def rank(
-    runtime: Runtime,
-    query: str,
-    *,
-    k: int,
-    lang: str | Sequence[str] | None,
-    collection: str | Sequence[str] | None,
-    document_id: int | Sequence[int] | None,
-    highlight: bool,
-    mode: SearchMode,
-    group: bool,
-) -> Ranking:
-    """The first ``k`` cards for ``query`` (see :func:`search`)."""
-    if not query.strip():
+def rank(runtime: Runtime, query: Query, *, k: int, highlight: bool) -> Ranking:
+    """The first ``k`` cards for ``query`` (see :func:`search`); ``highlight`` fetches the
+    stored sentence vectors too."""
+    mode = query.mode
+    if not query.text.strip():
         raise ValueError("the query is empty")
     if not 1 <= k <= MAX_K:
         raise ValueError(f"k must be between 1 and {MAX_K} (got {k})")
     if mode not in SEARCH_MODES:
         raise ValueError(f"unknown search mode {mode!r}; choose one of {', '.join(SEARCH_MODES)}")
     model = serving_model(runtime)
-    query_vector = runtime.encode_query(model.encoder, query)
-    language = query_language(query)
+    query_vector = runtime.encode_query(model.encoder, query.text)
+    language = query_language(query.text)
     # The concrete collection, not the alias: the query vector was made by its model, and a
     # promotion may move the alias in the meantime.
+    limit = min(k * GROUP_DEPTH, MAX_GROUPED_HITS) if query.group else k
     hits = runtime.index.search(
         query_vector,
-        min(k * GROUP_DEPTH, MAX_GROUPED_HITS) if group else k,
-        lang=lang,
-        collection=collection,
-        document_id=document_id,
+        limit,
+        lang=query.lang,
+        collection=query.collection,
+        document_id=query.document_id,
         target=model.collection,
         with_sentence_vectors=highlight,
-        keywords=KeywordQuery(query, language) if mode == "hybrid" else None,
+        keywords=KeywordQuery(query.text, language) if mode == "hybrid" else None,
     )
     with read_scope(runtime.engine) as session:
         chunks = chunks_by_ids(session, [hit.chunk_id for hit in hits])
@@ -142,8 +140,8 @@ def rank(
         for hit in hits
         if hit.chunk_id in chunks and hit.document_id in documents
     ]
-    cards = by_document(found, k) if group else [[passage] for passage in found[:k]]
-    return Ranking(model, query_vector, language, mode, cards, documents)
+    cards = by_document(found, k) if query.group else [[passage] for passage in found[:k]]
+    return Ranking(model, query_vector, language, mode, cards, documents, len(hits) < limit)
 
 
 def _lang(hit: Hit, chunk: Chunk) -> str:

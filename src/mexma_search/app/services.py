@@ -22,7 +22,7 @@ from mexma_search.app.job_queue import JobQueue
 from mexma_search.app.paging import search_page
 from mexma_search.app.queues import Step
 from mexma_search.app.runtime import Runtime
-from mexma_search.app.search import SearchMode
+from mexma_search.app.search import Query, SearchMode
 from mexma_search.app.search import search as search_index
 from mexma_search.app.serving_model import live_collection, live_version, version_name
 from mexma_search.app.settings import Settings
@@ -175,18 +175,10 @@ class Services:
     ) -> SearchPage:
         """Page ``page`` of the matches for ``query``, results under the relevance floor left
         out unless ``show_all`` (see :mod:`.paging`)."""
-        return search_page(
-            self.runtime,
-            query,
-            page=page,
-            page_size=page_size,
-            show_all=show_all,
-            lang=lang,
-            collection=collection,
-            document_id=document_id,
-            mode=mode or self.settings.search_mode,
-            group=group,
+        asked = Query(
+            query, lang, collection, document_id, mode or self.settings.search_mode, group
         )
+        return search_page(self.runtime, asked, page=page, page_size=page_size, show_all=show_all)
 
     def languages_in_index(self) -> list[str]:
         """The languages of the stored passages."""
