@@ -14,7 +14,6 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-from mexma_search.app.relevance import CALIBRATION, Thresholds
 from mexma_search.app.settings import get_settings
 from mexma_search.cli import main
 from mexma_search.jobs.backends import open_services
@@ -71,22 +70,11 @@ def test_ingest_then_search_across_languages_with_the_default_model(
     assert failure["file"] == "docs/broken.pdf" and "PDF" in failure["reason"]
 
     def top(query: str, lang: str) -> dict[str, object]:
-        # --all: this checks the ranking, whatever the relevance labels
-        page = _json("search", query, "--lang", lang, "-k", "1", "--all")
-        assert isinstance(page, dict) and page["page"] == 1
-        results = page["results"]
+        results = _json("search", query, "--lang", lang, "-k", "1")
         assert isinstance(results, list) and len(results) == 1
-        assert {
-            "score",
-            "text",
-            "sentence",
-            "lang",
-            "document",
-            "document_title",
-            "relevance",
-            "collection",
-            "chunk",
-        } <= set(results[0])
+        assert {"score", "text", "sentence", "lang", "document", "collection", "chunk"} <= set(
+            results[0]
+        )
         assert results[0]["lang"] == lang and results[0]["collection"] == "fixtures"
         return results[0]
 
@@ -101,9 +89,9 @@ def test_ingest_then_search_across_languages_with_the_default_model(
     assert isinstance(documents, list)
     japanese = next(d for d in documents if d["filename"] == "docs/train_ja.txt")
     assert _json("documents", "delete", str(japanese["id"])) == {"deleted": japanese["id"]}
-    after = _json("search", "Where can I buy a ticket?", "--lang", "ja", "-k", "5", "--all")
-    assert isinstance(after, dict)
-    assert all(r["document"] != "docs/train_ja.txt" for r in after["results"])
+    after = _json("search", "Where can I buy a ticket?", "--lang", "ja", "-k", "5")
+    assert isinstance(after, list)
+    assert all(r["document"] != "docs/train_ja.txt" for r in after)
 
 
 def test_jobs_models_and_promotion_commands(
@@ -127,18 +115,11 @@ def test_jobs_models_and_promotion_commands(
     assert isinstance(versions, list)
     live = [v["name"] for v in versions if v["live"]]
     assert live == [tiny_cls_model_dir.name]
-    passages = _json("search", "river", "-k", "3", "--passages")
-    assert isinstance(passages, dict) and len(passages["results"]) == 3
-    assert passages["has_next"]
-    second = _json("search", "river", "-k", "3", "--passages", "--page", "2")
-    assert isinstance(second, dict) and second["page"] == 2
-    first_ids = {r["chunk_id"] for r in passages["results"]}
-    assert second["results"] and not first_ids & {r["chunk_id"] for r in second["results"]}
-    found = _json("search", "river", "-k", "3")  # one result per document: there are 2
-    assert isinstance(found, dict)
-    documents = found["results"]
-    assert len({r["document_id"] for r in documents}) == 2 and len(documents) == 2
-    assert not found["has_next"]
+    results = _json("search", "river", "-k", "3", "--passages")
+    assert isinstance(results, list) and len(results) == 3
+    documents = _json("search", "river", "-k", "3")  # one result per document: there are 2
+    assert isinstance(documents, list) and len({r["document_id"] for r in documents}) == 2
+    assert len(documents) == 2
     missing = _run("jobs", "show", "999")
     assert missing.exit_code == 1 and "no job 999" in missing.output
 
@@ -166,23 +147,3 @@ def test_doctor_reports_drift_with_status_1_and_repairs_it(
     repaired = _run("doctor", "--repair")
     assert repaired.exit_code == 0 and "ingest job" in repaired.output, repaired.output
     assert _json("doctor")["healthy"]  # type: ignore[index]
-
-
-def test_search_text_shows_titles_labels_and_what_the_floor_hides(
-    env: pytest.MonkeyPatch, tiny_mean_model_dir: Path
-) -> None:
-    env.setenv("MEXMA_DEFAULT_MODEL", str(tiny_mean_model_dir))
-    _json("ingest", str(DOCS / "river_en.txt"), "--wait")
-    never = Thresholds(strong=1.0, good=1.0, floor=1.0)
-    table = {mode: dict.fromkeys(("same", "cross"), never) for mode in ("dense", "hybrid")}
-    env.setitem(CALIBRATION, tiny_mean_model_dir.name, table)
-    hidden = _run("search", "river", "-k", "2")
-    assert hidden.exit_code == 0
-    assert "No good match." in hidden.output
-    assert "poor matches hidden (--all shows them)" in hidden.output
-    shown = _run("search", "river", "-k", "2", "--all")
-    assert shown.output.startswith(" 1. poor match (")
-    assert "The Old River [en] river_en.txt" in shown.output  # the title, then the file
-    assert "More: --page" not in shown.output  # one document, one card
-    passages = _run("search", "river", "-k", "2", "--all", "--passages", "--page", "2")
-    assert passages.output.startswith(" 3. poor match (") and "More: --page 3" in passages.output

@@ -15,8 +15,8 @@ from mexma_search.app.processes import is_alive
 from mexma_search.app.settings import Settings
 
 RECORD = "serve.json"
-# the running app's JSON search route (mexma_search.webapp.local_api)
-SEARCH_PATH = "/api/search"
+# where the running app serves its HTTP API (mexma_search.webapp.api)
+API_PREFIX = "/api"
 
 
 def _record(settings: Settings) -> Path:

@@ -16,7 +16,11 @@ from typing import Any
 
 from mexma_search import store as db
 from mexma_search.app import doctor
+from mexma_search.app.access import Caller, Role
+from mexma_search.app.api_tokens import ApiTokens
+from mexma_search.app.caller_checks import check_write, readable_collections
 from mexma_search.app.doctor import DoctorReport
+from mexma_search.app.document_reads import PassageInfo, document_info, document_passages
 from mexma_search.app.encoder_cache import resolve_model_source
 from mexma_search.app.job_queue import JobQueue
 from mexma_search.app.paging import search_page
@@ -68,6 +72,7 @@ class Services:
     def __init__(self, runtime: Runtime, queue: JobQueue) -> None:
         self.runtime = runtime
         self.queue = queue
+        self.tokens = ApiTokens(lambda: self.runtime.engine)
 
     @property
     def settings(self) -> Settings:
@@ -82,6 +87,7 @@ class Services:
         *,
         wait: bool = False,
         timeout: float | None = None,
+        caller: Caller | None = None,
     ) -> list[int]:
         """Store files (directories and zip archives expand to one document per file) and
         queue one ingest job each; the job ids, in input order.
@@ -92,6 +98,7 @@ class Services:
         more than the size limit keeps nothing and gets one such job.
         """
         collection = _check_collection(collection)
+        check_write(caller, collection)
         assert self.settings.uploads_dir is not None
         max_bytes = self.settings.max_upload_mb << 20
         job_ids: list[int] = []
@@ -144,10 +151,14 @@ class Services:
         highlight: bool = True,
         mode: SearchMode | None = None,
         group: bool = True,
+        caller: Caller | None = None,
     ) -> list[SearchResult]:
         """Documents (with ``group``) or passages matching ``query`` in any language, best
         first (see :mod:`.search`); ``mode`` 'hybrid' or 'dense' (default: the setting
-        ``search_mode``)."""
+        ``search_mode``); only the collections ``caller`` may read are searched."""
+        collection = readable_collections(caller, collection)
+        if collection == []:
+            return []
         return search_index(
             self.runtime,
             query,
@@ -185,10 +196,11 @@ class Services:
         with read_scope(self.runtime.engine) as session:
             return db.chunk_languages(session)
 
-    def collections(self) -> list[str]:
-        """The names of all document collections."""
+    def collections(self, *, caller: Caller | None = None) -> list[str]:
+        """The names of the document collections (with ``caller``, those it may read)."""
         with read_scope(self.runtime.engine) as session:
-            return [collection.name for collection in db.list_collections(session)]
+            names = [collection.name for collection in db.list_collections(session)]
+        return [name for name in names if caller is None or caller.may_read(name)]
 
     # ----- documents ----------------------------------------------------------------------
 
@@ -198,12 +210,16 @@ class Services:
         status: str | None = None,
         limit: int = 100,
         offset: int = 0,
+        caller: Caller | None = None,
     ) -> list[DocumentInfo]:
-        """Documents, newest first."""
+        """Documents, newest first (with ``caller``, of the collections it may read)."""
+        collections = readable_collections(caller, collection)
+        if collections == []:
+            return []
         with read_scope(self.runtime.engine) as session:
             rows = db.list_documents(
                 session,
-                collection=collection,
+                collection=collections,
                 status=DocumentStatus(status) if status else None,
                 limit=limit,
                 offset=offset,
@@ -212,12 +228,22 @@ class Services:
                 DocumentInfo.from_row(row.document, row.document.collection.name) for row in rows
             ]
 
-    def delete_document(self, document_id: int) -> bool:
+    def get_document(self, document_id: int, *, caller: Caller) -> DocumentInfo | None:
+        """One document, or None; PermissionError if ``caller`` may not read it."""
+        return document_info(self.runtime, document_id, caller)
+
+    def document_passages(self, document_id: int, *, caller: Caller) -> list[PassageInfo] | None:
+        """A document's passages in reading order, or None when there is no such document;
+        PermissionError if ``caller`` may not read it."""
+        return document_passages(self.runtime, document_id, caller)
+
+    def delete_document(self, document_id: int, *, caller: Caller | None = None) -> bool:
         """Delete a document's rows, vectors and stored file; False if there is no such one."""
         with session_scope(self.runtime.engine) as session:
             document = db.get_document(session, document_id)
             if document is None:
                 return False
+            check_write(caller, document.collection.name)
             stored_path = document.stored_path
             db.delete_document(session, document_id)
         self.runtime.index.delete_document(document_id)
@@ -270,9 +296,12 @@ class Services:
             stale_after_s=self.settings.job_stale_after_s,
         )
 
-    def cancel_job(self, job_id: int) -> bool:
+    def cancel_job(self, job_id: int, *, caller: Caller | None = None) -> bool:
         """Ask a job to stop (a queued one stops at once); False if it had already ended."""
         with session_scope(self.runtime.engine) as session:
+            job = db.get_job(session, job_id)
+            if job is not None and "collection" in job.parameters:
+                check_write(caller, job.parameters["collection"])
             if not db.request_cancel(session, job_id):
                 return False
             job = db.get_job(session, job_id)
@@ -421,9 +450,11 @@ class Services:
         with session_scope(self.runtime.engine) as session:
             return [ModelVersionInfo.from_row(m, live) for m in db.list_model_versions(session)]
 
-    def promote_model(self, name: str) -> int:
+    def promote_model(self, name: str, *, caller: Caller | None = None) -> int:
         """Start a reindex job that makes model ``name`` live (a registered version, a model
-        in the models directory, or a directory); its job id."""
+        in the models directory, or a directory); its job id. Only admins may."""
+        if caller is not None and caller.role is not Role.ADMIN:
+            raise PermissionError(f"{caller.name} may not promote models: admins only")
         version = version_name(name)
         live_collection(self.runtime)  # the version it replaces is registered and live
         with session_scope(self.runtime.engine) as session:

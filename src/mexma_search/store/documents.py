@@ -200,12 +200,13 @@ def set_documents_indexed(session: Session, document_ids: Sequence[int]) -> None
 def list_documents(
     session: Session,
     *,
-    collection: str | None = None,
+    collection: str | Sequence[str] | None = None,
     status: DocumentStatus | None = None,
     limit: int = 100,
     offset: int = 0,
 ) -> list[DocumentWithChunks]:
-    """Documents, newest first, each with its number of chunk rows."""
+    """Documents, newest first, each with its number of chunk rows (in the collection, or
+    the collections, named)."""
     chunk_counts = (
         select(Chunk.document_id, func.count().label("n")).group_by(Chunk.document_id).subquery()
     )
@@ -217,7 +218,8 @@ def list_documents(
         .offset(offset)
     )
     if collection is not None:
-        query = query.join(Collection).where(Collection.name == collection)
+        names = [collection] if isinstance(collection, str) else list(collection)
+        query = query.join(Collection).where(Collection.name.in_(names))
     if status is not None:
         query = query.where(Document.status == status)
     return [DocumentWithChunks(document, count) for document, count in session.execute(query)]

@@ -18,6 +18,7 @@ from mexma_search.app.views import JobInfo
 from mexma_search.webapp import formatting, limits
 from mexma_search.webapp.auth import AdminCredentials, AdminSession, client_host
 from mexma_search.webapp.sessions import LOGOUT_JS, REDEEM_GRANT_JS, AdminSessions, request_cookie
+from mexma_search.webapp.tokens_panel import TokensPanel
 from mexma_search.webapp.training_panel import TrainingPanel
 
 REFRESH_SECONDS = 2.0
@@ -36,6 +37,7 @@ class AdminTab:
         self.credentials = credentials
         self.sessions = sessions
         self.training = TrainingPanel(services, sessions, self.follow_job)
+        self.tokens = TokensPanel(services, sessions)
 
     def build(self) -> None:
         with gr.Column(visible=True, elem_id="admin-login") as self.login_box:
@@ -60,6 +62,8 @@ class AdminTab:
                     self._build_jobs()
                 with gr.Tab("Models", id="models"):
                     self._build_models()
+                with gr.Tab("API tokens", id="tokens") as self.tokens_tab:
+                    self.tokens.build()
         self._wire()
 
     def _build_jobs(self) -> None:
@@ -186,6 +190,7 @@ class AdminTab:
             **PRIVATE,
         )
         self.training.wire([self.job, self.tabs])
+        self.tokens.wire(self.tokens_tab)
 
     def login(self, username: str, password: str, request: gr.Request) -> str:
         """Check the credentials on the server; on success, a grant for the session cookie."""

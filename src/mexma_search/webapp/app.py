@@ -20,9 +20,9 @@ from mexma_search.app.services import Services
 from mexma_search.app.settings import Settings
 from mexma_search.webapp import limits
 from mexma_search.webapp.admin_tab import AdminTab
+from mexma_search.webapp.api import api_routes
 from mexma_search.webapp.auth import AdminCredentials
 from mexma_search.webapp.library_tab import LibraryTab
-from mexma_search.webapp.local_api import local_api_routes
 from mexma_search.webapp.search_tab import SearchTab
 from mexma_search.webapp.sessions import AdminSessions
 
@@ -124,7 +124,7 @@ def build_app(services: Services, settings: Settings) -> WebApp:
     # logins get LOGIN_WAITING places of their own, so the others always have QUEUE_SIZE
     blocks.queue(default_concurrency_limit=2, max_size=QUEUE_SIZE + limits.LOGIN_WAITING)
     limits.bound_group(blocks, limits.LOGIN["concurrency_id"], limits.LOGIN_WAITING)
-    return WebApp(blocks, [*sessions.routes(), *local_api_routes(services)])
+    return WebApp(blocks, [*sessions.routes(), *api_routes(services)])
 
 
 def launch(

@@ -8,8 +8,9 @@ import gradio as gr
 
 from mexma_search.app.paging import MAX_PAGE_SIZE
 from mexma_search.app.services import Services
-from mexma_search.app.views import DocumentInfo, SearchPage
+from mexma_search.app.views import DocumentInfo, SearchPage, SearchResult
 from mexma_search.webapp import formatting, limits
+from mexma_search.webapp.export_panel import SearchExport
 
 DOCUMENT_CHOICES_LIMIT = 1000
 # A click on a card's "More from this document" button fires the HTML component's click
@@ -66,6 +67,10 @@ class SearchTab:
                 scale=3,
                 elem_id="search-document",
             )
+        # the export takes the page size's number of results, whatever the floor
+        SearchExport(self.found).build(
+            [self.query, self.k, self.languages, self.collections, self.document]
+        )
         self.show_all = gr.Checkbox(
             label="Show all matches", value=False, elem_id="search-show-all"
         )
@@ -151,6 +156,27 @@ class SearchTab:
         if not found.results and not found.hidden and not self.services.languages_in_index():
             return formatting.EMPTY_INDEX, 1, *pager(None)
         return formatting.result_page(found, query), found.page, *pager(found)
+
+    def found(
+        self,
+        query: str,
+        k: float,
+        languages: list[str] | None,
+        collections: list[str] | None,
+        document_id: int | None,
+    ) -> list[SearchResult]:
+        """The results for the tab's query and filters, for the export (bad input: a
+        message)."""
+        try:
+            return self.services.search(
+                query,
+                k=int(k),
+                lang=languages or None,
+                collection=collections or None,
+                document_id=document_id or None,
+            )
+        except ValueError as exc:
+            raise formatting.ui_error(str(exc)) from exc
 
     def previous_page(self, page: int, *search: Any) -> tuple[Any, ...]:
         """The page before ``page`` of the search (the run arguments)."""
