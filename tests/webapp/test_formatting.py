@@ -12,6 +12,7 @@ from mexma_search.app.views import (
     DocumentInfo,
     JobInfo,
     ModelVersionInfo,
+    SearchPage,
     SearchResult,
     WorkerStatus,
 )
@@ -96,6 +97,46 @@ def test_a_sentence_that_is_the_whole_passage_or_out_of_range_is_not_marked() ->
         == text
     )
     assert "<mark>" not in formatting.highlighted_passage(_result(sentence_end=500))
+
+
+def test_a_card_shows_the_title_the_file_name_and_the_relevance_label() -> None:
+    card = formatting.result_card(_result(document_title="<b>Opening hours</b>", relevance="good"))
+    assert '<span class="mx-doc">&lt;b&gt;Opening hours&lt;/b&gt;</span>' in card
+    assert '<span class="mx-file">bakery.txt</span>' in card
+    assert 'class="mx-relevance mx-rel-good"' in card and ">good match<" in card
+    assert "cosine similarity 0.812" in card
+    untitled = formatting.result_card(_result(document_title="bakery.txt"))
+    assert "mx-file" not in untitled and '<span class="mx-doc">bakery.txt</span>' in untitled
+    assert "mx-relevance" not in untitled and ">0.812<" in untitled  # an uncalibrated model
+
+
+def _page(results: tuple[SearchResult, ...], **overrides: Any) -> SearchPage:
+    fields: dict[str, Any] = {
+        "results": results,
+        "page": 1,
+        "page_size": 2,
+        "has_next": False,
+        "hidden": 0,
+        "show_all": False,
+        **overrides,
+    }
+    return SearchPage(**fields)
+
+
+def test_no_good_match_tells_how_to_see_the_poor_matches() -> None:
+    html = formatting.result_page(_page((), hidden=3), "<i>pan</i>")
+    assert "No good match" in html and "3 poor matches are hidden" in html
+    assert "<i>" not in html
+    shown = formatting.result_page(_page((_result(),), hidden=1), "pan")
+    assert 'class="mx-card"' in shown and "1 poor match is hidden" in shown
+    assert "hidden" not in formatting.result_page(_page((_result(),)), "pan")
+    assert "No results" in formatting.result_page(_page(()), "pan")
+
+
+def test_the_page_label_counts_from_the_page_start() -> None:
+    page = _page((_result(), _result()), page=3, has_next=True)
+    assert formatting.page_label(page) == "Page 3 · results 5–6"
+    assert formatting.page_label(_page(())) == ""
 
 
 def test_no_results_says_so_and_escapes_the_query() -> None:
@@ -238,12 +279,6 @@ def test_worker_summary_names_queued_kinds_busy_workers_and_dead_ones() -> None:
     assert text.count("looks dead") == 1 and "job 13 (train) on train-9@gpu2" in text
     idle = formatting.worker_summary(replace(status, queued={}, busy=[], mode="embedded"))
     assert "nothing" in idle and "idle" in idle and "in-process worker" in idle
-
-
-def test_a_card_shows_the_document_title_with_its_path_as_detail() -> None:
-    html = formatting.result_card(_result(document="bible/es/Salmo_23.txt"))
-    assert '<span class="mx-doc" title="bible/es/Salmo_23.txt">Salmo 23</span>' in html
-    assert '<p class="mx-path">bible/es/Salmo_23.txt</p>' in html
 
 
 def test_the_default_model_is_named_honestly() -> None:

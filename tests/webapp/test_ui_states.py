@@ -60,8 +60,7 @@ def test_the_search_tab_says_what_to_do_and_which_model_answers(page: Any, tiny_
     page.locator("#search-query textarea, #search-query input").first.fill("la rivière")
     page.locator("#search-button").click()
     card = results.locator(".mx-card").first
-    expect(card.locator(".mx-doc")).to_have_text("river fr")
-    expect(card.locator(".mx-path")).to_have_text("river_fr.md")
+    expect(card.locator(".mx-file")).to_have_text("river_fr.md")
 
 
 def test_the_library_filters_by_language_and_pages(page: Any, tiny_app: Any) -> None:

@@ -26,9 +26,10 @@ from mexma_search.app.document_reads import PassageInfo, document_info, document
 from mexma_search.app.encoder_cache import resolve_model_source
 from mexma_search.app.job_queue import JobQueue
 from mexma_search.app.model_checks import MetricChange, WorseMetricsError, worse_metrics
+from mexma_search.app.paging import search_page
 from mexma_search.app.queues import Step
 from mexma_search.app.runtime import Runtime
-from mexma_search.app.search import SearchMode
+from mexma_search.app.search import Query, SearchMode
 from mexma_search.app.search import search as search_index
 from mexma_search.app.serving_model import live_collection, live_version, version_name
 from mexma_search.app.settings import Settings
@@ -48,6 +49,7 @@ from mexma_search.app.views import (
     DocumentInfo,
     JobInfo,
     ModelVersionInfo,
+    SearchPage,
     SearchResult,
     WorkerStatus,
 )
@@ -171,6 +173,26 @@ class Services:
             mode=mode or self.settings.search_mode,
             group=group,
         )
+
+    def search_page(
+        self,
+        query: str,
+        *,
+        page: int = 1,
+        page_size: int = 10,
+        show_all: bool = False,
+        lang: str | Sequence[str] | None = None,
+        collection: str | Sequence[str] | None = None,
+        document_id: int | Sequence[int] | None = None,
+        mode: SearchMode | None = None,
+        group: bool = True,
+    ) -> SearchPage:
+        """Page ``page`` of the matches for ``query``, results under the relevance floor left
+        out unless ``show_all`` (see :mod:`.paging`)."""
+        asked = Query(
+            query, lang, collection, document_id, mode or self.settings.search_mode, group
+        )
+        return search_page(self.runtime, asked, page=page, page_size=page_size, show_all=show_all)
 
     def languages_in_index(self) -> list[str]:
         """The languages of the stored passages."""

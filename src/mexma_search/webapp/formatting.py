@@ -17,10 +17,12 @@ import pandas as pd
 
 from mexma_search.app.formatting import format_duration
 from mexma_search.app.model_checks import metric_changes
+from mexma_search.app.relevance import RELEVANCE_LABELS
 from mexma_search.app.views import (
     DocumentInfo,
     JobInfo,
     ModelVersionInfo,
+    SearchPage,
     SearchResult,
     WorkerStatus,
 )
@@ -168,24 +170,39 @@ def highlighted_passage(result: SearchResult) -> str:
     return f"{escape(text[:start])}<mark>{escape(text[start:end])}</mark>{escape(text[end:])}"
 
 
-def document_title(path: str) -> str:
-    """A document's name for people: its file name without folders and extension."""
-    name = path.replace("\\", "/").rsplit("/", 1)[-1]
-    stem = name.rsplit(".", 1)[0] if "." in name.strip(".") else name
-    return stem.replace("_", " ").strip() or path
+def relevance_badge(result: SearchResult) -> str:
+    """The result's relevance label, its score in the tooltip (the score itself for a model
+    without labels)."""
+    label = RELEVANCE_LABELS.get(result.relevance)
+    if label is None:
+        return f'<span class="mx-score" title="cosine similarity">{result.score:.3f}</span>'
+    return (
+        f'<span class="mx-relevance mx-rel-{escape(result.relevance)}" '
+        f'title="cosine similarity {result.score:.3f}">{escape(label)}</span>'
+    )
+
+
+def _document_name(result: SearchResult) -> str:
+    """The document's title, with its file name beside it when they differ."""
+    title = result.document_title or result.document
+    file = (
+        f'<span class="mx-file">{escape(result.document)}</span>'
+        if title != result.document
+        else ""
+    )
+    return f'<span class="mx-doc">{escape(title)}</span>{file}'
 
 
 def result_card(result: SearchResult) -> str:
-    """One search result: document, language, score, passage, and a button for the
+    """One search result: document, language, relevance, passage, and a button for the
     document's other hits (read by the card list's click handler through ``data-document``)."""
     return (
         '<article class="mx-card">'
         '<header class="mx-card-head">'
-        f'<span class="mx-doc" title="{escape(result.document)}">'
-        f"{escape(document_title(result.document))}</span>"
+        f"{_document_name(result)}"
         f'<span class="mx-tag" title="language">{escape(result.lang or "?")}</span>'
         f'<span class="mx-tag" title="collection">{escape(result.collection)}</span>'
-        f'<span class="mx-score" title="cosine similarity">{result.score:.3f}</span>'
+        f"{relevance_badge(result)}"
         "</header>"
         f'<p class="mx-passage">{highlighted_passage(result)}</p>'
         f"{_also_in_document(result.passages)}"
@@ -219,6 +236,27 @@ def result_cards(results: Sequence[SearchResult], query: str) -> str:
         )
     cards = "".join(result_card(result) for result in results)
     return f'<div class="mx-results">{cards}</div>'
+
+
+def result_page(page: SearchPage, query: str) -> str:
+    """A page of results: the cards, and a notice for the matches under the relevance floor
+    (all of them on a first page with nothing better: "no good match")."""
+    hidden = "1 poor match is" if page.hidden == 1 else f"{page.hidden} poor matches are"
+    reveal = f"{hidden} hidden: tick “Show all matches” to see them."
+    if page.no_good_match:
+        return message_box("No good match", f"Nothing matched {query!r} well. {reveal}")
+    if not page.results and page.page > 1:
+        return message_box("No more results", "This page is past the last result.")
+    cards = result_cards(page.results, query)
+    return cards + (f'<p class="mx-hidden">{escape(reveal)}</p>' if page.hidden else "")
+
+
+def page_label(page: SearchPage) -> str:
+    """Which results the page shows, e.g. "Results 11–20"."""
+    if not page.results:
+        return ""
+    first = (page.page - 1) * page.page_size + 1
+    return f"Page {page.page} · results {first}–{first + len(page.results) - 1}"
 
 
 def _progress_fraction(job: JobInfo) -> float | None:
