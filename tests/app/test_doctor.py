@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 from sqlalchemy import delete, update
 
+from mexma_search.app.access import OPERATOR
 from mexma_search.app.services import Services
 from mexma_search.app.serving_model import serving_model
 from mexma_search.index import LIVE_ALIAS, ChunkPoint
@@ -18,7 +19,7 @@ TIMEOUT = 60
 
 
 def _indexed(services: Services) -> list[int]:
-    return sorted(d.id for d in services.list_documents() if d.status == "indexed")
+    return sorted(d.id for d in services.list_documents(caller=OPERATOR) if d.status == "indexed")
 
 
 def test_doctor_finds_each_kind_of_drift_and_repairs_it(
@@ -27,7 +28,7 @@ def test_doctor_finds_each_kind_of_drift_and_repairs_it(
     files = [
         DOCS / name for name in ("river_en.txt", "river_fr.md", "train_de.txt", "bakery.jsonl")
     ]
-    services.wait_for_jobs(services.ingest_paths(files), TIMEOUT)
+    services.wait_for_jobs(services.ingest_paths(files, caller=OPERATOR), TIMEOUT)
     healthy = services.doctor()
     assert healthy.healthy and healthy.chunks == healthy.points > 0
     lost_points, lost_chunk, stuck, *_ = _indexed(services)

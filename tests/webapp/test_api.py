@@ -12,6 +12,8 @@ import httpx
 import pytest
 from gradio_client import Client, handle_file
 
+from mexma_search.app.access import OPERATOR
+
 PUBLIC_ENDPOINTS = {"/search", "/upload", "/job_status"}
 DOCS = Path(__file__).resolve().parents[1] / "fixtures" / "docs"
 STORED_NAME = re.compile(r"^[0-9a-f]{32}\.[a-z0-9]+$")
@@ -120,7 +122,9 @@ def test_admin_handlers_refuse_a_session_without_login(
     assert _refused(raw_client.call("admin_cancel", [None]))
     assert _refused(raw_client.call("admin_promote", [None]))
     assert _refused(raw_client.call("admin_refresh", [None]))
-    assert document_id in {d.id for d in tiny_app.services.list_documents(limit=1000)}
+    assert document_id in {
+        d.id for d in tiny_app.services.list_documents(limit=1000, caller=OPERATOR)
+    }
 
 
 def test_login_is_checked_on_the_server_and_kept_per_session(
@@ -145,7 +149,9 @@ def test_login_is_checked_on_the_server_and_kept_per_session(
     assert _refused(other_session.call("admin_delete_document", [document_id]))
 
     assert raw_client.call("admin_delete_document", [document_id])["success"] is True
-    assert document_id not in {d.id for d in tiny_app.services.list_documents(limit=1000)}
+    assert document_id not in {
+        d.id for d in tiny_app.services.list_documents(limit=1000, caller=OPERATOR)
+    }
 
 
 def test_the_app_binds_locally_sends_nothing_out_and_limits_uploads(tiny_app: Any) -> None:

@@ -22,11 +22,11 @@ from mexma_search.webapp.throttle import LoginThrottle
 def test_a_generated_password_is_announced_once_and_stays_valid(tmp_path: Path) -> None:
     settings = Settings(data_dir=tmp_path)
     announced: list[str] = []
-    first = auth.AdminCredentials.from_settings(settings, announced.append)
+    first = auth.Credentials.from_settings(settings, announced.append)
     (message,) = announced
     password = re.search(r"password '([^']+)'", message)
     assert password is not None
-    again = auth.AdminCredentials.from_settings(settings, announced.append)
+    again = auth.Credentials.from_settings(settings, announced.append)
     assert len(announced) == 1, "the password is shown only when it is generated"
     for credentials in (first, again):
         assert credentials.login("admin", password.group(1)) is not None
@@ -40,7 +40,7 @@ def test_a_generated_password_is_announced_once_and_stays_valid(tmp_path: Path) 
 
 def test_a_configured_password_wins_and_nothing_is_written(tmp_path: Path) -> None:
     settings = Settings(data_dir=tmp_path, admin_username="root", admin_password="s3cret")
-    credentials = auth.AdminCredentials.from_settings(settings, pytest.fail)
+    credentials = auth.Credentials.from_settings(settings, pytest.fail)
     session = credentials.login("root", "s3cret")
     assert session is not None and session.username == "root"
     assert session.expires_at > time.time() + 3600
@@ -56,14 +56,14 @@ def test_password_hashes_are_salted_and_verified() -> None:
 
 
 @pytest.fixture
-def credentials(clock: FakeClock) -> auth.AdminCredentials:
+def credentials(clock: FakeClock) -> auth.Credentials:
     """Credentials for admin / s3cret whose throttle runs on ``clock``."""
-    return auth.AdminCredentials(
+    return auth.Credentials(
         "admin", lambda password: password == "s3cret", LoginThrottle(clock=clock)
     )
 
 
-def _fail(credentials: auth.AdminCredentials, client: str, times: int, user: str = "admin") -> None:
+def _fail(credentials: auth.Credentials, client: str, times: int, user: str = "admin") -> None:
     for _ in range(times):
         assert credentials.login(user, "guess", client) is None
 
@@ -82,7 +82,7 @@ def test_a_throttled_attempt_is_refused_at_once_without_checking_the_password(
         checked.append(password)
         return password == "s3cret"
 
-    credentials = auth.AdminCredentials("admin", check, LoginThrottle(clock=clock))
+    credentials = auth.Credentials("admin", check, LoginThrottle(clock=clock))
     _fail(credentials, "10.0.0.1", 4)
     started = time.monotonic()
     with pytest.raises(gr.Error, match=r"Too many login attempts: try again in 1 s"):
@@ -95,7 +95,7 @@ def test_a_throttled_attempt_is_refused_at_once_without_checking_the_password(
 
 
 def test_one_failing_client_does_not_delay_another_clients_login(
-    credentials: auth.AdminCredentials, clock: FakeClock
+    credentials: auth.Credentials, clock: FakeClock
 ) -> None:
     throttled = 0
     for _ in range(30):
@@ -110,7 +110,7 @@ def test_one_failing_client_does_not_delay_another_clients_login(
 
 
 def test_a_user_name_attacked_from_many_clients_is_backed_off(
-    credentials: auth.AdminCredentials, clock: FakeClock
+    credentials: auth.Credentials, clock: FakeClock
 ) -> None:
     for client in range(4):
         _fail(credentials, f"10.0.1.{client}", 1)
@@ -124,7 +124,7 @@ def test_a_user_name_attacked_from_many_clients_is_backed_off(
 
 
 def test_a_success_resets_the_client_and_the_user_name(
-    credentials: auth.AdminCredentials, clock: FakeClock
+    credentials: auth.Credentials, clock: FakeClock
 ) -> None:
     _fail(credentials, "10.0.0.1", 4)
     clock.now += 1
@@ -135,7 +135,7 @@ def test_a_success_resets_the_client_and_the_user_name(
 
 
 def test_concurrent_attempts_cannot_slip_past_the_limit(
-    credentials: auth.AdminCredentials,
+    credentials: auth.Credentials,
 ) -> None:
     def attempt(_: int) -> str:
         try:

@@ -10,30 +10,30 @@ import gradio as gr
 import pytest
 from fake_clock import FakeClock
 
-from mexma_search.webapp.auth import AdminSession
-from mexma_search.webapp.sessions import COOKIE, AdminSessions
+from mexma_search.webapp.auth import UserSession
+from mexma_search.webapp.sessions import COOKIE, UserSessions
 
 
 @pytest.fixture
-def sessions(clock: FakeClock) -> AdminSessions:
-    return AdminSessions(grant_seconds=30, clock=clock)
+def sessions(clock: FakeClock) -> UserSessions:
+    return UserSessions(grant_seconds=30, clock=clock)
 
 
 def _request(cookie: str | None) -> Any:
     return SimpleNamespace(cookies={COOKIE: cookie} if cookie else {})
 
 
-def _log_in(sessions: AdminSessions, clock: FakeClock, lifetime_s: float = 3600) -> str:
-    grant = sessions.grant(AdminSession("admin", clock.now + lifetime_s), "10.0.0.1")
+def _log_in(sessions: UserSessions, clock: FakeClock, lifetime_s: float = 3600) -> str:
+    grant = sessions.grant(UserSession("admin", clock.now + lifetime_s), "10.0.0.1")
     redeemed = sessions.redeem(grant, "10.0.0.1")
     assert redeemed is not None
     return redeemed[0]
 
 
 def test_a_grant_is_redeemed_once_by_its_own_client_before_it_expires(
-    sessions: AdminSessions, clock: FakeClock
+    sessions: UserSessions, clock: FakeClock
 ) -> None:
-    session = AdminSession("admin", clock.now + 3600)
+    session = UserSession("admin", clock.now + 3600)
     grant = sessions.grant(session, "10.0.0.1")
     assert sessions.redeem(grant, "10.0.0.2") is None, "another address"
     assert sessions.redeem(grant, "10.0.0.1") is None, "spent by the refused attempt"
@@ -50,7 +50,7 @@ def test_a_grant_is_redeemed_once_by_its_own_client_before_it_expires(
 
 
 def test_a_session_ends_at_its_expiry_or_at_logout(
-    sessions: AdminSessions, clock: FakeClock
+    sessions: UserSessions, clock: FakeClock
 ) -> None:
     expiring = _log_in(sessions, clock, lifetime_s=60)
     kept = _log_in(sessions, clock)
@@ -64,11 +64,11 @@ def test_a_session_ends_at_its_expiry_or_at_logout(
 
 
 def test_required_handlers_get_the_cookies_session_and_refuse_others(
-    sessions: AdminSessions, clock: FakeClock
+    sessions: UserSessions, clock: FakeClock
 ) -> None:
     calls: list[tuple[str, int]] = []
 
-    def handler(session: AdminSession, value: int) -> int:
+    def handler(session: UserSession, value: int) -> int:
         calls.append((session.username, value))
         return value * 2
 

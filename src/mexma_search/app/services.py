@@ -16,6 +16,7 @@ from typing import Any
 
 from mexma_search import store as db
 from mexma_search.app import doctor
+from mexma_search.app.access import Caller, Role, may_delete, owner_name, readable_filter
 from mexma_search.app.doctor import DoctorReport
 from mexma_search.app.encoder_cache import resolve_model_source
 from mexma_search.app.job_queue import JobQueue
@@ -36,6 +37,7 @@ from mexma_search.app.uploads import (
     store_bitext,
     store_upload,
 )
+from mexma_search.app.users import Accounts
 from mexma_search.app.views import (
     BusyWorker,
     DocumentInfo,
@@ -66,10 +68,15 @@ class Services:
     def __init__(self, runtime: Runtime, queue: JobQueue) -> None:
         self.runtime = runtime
         self.queue = queue
+        self.accounts = Accounts(runtime.engine, runtime.settings)
 
     @property
     def settings(self) -> Settings:
         return self.runtime.settings
+
+    def caller_for_user(self, name: str) -> Caller | None:
+        """What the user called ``name`` may read and write now (None: no such user)."""
+        return self.accounts.caller_for_user(name)
 
     # ----- ingest -------------------------------------------------------------------------
 
@@ -78,6 +85,7 @@ class Services:
         paths: Iterable[Path | str],
         collection: str = DEFAULT_COLLECTION,
         *,
+        caller: Caller,
         wait: bool = False,
         timeout: float | None = None,
     ) -> list[int]:
@@ -87,20 +95,33 @@ class Services:
         Each path is one upload, stored whole before any of its jobs is queued. Files that
         cannot be stored (unsupported type) and duplicates of a document already in the
         collection get a job that has already ended and says why; an upload that unpacks to
-        more than the size limit keeps nothing and gets one such job.
+        more than the size limit keeps nothing and gets one such job. PermissionError, with
+        nothing stored, when ``caller`` may not write to the collection (an editor who names a
+        new collection creates it and may write to it).
         """
         collection = _check_collection(collection)
+        self._check_writable(caller, collection)
         assert self.settings.uploads_dir is not None
         max_bytes = self.settings.max_upload_mb << 20
         job_ids: list[int] = []
         for path in paths:
             uploads = store_upload(Path(path), self.settings.uploads_dir, max_bytes)
-            job_ids.extend(self._record_uploads(uploads, collection))
+            job_ids.extend(self._record_uploads(uploads, collection, owner_name(caller)))
         if wait:
             self.wait_for_jobs(job_ids, timeout)
         return job_ids
 
-    def _record_uploads(self, uploads: Sequence[Upload], collection: str) -> list[int]:
+    def _check_writable(self, caller: Caller, collection: str) -> None:
+        if caller.may_write(collection):
+            return
+        if caller.role is Role.EDITOR and collection not in self._collection_names():
+            self.accounts.grant(collection, user=caller.name, level="write")
+            return
+        raise PermissionError(f"{caller.name} may not add documents to {collection!r}")
+
+    def _record_uploads(
+        self, uploads: Sequence[Upload], collection: str, owner: str | None
+    ) -> list[int]:
         """Record the uploads and queue their jobs, a batch per commit; a batch that cannot be
         recorded leaves no stored file behind, its own nor those of the batches after it."""
         job_ids: list[int] = []
@@ -108,7 +129,7 @@ class Services:
             try:
                 with session_scope(self.runtime.engine) as session:
                     jobs = [
-                        record_upload(session, upload, collection)
+                        record_upload(session, upload, collection, owner)
                         for upload in uploads[start : start + UPLOAD_BATCH]
                     ]
             except BaseException:
@@ -139,19 +160,26 @@ class Services:
         collection: str | Sequence[str] | None = None,
         document_id: int | Sequence[int] | None = None,
         *,
+        caller: Caller,
         highlight: bool = True,
         mode: SearchMode | None = None,
         group: bool = True,
     ) -> list[SearchResult]:
         """Documents (with ``group``) or passages matching ``query`` in any language, best
         first (see :mod:`.search`); ``mode`` 'hybrid' or 'dense' (default: the setting
-        ``search_mode``)."""
+        ``search_mode``). Only the collections ``caller`` may read are searched (a filter of
+        the index query)."""
+        collections = readable_filter(caller, collection)
+        if collections == []:
+            if not query.strip():
+                raise ValueError("the query is empty")
+            return []
         return search_index(
             self.runtime,
             query,
             k=k,
             lang=lang,
-            collection=collection,
+            collection=collections,
             document_id=document_id,
             highlight=highlight,
             mode=mode or self.settings.search_mode,
@@ -163,8 +191,15 @@ class Services:
         with read_scope(self.runtime.engine) as session:
             return db.chunk_languages(session)
 
-    def collections(self) -> list[str]:
-        """The names of all document collections."""
+    def collections(self, *, caller: Caller) -> list[str]:
+        """The names of the collections ``caller`` may read or write."""
+        return [
+            name
+            for name in self._collection_names()
+            if caller.may_read(name) or caller.may_write(name)
+        ]
+
+    def _collection_names(self) -> list[str]:
         with read_scope(self.runtime.engine) as session:
             return [collection.name for collection in db.list_collections(session)]
 
@@ -176,12 +211,16 @@ class Services:
         status: str | None = None,
         limit: int = 100,
         offset: int = 0,
+        *,
+        caller: Caller,
     ) -> list[DocumentInfo]:
-        """Documents, newest first."""
+        """The documents ``caller`` may read, newest first."""
+        readable = readable_filter(caller, None)
         with read_scope(self.runtime.engine) as session:
             rows = db.list_documents(
                 session,
                 collection=collection,
+                readable=frozenset(readable) if readable is not None else None,
                 status=DocumentStatus(status) if status else None,
                 limit=limit,
                 offset=offset,
@@ -190,12 +229,15 @@ class Services:
                 DocumentInfo.from_row(row.document, row.document.collection.name) for row in rows
             ]
 
-    def delete_document(self, document_id: int) -> bool:
-        """Delete a document's rows, vectors and stored file; False if there is no such one."""
+    def delete_document(self, document_id: int, *, caller: Caller) -> bool:
+        """Delete a document's rows, vectors and stored file; False if there is no such one
+        that ``caller`` may read, PermissionError if they may read but not delete it."""
         with session_scope(self.runtime.engine) as session:
             document = db.get_document(session, document_id)
-            if document is None:
+            if document is None or not caller.may_read(document.collection.name):
                 return False
+            if not may_delete(caller, document.collection.name, document.owner):
+                raise PermissionError(f"{caller.name} may not delete document #{document_id}")
             stored_path = document.stored_path
             db.delete_document(session, document_id)
         self.runtime.index.delete_document(document_id)
@@ -223,6 +265,19 @@ class Services:
         with read_scope(self.runtime.engine) as session:
             job = db.get_job(session, job_id)
             return JobInfo.from_row(job) if job else None
+
+    def visible_job(self, job_id: int, *, caller: Caller) -> JobInfo | None:
+        """One job if ``caller`` may see it (admins every job, others the uploads into the
+        collections they may read or write), else None."""
+        job = self.get_job(job_id)
+        if job is None or caller.role is Role.ADMIN:
+            return job
+        collection = job.parameters.get("collection")
+        if isinstance(collection, str) and (
+            caller.may_read(collection) or caller.may_write(collection)
+        ):
+            return job
+        return None
 
     def worker_status(self) -> WorkerStatus:
         """Jobs waiting by kind, and which worker runs which job (with its heartbeat age)."""

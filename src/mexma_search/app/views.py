@@ -85,6 +85,8 @@ class DocumentInfo(Record):
     n_chunks: int
     duplicate_of_id: int | None
     created_at: datetime
+    # the user name of who uploaded it (None: the command line or the app itself)
+    owner: str | None = None
 
     @classmethod
     def from_row(cls, document: Document, collection: str) -> DocumentInfo:
@@ -100,6 +102,7 @@ class DocumentInfo(Record):
             n_chunks=document.n_chunks,
             duplicate_of_id=document.duplicate_of_id,
             created_at=document.created_at,
+            owner=document.owner,
         )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from mexma_search.app.access import OPERATOR
 from mexma_search.cli.backend import backend
 from mexma_search.cli.output import emit_json, fail, json_option
 from mexma_search.store import DocumentStatus
@@ -22,7 +23,9 @@ def documents_group() -> None:
 def list_command(collection: str | None, status: str | None, limit: int, as_json: bool) -> None:
     """List documents, newest first."""
     with backend() as services:
-        documents = services.list_documents(collection=collection, status=status, limit=limit)
+        documents = services.list_documents(
+            collection=collection, status=status, limit=limit, caller=OPERATOR
+        )
     if as_json:
         emit_json([document.to_dict() for document in documents])
         return
@@ -40,7 +43,7 @@ def list_command(collection: str | None, status: str | None, limit: int, as_json
 def delete_command(document_id: int, as_json: bool) -> None:
     """Delete a document, its passages and its vectors."""
     with backend() as services:
-        deleted = services.delete_document(document_id)
+        deleted = services.delete_document(document_id, caller=OPERATOR)
     if not deleted:
         fail(f"no document {document_id}")
     if as_json:

@@ -66,6 +66,7 @@ def search_command(
 
 
 def _search_here(request: SearchOptions) -> list[dict[str, Any]]:
+    from mexma_search.app.access import OPERATOR
     from mexma_search.cli.backend import backend  # the backend's imports take seconds
 
     with backend() as services:
@@ -77,6 +78,7 @@ def _search_here(request: SearchOptions) -> list[dict[str, Any]]:
                 collection=request.collection or None,
                 mode=request.mode,
                 group=request.group,
+                caller=OPERATOR,
             )
         except ValueError as exc:
             raise click.ClickException(str(exc)) from exc

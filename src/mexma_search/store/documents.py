@@ -26,6 +26,7 @@ class NewDocument:
     file_type: str
     size_bytes: int
     stored_path: str
+    owner: str | None = None
 
 
 @dataclass(frozen=True)
@@ -94,6 +95,7 @@ def add_document(session: Session, new: NewDocument) -> Document:
         "file_type": new.file_type,
         "size_bytes": new.size_bytes,
         "stored_path": new.stored_path,
+        "owner": new.owner,
     }
     original = _original_with_hash(session, collection.id, new.content_hash)
     if original is None:
@@ -194,11 +196,13 @@ def list_documents(
     session: Session,
     *,
     collection: str | None = None,
+    readable: frozenset[str] | None = None,
     status: DocumentStatus | None = None,
     limit: int = 100,
     offset: int = 0,
 ) -> list[DocumentWithChunks]:
-    """Documents, newest first, each with its number of chunk rows."""
+    """Documents, newest first, each with its number of chunk rows; only those in the
+    ``readable`` collections unless it is None."""
     chunk_counts = (
         select(Chunk.document_id, func.count().label("n")).group_by(Chunk.document_id).subquery()
     )
@@ -209,8 +213,12 @@ def list_documents(
         .limit(limit)
         .offset(offset)
     )
+    if collection is not None or readable is not None:
+        query = query.join(Collection)
     if collection is not None:
-        query = query.join(Collection).where(Collection.name == collection)
+        query = query.where(Collection.name == collection)
+    if readable is not None:
+        query = query.where(Collection.name.in_(readable))
     if status is not None:
         query = query.where(Document.status == status)
     return [DocumentWithChunks(document, count) for document, count in session.execute(query)]

@@ -1,28 +1,35 @@
 """JSON routes served beside the UI for the command line: ``GET /api/search``.
 
 A CLI command cannot open the embedded index while ``serve`` holds it; it asks the running
-app here instead. Search is open to anyone who can reach the UI, as the search tab is.
+app here instead. It answers as the search tab does: for the user of the request's session
+cookie, else for the anonymous reader (403 when anonymous reading is off).
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, cast
 
+import gradio as gr
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute, Route
 
 from mexma_search.app.running_app import SEARCH_PATH
 from mexma_search.app.services import Services
+from mexma_search.webapp.sessions import UserSessions
 
 if TYPE_CHECKING:
     from mexma_search.app.search import SearchMode
 
 
-def local_api_routes(services: Services) -> list[BaseRoute]:
-    """The routes, answering with ``services``."""
+def local_api_routes(services: Services, sessions: UserSessions) -> list[BaseRoute]:
+    """The routes, answering with ``services`` for the callers ``sessions`` finds."""
 
     def search(request: Request) -> JSONResponse:
+        try:
+            caller = sessions.caller(request)
+        except gr.Error as exc:
+            return JSONResponse({"error": exc.message}, status_code=403)
         params = request.query_params
         mode = params.get("mode")
         if mode not in (None, "hybrid", "dense"):
@@ -36,6 +43,7 @@ def local_api_routes(services: Services) -> list[BaseRoute]:
                 collection=params.getlist("collection") or None,
                 mode=cast("SearchMode | None", mode),
                 group=params.get("group", "1") != "0",
+                caller=caller,
             )
         except ValueError as exc:
             return JSONResponse({"error": str(exc)}, status_code=400)

@@ -6,10 +6,12 @@ from typing import Any
 
 import gradio as gr
 
+from mexma_search.app.access import Caller
 from mexma_search.app.search import MAX_K
 from mexma_search.app.services import Services
 from mexma_search.app.views import DocumentInfo
 from mexma_search.webapp import formatting, limits
+from mexma_search.webapp.sessions import UserSessions
 
 DOCUMENT_CHOICES_LIMIT = 1000
 # A click on a card's "More from this document" button fires the HTML component's click
@@ -33,8 +35,9 @@ def document_filter_choices(documents: list[DocumentInfo]) -> list[tuple[str, in
 class SearchTab:
     """Builds the tab's components and wires them to the services."""
 
-    def __init__(self, services: Services) -> None:
+    def __init__(self, services: Services, sessions: UserSessions) -> None:
         self.services = services
+        self.sessions = sessions
 
     def build(self) -> None:
         with gr.Row(equal_height=True):
@@ -63,14 +66,14 @@ class SearchTab:
         filters = [self.k, self.languages, self.collections, self.document]
         gr.on(
             [self.query.submit, self.button.click],
-            self.run,
+            self.sessions.with_caller(self.run),
             inputs=[self.query, *filters],
             outputs=self.results,
             api_visibility="private",
             **limits.SEARCH,
         )
         self.results.click(
-            self.more_from_document,
+            self.sessions.with_caller(self.more_from_document),
             inputs=[self.query, self.k, self.languages, self.collections],
             outputs=[self.document, self.results],
             api_visibility="private",
@@ -81,12 +84,14 @@ class SearchTab:
     def filter_outputs(self) -> list[gr.Dropdown]:
         return [self.languages, self.collections, self.document]
 
-    def refresh_filters(self) -> tuple[Any, ...]:
+    def refresh_filters(self, caller: Caller) -> tuple[Any, ...]:
         """New choices for the filters (the index changes while the app runs)."""
-        documents = self.services.list_documents(status="indexed", limit=DOCUMENT_CHOICES_LIMIT)
+        documents = self.services.list_documents(
+            status="indexed", limit=DOCUMENT_CHOICES_LIMIT, caller=caller
+        )
         return (
             gr.Dropdown(choices=self.services.languages_in_index()),
-            gr.Dropdown(choices=self.services.collections()),
+            gr.Dropdown(choices=self.services.collections(caller=caller)),
             gr.Dropdown(choices=document_filter_choices(documents)),
         )
 
@@ -96,6 +101,7 @@ class SearchTab:
 
     def run(
         self,
+        caller: Caller,
         query: str,
         k: float,
         languages: list[str] | None,
@@ -112,6 +118,7 @@ class SearchTab:
                 lang=languages or None,
                 collection=collections or None,
                 document_id=document_id or None,
+                caller=caller,
             )
         except ValueError as exc:
             raise formatting.ui_error(str(exc)) from exc
@@ -121,6 +128,7 @@ class SearchTab:
 
     def more_from_document(
         self,
+        caller: Caller,
         query: str,
         k: float,
         languages: list[str] | None,
@@ -131,9 +139,11 @@ class SearchTab:
         document_id = getattr(event, "document", None)
         if not isinstance(document_id, int) or isinstance(document_id, bool):
             return gr.skip(), gr.skip()
-        documents = self.services.list_documents(status="indexed", limit=DOCUMENT_CHOICES_LIMIT)
+        documents = self.services.list_documents(
+            status="indexed", limit=DOCUMENT_CHOICES_LIMIT, caller=caller
+        )
         choices = document_filter_choices(documents)
         return (
             gr.Dropdown(choices=choices, value=document_id),
-            self.run(query, k, languages, collections, document_id),
+            self.run(caller, query, k, languages, collections, document_id),
         )
