@@ -24,6 +24,7 @@ from mexma_search.app.settings import Settings
 from mexma_search.jobs.backends import open_services
 from mexma_search.jobs.inprocess import InProcessWorker
 from mexma_search.webapp.app import build_app, launch
+from mexma_search.webapp.sessions import COOKIE
 
 ADMIN_PASSWORD = "correct horse battery staple"
 JOB_TIMEOUT_S = 120
@@ -188,10 +189,17 @@ class RawQueueClient:
 FINAL_STATUSES = {"succeeded", "failed", "cancelled"}
 
 
+def logged_in_client(url: str, username: str, password: str) -> Client:
+    """A gradio_client that sends the session cookie of ``username``'s login."""
+    raw = RawQueueClient(url)
+    assert raw.log_in(password, username)["success"], f"{username} could not log in"
+    return Client(url, verbose=False, headers={"Cookie": f"{COOKIE}={raw.http.cookies[COOKIE]}"})
+
+
 @pytest.fixture(scope="module")
 def client(tiny_app: RunningApp) -> Client:
-    """A gradio_client for the tiny app."""
-    return Client(tiny_app.url, verbose=False)
+    """A gradio_client for the tiny app, logged in as the admin."""
+    return logged_in_client(tiny_app.url, "admin", ADMIN_PASSWORD)
 
 
 @pytest.fixture
