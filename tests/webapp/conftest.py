@@ -135,16 +135,24 @@ class RawQueueClient:
         return {"path": response.json()[0], "meta": {"_type": "gradio.FileData"}}
 
     def join(
-        self, api_name: str, data: list[Any], *, own_connection: bool = False
+        self,
+        api_name: str,
+        data: list[Any],
+        *,
+        own_connection: bool = False,
+        event_data: Any = None,
     ) -> httpx.Response:
         """Put one event of this session in the queue (without reading its result);
-        ``own_connection`` for many joins from threads at once (one client per request)."""
+        ``own_connection`` for many joins from threads at once (one client per request);
+        ``event_data`` as a component's own event sends it."""
         if not own_connection:
-            return self._join(self.http, api_name, data)
+            return self._join(self.http, api_name, data, event_data)
         with httpx.Client(timeout=60, headers=self.http.headers) as http:
-            return self._join(http, api_name, data)
+            return self._join(http, api_name, data, event_data)
 
-    def _join(self, http: httpx.Client, api_name: str, data: list[Any]) -> httpx.Response:
+    def _join(
+        self, http: httpx.Client, api_name: str, data: list[Any], event_data: Any = None
+    ) -> httpx.Response:
         return http.post(
             f"{self.url}/gradio_api/queue/join",
             json={
@@ -152,7 +160,7 @@ class RawQueueClient:
                 "fn_index": self.fn_index(api_name),
                 "trigger_id": None,
                 "session_hash": self.session_hash,
-                "event_data": None,
+                "event_data": event_data,
             },
         )
 
@@ -171,9 +179,9 @@ class RawQueueClient:
         """Log out as the page does (the server forgets the session and clears the cookie)."""
         return self.http.post(f"{self.url}/auth/logout")
 
-    def call(self, api_name: str, data: list[Any]) -> dict[str, Any]:
+    def call(self, api_name: str, data: list[Any], event_data: Any = None) -> dict[str, Any]:
         """Run one event in this session; the final message (``success``, ``output``)."""
-        self.join(api_name, data).raise_for_status()
+        self.join(api_name, data, event_data=event_data).raise_for_status()
         with self.http.stream(
             "GET", f"{self.url}/gradio_api/queue/data", params={"session_hash": self.session_hash}
         ) as stream:

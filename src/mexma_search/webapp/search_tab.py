@@ -142,6 +142,8 @@ class SearchTab:
         documents = self.services.list_documents(
             status="indexed", limit=DOCUMENT_CHOICES_LIMIT, caller=caller
         )
+        if document_id not in {document.id for document in documents}:
+            return gr.skip(), gr.skip()  # not a document this caller may read
         choices = document_filter_choices(documents)
         return (
             gr.Dropdown(choices=choices, value=document_id),
