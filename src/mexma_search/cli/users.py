@@ -28,11 +28,14 @@ password_option = click.option(
 
 @contextmanager
 def accounts() -> Iterator[Accounts]:
-    """The accounts of the configured database, for one command."""
+    """The accounts of the configured database, for one command (with the first admin, made
+    as ``serve`` makes it when there is none yet)."""
     settings = get_settings()
     runtime = Runtime(settings)
     try:
-        yield Accounts(runtime.engine, settings)
+        found = Accounts(runtime.engine, settings)
+        found.ensure_first_admin(click.echo)
+        yield found
     finally:
         runtime.close()
 
@@ -43,7 +46,7 @@ def checked(action: Callable[[], R]) -> R:
     try:
         return action()
     except (ValueError, LookupError) as exc:
-        raise click.ClickException(str(exc).strip("'\"")) from exc
+        raise click.ClickException(str(exc)) from exc
 
 
 @click.group("users")

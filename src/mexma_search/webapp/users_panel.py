@@ -115,7 +115,7 @@ class UsersPanel:
             try:
                 done = action(*[(value or "").strip() for value in values])
             except (ValueError, LookupError) as exc:
-                raise formatting.ui_error(str(exc).strip("'\"")) from exc
+                raise formatting.ui_error(str(exc)) from exc
             gr.Info(done)
             return self.listing(caller)
 
