@@ -213,7 +213,7 @@ class AdminTab:
             "",
             gr.Column(visible=False),
             gr.Column(visible=True),
-            f"Logged in as **{caller.name}** ({caller.role.value})",
+            f"Logged in as **{caller.name}** ({caller.role.value}){_may(caller)}",
             gr.Timer(active=admin),
             gr.Tabs(visible=admin),
             *((*self.refresh(caller, picked), *self.users.listing(caller)) if admin else hidden),
@@ -307,6 +307,17 @@ class AdminTab:
             raise formatting.ui_error(str(exc)) from exc
         gr.Info(f"Re-index job #{job_id} started.")
         return self.follow_job(job_id)
+
+
+def _may(caller: Caller) -> str:
+    """What a non-admin may read and write, for the line that says who is logged in."""
+    if caller.readable is None:
+        return ""
+    readable = ", ".join(sorted(caller.readable)) or "no collection yet"
+    if caller.role is not Role.EDITOR:
+        return f"  \nYou may read: {readable}."
+    writable = ", ".join([*sorted(caller.writable or ()), "a new collection"])
+    return f"  \nYou may read: {readable}. You may add documents to: {writable}."
 
 
 def picked_job(picked: int | str | None) -> int | None:

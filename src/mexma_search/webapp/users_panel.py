@@ -125,6 +125,8 @@ class UsersPanel:
             inputs=inputs,
             outputs=self.listing_outputs,
             api_name=name,
+            # a refused change is shown as a toast; the tables keep showing what they showed
+            show_progress="hidden",
             **PRIVATE,
         )
 
