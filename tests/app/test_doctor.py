@@ -11,6 +11,7 @@ from mexma_search.app.access import OPERATOR
 from mexma_search.app.services import Services
 from mexma_search.app.serving_model import serving_model
 from mexma_search.index import LIVE_ALIAS, ChunkPoint
+from mexma_search.index.points import model_version_of, point_id
 from mexma_search.jobs.inprocess import InProcessWorker
 from mexma_search.store import Chunk, Document, DocumentStatus, session_scope
 
@@ -65,3 +66,34 @@ def test_doctor_finds_each_kind_of_drift_and_repairs_it(
     after = services.doctor()
     assert after.healthy, after
     assert after.points == after.chunks == services.runtime.index.count(LIVE_ALIAS)
+
+
+def test_points_without_keyword_vectors_are_found_and_given_one(
+    services: Services, worker: InProcessWorker
+) -> None:
+    services.wait_for_jobs(services.ingest_paths([DOCS / "river_en.txt"]), TIMEOUT)
+    index, report = services.runtime.index, services.doctor()
+    assert report.healthy and report.collection is not None
+    (document_id,) = _indexed(services)
+    collection = report.collection
+    stored = index.chunk_ids_by_document(collection)[document_id]
+    points = index.points(collection, _point_ids(services, collection, document_id))
+    index.upsert(collection, points)  # stored again without text, as a release before hybrid did
+
+    found = services.doctor()
+    assert not found.healthy and found.keywordless_points == len(stored)
+    assert not found.drifted  # the points are all there
+
+    repaired = services.doctor(repair=True)
+    assert f"{len(stored)} points given a keyword vector" in repaired.repairs
+    assert not repaired.queued_jobs
+    after = services.doctor()
+    assert after.healthy and after.keywordless_points == 0
+    assert index.chunk_ids_by_document(collection) == {document_id: stored}
+
+
+def _point_ids(services: Services, collection: str, document_id: int) -> list[str]:
+    version = model_version_of(collection)
+    with session_scope(services.runtime.engine) as session:
+        ordinals = session.query(Chunk.ordinal).filter(Chunk.document_id == document_id).all()
+    return [point_id(document_id, ordinal, version) for (ordinal,) in ordinals]

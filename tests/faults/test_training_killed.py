@@ -80,7 +80,7 @@ def test_an_app_killed_mid_training_resumes_the_job_from_its_checkpoint(
     assert children, "no training child found before the kill"
     killed_at = _job(settings, job_id)[2]
     assert killed_at < STEPS, "training ended before the kill"
-    _, alive = psutil.wait_procs(children, timeout=5)
+    _, alive = psutil.wait_procs(children, timeout=30)
     assert not alive, "the training child outlived its app"
 
     second = start_serve(settings)

@@ -376,3 +376,16 @@ def test_hybrid_search_keeps_dense_results_the_keywords_miss(index: VectorIndex)
 
 def _unit(vector: np.ndarray) -> np.ndarray:
     return vector / np.linalg.norm(vector)
+
+
+def test_points_stored_without_keywords_are_listed_apart(index: VectorIndex) -> None:
+    points = _points(n_documents=2, per_document=3)
+    with_text = [replace(p, text=f"passage {p.chunk_id}") for p in points if p.document_id == 1]
+    without = [p for p in points if p.document_id == 2]
+    _live_index(index, with_text + without)
+    assert index.chunk_ids_by_document(V1, without_keywords=True) == {
+        2: {p.chunk_id for p in without}
+    }
+    index.upsert(V1, [replace(p, text="again") for p in without])
+    assert index.chunk_ids_by_document(V1, without_keywords=True) == {}
+    assert set(index.chunk_ids_by_document(V1)) == {1, 2}

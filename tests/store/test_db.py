@@ -54,6 +54,7 @@ from mexma_search.store import (
     requeue_stale_jobs,
     session_scope,
     set_active,
+    stale_job_ids,
     touch_jobs,
     unfinished_jobs,
     update_progress,
@@ -423,6 +424,7 @@ def test_only_jobs_gone_silent_are_taken_over_or_requeued(db: Engine) -> None:
             update(Job).where(Job.id == dead).values(heartbeat_at=utcnow() - timedelta(hours=1))
         )
     with session_scope(db) as session:
+        assert stale_job_ids(session, stale_before) == [dead]
         assert requeue_stale_jobs(session, stale_before) == [(dead, JobKind.INGEST, None)]
         assert requeue_stale_jobs(session, stale_before) == []  # a second sweep finds nothing
         statuses = {j.id: j.status for j in unfinished_jobs(session)}

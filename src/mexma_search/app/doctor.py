@@ -5,13 +5,14 @@ hold exactly one point per chunk of every indexed document. A crash between the 
 lost worker, or an index restored from an older backup can leave them apart. The examination
 reads both (ids only); the repair deletes the points of documents the database no longer has,
 queues a fresh ingest for every document whose points drifted or that is stuck in processing
-with no job behind it, and requeues the jobs of workers that went silent.
+with no job behind it, requeues the jobs of workers that went silent, and gives points stored
+without a keyword vector (by a release before hybrid search) one from their chunk's text.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from mexma_search.app.job_queue import JobQueue
 from mexma_search.app.queues import Step
@@ -19,15 +20,16 @@ from mexma_search.app.reaper import requeue_dead_workers_jobs
 from mexma_search.app.runtime import Runtime
 from mexma_search.app.views import Record
 from mexma_search.index import LIVE_ALIAS
+from mexma_search.index.points import model_version_of, point_id
 from mexma_search.store import (
-    Job,
     JobKind,
-    JobStatus,
     chunk_ids_by_document,
+    chunks_by_ids,
     create_job,
     document_states,
     read_scope,
     session_scope,
+    stale_job_ids,
     unfinished_jobs,
 )
 from mexma_search.store.tables import DocumentStatus
@@ -61,6 +63,7 @@ class DoctorReport(Record):
     unindexed_with_points: list[int]  # failed or duplicate documents that still have points
     stuck_documents: list[int]  # pending or processing, with no unfinished job
     stale_jobs: list[int]  # running, and their worker silent for too long
+    keywordless_points: int = 0  # points without a keyword vector: hybrid search misses them
     repairs: list[str] = field(default_factory=list)
     queued_jobs: list[int] = field(default_factory=list)  # the ingest jobs a repair queued
 
@@ -73,6 +76,7 @@ class DoctorReport(Record):
             or self.unindexed_with_points
             or self.stuck_documents
             or self.stale_jobs
+            or self.keywordless_points
         )
 
 
@@ -80,10 +84,14 @@ def examine(runtime: Runtime) -> DoctorReport:
     """Compare the database with the live collection of the index."""
     collection = runtime.index.alias_target(LIVE_ALIAS)
     points = runtime.index.chunk_ids_by_document(collection) if collection else {}
+    keywordless = _keywordless(runtime, collection)
     with read_scope(runtime.engine) as session:
         states = document_states(session)
         chunks = chunk_ids_by_document(session)
         unfinished = unfinished_jobs(session)
+        stale = stale_job_ids(
+            session, utcnow() - timedelta(seconds=runtime.settings.job_stale_after_s)
+        )
     indexed = [i for i, (status, _) in states.items() if status == DocumentStatus.INDEXED]
     drifted = [
         _drift(i, states[i][1], chunks.get(i, set()), points.get(i, set()))
@@ -91,7 +99,6 @@ def examine(runtime: Runtime) -> DoctorReport:
         if chunks.get(i, set()) != points.get(i, set())
     ]
     working = {job.parameters.get("document_id") for job in unfinished}
-    stale_before = utcnow() - timedelta(seconds=runtime.settings.job_stale_after_s)
     return DoctorReport(
         collection=collection,
         documents=len(indexed),
@@ -107,7 +114,8 @@ def examine(runtime: Runtime) -> DoctorReport:
         stuck_documents=sorted(
             i for i, (status, _) in states.items() if status in IN_PIPELINE and i not in working
         ),
-        stale_jobs=[job.id for job in unfinished if _is_stale(job, stale_before)],
+        stale_jobs=stale,
+        keywordless_points=sum(len(ids) for ids in keywordless.values()),
     )
 
 
@@ -126,7 +134,38 @@ def repair(runtime: Runtime, queue: JobQueue) -> DoctorReport:
         repairs.append(f"document {document_id}: ingest job {job_id} queued")
     for job_id in requeue_dead_workers_jobs(runtime, queue):
         repairs.append(f"job {job_id}: requeued (its worker went silent)")
+    if report.keywordless_points and report.collection:
+        added = _add_keyword_vectors(runtime, report.collection, set(again))
+        repairs.append(f"{added} points given a keyword vector")
     return replace(report, repairs=repairs, queued_jobs=queued)
+
+
+def _keywordless(runtime: Runtime, collection: str | None) -> dict[int, set[int]]:
+    if collection is None:
+        return {}
+    return runtime.index.chunk_ids_by_document(collection, without_keywords=True)
+
+
+def _add_keyword_vectors(runtime: Runtime, collection: str, reingested: set[int]) -> int:
+    """Store again, with a keyword vector from the chunk's text, every point that lacks one
+    (documents queued for a fresh ingest get theirs from it)."""
+    version = model_version_of(collection)
+    added = 0
+    for document_id, chunk_ids in _keywordless(runtime, collection).items():
+        if document_id in reingested:
+            continue
+        with read_scope(runtime.engine) as session:
+            texts = {
+                c.id: (c.ordinal, c.text)
+                for c in chunks_by_ids(session, sorted(chunk_ids)).values()
+            }
+        ids = [point_id(document_id, ordinal, version) for ordinal, _ in texts.values()]
+        stored = runtime.index.points(collection, ids)
+        added += runtime.index.upsert(
+            collection,
+            [replace(p, text=texts[p.chunk_id][1]) for p in stored if p.chunk_id in texts],
+        )
+    return added
 
 
 def _drift(document_id: int, filename: str, chunks: set[int], points: set[int]) -> DocumentDrift:
@@ -137,14 +176,6 @@ def _drift(document_id: int, filename: str, chunks: set[int], points: set[int]) 
         points=len(points),
         missing=len(chunks - points),
         extra=len(points - chunks),
-    )
-
-
-def _is_stale(job: Job, stale_before: datetime) -> bool:
-    return (
-        job.status == JobStatus.RUNNING
-        and job.heartbeat_at is not None
-        and job.heartbeat_at < stale_before
     )
 
 

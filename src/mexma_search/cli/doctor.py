@@ -57,6 +57,11 @@ def _describe(report: DoctorReport) -> None:
     for what, ids in findings.items():
         if ids:
             click.echo(f"  {what}: {', '.join(map(str, ids))}")
+    if report.keywordless_points:
+        click.echo(
+            f"  points without a keyword vector (hybrid search misses them): "
+            f"{report.keywordless_points}"
+        )
     for line in report.repairs:
         click.echo(f"Repaired: {line}")
     click.echo(

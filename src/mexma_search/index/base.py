@@ -136,8 +136,12 @@ class VectorIndex(ABC):
         """Delete a collection and any alias on it; False if it did not exist."""
 
     @abstractmethod
-    def chunk_ids_by_document(self, collection: str) -> dict[int, set[int]]:
-        """Every point of ``collection`` as document id -> the chunk ids stored for it."""
+    def chunk_ids_by_document(
+        self, collection: str, *, without_keywords: bool = False
+    ) -> dict[int, set[int]]:
+        """Every point of ``collection`` as document id -> the chunk ids stored for it; with
+        ``without_keywords``, only the points stored without a keyword vector (written by a
+        release before hybrid search, or migrated from one)."""
 
     @abstractmethod
     def points(self, collection: str, ids: list[str]) -> list[ChunkPoint]:

@@ -17,6 +17,7 @@ from typing import Any
 from qdrant_edge import (
     Filter,
     Fusion,
+    HasVectorCondition,
     Prefetch,
     QuantizationSearchParams,
     Query,
@@ -219,14 +220,20 @@ class EdgeIndex(VectorIndex):
         collection.directory.remove()
         return True
 
-    def chunk_ids_by_document(self, collection: str) -> dict[int, set[int]]:
+    def chunk_ids_by_document(
+        self, collection: str, *, without_keywords: bool = False
+    ) -> dict[int, set[int]]:
         found: dict[int, set[int]] = {}
         offset: Any = None
+        keywordless = Filter(must_not=[HasVectorCondition(KEYWORD_VECTOR)])
         with self._collection(collection).reading() as shard:
             while True:
                 records, offset = shard.scroll(
                     ScrollRequest(
-                        offset=offset, limit=SCROLL_PAGE, with_payload=["document_id", "chunk_id"]
+                        offset=offset,
+                        limit=SCROLL_PAGE,
+                        filter=keywordless if without_keywords else None,
+                        with_payload=["document_id", "chunk_id"],
                     )
                 )
                 for record in records:

@@ -76,4 +76,8 @@ def _copy(original: Path, root: Path) -> None:
         source.close()
         target.close()
     write_atomically(root / MARKER, f"migrated from {original}\n")
-    log.warning("migrated the vector index at %s", root)
+    log.warning(
+        "migrated the vector index at %s; run `mexma-search doctor --repair` to give the "
+        "migrated points keyword vectors for hybrid search",
+        root,
+    )

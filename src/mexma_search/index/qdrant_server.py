@@ -205,9 +205,18 @@ class QdrantServerIndex(VectorIndex):
                 return False
             return self._client.delete_collection(name)
 
-    def chunk_ids_by_document(self, collection: str) -> dict[int, set[int]]:
+    def chunk_ids_by_document(
+        self, collection: str, *, without_keywords: bool = False
+    ) -> dict[int, set[int]]:
         found: dict[int, set[int]] = {}
-        for records in self._pages(collection, ["document_id", "chunk_id"], False):
+        keywordless = models.Filter(must_not=[models.HasVectorCondition(has_vector=KEYWORD_VECTOR)])
+        pages = self._pages(
+            collection,
+            ["document_id", "chunk_id"],
+            False,
+            keywordless if without_keywords else None,
+        )
+        for records in pages:
             for record in records:
                 if record.payload:
                     found.setdefault(record.payload["document_id"], set()).add(
@@ -243,7 +252,11 @@ class QdrantServerIndex(VectorIndex):
             yield [_chunk_point(record) for record in records if record.payload]
 
     def _pages(
-        self, collection: str, payload: bool | list[str], vectors: bool
+        self,
+        collection: str,
+        payload: bool | list[str],
+        vectors: bool,
+        condition: models.Filter | None = None,
     ) -> Iterator[list[models.Record]]:
         offset: Any = None
         while True:
@@ -252,6 +265,7 @@ class QdrantServerIndex(VectorIndex):
                     collection,
                     limit=SCROLL_PAGE,
                     offset=offset,
+                    scroll_filter=condition,
                     with_payload=payload,
                     with_vectors=vectors,
                 )

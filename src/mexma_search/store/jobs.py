@@ -182,18 +182,20 @@ def _running_on(hostname: str, celery_task_id: str | None) -> dict[str, Any]:
     }
 
 
+def stale_job_ids(session: Session, stale_before: datetime) -> list[int]:
+    """The running jobs whose last heartbeat is older than ``stale_before`` (their worker died)."""
+    running_stale = (Job.status == JobStatus.RUNNING) & _stale(stale_before)
+    return list(session.scalars(select(Job.id).where(running_stale).order_by(Job.id)))
+
+
 def requeue_stale_jobs(
     session: Session, stale_before: datetime
 ) -> list[tuple[int, JobKind, str | None]]:
     """Put back in the queue the running jobs whose last heartbeat is older than
     ``stale_before`` (their worker died); the ``(id, kind, stage)`` of those this call
     requeued."""
-    candidates = session.execute(
-        select(Job.id, Job.kind, Job.stage).where(
-            Job.status == JobStatus.RUNNING, _stale(stale_before)
-        )
-    ).all()
     when = (Job.status == JobStatus.RUNNING) & _stale(stale_before)
+    candidates = session.execute(select(Job.id, Job.kind, Job.stage).where(when)).all()
     return [
         (job_id, kind, stage)
         for job_id, kind, stage in candidates
