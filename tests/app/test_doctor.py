@@ -71,7 +71,7 @@ def test_doctor_finds_each_kind_of_drift_and_repairs_it(
 def test_points_without_keyword_vectors_are_found_and_given_one(
     services: Services, worker: InProcessWorker
 ) -> None:
-    services.wait_for_jobs(services.ingest_paths([DOCS / "river_en.txt"]), TIMEOUT)
+    services.wait_for_jobs(services.ingest_paths([DOCS / "river_en.txt"], caller=OPERATOR), TIMEOUT)
     index, report = services.runtime.index, services.doctor()
     assert report.healthy and report.collection is not None
     (document_id,) = _indexed(services)
