@@ -4,6 +4,7 @@ over its local HTTP route."""
 from __future__ import annotations
 
 import os
+import stat
 import subprocess
 import sys
 import time
@@ -13,7 +14,11 @@ import pytest
 from backend_fixtures import free_port
 from click.testing import CliRunner
 
-from mexma_search.app.running_app import announce_running_app, running_app_url
+from mexma_search.app.running_app import (
+    announce_running_app,
+    running_app_token,
+    running_app_url,
+)
 from mexma_search.app.settings import Settings
 from mexma_search.cli import main
 from mexma_search.index import IndexBusyError, open_index
@@ -90,8 +95,10 @@ def test_search_asks_the_running_app(
 
 def test_a_record_left_by_a_dead_process_is_ignored(tmp_path: Path) -> None:
     settings = Settings(data_dir=tmp_path)
-    announce_running_app(settings, "http://127.0.0.1:1")
+    announce_running_app(settings, "http://127.0.0.1:1", "the token")
     assert running_app_url(settings) == "http://127.0.0.1:1"
+    assert running_app_token(settings) == "the token"
+    assert stat.S_IMODE((tmp_path / "serve.json").stat().st_mode) == 0o600
     record = tmp_path / "serve.json"
     dead = subprocess.run(
         [sys.executable, "-c", "import os; print(os.getpid())"],

@@ -21,7 +21,7 @@ from conftest import (
 from gradio_client import Client, handle_file
 
 from mexma_search.app.access import OPERATOR
-from mexma_search.app.running_app import SEARCH_PATH
+from mexma_search.app.running_app import OPERATOR_HEADER, SEARCH_PATH
 from mexma_search.webapp.sessions import COOKIE
 
 DOCS = Path(__file__).resolve().parents[1] / "fixtures" / "docs"
@@ -143,6 +143,8 @@ def test_the_local_search_route_answers_for_the_cookies_user(secured_app: Runnin
     assert _collections(rita.http.get(address, params=params).json()) == {"public", "team"}
     forged = httpx.get(address, params=params, cookies={COOKIE: "forged"})
     assert _collections(forged.json()) == {"public"}
+    guessed = httpx.get(address, params=params, headers={OPERATOR_HEADER: "guessed"})
+    assert _collections(guessed.json()) == {"public"}
 
 
 def test_without_anonymous_reading_a_visitor_gets_nothing(

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from mexma_search.app.running_app import SEARCH_PATH
+from mexma_search.app.running_app import OPERATOR_HEADER, SEARCH_PATH
 
 if TYPE_CHECKING:
     from mexma_search.app.search import SearchMode
@@ -31,8 +31,11 @@ class SearchOptions:
     group: bool
 
 
-def remote_search(url: str, request: SearchOptions) -> list[dict[str, Any]]:
-    """The running app's results for ``request``, as ``search --json`` prints them."""
+def remote_search(
+    url: str, request: SearchOptions, token: str | None = None
+) -> list[dict[str, Any]]:
+    """The running app's results for ``request``, as ``search --json`` prints them; with the
+    app's operator ``token``, over every collection."""
     params = urllib.parse.urlencode(
         [("q", request.query), ("k", str(request.k)), ("group", "1" if request.group else "0")]
         + ([("mode", request.mode)] if request.mode else [])
@@ -40,8 +43,11 @@ def remote_search(url: str, request: SearchOptions) -> list[dict[str, Any]]:
         + [("collection", v) for v in request.collection]
     )
     address = f"{url.rstrip('/')}{SEARCH_PATH}?{params}"
+    headers = {OPERATOR_HEADER: token} if token else {}
     try:
-        with urllib.request.urlopen(address, timeout=TIMEOUT_S) as response:
+        with urllib.request.urlopen(
+            urllib.request.Request(address, headers=headers), timeout=TIMEOUT_S
+        ) as response:
             found = json.loads(response.read())
     except urllib.error.HTTPError as exc:
         raise click.ClickException(_error_of(exc)) from exc

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from mexma_search.app.running_app import running_app_url
+from mexma_search.app.running_app import running_app_token, running_app_url
 from mexma_search.app.settings import get_settings
 from mexma_search.cli.output import emit_json, json_option
 from mexma_search.cli.remote import SearchOptions, remote_search
@@ -48,8 +48,13 @@ def search_command(
     While `mexma-search serve` runs on the same data directory, the running app answers.
     """
     request = SearchOptions(query, k, list(lang), list(collection), mode, not by_passage)
-    url = running_app_url(get_settings())
-    results = remote_search(url, request) if url is not None else _search_here(request)
+    settings = get_settings()
+    url = running_app_url(settings)
+    results = (
+        remote_search(url, request, running_app_token(settings))
+        if url is not None
+        else _search_here(request)
+    )
     if as_json:
         emit_json(results)
         return

@@ -55,10 +55,13 @@ def serve_command(demo: bool, host: str | None, port: int | None) -> None:
                 if demo:
                     click.echo(f"Demo corpus: {len(load_demo(services))} documents queued")
                 listen = {"host": host or settings.host, "port": port or settings.port}
+                web = build_app(services, settings)
                 launch(
-                    build_app(services, settings),
+                    web,
                     settings.model_copy(update=listen),
-                    on_listening=lambda url: announce_running_app(settings, url),
+                    on_listening=lambda url: announce_running_app(
+                        settings, url, web.operator_token
+                    ),
                 )
             except KeyboardInterrupt:
                 pass  # interrupted before the UI blocked: stop as below

@@ -10,6 +10,7 @@ its caller from the request's session cookie (see :mod:`mexma_search.webapp.sess
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -77,10 +78,12 @@ def _register_api(services: Services, sessions: UserSessions) -> None:
 
 @dataclass(frozen=True)
 class WebApp:
-    """The Gradio UI and the HTTP routes served beside it (the admin session cookie's)."""
+    """The Gradio UI, the HTTP routes served beside it (the session cookie's and the local
+    search), and the token that makes a local request the operator's."""
 
     blocks: gr.Blocks
     routes: list[BaseRoute]
+    operator_token: str
 
 
 def build_app(services: Services, settings: Settings) -> WebApp:
@@ -133,7 +136,9 @@ def build_app(services: Services, settings: Settings) -> WebApp:
     # logins get LOGIN_WAITING places of their own, so the others always have QUEUE_SIZE
     blocks.queue(default_concurrency_limit=2, max_size=QUEUE_SIZE + limits.LOGIN_WAITING)
     limits.bound_group(blocks, limits.LOGIN["concurrency_id"], limits.LOGIN_WAITING)
-    return WebApp(blocks, [*sessions.routes(), *local_api_routes(services, sessions)])
+    token = secrets.token_urlsafe(32)
+    routes = [*sessions.routes(), *local_api_routes(services, sessions, token)]
+    return WebApp(blocks, routes, token)
 
 
 def launch(
