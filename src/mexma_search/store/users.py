@@ -7,7 +7,7 @@ names it, a name taken already a ``ValueError``.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import delete, exists, or_, select
 from sqlalchemy.exc import IntegrityError
@@ -35,17 +35,46 @@ class Access:
     writable: frozenset[str]
 
 
+Named = TypeVar("Named", User, Group)
+
+
+def _get(session: Session, model: type[Named], name: str) -> Named | None:
+    return session.scalar(select(model).where(model.name == name))
+
+
+def _require(session: Session, model: type[Named], name: str) -> Named:
+    found = _get(session, model, name)
+    if found is None:
+        raise LookupError(f"no {model.__tablename__.rstrip('s')} named {name!r}")
+    return found
+
+
+def _insert(session: Session, row: Named) -> Named:
+    try:
+        with session.begin_nested():
+            session.add(row)
+    except IntegrityError as exc:
+        what = type(row).__tablename__.rstrip("s")
+        raise ValueError(f"a {what} named {row.name!r} exists already") from exc
+    return row
+
+
+def _remove(session: Session, model: type[Named], name: str) -> bool:
+    found = _get(session, model, name)
+    if found is None:
+        return False
+    session.delete(found)
+    return True
+
+
 def get_user(session: Session, name: str) -> User | None:
     """The user called ``name``, or None."""
-    return session.scalar(select(User).where(User.name == name))
+    return _get(session, User, name)
 
 
 def require_user(session: Session, name: str) -> User:
     """The user called ``name``; LookupError if there is none."""
-    user = get_user(session, name)
-    if user is None:
-        raise LookupError(f"no user named {name!r}")
-    return user
+    return _require(session, User, name)
 
 
 def list_users(session: Session) -> list[User]:
@@ -60,55 +89,27 @@ def count_admins(session: Session) -> int:
 
 def add_user(session: Session, name: str, role: AccountRole, password: dict[str, Any]) -> User:
     """A new user; ValueError if the name is taken."""
-    try:
-        with session.begin_nested():
-            user = User(name=name, role=role, password=password)
-            session.add(user)
-    except IntegrityError as exc:
-        raise ValueError(f"a user named {name!r} exists already") from exc
-    return user
+    return _insert(session, User(name=name, role=role, password=password))
 
 
 def remove_user(session: Session, name: str) -> bool:
     """Delete a user with their memberships and grants; False if there was none."""
-    user = get_user(session, name)
-    if user is None:
-        return False
-    session.delete(user)
-    return True
-
-
-def get_group(session: Session, name: str) -> Group | None:
-    """The group called ``name``, or None."""
-    return session.scalar(select(Group).where(Group.name == name))
+    return _remove(session, User, name)
 
 
 def require_group(session: Session, name: str) -> Group:
     """The group called ``name``; LookupError if there is none."""
-    group = get_group(session, name)
-    if group is None:
-        raise LookupError(f"no group named {name!r}")
-    return group
+    return _require(session, Group, name)
 
 
 def add_group(session: Session, name: str) -> Group:
     """A new, empty group; ValueError if the name is taken."""
-    try:
-        with session.begin_nested():
-            group = Group(name=name)
-            session.add(group)
-    except IntegrityError as exc:
-        raise ValueError(f"a group named {name!r} exists already") from exc
-    return group
+    return _insert(session, Group(name=name))
 
 
 def remove_group(session: Session, name: str) -> bool:
     """Delete a group with its memberships and grants; False if there was none."""
-    group = get_group(session, name)
-    if group is None:
-        return False
-    session.delete(group)
-    return True
+    return _remove(session, Group, name)
 
 
 def set_membership(session: Session, group: str, user: str, member: bool) -> None:
