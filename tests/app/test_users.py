@@ -20,12 +20,14 @@ PASSWORD = "a long password"
 
 
 @pytest.fixture
-def make_accounts(tmp_path: Path) -> Iterator[Any]:
-    """Opens the accounts of one SQLite database in ``tmp_path`` for the settings given."""
+def make_accounts(tmp_path: Path, database_url: str) -> Iterator[Any]:
+    """Opens the accounts of one database (SQLite, and PostgreSQL where a server answers) for
+    the settings given."""
     runtimes: list[Runtime] = []
 
     def make(**overrides: Any) -> Accounts:
-        settings = Settings(data_dir=tmp_path / "data", **overrides)
+        fields = {"data_dir": tmp_path / "data", "database_url": database_url, **overrides}
+        settings = Settings(**fields)
         runtime = Runtime(settings)
         runtimes.append(runtime)
         return Accounts(runtime.engine, settings)
