@@ -147,6 +147,31 @@ def write_corpus(path: Path, n_docs: int, skip: int = 0) -> int:
     return written
 
 
+def _admin_client(url: str, password: str) -> Client:
+    """A gradio_client logged in as the admin, as the page logs in (the login event, then its
+    grant traded for the session cookie), so that it may upload."""
+    config = httpx.get(f"{url}config").json()
+    (login,) = [d["id"] for d in config["dependencies"] if d.get("api_name") == "admin_login"]
+    session_hash = os.urandom(6).hex()
+    with httpx.Client(timeout=60) as http:
+        http.post(
+            f"{url}gradio_api/queue/join",
+            json={"data": ["admin", password], "fn_index": login, "session_hash": session_hash},
+        ).raise_for_status()
+        grant = None
+        with http.stream(
+            "GET", f"{url}gradio_api/queue/data", params={"session_hash": session_hash}
+        ) as stream:
+            for line in stream.iter_lines():
+                message = json.loads(line[5:]) if line.startswith("data:") else {}
+                if message.get("msg") == "process_completed":
+                    grant = message["output"]["data"][0]
+                    break
+        http.post(f"{url}auth/session", json={"grant": grant}).raise_for_status()
+        cookie = "; ".join(f"{name}={value}" for name, value in http.cookies.items())
+    return Client(url, verbose=False, headers={"Cookie": cookie})
+
+
 def _upload(client: Client, path: Path) -> int:
     (job_id,) = client.predict([handle_file(str(path))], "bench", api_name="/upload")
     return int(job_id)
@@ -206,7 +231,7 @@ def bench_search(
     try:
         with InProcessWorker(services):
             web = build_app(services, settings)
-            client = Client(launch(web, settings, block=False), verbose=False)
+            client = _admin_client(launch(web, settings, block=False), "bench")
             corpus = work / "corpus.jsonl"
             # about 1.1 passages per summary
             real = chunks if base_chunks is None else min(chunks, base_chunks)
