@@ -58,6 +58,13 @@ ENV PATH=/opt/venv/bin:$PATH \
     MEXMA_HOST=0.0.0.0 \
     MEXMA_PORT=7860
 
+# Tesseract for the OCR of scanned PDF pages, with the languages MEXMA_OCR_LANGUAGES names
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends tesseract-ocr tesseract-ocr-eng \
+       tesseract-ocr-spa tesseract-ocr-deu tesseract-ocr-fra \
+    && rm -rf /var/lib/apt/lists/*
+ENV MEXMA_OCR_LANGUAGES=eng,spa,deu,fra
+
 # a fixed, unprivileged uid/gid: give shared storage (NFS) to 10001:10001. An empty named
 # volume mounted on /srv/mexma/* starts with the owner these directories have here.
 RUN groupadd --system --gid 10001 mexma \

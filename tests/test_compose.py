@@ -594,3 +594,16 @@ def test_qdrant_shards_and_replicas_must_be_positive(field: str) -> None:
     assert Settings.model_fields[field].default == 1
     with pytest.raises(ValueError, match=field):
         Settings(_env_file=None, **{field: 0})
+
+
+def test_the_image_installs_tesseract_with_a_pack_for_each_ocr_language() -> None:
+    instructions = dockerfile_instructions()
+    final = instructions[max(i for i, (op, _) in enumerate(instructions) if op == "FROM") :]
+    installed = " ".join(args for op, args in final if op == "RUN")
+    (languages,) = [
+        args.partition("=")[2] for op, args in final if args.startswith("MEXMA_OCR_LANGUAGES=")
+    ]
+    codes = Settings(ocr_languages=languages).ocr_language_codes
+    assert codes and "tesseract-ocr " in installed
+    for code in codes:
+        assert f"tesseract-ocr-{code}" in installed, code

@@ -1,10 +1,9 @@
 """``mexma-search search`` while ``serve`` holds the embedded index: the running app answers
-over its local HTTP route."""
+over its HTTP API."""
 
 from __future__ import annotations
 
 import os
-import stat
 import subprocess
 import sys
 import time
@@ -14,11 +13,8 @@ import pytest
 from backend_fixtures import free_port
 from click.testing import CliRunner
 
-from mexma_search.app.running_app import (
-    announce_running_app,
-    running_app_token,
-    running_app_url,
-)
+from mexma_search.app.api_tokens import database_tokens
+from mexma_search.app.running_app import announce_running_app, running_app_url
 from mexma_search.app.settings import Settings
 from mexma_search.cli import main
 from mexma_search.index import IndexBusyError, open_index
@@ -82,10 +78,12 @@ def test_search_asks_the_running_app(
         empty = runner.invoke(main, ["search", "   "])
         assert empty.exit_code != 0
         assert "the query is empty" in empty.output
-        # the other read commands read the database, which processes share
+        # the other read commands ask the app too, with a read token made for each command
         for command in (["documents", "list", "--json"], ["jobs", "list", "--json"]):
             listed = runner.invoke(main, command)
             assert listed.exit_code == 0 and "rivers.txt" in listed.output, listed.output
+        with database_tokens(settings) as tokens:
+            assert tokens.list_tokens() == []  # each command deleted its token
     finally:
         process.terminate()
         output, _ = process.communicate(timeout=60)
@@ -95,10 +93,8 @@ def test_search_asks_the_running_app(
 
 def test_a_record_left_by_a_dead_process_is_ignored(tmp_path: Path) -> None:
     settings = Settings(data_dir=tmp_path)
-    announce_running_app(settings, "http://127.0.0.1:1", "the token")
+    announce_running_app(settings, "http://127.0.0.1:1")
     assert running_app_url(settings) == "http://127.0.0.1:1"
-    assert running_app_token(settings) == "the token"
-    assert stat.S_IMODE((tmp_path / "serve.json").stat().st_mode) == 0o600
     record = tmp_path / "serve.json"
     dead = subprocess.run(
         [sys.executable, "-c", "import os; print(os.getpid())"],

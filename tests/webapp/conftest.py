@@ -19,6 +19,7 @@ import pytest
 from fake_clock import FakeClock
 from gradio_client import Client
 
+from mexma_search.app.access import OPERATOR
 from mexma_search.app.services import Services
 from mexma_search.app.settings import Settings
 from mexma_search.jobs.backends import open_services
@@ -239,3 +240,70 @@ def wait_jobs(client: Client) -> WaitJobs:
 @pytest.fixture
 def clock() -> FakeClock:
     return FakeClock()
+
+
+@dataclass
+class AccessApp:
+    """A running app with its helpers for the access tests (which cannot import this module)."""
+
+    app: RunningApp
+    admin_password: str = ADMIN_PASSWORD
+
+    @property
+    def url(self) -> str:
+        return self.app.url
+
+    @property
+    def services(self) -> Services:
+        return self.app.services
+
+    def log_in(self, username: str, password: str) -> Client:
+        """A gradio_client with ``username``'s session cookie."""
+        return logged_in_client(self.url, username, password)
+
+    def raw_client(self) -> RawQueueClient:
+        """A raw queue client in a fresh page session."""
+        return RawQueueClient(self.url)
+
+
+ACCESS_PASSWORD = "a long password"
+
+
+@pytest.fixture(scope="module")
+def secured_app(
+    tmp_path_factory: pytest.TempPathFactory, tiny_mean_model_dir: Path
+) -> Iterator[AccessApp]:
+    """The tiny app with documents in ``public`` (open to everyone), ``team`` (granted to
+    ``rita``) and ``secret`` (granted to nobody), and users ``rita`` and ``nora`` (no grant),
+    both with the password ACCESS_PASSWORD."""
+    docs = Path(__file__).resolve().parents[1] / "fixtures" / "docs"
+    settings = app_settings(tmp_path_factory.mktemp("access") / "data", tiny_mean_model_dir)
+    for app in run_app(settings):
+        services, accounts = app.services, app.services.accounts
+        accounts.set_public("public")
+        for name, collection in [
+            ("river_en.txt", "public"),
+            ("river_fr.md", "team"),
+            ("train_de.txt", "secret"),
+            ("bakery_es.html", "secret"),
+        ]:
+            services.ingest_paths([docs / name], collection, caller=OPERATOR, wait=True)
+        accounts.add_user("rita", ACCESS_PASSWORD)
+        accounts.add_user("nora", ACCESS_PASSWORD)
+        accounts.grant("team", user="rita")
+        yield AccessApp(app)
+
+
+@pytest.fixture(scope="module")
+def closed_app(
+    tmp_path_factory: pytest.TempPathFactory, tiny_mean_model_dir: Path
+) -> Iterator[AccessApp]:
+    """The tiny app without anonymous reading, with a public collection."""
+    docs = Path(__file__).resolve().parents[1] / "fixtures" / "docs"
+    settings = app_settings(
+        tmp_path_factory.mktemp("closed") / "data", tiny_mean_model_dir, anonymous_read=False
+    )
+    for app in run_app(settings):
+        app.services.accounts.set_public("public")
+        app.services.ingest_paths([docs / "river_en.txt"], "public", caller=OPERATOR, wait=True)
+        yield AccessApp(app)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -45,18 +44,6 @@ OPERATOR = Caller(name=OPERATOR_NAME, role=Role.ADMIN)
 RESERVED_NAMES = frozenset({ANONYMOUS_NAME, OPERATOR_NAME})
 
 
-def readable_filter(caller: Caller, requested: str | Sequence[str] | None) -> list[str] | None:
-    """The collection filter of a search or listing by ``caller`` that asked for ``requested``
-    (None: all): None when nothing restricts it, else the collections it may see (empty:
-    nothing)."""
-    wanted = [requested] if isinstance(requested, str) else requested
-    if caller.readable is None:
-        return None if wanted is None else list(wanted)
-    if wanted is None:
-        return sorted(caller.readable)
-    return [name for name in wanted if name in caller.readable]
-
-
 def may_delete(caller: Caller, collection: str, owner: str | None) -> bool:
     """Admins delete any document; editors their own in collections they may write to."""
     if caller.role is Role.ADMIN:
@@ -64,6 +51,6 @@ def may_delete(caller: Caller, collection: str, owner: str | None) -> bool:
     return caller.may_write(collection) and owner == caller.name
 
 
-def owner_name(caller: Caller) -> str | None:
-    """The owner recorded for what ``caller`` uploads (None for the operator)."""
-    return None if caller.name == OPERATOR_NAME else caller.name
+def owner_name(caller: Caller | None) -> str | None:
+    """The owner recorded for what ``caller`` uploads (None for the operator, or no caller)."""
+    return None if caller is None or caller.name == OPERATOR_NAME else caller.name

@@ -16,8 +16,11 @@ from typing import Any
 
 from mexma_search import store as db
 from mexma_search.app import doctor
-from mexma_search.app.access import Caller, Role, may_delete, owner_name, readable_filter
+from mexma_search.app.access import OPERATOR, Caller, Role, may_delete, owner_name
+from mexma_search.app.api_tokens import ApiTokens
+from mexma_search.app.caller_checks import check_write, readable_collections
 from mexma_search.app.doctor import DoctorReport
+from mexma_search.app.document_reads import PassageInfo, document_info, document_passages
 from mexma_search.app.encoder_cache import resolve_model_source
 from mexma_search.app.job_queue import JobQueue
 from mexma_search.app.queues import Step
@@ -69,6 +72,7 @@ class Services:
         self.runtime = runtime
         self.queue = queue
         self.accounts = Accounts(runtime.engine, runtime.settings)
+        self.tokens = ApiTokens(lambda: self.runtime.engine)
 
     @property
     def settings(self) -> Settings:
@@ -85,9 +89,9 @@ class Services:
         paths: Iterable[Path | str],
         collection: str = DEFAULT_COLLECTION,
         *,
-        caller: Caller,
         wait: bool = False,
         timeout: float | None = None,
+        caller: Caller | None = None,
     ) -> list[int]:
         """Store files (directories and zip archives expand to one document per file) and
         queue one ingest job each; the job ids, in input order.
@@ -111,10 +115,10 @@ class Services:
             self.wait_for_jobs(job_ids, timeout)
         return job_ids
 
-    def _check_writable(self, caller: Caller, collection: str) -> None:
-        if caller.may_write(collection):
+    def _check_writable(self, caller: Caller | None, collection: str) -> None:
+        if caller is None or caller.may_write(collection):
             return
-        if caller.role is Role.EDITOR and collection not in self._collection_names():
+        if caller.role is Role.EDITOR and collection not in self.collections():
             self.accounts.grant(collection, user=caller.name, level="write")
             return
         raise PermissionError(f"{caller.name} may not add documents to {collection!r}")
@@ -160,17 +164,16 @@ class Services:
         collection: str | Sequence[str] | None = None,
         document_id: int | Sequence[int] | None = None,
         *,
-        caller: Caller,
         highlight: bool = True,
         mode: SearchMode | None = None,
         group: bool = True,
+        caller: Caller | None = None,
     ) -> list[SearchResult]:
         """Documents (with ``group``) or passages matching ``query`` in any language, best
         first (see :mod:`.search`); ``mode`` 'hybrid' or 'dense' (default: the setting
-        ``search_mode``). Only the collections ``caller`` may read are searched (a filter of
-        the index query)."""
-        collections = readable_filter(caller, collection)
-        if collections == []:
+        ``search_mode``); only the collections ``caller`` may read are searched."""
+        collection = readable_collections(caller, collection)
+        if collection == []:
             if not query.strip():
                 raise ValueError("the query is empty")
             return []
@@ -179,7 +182,7 @@ class Services:
             query,
             k=k,
             lang=lang,
-            collection=collections,
+            collection=collection,
             document_id=document_id,
             highlight=highlight,
             mode=mode or self.settings.search_mode,
@@ -191,17 +194,11 @@ class Services:
         with read_scope(self.runtime.engine) as session:
             return db.chunk_languages(session)
 
-    def collections(self, *, caller: Caller) -> list[str]:
-        """The names of the collections ``caller`` may read or write."""
-        return [
-            name
-            for name in self._collection_names()
-            if caller.may_read(name) or caller.may_write(name)
-        ]
-
-    def _collection_names(self) -> list[str]:
+    def collections(self, *, caller: Caller | None = None) -> list[str]:
+        """The names of the document collections (with ``caller``, those it may read)."""
         with read_scope(self.runtime.engine) as session:
-            return [collection.name for collection in db.list_collections(session)]
+            names = [collection.name for collection in db.list_collections(session)]
+        return [name for name in names if caller is None or caller.may_read(name)]
 
     # ----- documents ----------------------------------------------------------------------
 
@@ -211,16 +208,16 @@ class Services:
         status: str | None = None,
         limit: int = 100,
         offset: int = 0,
-        *,
-        caller: Caller,
+        caller: Caller | None = None,
     ) -> list[DocumentInfo]:
-        """The documents ``caller`` may read, newest first."""
-        readable = readable_filter(caller, None)
+        """Documents, newest first (with ``caller``, of the collections it may read)."""
+        collections = readable_collections(caller, collection)
+        if collections == []:
+            return []
         with read_scope(self.runtime.engine) as session:
             rows = db.list_documents(
                 session,
-                collection=collection,
-                readable=frozenset(readable) if readable is not None else None,
+                collection=collections,
                 status=DocumentStatus(status) if status else None,
                 limit=limit,
                 offset=offset,
@@ -229,14 +226,26 @@ class Services:
                 DocumentInfo.from_row(row.document, row.document.collection.name) for row in rows
             ]
 
-    def delete_document(self, document_id: int, *, caller: Caller) -> bool:
+    def get_document(self, document_id: int, *, caller: Caller) -> DocumentInfo | None:
+        """One document, or None; PermissionError if ``caller`` may not read it."""
+        return document_info(self.runtime, document_id, caller)
+
+    def document_passages(self, document_id: int, *, caller: Caller) -> list[PassageInfo] | None:
+        """A document's passages in reading order, or None when there is no such document;
+        PermissionError if ``caller`` may not read it."""
+        return document_passages(self.runtime, document_id, caller)
+
+    def delete_document(self, document_id: int, *, caller: Caller | None = None) -> bool:
         """Delete a document's rows, vectors and stored file; False if there is no such one
-        that ``caller`` may read, PermissionError if they may read but not delete it."""
+        that ``caller`` may read, PermissionError if they may read but not delete it (editors
+        delete their own uploads, admins any)."""
         with session_scope(self.runtime.engine) as session:
             document = db.get_document(session, document_id)
-            if document is None or not caller.may_read(document.collection.name):
+            if document is None or not (caller or OPERATOR).may_read(document.collection.name):
                 return False
-            if not may_delete(caller, document.collection.name, document.owner):
+            if caller is not None and not may_delete(
+                caller, document.collection.name, document.owner
+            ):
                 raise PermissionError(f"{caller.name} may not delete document #{document_id}")
             stored_path = document.stored_path
             db.delete_document(session, document_id)
@@ -303,9 +312,12 @@ class Services:
             stale_after_s=self.settings.job_stale_after_s,
         )
 
-    def cancel_job(self, job_id: int) -> bool:
+    def cancel_job(self, job_id: int, *, caller: Caller | None = None) -> bool:
         """Ask a job to stop (a queued one stops at once); False if it had already ended."""
         with session_scope(self.runtime.engine) as session:
+            job = db.get_job(session, job_id)
+            if job is not None and "collection" in job.parameters:
+                check_write(caller, job.parameters["collection"])
             if not db.request_cancel(session, job_id):
                 return False
             job = db.get_job(session, job_id)
@@ -454,9 +466,11 @@ class Services:
         with session_scope(self.runtime.engine) as session:
             return [ModelVersionInfo.from_row(m, live) for m in db.list_model_versions(session)]
 
-    def promote_model(self, name: str) -> int:
+    def promote_model(self, name: str, *, caller: Caller | None = None) -> int:
         """Start a reindex job that makes model ``name`` live (a registered version, a model
-        in the models directory, or a directory); its job id."""
+        in the models directory, or a directory); its job id. Only admins may."""
+        if caller is not None and caller.role is not Role.ADMIN:
+            raise PermissionError(f"{caller.name} may not promote models: admins only")
         version = version_name(name)
         live_collection(self.runtime)  # the version it replaces is registered and live
         with session_scope(self.runtime.engine) as session:

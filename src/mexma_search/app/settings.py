@@ -17,6 +17,7 @@ from mexma_search.encoder.config import DEFAULT_MODEL_NAME
 
 DEVICE_PATTERN = re.compile(r"^(auto|cpu|mps|cuda(:\d+)?)$")
 DATABASE_SCHEMES = ("sqlite", "postgresql")
+OCR_LANGUAGE = re.compile(r"^[a-z]{3}(_[a-z]+)?$")
 
 
 def _default_data_dir() -> Path:
@@ -103,6 +104,12 @@ class Settings(BaseSettings):
         "time (the returned passages' sentences; fast ingest, slower search)",
     )
 
+    ocr_languages: str = Field(
+        default="eng",
+        description="Tesseract languages that scanned PDF pages are read in, e.g. "
+        "'eng,spa,deu,fra' (each needs its tesseract-ocr language pack); empty: no OCR",
+    )
+
     host: str = "127.0.0.1"
     port: int = Field(default=7860, ge=1, le=65535)
     admin_username: str = "admin"
@@ -118,6 +125,15 @@ class Settings(BaseSettings):
         "or every signed-in user",
     )
     max_upload_mb: int = Field(default=200, ge=1)
+    api_url: str | None = Field(
+        default=None,
+        description="the URL of a running app whose HTTP API the CLI's read commands (search, "
+        "documents list, jobs list/show) ask, with api_token (default: the app that `serve` "
+        "runs on this data directory, if any)",
+    )
+    api_token: SecretStr | None = Field(
+        default=None, description="the bearer token the CLI sends to the HTTP API"
+    )
 
     @field_validator("device")
     @classmethod
@@ -146,6 +162,25 @@ class Settings(BaseSettings):
     def _check_redis_url(cls, value: str | None) -> str | None:
         if value is not None and not value.startswith(("redis://", "rediss://")):
             raise ValueError(f"redis_url must start with redis:// or rediss:// (got {value!r})")
+        return value
+
+    @field_validator("ocr_languages")
+    @classmethod
+    def _check_ocr_languages(cls, value: str) -> str:
+        languages = [part for part in re.split(r"[,+\s]+", value) if part]
+        for language in languages:
+            if not OCR_LANGUAGE.match(language):
+                raise ValueError(
+                    "ocr_languages are Tesseract language codes such as eng or chi_sim, "
+                    f"separated by commas (got {language!r})"
+                )
+        return ",".join(languages)
+
+    @field_validator("api_url")
+    @classmethod
+    def _check_api_url(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("http://", "https://")):
+            raise ValueError(f"api_url must start with http:// or https:// (got {value!r})")
         return value
 
     @field_validator("qdrant_location")
@@ -188,6 +223,11 @@ class Settings(BaseSettings):
                 value = value.get_secret_value()
             environment[f"MEXMA_{name.upper()}"] = str(value)
         return environment
+
+    @property
+    def ocr_language_codes(self) -> tuple[str, ...]:
+        """The OCR languages, one code each (empty: no OCR)."""
+        return tuple(code for code in self.ocr_languages.split(",") if code)
 
     def ensure_dirs(self) -> None:
         """Create the data, models and uploads directories."""

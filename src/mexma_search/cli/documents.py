@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import click
 
-from mexma_search.app.access import OPERATOR
+from mexma_search.app.settings import get_settings
 from mexma_search.cli.backend import backend
 from mexma_search.cli.output import emit_json, fail, json_option
+from mexma_search.cli.remote import remote_app
 from mexma_search.store import DocumentStatus
 
 
@@ -21,19 +22,27 @@ def documents_group() -> None:
 @click.option("--limit", type=click.IntRange(min=1), default=100, show_default=True)
 @json_option
 def list_command(collection: str | None, status: str | None, limit: int, as_json: bool) -> None:
-    """List documents, newest first."""
-    with backend() as services:
-        documents = services.list_documents(
-            collection=collection, status=status, limit=limit, caller=OPERATOR
-        )
+    """List documents, newest first (asking the running app, as `search` does)."""
+    with remote_app(get_settings()) as app:
+        if app is not None:
+            params = [("limit", str(limit))] + [
+                (name, value)
+                for name, value in (("collection", collection), ("status", status))
+                if value
+            ]
+            documents = app.get("/documents", params)["items"]
+        else:
+            with backend() as services:
+                found = services.list_documents(collection=collection, status=status, limit=limit)
+            documents = [document.to_dict() for document in found]
     if as_json:
-        emit_json([document.to_dict() for document in documents])
+        emit_json(documents)
         return
     for d in documents:
-        languages = ",".join(d.languages)
+        languages = ",".join(d["languages"])
         click.echo(
-            f"{d.id:6} {d.status:10} {d.n_chunks:5} {languages:12} {d.collection}/{d.filename}"
-            + (f"  {d.error}" if d.error else "")
+            f"{d['id']:6} {d['status']:10} {d['n_chunks']:5} {languages:12} "
+            f"{d['collection']}/{d['filename']}" + (f"  {d['error']}" if d["error"] else "")
         )
 
 
@@ -43,7 +52,7 @@ def list_command(collection: str | None, status: str | None, limit: int, as_json
 def delete_command(document_id: int, as_json: bool) -> None:
     """Delete a document, its passages and its vectors."""
     with backend() as services:
-        deleted = services.delete_document(document_id, caller=OPERATOR)
+        deleted = services.delete_document(document_id)
     if not deleted:
         fail(f"no document {document_id}")
     if as_json:

@@ -1,4 +1,10 @@
-"""Asking a running app (``serve``) over its local HTTP routes."""
+"""Asking a running app over its HTTP API (``/api``) with a bearer token.
+
+The CLI's read commands ask the app at ``MEXMA_API_URL`` (with ``MEXMA_API_TOKEN``) when it is
+set; otherwise the app that ``serve`` runs on this data directory, whose index no other process
+can open. For that local app, without ``MEXMA_API_TOKEN``, the command makes a read token in
+the shared database for its own use and deletes it when it ends.
+"""
 
 from __future__ import annotations
 
@@ -6,17 +12,23 @@ import json
 import urllib.error
 import urllib.parse
 import urllib.request
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import click
 
-from mexma_search.app.running_app import OPERATOR_HEADER, SEARCH_PATH
+from mexma_search.app.running_app import API_PREFIX, running_app_url
+from mexma_search.app.settings import Settings
 
 if TYPE_CHECKING:
     from mexma_search.app.search import SearchMode
 
 TIMEOUT_S = 60
+# a token made for one command expires soon even if the command is killed before deleting it
+COMMAND_TOKEN_DAYS = 1 / 24
+Params = Sequence[tuple[str, str]]
 
 
 @dataclass(frozen=True)
@@ -30,38 +42,74 @@ class SearchOptions:
     mode: SearchMode | None
     group: bool
 
+    def params(self) -> Params:
+        return (
+            [("q", self.query), ("k", str(self.k)), ("group", "true" if self.group else "false")]
+            + ([("mode", self.mode)] if self.mode else [])
+            + [("lang", v) for v in self.lang]
+            + [("collection", v) for v in self.collection]
+        )
 
-def remote_search(
-    url: str, request: SearchOptions, token: str | None = None
-) -> list[dict[str, Any]]:
-    """The running app's results for ``request``, as ``search --json`` prints them; with the
-    app's operator ``token``, over every collection."""
-    params = urllib.parse.urlencode(
-        [("q", request.query), ("k", str(request.k)), ("group", "1" if request.group else "0")]
-        + ([("mode", request.mode)] if request.mode else [])
-        + [("lang", v) for v in request.lang]
-        + [("collection", v) for v in request.collection]
-    )
-    address = f"{url.rstrip('/')}{SEARCH_PATH}?{params}"
-    headers = {OPERATOR_HEADER: token} if token else {}
-    try:
-        with urllib.request.urlopen(
-            urllib.request.Request(address, headers=headers), timeout=TIMEOUT_S
-        ) as response:
-            found = json.loads(response.read())
-    except urllib.error.HTTPError as exc:
-        raise click.ClickException(_error_of(exc)) from exc
-    except (urllib.error.URLError, TimeoutError) as exc:
-        raise click.ClickException(
-            f"the running app at {url} did not answer ({exc}); is `mexma-search serve` still up?"
-        ) from exc
-    if not isinstance(found, list):
-        raise click.ClickException(f"the running app at {url} sent an unexpected answer")
-    return found
+
+@dataclass(frozen=True)
+class RemoteApp:
+    """A running app's API, asked with ``token``."""
+
+    url: str
+    token: str
+
+    def get(self, path: str, params: Params = ()) -> Any:
+        """The JSON answer of ``GET /api{path}``; a ClickException with the API's message."""
+        query = f"?{urllib.parse.urlencode(params)}" if params else ""
+        address = f"{self.url.rstrip('/')}{API_PREFIX}{path}{query}"
+        request = urllib.request.Request(address, headers={"Authorization": f"Bearer {self.token}"})
+        try:
+            with urllib.request.urlopen(request, timeout=TIMEOUT_S) as response:
+                return json.loads(response.read())
+        except urllib.error.HTTPError as exc:
+            raise click.ClickException(_error_of(exc)) from exc
+        except (urllib.error.URLError, TimeoutError) as exc:
+            raise click.ClickException(
+                f"the app at {self.url} did not answer ({exc}); is `mexma-search serve` still up?"
+            ) from exc
+        except ValueError as exc:
+            raise click.ClickException(f"the app at {self.url} sent an unexpected answer") from exc
+
+
+@contextmanager
+def remote_app(settings: Settings) -> Iterator[RemoteApp | None]:
+    """The app the read commands ask, or None when they should read here (no app runs)."""
+    token = settings.api_token.get_secret_value() if settings.api_token else None
+    if settings.api_url is not None:
+        if token is None:
+            raise click.ClickException("MEXMA_API_URL is set: set MEXMA_API_TOKEN too")
+        yield RemoteApp(settings.api_url, token)
+        return
+    url = running_app_url(settings)
+    if url is None:
+        yield None
+    elif token is not None:
+        yield RemoteApp(url, token)
+    else:
+        with _command_token(settings) as made:
+            yield RemoteApp(url, made)
+
+
+@contextmanager
+def _command_token(settings: Settings) -> Iterator[str]:
+    """A read token for this command in the database the running app shares."""
+    from mexma_search.app.api_tokens import database_tokens
+
+    with database_tokens(settings) as tokens:
+        created = tokens.create("command line", "cli", "read", expires_in_days=COMMAND_TOKEN_DAYS)
+        try:
+            yield created.secret
+        finally:
+            tokens.delete(created.info.id)
 
 
 def _error_of(error: urllib.error.HTTPError) -> str:
     try:
-        return str(json.loads(error.read())["error"])
+        return str(json.loads(error.read())["error"]["message"])
     except (ValueError, KeyError, TypeError):
-        return f"the running app answered {error.code} {error.reason}"
+        return f"the app answered {error.code} {error.reason}"

@@ -6,10 +6,9 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from mexma_search.app.running_app import running_app_token, running_app_url
 from mexma_search.app.settings import get_settings
 from mexma_search.cli.output import emit_json, json_option
-from mexma_search.cli.remote import SearchOptions, remote_search
+from mexma_search.cli.remote import SearchOptions, remote_app
 
 if TYPE_CHECKING:
     from mexma_search.app.search import SearchMode
@@ -45,16 +44,15 @@ def search_command(
 ) -> None:
     """Find the documents closest in meaning to QUERY, whatever their language.
 
-    While `mexma-search serve` runs on the same data directory, the running app answers.
+    While `mexma-search serve` runs on the same data directory, the running app answers (or
+    the app at MEXMA_API_URL, when set).
     """
     request = SearchOptions(query, k, list(lang), list(collection), mode, not by_passage)
-    settings = get_settings()
-    url = running_app_url(settings)
-    results = (
-        remote_search(url, request, running_app_token(settings))
-        if url is not None
-        else _search_here(request)
-    )
+    with remote_app(get_settings()) as app:
+        if app is not None:
+            results = app.get("/search", request.params())["results"]
+        else:
+            results = _search_here(request)
     if as_json:
         emit_json(results)
         return
@@ -71,7 +69,6 @@ def search_command(
 
 
 def _search_here(request: SearchOptions) -> list[dict[str, Any]]:
-    from mexma_search.app.access import OPERATOR
     from mexma_search.cli.backend import backend  # the backend's imports take seconds
 
     with backend() as services:
@@ -83,7 +80,6 @@ def _search_here(request: SearchOptions) -> list[dict[str, Any]]:
                 collection=request.collection or None,
                 mode=request.mode,
                 group=request.group,
-                caller=OPERATOR,
             )
         except ValueError as exc:
             raise click.ClickException(str(exc)) from exc

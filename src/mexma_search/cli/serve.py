@@ -55,13 +55,10 @@ def serve_command(demo: bool, host: str | None, port: int | None) -> None:
                 if demo:
                     click.echo(f"Demo corpus: {len(load_demo(services))} documents queued")
                 listen = {"host": host or settings.host, "port": port or settings.port}
-                web = build_app(services, settings)
                 launch(
-                    web,
+                    build_app(services, settings),
                     settings.model_copy(update=listen),
-                    on_listening=lambda url: announce_running_app(
-                        settings, url, web.operator_token
-                    ),
+                    on_listening=lambda url: announce_running_app(settings, url),
                 )
             except KeyboardInterrupt:
                 pass  # interrupted before the UI blocked: stop as below

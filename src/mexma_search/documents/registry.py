@@ -15,6 +15,7 @@ from mexma_search.documents.formats.pdf import parse_pdf
 from mexma_search.documents.formats.plain import parse_txt
 from mexma_search.documents.formats.tabular import parse_csv, parse_tsv
 from mexma_search.documents.formats.tmx import parse_tmx
+from mexma_search.documents.ocr import OcrOptions
 
 Parser = Callable[[bytes, str], ParsedDocument]
 FieldParser = Callable[[bytes, str, str | None], ParsedDocument]
@@ -55,11 +56,16 @@ def parse_document(path: Path, *, text_column: str | None = None) -> ParsedDocum
     return parse_bytes(data, name, text_column=text_column)
 
 
-def parse_bytes(data: bytes, name: str, *, text_column: str | None = None) -> ParsedDocument:
-    """Parse a file's content; ``name`` gives the format (by extension) and labels errors."""
+def parse_bytes(
+    data: bytes, name: str, *, text_column: str | None = None, ocr: OcrOptions | None = None
+) -> ParsedDocument:
+    """Parse a file's content; ``name`` gives the format (by extension) and labels errors;
+    ``ocr`` reads the scanned pages of PDFs."""
     extension = _check_extension(name)
     try:
-        if extension in _FIELD_PARSERS:
+        if extension == ".pdf":
+            document = parse_pdf(data, name, ocr)
+        elif extension in _FIELD_PARSERS:
             document = _FIELD_PARSERS[extension](data, name, text_column)
         else:
             document = _PARSERS[extension](data, name)

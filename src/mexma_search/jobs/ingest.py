@@ -18,6 +18,7 @@ from mexma_search.app.queues import STAGE_EMBEDDING, Step
 from mexma_search.app.runtime import Runtime
 from mexma_search.app.serving_model import serving_model
 from mexma_search.documents import IngestError, TokenCounter, chunk_document, parse_bytes
+from mexma_search.documents.ocr import OcrOptions
 from mexma_search.encoder.model import SentenceEncoder
 from mexma_search.jobs.handler import JobError, JobHandler, WorkerIdentity
 from mexma_search.store import (
@@ -131,7 +132,8 @@ class IngestDocument(DocumentJob):
                 document.filename,
                 f"the stored upload is unreadable ({exc.strerror or type(exc).__name__})",
             ) from exc
-        parsed = parse_bytes(data, document.filename)
+        ocr = OcrOptions(self.runtime.settings.ocr_language_codes)
+        parsed = parse_bytes(data, document.filename, ocr=ocr)
         if time.monotonic() - started > STAGE_VISIBLE_S:
             self.progress(stage=STAGE_CHUNKING)
         count, budget = passage_budget(

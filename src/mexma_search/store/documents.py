@@ -195,14 +195,13 @@ def set_documents_indexed(session: Session, document_ids: Sequence[int]) -> None
 def list_documents(
     session: Session,
     *,
-    collection: str | None = None,
-    readable: frozenset[str] | None = None,
+    collection: str | Sequence[str] | None = None,
     status: DocumentStatus | None = None,
     limit: int = 100,
     offset: int = 0,
 ) -> list[DocumentWithChunks]:
-    """Documents, newest first, each with its number of chunk rows; only those in the
-    ``readable`` collections unless it is None."""
+    """Documents, newest first, each with its number of chunk rows (in the collection, or
+    the collections, named)."""
     chunk_counts = (
         select(Chunk.document_id, func.count().label("n")).group_by(Chunk.document_id).subquery()
     )
@@ -213,12 +212,9 @@ def list_documents(
         .limit(limit)
         .offset(offset)
     )
-    if collection is not None or readable is not None:
-        query = query.join(Collection)
     if collection is not None:
-        query = query.where(Collection.name == collection)
-    if readable is not None:
-        query = query.where(Collection.name.in_(readable))
+        names = [collection] if isinstance(collection, str) else list(collection)
+        query = query.join(Collection).where(Collection.name.in_(names))
     if status is not None:
         query = query.where(Document.status == status)
     return [DocumentWithChunks(document, count) for document, count in session.execute(query)]

@@ -20,6 +20,7 @@ from mexma_search.app.views import JobInfo
 from mexma_search.webapp import formatting, limits
 from mexma_search.webapp.auth import Credentials, client_host
 from mexma_search.webapp.sessions import LOGOUT_JS, REDEEM_GRANT_JS, UserSessions, request_cookie
+from mexma_search.webapp.tokens_panel import TokensPanel
 from mexma_search.webapp.training_panel import TrainingPanel
 from mexma_search.webapp.users_panel import UsersPanel
 
@@ -40,6 +41,7 @@ class AdminTab:
         self.sessions = sessions
         self.training = TrainingPanel(services, sessions, self.follow_job)
         self.users = UsersPanel(services, sessions)
+        self.tokens = TokensPanel(services, sessions)
 
     def build(self) -> None:
         with gr.Column(visible=True, elem_id="admin-login") as self.login_box:
@@ -66,6 +68,8 @@ class AdminTab:
                     self._build_models()
                 with gr.Tab("Users", id="users"):
                     self.users.build()
+                with gr.Tab("API tokens", id="tokens") as self.tokens_tab:
+                    self.tokens.build()
         self._wire()
 
     def _build_jobs(self) -> None:
@@ -195,6 +199,7 @@ class AdminTab:
         )
         self.training.wire([self.job, self.tabs])
         self.users.wire()
+        self.tokens.wire(self.tokens_tab)
 
     def login(self, username: str, password: str, request: gr.Request) -> str:
         """Check the credentials on the server; on success, a grant for the session cookie."""

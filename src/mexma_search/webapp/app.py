@@ -10,7 +10,6 @@ its caller from the request's session cookie (see :mod:`mexma_search.webapp.sess
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,9 +22,9 @@ from mexma_search.app.services import Services
 from mexma_search.app.settings import Settings
 from mexma_search.webapp import limits
 from mexma_search.webapp.admin_tab import AdminTab
+from mexma_search.webapp.api import api_routes
 from mexma_search.webapp.auth import Credentials
 from mexma_search.webapp.library_tab import LibraryTab
-from mexma_search.webapp.local_api import local_api_routes
 from mexma_search.webapp.search_tab import SearchTab
 from mexma_search.webapp.sessions import UserSessions
 
@@ -78,12 +77,10 @@ def _register_api(services: Services, sessions: UserSessions) -> None:
 
 @dataclass(frozen=True)
 class WebApp:
-    """The Gradio UI, the HTTP routes served beside it (the session cookie's and the local
-    search), and the token that makes a local request the operator's."""
+    """The Gradio UI and the HTTP routes served beside it (the session cookie's, the API)."""
 
     blocks: gr.Blocks
     routes: list[BaseRoute]
-    operator_token: str
 
 
 def build_app(services: Services, settings: Settings) -> WebApp:
@@ -136,9 +133,7 @@ def build_app(services: Services, settings: Settings) -> WebApp:
     # logins get LOGIN_WAITING places of their own, so the others always have QUEUE_SIZE
     blocks.queue(default_concurrency_limit=2, max_size=QUEUE_SIZE + limits.LOGIN_WAITING)
     limits.bound_group(blocks, limits.LOGIN["concurrency_id"], limits.LOGIN_WAITING)
-    token = secrets.token_urlsafe(32)
-    routes = [*sessions.routes(), *local_api_routes(services, sessions, token)]
-    return WebApp(blocks, routes, token)
+    return WebApp(blocks, [*sessions.routes(), *api_routes(services)])
 
 
 def launch(

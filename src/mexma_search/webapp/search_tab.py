@@ -9,8 +9,9 @@ import gradio as gr
 from mexma_search.app.access import Caller
 from mexma_search.app.search import MAX_K
 from mexma_search.app.services import Services
-from mexma_search.app.views import DocumentInfo
+from mexma_search.app.views import DocumentInfo, SearchResult
 from mexma_search.webapp import formatting, limits
+from mexma_search.webapp.export_panel import SearchExport
 from mexma_search.webapp.sessions import UserSessions
 
 DOCUMENT_CHOICES_LIMIT = 1000
@@ -62,8 +63,9 @@ class SearchTab:
                 scale=3,
                 elem_id="search-document",
             )
-        self.results = gr.HTML(js_on_load=MORE_HITS_JS, elem_id="search-results")
         filters = [self.k, self.languages, self.collections, self.document]
+        SearchExport(self.found, self.sessions).build([self.query, *filters])
+        self.results = gr.HTML(js_on_load=MORE_HITS_JS, elem_id="search-results")
         gr.on(
             [self.query.submit, self.button.click],
             self.sessions.with_caller(self.run),
@@ -111,8 +113,23 @@ class SearchTab:
         """Search and render the cards."""
         if not query.strip():
             return self.intro()
+        results = self.found(caller, query, k, languages, collections, document_id)
+        if not results and not self.services.languages_in_index():
+            return formatting.EMPTY_INDEX
+        return formatting.result_cards(results, query)
+
+    def found(
+        self,
+        caller: Caller,
+        query: str,
+        k: float,
+        languages: list[str] | None,
+        collections: list[str] | None,
+        document_id: int | None,
+    ) -> list[SearchResult]:
+        """The results for the tab's query and filters (bad input: a message)."""
         try:
-            results = self.services.search(
+            return self.services.search(
                 query,
                 k=int(k),
                 lang=languages or None,
@@ -122,9 +139,6 @@ class SearchTab:
             )
         except ValueError as exc:
             raise formatting.ui_error(str(exc)) from exc
-        if not results and not self.services.languages_in_index():
-            return formatting.EMPTY_INDEX
-        return formatting.result_cards(results, query)
 
     def more_from_document(
         self,

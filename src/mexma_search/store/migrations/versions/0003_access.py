@@ -2,7 +2,7 @@
 documents' owners.
 
 Revision ID: 0003_access
-Revises: 0002
+Revises: 0003
 Create Date: 2026-12-05
 """
 
@@ -16,7 +16,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = "0003_access"
-down_revision: str | Sequence[str] | None = "0002"
+down_revision: str | Sequence[str] | None = "0003"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
