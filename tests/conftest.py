@@ -13,11 +13,11 @@ from pathlib import Path
 import pytest
 import sentencepiece as spm
 import torch
-from transformers import XLMRobertaConfig, XLMRobertaModel
+from transformers import PreTrainedTokenizerFast, XLMRobertaConfig, XLMRobertaModel
 
 from mexma_search.app.settings import Settings
 from mexma_search.encoder.config import EncoderConfig
-from mexma_search.encoder.default_model import prepare_default_model
+from mexma_search.encoder.default_model import _charsmap, prepare_default_model
 from mexma_search.encoder.model import SentenceEncoder
 from mexma_search.encoder.tokenizer import build_xlmr_tokenizer
 
@@ -101,6 +101,12 @@ def build_tiny_model(directory: Path, config: EncoderConfig, seed: int = 0) -> P
     transformer = XLMRobertaModel(model_config, add_pooling_layer=False)
     encoder = SentenceEncoder(transformer.eval(), tokenizer, config, device="cpu")
     return encoder.save(directory)
+
+
+@pytest.fixture(scope="session")
+def xlmr_tokenizer() -> PreTrainedTokenizerFast:
+    """The toy pieces with all of XLM-R's tokenizer around them (nmt_nfkc normaliser)."""
+    return build_xlmr_tokenizer(_train_toy_pieces(), precompiled_charsmap=_charsmap())
 
 
 @pytest.fixture(scope="session")

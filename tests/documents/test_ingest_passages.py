@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import random
+
 import pytest
+from transformers import PreTrainedTokenizerFast
 
 from mexma_search.documents import (
     Passage,
@@ -12,6 +15,7 @@ from mexma_search.documents import (
     group_passages,
     split_sentences,
 )
+from mexma_search.encoder.token_count import TokenizerCounter
 
 TEXT = (
     "The river rises in the hills. It flows west to the sea. The ferry crosses it daily.\n\n"
@@ -164,3 +168,42 @@ def test_predicted_passage_ends_match_the_greedy_rule(
     assert [(p.start, p.end) for p in passages] == greedy_passages(
         sentences, text, max_tokens, count_tokens
     )
+
+
+POOLS = {
+    "en": ["The ferry crosses the river at dawn.", "It is late!", "Dr. Smith, ISO 9001, 3.5 km?"],
+    "fr": ["La rivière « traverse » la ville.", "Ça va ?", "Le 2 mai, d'accord ; voilà."],
+    "zh": ["东京是日本的首都。", "北京很大！", "你好？"],
+    "ja": ["東京は日本の首都です。", "はい！", "ソウルは韓国の首都ですか？"],
+    "th": ["ข้อความภาษาไทย", "ภาษาลาว ໂລກ", "สวัสดี"],
+}
+
+
+def varied_text(language: str, seed: int) -> str:
+    """Paragraphs of sentences from ``POOLS`` joined by spaces, line breaks or nothing, with a
+    long unpunctuated run."""
+    rng = random.Random(seed)
+    pool = POOLS[language]
+    paragraphs = []
+    for _ in range(6):
+        joins = [rng.choice([" ", "\n", "", "  ", "\t"]) for _ in range(rng.randint(1, 60))]
+        paragraphs.append("".join(rng.choice(pool) + join for join in joins).strip())
+    paragraphs.append(" ".join(["word"] * 300) + " " + "字" * 300)
+    return "\n\n".join(paragraphs)
+
+
+@pytest.mark.parametrize("max_tokens", [16, 60, 200])
+@pytest.mark.parametrize("language", sorted(POOLS))
+def test_word_by_word_counts_group_as_whole_counts_do(
+    xlmr_tokenizer: PreTrainedTokenizerFast, language: str, max_tokens: int
+) -> None:
+    def whole(text: str) -> int:
+        return len(xlmr_tokenizer(text, add_special_tokens=False)["input_ids"])
+
+    counter = TokenizerCounter(xlmr_tokenizer)
+    for seed in range(3):
+        text = varied_text(language, seed)
+        sentences = split_sentences(text, language)
+        grouped = group_passages(sentences, text, max_tokens=max_tokens, count_tokens=counter)
+        assert grouped == group_passages(sentences, text, max_tokens=max_tokens, count_tokens=whole)
+        assert all(whole(passage.text) <= max_tokens for passage in grouped)

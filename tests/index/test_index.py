@@ -363,6 +363,17 @@ def test_hybrid_search_ranks_exact_terms_first_on_every_engine(
     assert hits[0].score == pytest.approx(cosine, abs=1e-4)  # scores stay cosines
 
 
+@pytest.mark.parametrize("query", ["piedra", "puente piedra", "ISO 9001"])
+def test_a_query_of_unknown_language_meets_passages_stemmed_in_theirs(
+    index: VectorIndex, query: str
+) -> None:
+    points = _texts_points()
+    _live_index(index, points)
+    expected = 1 if "ISO" in query else 2
+    vector = np.random.default_rng(99).standard_normal(DIM)
+    assert index.search(vector, 3, keywords=KeywordQuery(query, None))[0].chunk_id == expected
+
+
 def test_hybrid_search_keeps_dense_results_the_keywords_miss(index: VectorIndex) -> None:
     points = _texts_points()
     _live_index(index, points)

@@ -164,12 +164,25 @@ def test_metric_frames_are_long_format_thinned_and_absent_before_any_value() -> 
 
 def test_the_evaluation_table_compares_before_and_after() -> None:
     summary = {
-        "before": {"xsim_margin_error": 12.5, "xsim_cos_error": 20.0},
-        "after": {"xsim_margin_error": 7.25, "xsim_cos_error": 21.0, "only_after": 1.0},
+        "before": {
+            "xsim_margin_error": 12.5,
+            "xsim_cos_error": 20.0,
+            "retrieval_same_recall@1": 60.0,
+            "retrieval_cross_recall@1": 80.0,
+        },
+        "after": {
+            "xsim_margin_error": 7.25,
+            "xsim_cos_error": 21.0,
+            "retrieval_same_recall@1": 55.5,
+            "retrieval_cross_recall@1": 90.0,
+            "only_after": 1.0,
+        },
     }
     assert formatting.evaluation_rows(summary) == [
-        ["xsim_cos_error", 20.0, 21.0, 1.0],
-        ["xsim_margin_error", 12.5, 7.25, -5.25],
+        ["retrieval_cross_recall@1", "higher", 80.0, 90.0, 10.0, ""],
+        ["retrieval_same_recall@1", "higher", 60.0, 55.5, -4.5, "yes"],
+        ["xsim_cos_error", "lower", 20.0, 21.0, 1.0, "yes"],
+        ["xsim_margin_error", "lower", 12.5, 7.25, -5.25, ""],
     ]
     assert formatting.evaluation_rows({}) == []
 

@@ -23,6 +23,7 @@ from mexma_search.app.doctor import DoctorReport
 from mexma_search.app.document_reads import PassageInfo, document_info, document_passages
 from mexma_search.app.encoder_cache import resolve_model_source
 from mexma_search.app.job_queue import JobQueue
+from mexma_search.app.model_checks import MetricChange, WorseMetricsError, worse_metrics
 from mexma_search.app.queues import Step
 from mexma_search.app.runtime import Runtime
 from mexma_search.app.search import SearchMode
@@ -466,9 +467,20 @@ class Services:
         with session_scope(self.runtime.engine) as session:
             return [ModelVersionInfo.from_row(m, live) for m in db.list_model_versions(session)]
 
-    def promote_model(self, name: str, *, caller: Caller | None = None) -> int:
+    def worse_metrics(self, name: str) -> list[MetricChange]:
+        """The held-out metrics that got worse when model version ``name`` was trained (none
+        for a model that is not a registered version or has no before/after)."""
+        with session_scope(self.runtime.engine) as session:
+            registered = db.get_model_version(session, version_name(name))
+            return worse_metrics(registered.metrics) if registered else []
+
+    def promote_model(
+        self, name: str, *, accept_worse: bool = False, caller: Caller | None = None
+    ) -> int:
         """Start a reindex job that makes model ``name`` live (a registered version, a model
-        in the models directory, or a directory); its job id. Only admins may."""
+        in the models directory, or a directory); its job id. Only admins may.
+        WorseMetricsError, unless ``accept_worse``, when any of the version's held-out
+        metrics got worse."""
         if caller is not None and caller.role is not Role.ADMIN:
             raise PermissionError(f"{caller.name} may not promote models: admins only")
         version = version_name(name)
@@ -478,6 +490,9 @@ class Services:
             source = registered.source if registered else resolve_model_source(name, self.settings)
             if registered is None and not Path(source).is_dir():
                 raise ValueError(f"no model version or model directory named {name!r}")
+            worse = worse_metrics(registered.metrics) if registered else []
+            if worse and not accept_worse:
+                raise WorseMetricsError(version, worse)
             if any(job.kind == JobKind.REINDEX for job in db.unfinished_jobs(session)):
                 raise RuntimeError("another model is being promoted: wait for that job first")
             job = db.create_job(

@@ -7,7 +7,7 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import partial
-from itertools import accumulate
+from itertools import accumulate, pairwise
 from typing import Protocol
 
 from mexma_search.documents.langid import UNDETERMINED
@@ -38,6 +38,7 @@ def count_each(count_tokens: TokenCounter, texts: Sequence[str]) -> list[int]:
 _APPROX_TOKEN = re.compile(f"[{DENSE_RANGES}]|[^\\W{DENSE_RANGES}]+|[^\\w\\s]")
 _CHARS_PER_TOKEN = 4
 _WORD = re.compile(r"\S+")
+_WHITESPACE_JOIN = re.compile(r"[ \t\n\r]+")
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,9 +111,10 @@ def _group_bounds(
     between, the first piece always.
 
     Counting each growing group would tokenize a passage once per sentence it holds. The
-    pieces' own ``counts`` summed predict where a group ends (exactly, for tokenizers that
-    split words at whitespace first); the prediction is checked by counting the group and
-    the group with one more piece, and searched outward from when it is off.
+    pieces' own ``counts`` summed predict where a group ends. The prediction is exact when the
+    counter is additive at whitespace and only whitespace joins the group's pieces; otherwise
+    it is checked by counting the group and the group with one more piece, and searched
+    outward from when it is off.
     """
     totals = list(accumulate(counts, initial=0))
     breaks = [
@@ -120,16 +122,34 @@ def _group_bounds(
         for index in range(1, len(pieces))
         if crosses_paragraph(text, pieces[index - 1].end, pieces[index].start)
     ]
+    inexact = list(accumulate(_inexact_joins(pieces, text, count_tokens), initial=0))
     bounds: list[tuple[int, int]] = []
     start = 0
     while start < len(pieces):
         limit = _next_after(breaks, start, len(pieces))
-        predicted = bisect_right(totals, totals[start] + max_tokens, lo=start + 1) - 1
-        overflows = partial(_overflows, text, pieces, start, max_tokens, count_tokens)
-        end = _first_true(start + 1, limit, overflows, hint=predicted)
+        # a piece over the budget on its own (cut between characters) still makes a group
+        predicted = max(start + 1, bisect_right(totals, totals[start] + max_tokens, lo=start) - 1)
+        last_join = min(predicted, limit - 1)
+        if inexact[last_join + 1] == inexact[start + 1]:
+            end = min(predicted, limit)
+        else:
+            overflows = partial(_overflows, text, pieces, start, max_tokens, count_tokens)
+            end = _first_true(start + 1, limit, overflows, hint=predicted)
         bounds.append((start, end))
         start = end
     return bounds
+
+
+def _inexact_joins(pieces: list[Span], text: str, count_tokens: TokenCounter) -> list[bool]:
+    """For each piece, whether its text joined to the previous one's may count otherwise than
+    the two apart: always, unless the counter is additive at whitespace and only spaces, tabs
+    or line breaks come between."""
+    if not getattr(count_tokens, "additive_at_whitespace", False):
+        return [True] * len(pieces)
+    return [True] + [
+        _WHITESPACE_JOIN.fullmatch(text, before.end, after.start) is None
+        for before, after in pairwise(pieces)
+    ]
 
 
 def _overflows(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable, Sequence
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,7 @@ from mexma_search.encoder.config import EncoderConfig, config_from_files
 from mexma_search.encoder.device import autocast_dtype, resolve_device
 from mexma_search.encoder.encode import EncodeResult, encode_texts
 from mexma_search.encoder.pooling import pool
+from mexma_search.encoder.token_count import TokenizerCounter
 
 logger = logging.getLogger(__name__)
 
@@ -53,6 +55,11 @@ class SentenceEncoder:
         self.config = config
         self.precision = precision
         self.autocast_dtype = autocast_dtype(self.device, precision)
+
+    @cached_property
+    def token_counter(self) -> TokenizerCounter:
+        """Counts this tokenizer's tokens (passage budgets); one per encoder, kept."""
+        return TokenizerCounter(self.tokenizer)
 
     @classmethod
     def load(

@@ -33,7 +33,6 @@ STEMMED_LANGUAGES = {
     "ro": "romanian",
     "ru": "russian",
     "sv": "swedish",
-    "ta": "tamil",
     "tr": "turkish",
 }
 # written without spaces between words: split by the multilingual tokenizer
@@ -42,6 +41,8 @@ UNSPACED_LANGUAGES = frozenset({"zh", "ja", "ko", "th", "lo", "km", "my"})
 RRF_K = 60
 SAME_LANGUAGE_WEIGHT = 0.6
 OTHER_LANGUAGE_WEIGHT = 0.3
+# a query whose language is unclear is mostly names, numbers or codes: its keywords count more
+UNKNOWN_LANGUAGE_WEIGHT = 2.0
 # candidates each leg of a hybrid search contributes to the fusion (at least k)
 HYBRID_DEPTH = 100
 
@@ -79,7 +80,7 @@ def keyword_legs(query: KeywordQuery) -> list[KeywordLeg]:
     """The keyword prefetches for ``query``: passages in the query's language, weighted more,
     and the others (where only names, numbers and codes match across languages)."""
     if query.lang is None:
-        return [KeywordLeg({}, {}, OTHER_LANGUAGE_WEIGHT)]
+        return [KeywordLeg({}, {}, UNKNOWN_LANGUAGE_WEIGHT)]
     same = {"lang": [query.lang]}
     return [
         KeywordLeg(same, {}, SAME_LANGUAGE_WEIGHT),
@@ -98,5 +99,14 @@ def document_keywords(text: str, lang: str | None) -> SparseVector:
 
 
 def query_keywords(query: KeywordQuery) -> SparseVector:
-    """The BM25 query vector of ``query``."""
-    return _model(query.lang).embed_query(query.text)
+    """The BM25 query vector of ``query``. A query of unknown language (a name, a code, a
+    few words) gets its terms as every stemmer cuts them, and unstemmed, so that they meet
+    the passages stemmed in any language."""
+    if query.lang is not None:
+        return _model(query.lang).embed_query(query.text)
+    weights: dict[int, float] = {}
+    for lang in (None, *sorted(set(STEMMED_LANGUAGES))):
+        vector = _model(lang).embed_query(query.text)
+        for index, value in zip(vector.indices, vector.values, strict=True):
+            weights[index] = max(value, weights.get(index, 0.0))
+    return SparseVector(indices=list(weights), values=list(weights.values()))

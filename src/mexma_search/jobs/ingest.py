@@ -7,9 +7,7 @@ repeated step either parses again (nothing was stored) or goes straight to embed
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -44,30 +42,13 @@ def passage_budget(encoder: SentenceEncoder, max_tokens: int) -> tuple[TokenCoun
     """A token counter with the encoder's tokenizer (counting many texts in one call), and the
     passage budget: ``max_tokens``, less whatever the model's length leaves after its special
     tokens and passage prefix."""
-    count = TokenizerCounter(encoder.tokenizer)
+    count = encoder.token_counter
     room = (
         encoder.config.max_length
         - encoder.tokenizer.num_special_tokens_to_add()
         - count(encoder.config.passage_prefix)
     )
     return count, max(1, min(max_tokens, room))
-
-
-class TokenizerCounter:
-    """Counts a model tokenizer's tokens (without special tokens) in a text or many texts."""
-
-    def __init__(self, tokenizer: Any) -> None:
-        self._tokenizer = tokenizer
-
-    def __call__(self, text: str) -> int:
-        return len(self._tokenizer(text, add_special_tokens=False, verbose=False)["input_ids"])
-
-    def many(self, texts: Sequence[str]) -> list[int]:
-        """The count of each of ``texts``, tokenized in one batch."""
-        if not texts:
-            return []
-        found = self._tokenizer(list(texts), add_special_tokens=False, verbose=False)
-        return [len(ids) for ids in found["input_ids"]]
 
 
 def discard_document(runtime: Runtime, document_id: int, reason: str) -> None:

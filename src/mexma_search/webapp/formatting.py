@@ -16,6 +16,7 @@ import gradio as gr
 import pandas as pd
 
 from mexma_search.app.formatting import format_duration
+from mexma_search.app.model_checks import metric_changes
 from mexma_search.app.views import (
     DocumentInfo,
     JobInfo,
@@ -37,7 +38,7 @@ MODEL_COLUMNS = [
     "held-out",
     "created",
 ]
-EVAL_COLUMNS = ["metric (xsim error %)", "before", "after", "change (points)"]
+EVAL_COLUMNS = ["metric (%)", "better", "before", "after", "change (points)", "got worse"]
 LOSS_METRICS = ("loss", "align", "mlm", "koleo")
 DEV_METRICS = ("xsim_cos_error", "xsim_margin_error")
 HEADLINE_METRIC = "xsim_margin_error"
@@ -277,13 +278,18 @@ def model_rows(versions: Sequence[ModelVersionInfo]) -> list[list[Any]]:
 
 def evaluation_rows(summary: Mapping[str, Any]) -> list[list[Any]]:
     """The before/after table of a finished training job (columns :data:`EVAL_COLUMNS`):
-    each xsim error on the held-out pairs, in percent, and the change in points."""
-    before = summary.get("before", {})
-    after = summary.get("after", {})
+    each held-out metric (xsim errors, retrieval scores) in percent, which way is better,
+    the change in points and whether it got worse."""
     return [
-        [name, round(before[name], 2), round(after[name], 2), round(after[name] - before[name], 2)]
-        for name in sorted(after)
-        if name in before
+        [
+            change.name,
+            "higher" if change.higher_is_better else "lower",
+            round(change.before, 2),
+            round(change.after, 2),
+            round(change.after - change.before, 2),
+            "yes" if change.worse else "",
+        ]
+        for change in metric_changes(summary)
     ]
 
 

@@ -1,0 +1,156 @@
+"""Hybrid fusion settings swept on one ingest of the ``wiki`` retrieval set.
+
+The ``wiki`` corpus is ingested once (as ``bench/retrieval_eval.py`` does); then its queries
+(same- and cross-language) and the ``exact`` set's keyword queries (names, numbers, codes;
+``bench/build_exact_term_set.py``) run in dense mode and in hybrid mode under each fusion
+setting (``RRF_K``, the keyword legs' weights for a query's own language, the others and a
+query of unclear language, ``HYBRID_DEPTH`` of ``index/keywords.py``,
+patched for the run). Recall@1 and recall@10 are printed per half: ``dev`` (tune on it) and
+``test`` (report it); a wiki article's two queries fall in the same half.
+
+``--articles N`` keeps the first N articles' queries and only the documents some kept query
+answers (a smaller, easier corpus, for a loaded machine); sentence vectors are left to search
+time (they play no part in these rankings).
+
+    python bench/fusion_sweep.py [--articles 80] [--models-dir DIR] [--threads 2]
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+import tempfile
+from collections import defaultdict
+from collections.abc import Sequence
+from contextlib import ExitStack
+from pathlib import Path
+from typing import Any
+from unittest import mock
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO_ROOT))
+
+import mexma_search.index.edge  # noqa: E402
+import mexma_search.index.keywords  # noqa: E402
+from bench.common import (  # noqa: E402
+    DEFAULT_MODELS_DIR,
+    RESULTS_DIR,
+    bench_settings,
+    machine,
+    write_report,
+)
+from bench.retrieval_eval import COLLECTION, SETS_DIR, Ranked, ingest, kind  # noqa: E402
+from mexma_search.app.retrieval_eval import (  # noqa: E402
+    DocumentNames,
+    RetrievalQuery,
+    collection_documents,
+    ranking,
+    read_queries,
+)
+from mexma_search.app.search import SearchMode  # noqa: E402
+from mexma_search.app.services import Services  # noqa: E402
+from mexma_search.app.views import SearchResult  # noqa: E402
+from mexma_search.encoder.default_model import prepare_default_model  # noqa: E402
+from mexma_search.encoder.retrieval_metrics import score_rankings  # noqa: E402
+from mexma_search.jobs.backends import open_services  # noqa: E402
+from mexma_search.jobs.inprocess import InProcessWorker  # noqa: E402
+
+# name -> (RRF k, same-language keyword weight, other-language weight, unknown-language
+# weight, depth)
+SETTINGS = {
+    "k60 .6/.3/.3 d100": (60, 0.6, 0.3, 0.3, 100),
+    "k60 .6/.3/1 d100": (60, 0.6, 0.3, 1.0, 100),
+    "k60 .6/.3/2 d100": (60, 0.6, 0.3, 2.0, 100),
+    "k60 .6/.3/4 d100": (60, 0.6, 0.3, 4.0, 100),
+    "k60 .4/.2/2 d30": (60, 0.4, 0.2, 2.0, 30),
+}
+
+
+def bucket(query: RetrievalQuery, position: int) -> str:
+    """``same``/``cross``/``exact`` and ``dev``/``test``."""
+    if (query.group or "").startswith("exact-"):
+        return (query.group or "").replace("-", " ")
+    return f"{kind(query)} {'dev' if (position // 2) % 2 == 0 else 'test'}"
+
+
+def patched(setting: tuple[int, float, float, float, int]) -> ExitStack:
+    """The fusion constants of ``setting`` in place until the stack closes."""
+    rrf_k, same, other, unknown, depth = setting
+    stack = ExitStack()
+    keywords = mexma_search.index.keywords
+    stack.enter_context(mock.patch.object(mexma_search.index.edge, "RRF_K", rrf_k))
+    stack.enter_context(mock.patch.object(keywords, "SAME_LANGUAGE_WEIGHT", same))
+    stack.enter_context(mock.patch.object(keywords, "OTHER_LANGUAGE_WEIGHT", other))
+    stack.enter_context(mock.patch.object(keywords, "UNKNOWN_LANGUAGE_WEIGHT", unknown))
+    stack.enter_context(mock.patch.object(keywords, "HYBRID_DEPTH", depth))
+    return stack
+
+
+def scores(
+    services: Services, queries: Sequence[RetrievalQuery], mode: SearchMode
+) -> dict[str, Any]:
+    """Recall@1 and @10 per bucket of ``queries`` searched in ``mode``."""
+    names = DocumentNames.of(collection_documents(services, COLLECTION))
+
+    def search(query: str, k: int) -> list[SearchResult]:
+        return services.search(
+            query, k, collection=COLLECTION, highlight=False, mode=mode, group=False
+        )
+
+    buckets: dict[str, list[Ranked]] = defaultdict(list)
+    for position, query in enumerate(queries):
+        buckets[bucket(query, position)].append(ranking(query, names, search))
+    found = {name: score_rankings(rows).to_dict() for name, rows in sorted(buckets.items())}
+    return {name: (s["recall@1"], s["recall@10"]) for name, s in found.items()}
+
+
+def subset(
+    wiki: list[RetrievalQuery], exact: list[RetrievalQuery], articles: int | None, corpus: Path
+) -> list[RetrievalQuery]:
+    """The queries of the first ``articles`` articles (all if None), and the exact queries on
+    their documents, with those documents copied into ``corpus``."""
+    kept = wiki if articles is None else wiki[: 2 * articles]
+    names = {query.document for query in kept}
+    corpus.mkdir(parents=True)
+    for path in sorted((SETS_DIR / "wiki" / "corpus").iterdir()):
+        if articles is None or path.name in names:
+            shutil.copy(path, corpus / path.name)
+    kept_names = {path.name for path in corpus.iterdir()}
+    return kept + [query for query in exact if query.document in kept_names]
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--models-dir", type=Path, default=DEFAULT_MODELS_DIR)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--timeout", type=float, default=3600)
+    parser.add_argument("--articles", type=int, help="keep the first N articles only")
+    args = parser.parse_args(argv)
+    prepare_default_model(args.models_dir)
+    wiki = read_queries(SETS_DIR / "wiki" / "queries.jsonl")
+    exact = read_queries(SETS_DIR / "exact" / "queries.jsonl")
+    rows: dict[str, Any] = {}
+    with tempfile.TemporaryDirectory(prefix="mexma-fusion-sweep-") as tmp:
+        queries = subset(wiki, exact, args.articles, Path(tmp) / "corpus")
+        settings = bench_settings(
+            Path(tmp) / "data", args.models_dir, threads=args.threads, sentence_vectors="query"
+        )
+        services = open_services(settings)
+        try:
+            with InProcessWorker(services):
+                ingest(services, Path(tmp) / "corpus", args.timeout)
+                rows["dense"] = scores(services, queries, "dense")
+                print("dense", rows["dense"], flush=True)
+                for name, setting in SETTINGS.items():
+                    with patched(setting):
+                        rows[name] = scores(services, queries, "hybrid")
+                    print(name, rows[name], flush=True)
+        finally:
+            services.runtime.close()
+    report = {"machine": machine(), "articles": args.articles, "queries": len(queries)}
+    print(write_report({**report, "rows": rows}, RESULTS_DIR, "fusion_sweep"))
+
+
+if __name__ == "__main__":
+    main()
