@@ -18,14 +18,24 @@ ADMIN_CALLS: list[tuple[str, list[Any]]] = [
     ("admin_show_job", [None]),
     ("admin_cancel", [None]),
     ("admin_promote", [None]),
-    ("admin_delete_document", [None]),
+    ("admin_add_user", ["mallory", "a long password", "admin"]),
+    ("admin_set_role", ["admin", "", "reader"]),
+    ("admin_reset_password", ["admin", "a long password", "admin"]),
+    ("admin_remove_user", ["admin", "", "admin"]),
+    ("admin_grant", ["default", "mallory", "write"]),
+    ("admin_make_public", ["default", "", "read"]),
+    ("admin_add_group", ["crew", ""]),
+    ("admin_add_member", ["crew", "admin"]),
     ("admin_validate_bitext", [None, "", "", *[None] * 40]),
     ("admin_start_training", [None, "", "", None, *[None] * 40]),
 ]
 
 
 def _refused(message: dict[str, Any]) -> bool:
-    return message["success"] is False and "Admin login required" in str(message["output"])
+    output = str(message["output"])
+    return message["success"] is False and (
+        "Admin login required" in output or "log in again" in output
+    )
 
 
 @pytest.fixture

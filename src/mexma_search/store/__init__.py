@@ -83,14 +83,19 @@ from mexma_search.store.tables import (
     ModelStatus,
     ModelVersion,
 )
+from mexma_search.store.user_tables import AccountRole, CollectionGrant, Group, GroupMember, User
 
 __all__ = [
+    "AccountRole",
     "Chunk",
     "ChunkInCollection",
     "Collection",
+    "CollectionGrant",
     "Document",
     "DocumentStatus",
     "DocumentWithChunks",
+    "Group",
+    "GroupMember",
     "Job",
     "JobKind",
     "JobMetric",
@@ -100,6 +105,7 @@ __all__ = [
     "NewChunk",
     "NewDocument",
     "NewModelVersion",
+    "User",
     "active_model_version",
     "add_document",
     "chunk_ids_by_document",

@@ -13,12 +13,12 @@ from typing import Any, Literal
 
 import gradio as gr
 
+from mexma_search.app.access import Caller
 from mexma_search.app.services import Services
 from mexma_search.app.training_params import HELD_OUT_MAX, parameter_defaults
 from mexma_search.encoder.training.objectives import ALIGNMENTS
 from mexma_search.webapp import formatting
-from mexma_search.webapp.auth import AdminSession
-from mexma_search.webapp.sessions import AdminSessions
+from mexma_search.webapp.sessions import UserSessions
 
 BITEXT_TYPES = [".tsv", ".csv", ".tmx", ".jsonl"]
 
@@ -77,7 +77,7 @@ class TrainingPanel:
     """The bitext upload, its validation report, and the training form."""
 
     def __init__(
-        self, services: Services, sessions: AdminSessions, on_started: Callable[[int], Any]
+        self, services: Services, sessions: UserSessions, on_started: Callable[[int], Any]
     ) -> None:
         self.services = services
         self.sessions = sessions
@@ -159,7 +159,7 @@ class TrainingPanel:
 
     def validate(
         self,
-        session: AdminSession,
+        caller: Caller,
         path: str | None,
         src: str,
         trg: str,
@@ -183,7 +183,7 @@ class TrainingPanel:
 
     def start(
         self,
-        session: AdminSession,
+        caller: Caller,
         path: str | None,
         src: str,
         trg: str,
