@@ -5,10 +5,13 @@ pipeline (``Services.ingest_paths``, in-process worker) into a fresh embedded da
 then every query runs through ``Services.search`` in each mode (dense, hybrid); recall@1,
 recall@10, MRR@10 and nDCG@10 (percent) are printed per query group (``en->fr`` ...), for
 same-language and cross-language queries, and for all. Results are also written as JSON into
-``bench/results/``.
+``bench/results/``, with each query's top documents' scores (the cosine of their best-ranked
+passage) and whether they answer it: ``bench/calibrate_relevance.py`` fits the relevance
+labels on them. ``--no-title-in-embedding`` ingests without document titles prepended to
+passages for embedding (``MEXMA_TITLE_IN_EMBEDDING``).
 
     python bench/retrieval_eval.py [--sets wiki bible] [--models-dir DIR] [--threads 2]
-        [--label before]
+        [--label before] [--no-title-in-embedding]
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ from bench.common import (  # noqa: E402
     machine,
     wait_until_done,
 )
+from mexma_search.app.relevance import match_kind  # noqa: E402
 from mexma_search.app.retrieval_eval import (  # noqa: E402
     DocumentNames,
     RetrievalQuery,
@@ -41,7 +45,7 @@ from mexma_search.app.retrieval_eval import (  # noqa: E402
     ranking,
     read_queries,
 )
-from mexma_search.app.search import SEARCH_MODES, SearchMode  # noqa: E402
+from mexma_search.app.search import SEARCH_MODES, SearchMode, query_language  # noqa: E402
 from mexma_search.app.services import Services  # noqa: E402
 from mexma_search.app.views import SearchResult  # noqa: E402
 from mexma_search.encoder.default_model import prepare_default_model  # noqa: E402
@@ -52,6 +56,8 @@ from mexma_search.jobs.inprocess import InProcessWorker  # noqa: E402
 SETS_DIR = REPO_ROOT / "bench" / "retrieval_sets"
 COLLECTION = "dev"
 Ranked = tuple[list[Hashable], set[Hashable]]
+# documents per query whose scores are kept for calibration (a result page)
+SCORED_DOCUMENTS = 10
 
 
 def kind(query: RetrievalQuery) -> str:
@@ -76,6 +82,32 @@ def scores_by(queries: Sequence[RetrievalQuery], rankings: Sequence[Ranked]) -> 
     return {name: score_rankings(rows).to_dict() for name, rows in sorted(buckets.items())}
 
 
+def answers_by_text(queries: Sequence[RetrievalQuery], names: DocumentNames) -> dict[str, set[int]]:
+    """The documents that answer each query text (a text may be asked of several documents,
+    e.g. an article in each language)."""
+    found: dict[str, set[int]] = defaultdict(set)
+    for query in queries:
+        found[query.query] |= names.ids(query)
+    return found
+
+
+def scored_documents(
+    results: Sequence[SearchResult], answers: set[int], language: str | None
+) -> list[list[Any]]:
+    """``[score, answers the query, kind]`` of the first SCORED_DOCUMENTS documents of a
+    passage ranking, each scored by its best-ranked passage; ``kind``: ``same`` when that
+    passage is in the query's (detected) ``language``, else ``cross``, as search labels it."""
+    rows: dict[int, list[Any]] = {}
+    for result in results:
+        if result.document_id not in rows and len(rows) < SCORED_DOCUMENTS:
+            rows[result.document_id] = [
+                round(result.score, 5),
+                result.document_id in answers,
+                match_kind(language, result.lang),
+            ]
+    return list(rows.values())
+
+
 def evaluate_set(
     services: Services, directory: Path, timeout: float, modes: Sequence[SearchMode]
 ) -> dict[str, Any]:
@@ -92,18 +124,30 @@ def evaluate_set(
         "ingest_s": round(ingest_s, 1),
         "modes": {},
     }
+    answers = answers_by_text(queries, names)
     for mode in modes:
+        last: list[SearchResult] = []
 
-        def search(query: str, k: int, mode: SearchMode = mode) -> list[SearchResult]:
-            return services.search(
+        def search(
+            query: str, k: int, mode: SearchMode = mode, last: list[SearchResult] = last
+        ) -> list[SearchResult]:
+            last[:] = services.search(
                 query, k, collection=COLLECTION, highlight=False, mode=mode, group=False
             )
+            return last
 
         started = time.perf_counter()
-        rankings = [ranking(query, names, search) for query in queries]
+        rankings: list[Ranked] = []
+        scored: dict[str, list[list[Any]]] = {}
+        for query in queries:
+            rankings.append(ranking(query, names, search))
+            if query.query not in scored:  # a text asked of several documents counts once
+                language = query_language(query.query)
+                scored[query.query] = scored_documents(last, answers[query.query], language)
         result["modes"][mode] = {
             "search_s": round(time.perf_counter() - started, 1),
             "scores": scores_by(queries, rankings),
+            "scored_documents": [row for rows in scored.values() for row in rows],
         }
     return result
 
@@ -131,12 +175,26 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--timeout", type=float, default=3600)
     parser.add_argument("--label", default="", help="a name for this run in the JSON report")
     parser.add_argument("--modes", nargs="+", choices=SEARCH_MODES, default=list(SEARCH_MODES))
+    parser.add_argument(
+        "--title-in-embedding",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="prepend each document's title to its passages for embedding (the default)",
+    )
     args = parser.parse_args(argv)
     prepare_default_model(args.models_dir)
-    report: dict[str, Any] = {"label": args.label, "machine": machine(), "sets": {}}
+    report: dict[str, Any] = {
+        "label": args.label,
+        "machine": machine(),
+        "title_in_embedding": args.title_in_embedding,
+        "sets": {},
+    }
     for name in args.sets:
         with tempfile.TemporaryDirectory(prefix="mexma-retrieval-bench-") as tmp:
-            settings = bench_settings(Path(tmp) / "data", args.models_dir, threads=args.threads)
+            # highlight is off, so sentence vectors are not needed at ingest
+            settings = bench_settings(
+                Path(tmp) / "data", args.models_dir, threads=args.threads, sentence_vectors="query"
+            ).model_copy(update={"title_in_embedding": args.title_in_embedding})
             services = open_services(settings)
             try:
                 with InProcessWorker(services):

@@ -15,10 +15,11 @@ RANK = {
     "documents": 1,
     "store": 2,
     "index": 2,
-    "app": 3,
-    "jobs": 4,
-    "webapp": 5,
-    "cli": 6,
+    "tm": 3,
+    "app": 4,
+    "jobs": 5,
+    "webapp": 6,
+    "cli": 7,
 }
 ROOMS = sorted(RANK)
 

@@ -11,19 +11,7 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from mexma_search.app.settings import get_settings
 from mexma_search.cli import main
-
-
-@pytest.fixture
-def cli(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, default_model_dir: Path
-) -> Iterator[CliRunner]:
-    monkeypatch.setenv("MEXMA_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.setenv("MEXMA_MODELS_DIR", str(default_model_dir.parent))
-    get_settings.cache_clear()
-    yield CliRunner()
-    get_settings.cache_clear()
 
 
 def _commands(group: click.Group, prefix: tuple[str, ...] = ()) -> Iterator[tuple[str, ...]]:

@@ -46,7 +46,7 @@ def test_short_paragraphs_take_the_dominant_language(docs: Path) -> None:
 
 def test_language_rules_drive_the_splitting(docs: Path) -> None:
     chunks = chunk_document(parse_document(docs / "train_ja.txt"), max_tokens=200)
-    body = chunks[1]
+    body = chunks[0]  # the title line is the document's title, not a passage
     assert body.language == "ja"
     assert [s.of(body.text) for s in body.sentences] == [
         "次の海岸行きの列車は、正午十二時十五分に四番線から発車します。",

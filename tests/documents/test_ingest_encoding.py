@@ -14,8 +14,10 @@ RIVER_FR = "La rivière coule sous le pont ; l’été, l’eau est claire et le
 
 
 def test_utf16_with_bom_fixture(docs: Path) -> None:
-    text = parse_document(docs / "bakery_de_utf16.txt").text
-    assert text.startswith("Die Bäckerei am Fluss\n\nDie Bäckerei öffnet um sechs Uhr")
+    doc = parse_document(docs / "bakery_de_utf16.txt")
+    assert doc.title == "Die Bäckerei am Fluss"
+    text = doc.text
+    assert text.startswith("Die Bäckerei öffnet um sechs Uhr")
     assert "Frau Müller" in text
     assert "\ufeff" not in text
 
@@ -28,8 +30,9 @@ def test_cp1252_fixture(docs: Path) -> None:
 
 
 def test_cp1251_fixture(docs: Path) -> None:
-    text = parse_document(docs / "river_ru_cp1251.txt").text
-    assert text.startswith("Старая река\n\nРека берёт начало в холмах")
+    doc = parse_document(docs / "river_ru_cp1251.txt")
+    assert doc.title == "Старая река"
+    assert doc.text.startswith("Река берёт начало в холмах")
 
 
 @pytest.mark.parametrize(

@@ -37,8 +37,10 @@ class TestPlainText:
 
 class TestMarkdown:
     def test_fixture(self, docs: Path) -> None:
-        text = parse_document(docs / "river_fr.md").text
-        assert text.startswith("La vieille rivière\n\nLa rivière prend sa source")
+        doc = parse_document(docs / "river_fr.md")
+        assert doc.title == "La vieille rivière"  # the leading heading
+        text = doc.text
+        assert text.startswith("La rivière prend sa source")
         assert "M. Hale, le passeur" in text  # **bold** removed
         assert "assez claire pour" in text  # *emphasis* removed
         assert "mène au vieux moulin." in text  # link -> link text
@@ -77,8 +79,9 @@ class TestHtml:
         doc = parse_document(docs / "bakery_es.html")
         assert doc.format == "html"
         paragraphs = doc.text.split("\n\n")
-        assert paragraphs[0] == "Panadería del Puente"  # <h1>, not <title>
-        assert paragraphs[1].startswith("La panadería abre a las seis de la mañana y vende")
+        # the <title>, which the <h1> repeats: metadata, not a paragraph of its own
+        assert doc.title == "Panadería del Puente"
+        assert paragraphs[0].startswith("La panadería abre a las seis de la mañana y vende")
         assert "mañana y vende pan fresco todos los días. La Sra. Ortega" in doc.text
         assert "tarta de manzana.\nEl precio del pan es de 1,20 €." in doc.text  # <br>, &nbsp;
         assert "¿Tienen pan sin gluten? Sí, los martes." in paragraphs
@@ -123,8 +126,8 @@ class TestPdf:
 class TestDocx:
     def test_paragraphs_and_table_cells_in_order(self, docx_bytes: bytes) -> None:
         doc = parse_bytes(docx_bytes, "fluss.docx")
+        assert doc.title == "Der Fluss"  # a title line (the file has no core title)
         assert doc.text.split("\n\n") == [
-            "Der Fluss",
             "Der Fluss fließt durch die Altstadt und unter sieben Brücken.",
             "Abfahrt",
             "Ziel",
@@ -268,3 +271,45 @@ class TestRegistry:
         error = IngestError("a.txt", "is odd")
         assert isinstance(error, ValueError)
         assert (str(error), error.source, error.problem) == ("a.txt: is odd", "a.txt", "is odd")
+
+
+class TestTitles:
+    @pytest.mark.parametrize(
+        ("text", "title", "body"),
+        [
+            ("Psalm 23\n\nThe Lord is my shepherd.", "Psalm 23", "The Lord is my shepherd."),
+            ("Dear all,\n\nThe meeting moved.", None, "Dear all,\n\nThe meeting moved."),
+            ("Just one line", None, "Just one line"),
+            ("Two lines\nof text\n\nMore.", None, "Two lines\nof text\n\nMore."),
+            ("It rained. \n \nThen it stopped.", None, "It rained. \n \nThen it stopped."),
+        ],
+    )
+    def test_a_leading_title_line_becomes_the_title(
+        self, text: str, title: str | None, body: str
+    ) -> None:
+        doc = parse_bytes(text.encode(), "note.txt")
+        assert (doc.title, doc.text) == (title, body)
+
+    def test_html_title_is_kept_even_when_the_page_does_not_repeat_it(self) -> None:
+        page = b"<html><head><title> Opening\n hours </title></head><body><p>From six.</p>"
+        doc = parse_bytes(page, "hours.html")
+        assert (doc.title, doc.text) == ("Opening hours", "From six.")
+
+    def test_pdf_and_docx_metadata_titles(self, docs: Path) -> None:
+        from docx import Document as DocxDocument
+
+        word = DocxDocument()
+        word.core_properties.title = "Timetable"
+        word.add_paragraph("Timetable")
+        word.add_paragraph("The train leaves at noon.")
+        buffer = io.BytesIO()
+        word.save(buffer)
+        doc = parse_bytes(buffer.getvalue(), "t.docx")
+        assert (doc.title, doc.text) == ("Timetable", "The train leaves at noon.")
+        writer = PdfWriter(clone_from=docs / "river_en_fr.pdf")
+        writer.add_metadata({"/Title": "River notes"})
+        pdf = io.BytesIO()
+        writer.write(pdf)
+        titled = parse_bytes(pdf.getvalue(), "r.pdf")
+        assert titled.title == "River notes"
+        assert titled.text == parse_document(docs / "river_en_fr.pdf").text

@@ -272,11 +272,11 @@ def test_a_job_cancelled_in_a_later_batch_does_not_stop_the_current_one(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr(mexma_search.jobs.embed, "CANCEL_CHECK_S", 0.0)
-    services = open_services(make_settings(embed_gather_chunks=8))
+    services = open_services(make_settings(embed_gather_chunks=9))
     try:
         job_ids = _parsed_and_waiting(services, FILES[:2])
         first_chunks = _documents(services)[FILES[0]].n_chunks
-        assert first_chunks == 8, "the first document must fill the first batch exactly"
+        assert first_chunks == 9, "the first document must fill the first batch exactly"
         embed_calls.before_call = lambda: services.cancel_job(job_ids[1]) and None
         jobs = _embed(services, job_ids)
         assert jobs[job_ids[0]].status == "succeeded"

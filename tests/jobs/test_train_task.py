@@ -12,10 +12,12 @@ import psutil
 import pytest
 from sqlalchemy import update
 
+from mexma_search.app.model_checks import WorseMetricsError
 from mexma_search.app.queues import Step
 from mexma_search.app.services import Services
 from mexma_search.app.views import JobInfo
 from mexma_search.encoder.model import SentenceEncoder
+from mexma_search.encoder.pair_retrieval import RETRIEVAL_METRICS
 from mexma_search.jobs import train as train_task
 from mexma_search.jobs.inprocess import InProcessWorker
 from mexma_search.jobs.train import run_directory
@@ -133,14 +135,18 @@ def test_a_train_job_registers_a_candidate_that_promotion_makes_live(
 
     summary = job.metrics
     assert summary["held_out"] == 8 and summary["steps"] == 6
-    keys = {f"xsim_{kind}_error{direction}" for kind in ("cos", "margin")
+    xsim = {f"xsim_{kind}_error{direction}" for kind in ("cos", "margin")
             for direction in ("", "_src2trg", "_trg2src")}  # fmt: skip
+    keys = xsim | set(RETRIEVAL_METRICS)
     assert set(summary["before"]) == set(summary["after"]) == set(summary["improvement"]) == keys
-    for key in keys:
+    for key in xsim:
         assert summary["improvement"][key] == summary["before"][key] - summary["after"][key]
+    for key in RETRIEVAL_METRICS:
+        assert summary["improvement"][key] == summary["after"][key] - summary["before"][key]
     assert summary["validation"] == {"pairs_read": 61, "pairs_kept": 60, "pairs_dropped": 1}
     assert summary["params"]["max_steps"] == 6 and summary["params"]["learning_rate"] == 3e-5
     assert summary["params"]["token_gradient"] is False  # the measured fine-tuning default
+    assert summary["params"]["distill_weight"] == 1.0  # keeps same-language search
 
     metrics = services.job_metrics(job_id)
     assert [row["step"] for row in metrics] == list(range(7))
@@ -182,7 +188,12 @@ def test_a_train_job_registers_a_candidate_that_promotion_makes_live(
     assert (rerun.status, rerun.metrics, rerun.message) == ("succeeded", summary, job.message)
     assert services.job_metrics(job_id) == metrics
 
-    promotion = services.wait_for_job(services.promote_model(name), TIMEOUT)
+    got_worse = {key for key, change in summary["improvement"].items() if change < 0}
+    assert {change.name for change in services.worse_metrics(name)} == got_worse
+    if got_worse:
+        with pytest.raises(WorseMetricsError):
+            services.promote_model(name)
+    promotion = services.wait_for_job(services.promote_model(name, accept_worse=True), TIMEOUT)
     assert promotion.status == "succeeded", promotion.error
     assert services.search("river", k=1)[0].model_version == name
     assert {v.name: v for v in services.list_model_versions()}[name].live

@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from datetime import UTC, timedelta
+from pathlib import Path
 
 import pytest
 from alembic.autogenerate import compare_metadata
@@ -131,7 +132,7 @@ def test_migrate_is_idempotent_and_matches_the_models(db: Engine) -> None:
     with db.connect() as connection:
         context = MigrationContext.configure(connection, opts={"compare_type": True})
         assert compare_metadata(context, Base.metadata) == []
-        assert context.get_current_revision() == "0003"
+        assert context.get_current_revision() == "0004"
 
 
 def test_migrate_creates_a_fresh_sqlite_file_from_a_url(tmp_path) -> None:
@@ -458,3 +459,29 @@ def test_an_embed_task_claims_waiting_jobs_and_ends_them_together(db: Engine) ->
         assert jobs[ids[0]].metrics == {"chunks": 2}
         assert jobs[ids[1]].status == JobStatus.RUNNING  # cancelling is up to the task
         assert jobs[ids[3]].status == JobStatus.QUEUED  # not claimed: left as it was
+
+
+def test_documents_from_before_titles_keep_working_after_the_upgrade(tmp_path: Path) -> None:
+    from alembic import command
+
+    from mexma_search.store.migrate import alembic_config
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
+    command.upgrade(alembic_config(engine), "0002")
+    with engine.begin() as connection:
+        connection.execute(
+            text("INSERT INTO collections (id, name, created_at) VALUES (1, 'c', '2026-01-01')")
+        )
+        connection.execute(
+            text(
+                "INSERT INTO documents (id, collection_id, content_hash, filename, file_type, "
+                "size_bytes, stored_path, languages, status, n_chunks, created_at, updated_at) "
+                "VALUES (1, 1, 'h', 'old.txt', 'txt', 3, '/u/old.txt', '[]', 'indexed', 0, "
+                "'2026-01-01', '2026-01-01')"
+            )
+        )
+    migrate(engine)
+    with read_scope(engine) as session:
+        ((document, _),) = list_documents(session)
+        assert (document.filename, document.title) == ("old.txt", None)
+    engine.dispose()

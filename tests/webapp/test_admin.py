@@ -8,6 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from mexma_search.webapp.formatting import EVAL_COLUMNS
 from mexma_search.webapp.training_panel import ADVANCED, BASIC
 
 QUICK = {
@@ -87,8 +88,8 @@ def test_train_follow_the_curves_and_read_the_evaluation(
     dev_steps = {row[0] for row in dev["data"]}
     assert {0, 3, 6} <= dev_steps
     metrics = {row[0] for row in table["data"]}
-    assert {"xsim_cos_error", "xsim_margin_error"} <= metrics
-    assert len(table["data"][0]) == 4
+    assert {"xsim_cos_error", "xsim_margin_error", "retrieval_same_recall@1"} <= metrics
+    assert len(table["data"][0]) == len(EVAL_COLUMNS)
 
     # promote the candidate: a re-index job that makes it the live model
     candidate = job.parameters["model_version"]

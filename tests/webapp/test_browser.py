@@ -140,7 +140,10 @@ def test_upload_three_languages_and_search_in_a_fourth(
         page.locator("#search-query textarea, #search-query input").first.fill(QUERY)
         page.locator("#search-button").click()
         first_card = page.locator("#search-results .mx-card").first
-        expect(first_card.locator(".mx-doc")).to_have_text("bakery_es.html")
+        # the document's <title>, its file name beside it, and how well it matches
+        expect(first_card.locator(".mx-doc")).to_have_text("Panadería del Puente")
+        expect(first_card.locator(".mx-file")).to_have_text("bakery_es.html")
+        expect(first_card.locator(".mx-relevance")).to_contain_text("match")
         # the card's best passage (the document's next ones are folded below it)
         expect(first_card.locator("> .mx-passage mark")).to_contain_text("abre a las seis")
         expect(first_card.locator(".mx-also summary")).to_contain_text("from this document")
@@ -148,7 +151,7 @@ def test_upload_three_languages_and_search_in_a_fourth(
 
         first_card.locator(".mx-more").click()
         expect(page.locator("#search-document input")).to_have_value(re.compile("bakery_es.html"))
-        documents = page.locator("#search-results .mx-card .mx-doc")
+        documents = page.locator("#search-results .mx-card .mx-file")
         expect(documents.first).to_have_text("bakery_es.html")
         assert set(documents.all_inner_texts()) == {"bakery_es.html"}
 

@@ -12,6 +12,7 @@ from mexma_search.app.views import (
     DocumentInfo,
     JobInfo,
     ModelVersionInfo,
+    SearchPage,
     SearchResult,
     WorkerStatus,
 )
@@ -97,6 +98,46 @@ def test_a_sentence_that_is_the_whole_passage_or_out_of_range_is_not_marked() ->
     assert "<mark>" not in formatting.highlighted_passage(_result(sentence_end=500))
 
 
+def test_a_card_shows_the_title_the_file_name_and_the_relevance_label() -> None:
+    card = formatting.result_card(_result(document_title="<b>Opening hours</b>", relevance="good"))
+    assert '<span class="mx-doc">&lt;b&gt;Opening hours&lt;/b&gt;</span>' in card
+    assert '<span class="mx-file">bakery.txt</span>' in card
+    assert 'class="mx-relevance mx-rel-good"' in card and ">good match<" in card
+    assert "cosine similarity 0.812" in card
+    untitled = formatting.result_card(_result(document_title="bakery.txt"))
+    assert "mx-file" not in untitled and '<span class="mx-doc">bakery.txt</span>' in untitled
+    assert "mx-relevance" not in untitled and ">0.812<" in untitled  # an uncalibrated model
+
+
+def _page(results: tuple[SearchResult, ...], **overrides: Any) -> SearchPage:
+    fields: dict[str, Any] = {
+        "results": results,
+        "page": 1,
+        "page_size": 2,
+        "has_next": False,
+        "hidden": 0,
+        "show_all": False,
+        **overrides,
+    }
+    return SearchPage(**fields)
+
+
+def test_no_good_match_tells_how_to_see_the_poor_matches() -> None:
+    html = formatting.result_page(_page((), hidden=3), "<i>pan</i>")
+    assert "No good match" in html and "3 poor matches are hidden" in html
+    assert "<i>" not in html
+    shown = formatting.result_page(_page((_result(),), hidden=1), "pan")
+    assert 'class="mx-card"' in shown and "1 poor match is hidden" in shown
+    assert "hidden" not in formatting.result_page(_page((_result(),)), "pan")
+    assert "No results" in formatting.result_page(_page(()), "pan")
+
+
+def test_the_page_label_counts_from_the_page_start() -> None:
+    page = _page((_result(), _result()), page=3, has_next=True)
+    assert formatting.page_label(page) == "Page 3 · results 5–6"
+    assert formatting.page_label(_page(())) == ""
+
+
 def test_no_results_says_so_and_escapes_the_query() -> None:
     html = formatting.result_cards([], "<i>pan</i>")
     assert "No results" in html and "<i>" not in html
@@ -164,12 +205,25 @@ def test_metric_frames_are_long_format_thinned_and_absent_before_any_value() -> 
 
 def test_the_evaluation_table_compares_before_and_after() -> None:
     summary = {
-        "before": {"xsim_margin_error": 12.5, "xsim_cos_error": 20.0},
-        "after": {"xsim_margin_error": 7.25, "xsim_cos_error": 21.0, "only_after": 1.0},
+        "before": {
+            "xsim_margin_error": 12.5,
+            "xsim_cos_error": 20.0,
+            "retrieval_same_recall@1": 60.0,
+            "retrieval_cross_recall@1": 80.0,
+        },
+        "after": {
+            "xsim_margin_error": 7.25,
+            "xsim_cos_error": 21.0,
+            "retrieval_same_recall@1": 55.5,
+            "retrieval_cross_recall@1": 90.0,
+            "only_after": 1.0,
+        },
     }
     assert formatting.evaluation_rows(summary) == [
-        ["xsim_cos_error", 20.0, 21.0, 1.0],
-        ["xsim_margin_error", 12.5, 7.25, -5.25],
+        ["retrieval_cross_recall@1", "higher", 80.0, 90.0, 10.0, ""],
+        ["retrieval_same_recall@1", "higher", 60.0, 55.5, -4.5, "yes"],
+        ["xsim_cos_error", "lower", 20.0, 21.0, 1.0, "yes"],
+        ["xsim_margin_error", "lower", 12.5, 7.25, -5.25, ""],
     ]
     assert formatting.evaluation_rows({}) == []
 

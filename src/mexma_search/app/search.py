@@ -10,14 +10,15 @@ the search; ``highlight=False`` skips it, and passages of one sentence cost noth
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Literal
 
 import numpy as np
 
+from mexma_search.app.relevance import Relevance, match_kind, relevance
 from mexma_search.app.runtime import Runtime
 from mexma_search.app.sentence_vectors import sentence_vectors
-from mexma_search.app.serving_model import serving_model
+from mexma_search.app.serving_model import ServingModel, serving_model
 from mexma_search.app.views import SearchResult
 from mexma_search.encoder.language_id import language_identifier
 from mexma_search.encoder.model import SentenceEncoder
@@ -42,6 +43,42 @@ Found = tuple[Hit, Chunk]
 Span = tuple[int, int]
 
 
+@dataclass(frozen=True)
+class Query:
+    """What to search for: the text, the filters, the search mode, and whether a match is a
+    document (``group``) or a passage."""
+
+    text: str
+    lang: str | Sequence[str] | None = None
+    collection: str | Sequence[str] | None = None
+    document_id: int | Sequence[int] | None = None
+    mode: SearchMode = "hybrid"
+    group: bool = True
+
+
+@dataclass(frozen=True)
+class Ranking:
+    """A query's cards, best first (each a document's passages, or one passage), with what
+    turning them into results needs."""
+
+    model: ServingModel
+    query_vector: np.ndarray
+    query_language: str | None
+    mode: SearchMode
+    cards: list[list[Found]]
+    # document id -> (file name, title shown: the parsed title, else the file name)
+    documents: dict[int, tuple[str, str]]
+    # the index had no more matches than it returned: a deeper ranking would add no cards
+    exhausted: bool
+
+    def relevance(self, card: list[Found]) -> Relevance | None:
+        """The card's relevance label, from its best-ranked passage (None: the model has no
+        calibration)."""
+        hit, chunk = card[0]
+        kind = match_kind(self.query_language, _lang(hit, chunk))
+        return relevance(hit.score, self.model.version, self.mode, kind)
+
+
 def search(
     runtime: Runtime,
     query: str,
@@ -60,44 +97,66 @@ def search(
     With ``group``, a match is a document: its best passage, with up to MORE_PER_DOCUMENT more
     of its passages in ``passages``; without, each passage is a match of its own.
     """
-    if not query.strip():
+    asked = Query(query, lang, collection, document_id, mode, group)
+    found = rank(runtime, asked, k=k, highlight=highlight)
+    return results_of(found, found.cards, highlight=highlight)
+
+
+def rank(runtime: Runtime, query: Query, *, k: int, highlight: bool) -> Ranking:
+    """The first ``k`` cards for ``query`` (see :func:`search`); ``highlight`` fetches the
+    stored sentence vectors too."""
+    mode = query.mode
+    if not query.text.strip():
         raise ValueError("the query is empty")
     if not 1 <= k <= MAX_K:
         raise ValueError(f"k must be between 1 and {MAX_K} (got {k})")
     if mode not in SEARCH_MODES:
         raise ValueError(f"unknown search mode {mode!r}; choose one of {', '.join(SEARCH_MODES)}")
     model = serving_model(runtime)
-    query_vector = runtime.encode_query(model.encoder, query)
+    query_vector = runtime.encode_query(model.encoder, query.text)
+    language = query_language(query.text)
     # The concrete collection, not the alias: the query vector was made by its model, and a
     # promotion may move the alias in the meantime.
+    limit = min(k * GROUP_DEPTH, MAX_GROUPED_HITS) if query.group else k
     hits = runtime.index.search(
         query_vector,
-        min(k * GROUP_DEPTH, MAX_GROUPED_HITS) if group else k,
-        lang=lang,
-        collection=collection,
-        document_id=document_id,
+        limit,
+        lang=query.lang,
+        collection=query.collection,
+        document_id=query.document_id,
         target=model.collection,
         with_sentence_vectors=highlight,
-        keywords=KeywordQuery(query, query_language(query)) if mode == "hybrid" else None,
+        keywords=KeywordQuery(query.text, language) if mode == "hybrid" else None,
     )
     with read_scope(runtime.engine) as session:
         chunks = chunks_by_ids(session, [hit.chunk_id for hit in hits])
-        filenames = {}
+        documents = {}
         for document_id_ in {hit.document_id for hit in hits}:
             document = get_document(session, document_id_)
             if document is not None:
-                filenames[document_id_] = document.filename
+                documents[document_id_] = (document.filename, document.title or document.filename)
     found = [
         (hit, chunks[hit.chunk_id])
         for hit in hits
-        if hit.chunk_id in chunks and hit.document_id in filenames
+        if hit.chunk_id in chunks and hit.document_id in documents
     ]
-    cards = by_document(found, k) if group else [[passage] for passage in found[:k]]
+    cards = by_document(found, k) if query.group else [[passage] for passage in found[:k]]
+    return Ranking(model, query_vector, language, mode, cards, documents, len(hits) < limit)
+
+
+def _lang(hit: Hit, chunk: Chunk) -> str:
+    return str(hit.payload.get("lang", chunk.language or ""))
+
+
+def results_of(
+    ranking: Ranking, cards: Sequence[list[Found]], *, highlight: bool
+) -> list[SearchResult]:
+    """``cards`` of ``ranking`` as results, each with its best sentence when ``highlight``."""
     shown = [passage for card in cards for passage in card]
     spans = (
         best_sentences(
-            model.encoder,
-            query_vector,
+            ranking.model.encoder,
+            ranking.query_vector,
             [chunk for _, chunk in shown],
             [hit.sentence_vectors for hit, _ in shown],
         )
@@ -111,13 +170,15 @@ def search(
             sentence=chunk.text[start:end],
             sentence_start=start,
             sentence_end=end,
-            lang=str(hit.payload.get("lang", chunk.language or "")),
-            document=filenames[hit.document_id],
+            lang=_lang(hit, chunk),
+            document=ranking.documents[hit.document_id][0],
             document_id=hit.document_id,
             collection=str(hit.payload.get("collection", "")),
             chunk=chunk.ordinal,
             chunk_id=chunk.id,
-            model_version=model.version,
+            model_version=ranking.model.version,
+            document_title=ranking.documents[hit.document_id][1],
+            relevance=ranking.relevance([(hit, chunk)]) or "",
         )
         for (hit, chunk), (start, end) in zip(shown, spans, strict=True)
     )

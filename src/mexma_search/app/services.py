@@ -23,9 +23,11 @@ from mexma_search.app.doctor import DoctorReport
 from mexma_search.app.document_reads import PassageInfo, document_info, document_passages
 from mexma_search.app.encoder_cache import resolve_model_source
 from mexma_search.app.job_queue import JobQueue
+from mexma_search.app.model_checks import MetricChange, WorseMetricsError, worse_metrics
+from mexma_search.app.paging import search_page
 from mexma_search.app.queues import Step
 from mexma_search.app.runtime import Runtime
-from mexma_search.app.search import SearchMode
+from mexma_search.app.search import Query, SearchMode
 from mexma_search.app.search import search as search_index
 from mexma_search.app.serving_model import live_collection, live_version, version_name
 from mexma_search.app.settings import Settings
@@ -45,6 +47,7 @@ from mexma_search.app.views import (
     DocumentInfo,
     JobInfo,
     ModelVersionInfo,
+    SearchPage,
     SearchResult,
     WorkerStatus,
 )
@@ -168,6 +171,26 @@ class Services:
             mode=mode or self.settings.search_mode,
             group=group,
         )
+
+    def search_page(
+        self,
+        query: str,
+        *,
+        page: int = 1,
+        page_size: int = 10,
+        show_all: bool = False,
+        lang: str | Sequence[str] | None = None,
+        collection: str | Sequence[str] | None = None,
+        document_id: int | Sequence[int] | None = None,
+        mode: SearchMode | None = None,
+        group: bool = True,
+    ) -> SearchPage:
+        """Page ``page`` of the matches for ``query``, results under the relevance floor left
+        out unless ``show_all`` (see :mod:`.paging`)."""
+        asked = Query(
+            query, lang, collection, document_id, mode or self.settings.search_mode, group
+        )
+        return search_page(self.runtime, asked, page=page, page_size=page_size, show_all=show_all)
 
     def languages_in_index(self) -> list[str]:
         """The languages of the stored passages."""
@@ -428,9 +451,20 @@ class Services:
         with session_scope(self.runtime.engine) as session:
             return [ModelVersionInfo.from_row(m, live) for m in db.list_model_versions(session)]
 
-    def promote_model(self, name: str, *, caller: Caller | None = None) -> int:
+    def worse_metrics(self, name: str) -> list[MetricChange]:
+        """The held-out metrics that got worse when model version ``name`` was trained (none
+        for a model that is not a registered version or has no before/after)."""
+        with session_scope(self.runtime.engine) as session:
+            registered = db.get_model_version(session, version_name(name))
+            return worse_metrics(registered.metrics) if registered else []
+
+    def promote_model(
+        self, name: str, *, accept_worse: bool = False, caller: Caller | None = None
+    ) -> int:
         """Start a reindex job that makes model ``name`` live (a registered version, a model
-        in the models directory, or a directory); its job id. Only admins may."""
+        in the models directory, or a directory); its job id. Only admins may.
+        WorseMetricsError, unless ``accept_worse``, when any of the version's held-out
+        metrics got worse."""
         if caller is not None and caller.role is not Role.ADMIN:
             raise PermissionError(f"{caller.name} may not promote models: admins only")
         version = version_name(name)
@@ -440,6 +474,9 @@ class Services:
             source = registered.source if registered else resolve_model_source(name, self.settings)
             if registered is None and not Path(source).is_dir():
                 raise ValueError(f"no model version or model directory named {name!r}")
+            worse = worse_metrics(registered.metrics) if registered else []
+            if worse and not accept_worse:
+                raise WorseMetricsError(version, worse)
             if any(job.kind == JobKind.REINDEX for job in db.unfinished_jobs(session)):
                 raise RuntimeError("another model is being promoted: wait for that job first")
             job = db.create_job(

@@ -97,6 +97,12 @@ class Settings(BaseSettings):
         description="'hybrid': the meaning (dense) ranking fused with a keyword (BM25) ranking, "
         "so exact names, codes and numbers rank their passage first; 'dense': meaning only",
     )
+    title_in_embedding: bool = Field(
+        default=True,
+        description="prepend a document's title to each of its passages for embedding "
+        "(the title is shown on result cards either way); applies to documents indexed "
+        "afterwards",
+    )
     sentence_vectors: Literal["ingest", "query"] = Field(
         default="ingest",
         description="when the sentences of a passage are embedded, to show the best one: at "

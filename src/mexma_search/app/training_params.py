@@ -28,7 +28,14 @@ FINE_TUNING_LR = 3e-5
 # ... and no token-level gradient: the default model is a contrastively trained sentence
 # encoder, not a masked LM like the paper's XLM-R, and the unmasking loss reaching its token
 # states makes it worse. The CLI keeps the paper's objective.
-FINE_TUNING_DEFAULTS: dict[str, Any] = {"learning_rate": FINE_TUNING_LR, "token_gradient": False}
+# ... and the distillation term, which keeps the sentence vectors near the base model's: without
+# it, aligning translations cut same-language search (see docs/benchmarks.md).
+FINE_TUNING_DISTILL_WEIGHT = 1.0
+FINE_TUNING_DEFAULTS: dict[str, Any] = {
+    "learning_rate": FINE_TUNING_LR,
+    "token_gradient": False,
+    "distill_weight": FINE_TUNING_DISTILL_WEIGHT,
+}
 # set by the job (eval_metric only picks the best export, which a job does not keep)
 _NOT_CHOSEN = frozenset(
     {
@@ -79,7 +86,8 @@ def job_parameters(
     """Complete, typed and checked parameters of a job on ``pairs_kept`` usable pairs.
 
     Defaults: ``TrainingConfig``'s, except :func:`job_defaults` (the settings' batch size,
-    learning rate 3e-5, no token-level gradient); ``held_out`` from :func:`default_held_out`.
+    learning rate 3e-5, no token-level gradient, distillation weight 1); ``held_out`` from
+    :func:`default_held_out`.
     ValueError names an unknown or bad parameter, or a bitext too small for the held-out set
     and one step.
     """

@@ -85,6 +85,8 @@ class DocumentInfo(Record):
     n_chunks: int
     duplicate_of_id: int | None
     created_at: datetime
+    # the title parsed from the file (None: it has none, or was parsed before titles)
+    title: str | None = None
 
     @classmethod
     def from_row(cls, document: Document, collection: str) -> DocumentInfo:
@@ -100,6 +102,7 @@ class DocumentInfo(Record):
             n_chunks=document.n_chunks,
             duplicate_of_id=document.duplicate_of_id,
             created_at=document.created_at,
+            title=document.title,
         )
 
 
@@ -150,8 +153,33 @@ class SearchResult(Record):
     chunk: int
     chunk_id: int
     model_version: str
+    # the document's title (from its file), else its file name
+    document_title: str = ""
+    # strong / good / weak / poor match (see app/relevance.py); "" for an uncalibrated model
+    relevance: str = ""
     # more passages of the same document, in ranking order (grouped search)
     passages: tuple[SearchResult, ...] = ()
+
+
+@dataclass(frozen=True)
+class SearchPage(Record):
+    """One page of a search's results.
+
+    ``hidden``: results ranked up to this page that score below the relevance floor and are
+    left out (``show_all`` keeps them); ``has_next``: a further page has results.
+    """
+
+    results: tuple[SearchResult, ...]
+    page: int
+    page_size: int
+    has_next: bool
+    hidden: int
+    show_all: bool
+
+    @property
+    def no_good_match(self) -> bool:
+        """Nothing on the first page is good enough to show, though something matched."""
+        return self.page == 1 and not self.results and self.hidden > 0
 
 
 @dataclass(frozen=True)

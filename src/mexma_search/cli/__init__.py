@@ -33,6 +33,8 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     ),
     "train": ("train", "train_command", "Fine-tune an encoder with MEXMA on a bitext file."),
     "evaluate": ("bitext", "evaluate_command", "Score a model on a bitext (xsim errors)."),
+    "mine": ("tm", "mine_command", "Mine translation pairs from two sides (TSV/TMX)."),
+    "align": ("tm", "align_command", "Align the sentences of a document and its translation."),
     "evaluate-retrieval": (
         "retrieval",
         "evaluate_retrieval_command",

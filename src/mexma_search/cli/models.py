@@ -75,15 +75,20 @@ def versions_command(as_json: bool) -> None:
 @models_group.command("promote")
 @click.argument("name")
 @click.option("--wait", is_flag=True, help="Re-index now and report the outcome.")
+@click.option(
+    "--accept-worse",
+    is_flag=True,
+    help="Promote even if some held-out metric got worse in training (refused otherwise).",
+)
 @json_option
-def promote_command(name: str, wait: bool, as_json: bool) -> None:
+def promote_command(name: str, wait: bool, accept_worse: bool, as_json: bool) -> None:
     """Make model NAME live: re-embed every passage with it, then switch search over.
 
     Search keeps answering with the current model until the switch.
     """
     with backend(run_worker=wait) as services:
         try:
-            job_id = services.promote_model(name)
+            job_id = services.promote_model(name, accept_worse=accept_worse)
         except (ValueError, RuntimeError) as exc:
             raise click.ClickException(str(exc)) from exc
         if not wait:

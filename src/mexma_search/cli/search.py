@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from mexma_search.app.relevance import RELEVANCE_LABELS
 from mexma_search.app.settings import get_settings
 from mexma_search.cli.output import emit_json, json_option
 from mexma_search.cli.remote import SearchOptions, remote_app
@@ -59,8 +60,10 @@ def search_command(
     if not results:
         click.echo("No results.")
     for rank, result in enumerate(results, start=1):
+        label = RELEVANCE_LABELS.get(result.get("relevance", ""), "")
         click.echo(
-            f"{rank:2}. {result['score']:.3f} [{result['lang']}] {result['document']} "
+            f"{rank:2}. {result['score']:.3f} {label} {result.get('document_title', '')} "
+            f"[{result['lang']}] {result['document']} "
             f"(passage {result['chunk']}, {result['collection']})"
         )
         click.echo(f"    {result['sentence']}")

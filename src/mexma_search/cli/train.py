@@ -52,6 +52,7 @@ _PASSED_THROUGH = (
     "align_weight",
     "mlm_weight",
     "koleo_weight",
+    "distill_weight",
     "freeze_embeddings",
     "alignment",
     "temperature",
@@ -118,6 +119,14 @@ def _splits(bitext: dict[str, Any], splits_file: Path | None, held_out: int) -> 
 @click.option("--align-weight", type=float, default=1.0, show_default=True)
 @click.option("--mlm-weight", type=float, default=1.0, show_default=True)
 @click.option("--koleo-weight", type=float, default=0.01, show_default=True)
+@click.option(
+    "--distill-weight",
+    type=click.FloatRange(min=0),
+    default=0.0,
+    show_default=True,
+    help="Weight of the term keeping sentence vectors near the base model's (keeps "
+    "same-language search; 0: off).",
+)
 @click.option(
     "--no-token-gradient",
     is_flag=True,

@@ -9,7 +9,7 @@ Pure functions with no database, queue or encoder; the ingest task wires them to
 from mexma_search.documents.archive import ZipLimits, read_zip_members
 from mexma_search.documents.budget import ByteBudget, OverBudgetError
 from mexma_search.documents.chunking import Chunk, chunk_document
-from mexma_search.documents.document import ParsedDocument, Unit
+from mexma_search.documents.document import ParsedDocument, Unit, embedding_text
 from mexma_search.documents.errors import IngestError
 from mexma_search.documents.hashing import content_hash
 from mexma_search.documents.langid import (
@@ -51,6 +51,7 @@ __all__ = [
     "content_hash",
     "detect_language",
     "dominant_language",
+    "embedding_text",
     "group_passages",
     "iter_documents",
     "normalize_language",

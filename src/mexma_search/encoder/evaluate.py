@@ -60,36 +60,78 @@ def _merge_topk(
     return top_scores, indices.gather(1, positions)
 
 
+def _check_topk(queries: torch.Tensor, keys: torch.Tensor, k: int, block_size: int) -> None:
+    if queries.shape[1] != keys.shape[1]:
+        raise ValueError(f"dimension mismatch: queries {queries.shape[1]}, keys {keys.shape[1]}")
+    if not 1 <= k <= keys.shape[0]:
+        raise ValueError(f"k must be between 1 and the number of keys ({keys.shape[0]}), got {k}")
+    if block_size < 1:
+        raise ValueError(f"block_size must be >= 1, got {block_size}")
+
+
+def _empty_best(rows: int) -> tuple[torch.Tensor, torch.Tensor]:
+    return torch.empty((rows, 0)), torch.empty((rows, 0), dtype=torch.long)
+
+
+def topk_both_ways(
+    src: np.ndarray,
+    trg: np.ndarray,
+    k_src: int,
+    k_trg: int,
+    *,
+    block_size: int = DEFAULT_BLOCK_SIZE,
+) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
+    """The ``k_src`` targets nearest each source and the ``k_trg`` sources nearest each target.
+
+    Returns ``((scores, indices) per source, (scores, indices) per target)``, best first, by
+    dot product. One pass over ``block_size x block_size`` blocks of similarities serves both
+    directions (each block's rows and columns), so no more than one block exists at once
+    whatever the sizes. Exactly tied scores (duplicate sentences) are ordered by index; which
+    of them are kept is unspecified only where a tie straddles the k-th place.
+    ``k_trg=0`` searches one way only.
+    """
+    s, t = _as_matrix(src, "queries"), _as_matrix(trg, "keys")
+    _check_topk(s, t, k_src, block_size)
+    if k_trg:
+        _check_topk(t, s, k_trg, block_size)
+    forward = (np.empty((len(s), k_src), np.float32), np.empty((len(s), k_src), np.int64))
+    backward = [
+        _empty_best(min(block_size, len(t) - start)) for start in range(0, len(t), block_size)
+    ]
+    for s_start in range(0, len(s), block_size):
+        s_block = s[s_start : s_start + block_size]
+        best = _empty_best(len(s_block))
+        for block, t_start in enumerate(range(0, len(t), block_size)):
+            sims = s_block @ t[t_start : t_start + block_size].T
+            top = torch.topk(sims, min(k_src, sims.shape[1]), dim=1)
+            best = _merge_topk(best, (top.values, top.indices + t_start), k_src)
+            if k_trg:
+                top = torch.topk(sims.T, min(k_trg, sims.shape[0]), dim=1)
+                backward[block] = _merge_topk(
+                    backward[block], (top.values, top.indices + s_start), k_trg
+                )
+        best = _by_score_then_index(*best)
+        forward[0][s_start : s_start + len(s_block)] = best[0].numpy()
+        forward[1][s_start : s_start + len(s_block)] = best[1].numpy()
+    if not k_trg:
+        return forward, (np.empty((len(t), 0), np.float32), np.empty((len(t), 0), np.int64))
+    ordered = [_by_score_then_index(*pair) for pair in backward]
+    return forward, (
+        torch.cat([scores for scores, _ in ordered]).numpy(),
+        torch.cat([indices for _, indices in ordered]).numpy(),
+    )
+
+
 def topk_cosine(
     queries: np.ndarray, keys: np.ndarray, k: int, *, block_size: int = DEFAULT_BLOCK_SIZE
 ) -> tuple[np.ndarray, np.ndarray]:
     """The ``k`` keys of highest dot product with each query, best first.
 
-    Returns ``(scores [n, k] float32, indices [n, k] int64)``. Both queries and keys are walked
-    in blocks with a running top-k, so at most ``block_size x block_size`` similarities exist at
-    once whatever the sizes. Exactly tied scores (duplicate sentences) are ordered by index;
-    which of them are kept is unspecified only where a tie straddles the k-th place.
+    Returns ``(scores [n, k] float32, indices [n, k] int64)``, searched in blocks as
+    :func:`topk_both_ways` does.
     """
-    q, keys_t = _as_matrix(queries, "queries"), _as_matrix(keys, "keys")
-    if q.shape[1] != keys_t.shape[1]:
-        raise ValueError(f"dimension mismatch: queries {q.shape[1]}, keys {keys_t.shape[1]}")
-    if not 1 <= k <= keys_t.shape[0]:
-        raise ValueError(f"k must be between 1 and the number of keys ({keys_t.shape[0]}), got {k}")
-    if block_size < 1:
-        raise ValueError(f"block_size must be >= 1, got {block_size}")
-    scores = np.empty((q.shape[0], k), dtype=np.float32)
-    indices = np.empty((q.shape[0], k), dtype=np.int64)
-    for q_start in range(0, q.shape[0], block_size):
-        q_block = q[q_start : q_start + block_size]
-        best = (torch.empty((len(q_block), 0)), torch.empty((len(q_block), 0), dtype=torch.long))
-        for k_start in range(0, keys_t.shape[0], block_size):
-            sims = q_block @ keys_t[k_start : k_start + block_size].T
-            block_scores, block_indices = torch.topk(sims, min(k, sims.shape[1]), dim=1)
-            best = _merge_topk(best, (block_scores, block_indices + k_start), k)
-        best = _by_score_then_index(*best)
-        scores[q_start : q_start + len(q_block)] = best[0].numpy()
-        indices[q_start : q_start + len(q_block)] = best[1].numpy()
-    return scores, indices
+    forward, _ = topk_both_ways(queries, keys, k, 0, block_size=block_size)
+    return forward
 
 
 def ratio_margin(cos: np.ndarray, x_knn_mean: np.ndarray, y_knn_mean: np.ndarray) -> np.ndarray:
@@ -140,8 +182,9 @@ class BitextSearch:
         if not 1 <= k <= min(len(src), len(trg)):
             raise ValueError(f"k must be between 1 and the smaller side ({len(src)}, {len(trg)})")
         depth = max(k, candidates)
-        forward = topk_cosine(src, trg, min(depth, len(trg)), block_size=block_size)
-        backward = topk_cosine(trg, src, min(depth, len(src)), block_size=block_size)
+        forward, backward = topk_both_ways(
+            src, trg, min(depth, len(trg)), min(depth, len(src)), block_size=block_size
+        )
         return cls(Neighbours(*forward), Neighbours(*backward), k)
 
     def margin(self) -> tuple[Neighbours, Neighbours]:

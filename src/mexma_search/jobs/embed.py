@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from mexma_search.app.queues import STAGE_EMBEDDING, Step
 from mexma_search.app.sentence_vectors import sentence_vectors
 from mexma_search.app.serving_model import ServingModel, serving_model
-from mexma_search.documents import UNDETERMINED
+from mexma_search.documents import UNDETERMINED, embedding_text
 from mexma_search.encoder.model import ProgressCallback
 from mexma_search.index import ChunkPoint
 from mexma_search.jobs.handler import TRANSIENT_ERRORS, JobInterruptedError
@@ -63,10 +63,14 @@ def embed_chunks(
     batch_size: int,
     *,
     with_sentences: bool,
+    with_titles: bool,
     progress: ProgressCallback | None = None,
 ) -> tuple[list[ChunkPoint], set[int]]:
     """The points of ``chunks`` (passage prompt, one encoder call), each in its document
     collection; and the ids of the chunks the encoder had to truncate.
+
+    ``with_titles`` embeds each passage with its document's title before it (the point's text,
+    which the keyword leg indexes, stays the passage's).
 
     ``with_sentences`` also embeds each sentence of the chunks that have several (one more
     encoder call over all of them), for search to show the best one without encoding.
@@ -74,7 +78,9 @@ def embed_chunks(
     """
     encoder = model.encoder
     rows = [item.chunk for item in chunks]
-    texts = [chunk.text for chunk in rows]
+    texts = [
+        embedding_text(item.chunk.text, item.title if with_titles else None) for item in chunks
+    ]
     result = encoder.encode(texts, prompt="passage", batch_size=batch_size, progress=progress)
     sentences_per_chunk = (
         sentence_vectors(encoder, rows, batch_size, progress)
@@ -83,18 +89,16 @@ def embed_chunks(
     )
     points = [
         ChunkPoint(
-            chunk_id=chunk.id,
-            document_id=chunk.document_id,
-            ordinal=chunk.ordinal,
-            collection=collection,
-            lang=chunk.language or UNDETERMINED,
+            chunk_id=item.chunk.id,
+            document_id=item.chunk.document_id,
+            ordinal=item.chunk.ordinal,
+            collection=item.collection,
+            lang=item.chunk.language or UNDETERMINED,
             vector=vector,
             sentence_vectors=sentences,
-            text=chunk.text,
+            text=item.chunk.text,
         )
-        for (chunk, collection), vector, sentences in zip(
-            chunks, result.vectors, sentences_per_chunk, strict=True
-        )
+        for item, vector, sentences in zip(chunks, result.vectors, sentences_per_chunk, strict=True)
     ]
     return points, {rows[i].id for i in result.truncated}
 
@@ -110,6 +114,7 @@ class PendingDocument:
     job_id: int
     document_id: int
     collection: str
+    title: str | None
     languages: list[str]
     chunks: list[Chunk]
     done: int = 0
@@ -219,6 +224,7 @@ class EmbedDocuments(DocumentJob):
                     job_id=job_id,
                     document_id=document.id,
                     collection=document.collection.name,
+                    title=document.title,
                     languages=list(document.languages),
                     chunks=chunks[document.id],
                 )
@@ -276,12 +282,13 @@ class EmbedDocuments(DocumentJob):
                 points, truncated = embed_chunks(
                     model,
                     [
-                        ChunkInCollection(chunk, item.collection)
+                        ChunkInCollection(chunk, item.collection, item.title)
                         for item, chunks in part
                         for chunk in chunks
                     ],
                     settings.encode_batch_size,
                     with_sentences=settings.sentence_vectors == "ingest",
+                    with_titles=settings.title_in_embedding,
                     progress=self._watch_while_encoding([item.job_id for item in items]),
                 )
             except _CancelledWhileEncodingError:

@@ -15,7 +15,13 @@ from mexma_search.app.job_queue import JobQueue
 from mexma_search.app.queues import STAGE_EMBEDDING, Step
 from mexma_search.app.runtime import Runtime
 from mexma_search.app.serving_model import serving_model
-from mexma_search.documents import IngestError, TokenCounter, chunk_document, parse_bytes
+from mexma_search.documents import (
+    IngestError,
+    TokenCounter,
+    chunk_document,
+    embedding_text,
+    parse_bytes,
+)
 from mexma_search.documents.ocr import OcrOptions
 from mexma_search.encoder.model import SentenceEncoder
 from mexma_search.jobs.handler import JobError, JobHandler, WorkerIdentity
@@ -28,6 +34,7 @@ from mexma_search.store import (
     replace_chunks,
     requeue_job,
     session_scope,
+    set_document_title,
     start_processing,
     update_progress,
 )
@@ -38,15 +45,17 @@ STAGE_CHUNKING = "chunking"
 STAGE_VISIBLE_S = 1.0
 
 
-def passage_budget(encoder: SentenceEncoder, max_tokens: int) -> tuple[TokenCounter, int]:
+def passage_budget(
+    encoder: SentenceEncoder, max_tokens: int, title: str | None = None
+) -> tuple[TokenCounter, int]:
     """A token counter with the encoder's tokenizer (counting many texts in one call), and the
     passage budget: ``max_tokens``, less whatever the model's length leaves after its special
-    tokens and passage prefix."""
+    tokens, passage prefix and the ``title`` prepended to each passage for embedding."""
     count = encoder.token_counter
     room = (
         encoder.config.max_length
         - encoder.tokenizer.num_special_tokens_to_add()
-        - count(encoder.config.passage_prefix)
+        - count(encoder.config.passage_prefix + embedding_text("", title))
     )
     return count, max(1, min(max_tokens, room))
 
@@ -117,8 +126,11 @@ class IngestDocument(DocumentJob):
         parsed = parse_bytes(data, document.filename, ocr=ocr)
         if time.monotonic() - started > STAGE_VISIBLE_S:
             self.progress(stage=STAGE_CHUNKING)
+        settings = self.runtime.settings
         count, budget = passage_budget(
-            serving_model(self.runtime).encoder, self.runtime.settings.chunk_max_tokens
+            serving_model(self.runtime).encoder,
+            settings.chunk_max_tokens,
+            parsed.title if settings.title_in_embedding else None,
         )
         chunks = [
             NewChunk(
@@ -133,6 +145,7 @@ class IngestDocument(DocumentJob):
         ]
         languages = sorted({chunk.language for chunk in chunks if chunk.language})
         with session_scope(self.runtime.engine) as session:
+            set_document_title(session, document_id, parsed.title)
             replace_chunks(
                 session,
                 document_id,

@@ -58,6 +58,7 @@ class Reindex(JobHandler):
                 batch,
                 settings.encode_batch_size,
                 with_sentences=settings.sentence_vectors == "ingest",
+                with_titles=settings.title_in_embedding,
             )
             self.runtime.index.upsert(model.collection, points)
             last_id = batch[-1].chunk.id

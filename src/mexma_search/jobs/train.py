@@ -4,8 +4,8 @@ The heavy part runs in a child process (:mod:`mexma_search.jobs.train_ddp`), so 
 of training goes back to the system when it ends: the child reads and filters the bitext while
 streaming and sets a held-out sample aside (a seeded hash sample, so the same file always gives
 the same split), scores the base model on the held-out pairs (xsim errors, cosine and margin,
-both directions), trains, reporting every step through
-:class:`~mexma_search.jobs.train_progress.JobProgress` and checkpointing into
+both directions, and same- and cross-language retrieval scores), trains, reporting every step
+through :class:`~mexma_search.jobs.train_progress.JobProgress` and checkpointing into
 ``data_dir/training/job-<id>``, scores the result on the same pairs and exports the encoder
 atomically to ``models_dir/<version>``. The task then registers it as a candidate model version
 carrying both scores; promoting it is a separate (reindex) job.

@@ -36,8 +36,9 @@ from mexma_search.encoder.training.config import TrainingConfig
 from mexma_search.encoder.training.data import (
     BitextSource,
     TrainingSplits,
+    held_out_evaluator,
     held_out_split,
-    xsim_evaluator,
+    improvement,
 )
 from mexma_search.encoder.training.distributed import DistributedContext
 from mexma_search.encoder.training.export import export_encoder
@@ -188,7 +189,7 @@ def run_job(runtime: Runtime, job_id: int) -> dict[str, Any]:
     if is_main:
         _report(runtime, job_id, STAGE_READING)
     config, splits = job_training_inputs(settings, job_id, parameters)
-    evaluate = xsim_evaluator(splits.held_out, batch_size=settings.encode_batch_size)
+    evaluate = held_out_evaluator(splits.held_out, batch_size=settings.encode_batch_size)
     encoder = SentenceEncoder.load(parameters["base_path"], device=settings.device)
     before: dict[str, float] = {}
     if is_main:
@@ -227,8 +228,10 @@ def job_summary(
         "base": parameters["base"],
         "before": dict(before),
         "after": after,
-        # error before less error after, in percentage points: positive is better
-        "improvement": {key: before[key] - after[key] for key in after if key in before},
+        # in percentage points, positive is better (errors fell, retrieval scores rose)
+        "improvement": {
+            key: improvement(key, before[key], after[key]) for key in after if key in before
+        },
         "held_out": held_out,
         "steps": result.steps,
         "train_seconds": result.train_seconds,

@@ -32,6 +32,7 @@ from mexma_search.store.documents import (
     list_documents,
     replace_chunks,
     set_document_status,
+    set_document_title,
     set_documents_indexed,
     start_processing,
 )
@@ -145,6 +146,7 @@ __all__ = [
     "session_scope",
     "set_active",
     "set_document_status",
+    "set_document_title",
     "set_documents_indexed",
     "stale_job_ids",
     "start_processing",

@@ -48,10 +48,12 @@ class DocumentWithChunks(NamedTuple):
 
 
 class ChunkInCollection(NamedTuple):
-    """A chunk and the name of its document's collection (the index payload needs both)."""
+    """A chunk and the name of its document's collection (the index payload needs both), and
+    its document's title (for embedding, where titles are prepended)."""
 
     chunk: Chunk
     collection: str
+    title: str | None = None
 
 
 def get_or_create_collection(session: Session, name: str) -> Collection:
@@ -157,6 +159,11 @@ def set_document_status(
     """Move a document to ``status``; ``error`` is cleared unless given."""
     values = _status_values(status, error, languages)
     session.execute(update(Document).where(Document.id == document_id).values(**values))
+
+
+def set_document_title(session: Session, document_id: int, title: str | None) -> None:
+    """Record the title parsed from the document's file (None: it has none)."""
+    session.execute(update(Document).where(Document.id == document_id).values(title=title))
 
 
 def start_processing(session: Session, document_id: int) -> Document | None:
@@ -308,14 +315,14 @@ def chunks_after(session: Session, after_id: int, limit: int) -> list[ChunkInCol
     so that it never holds a transaction open while it encodes.
     """
     query = (
-        select(Chunk, Collection.name)
+        select(Chunk, Collection.name, Document.title)
         .join(Document, Chunk.document_id == Document.id)
         .join(Collection, Document.collection_id == Collection.id)
         .where(Chunk.id > after_id)
         .order_by(Chunk.id)
         .limit(limit)
     )
-    return [ChunkInCollection(chunk, name) for chunk, name in session.execute(query)]
+    return [ChunkInCollection(chunk, name, title) for chunk, name, title in session.execute(query)]
 
 
 def count_chunks(session: Session) -> int:

@@ -140,6 +140,8 @@ class Document(Base):
     )
     content_hash: Mapped[str] = mapped_column(String(64))
     filename: Mapped[str] = mapped_column(String(255))
+    # from the file (heading, <title>, metadata); None for documents parsed before titles
+    title: Mapped[str | None] = mapped_column(Text)
     file_type: Mapped[str] = mapped_column(String(32))
     size_bytes: Mapped[int] = mapped_column(Integer)
     stored_path: Mapped[str] = mapped_column(Text)

@@ -16,10 +16,13 @@ import gradio as gr
 import pandas as pd
 
 from mexma_search.app.formatting import format_duration
+from mexma_search.app.model_checks import metric_changes
+from mexma_search.app.relevance import RELEVANCE_LABELS
 from mexma_search.app.views import (
     DocumentInfo,
     JobInfo,
     ModelVersionInfo,
+    SearchPage,
     SearchResult,
     WorkerStatus,
 )
@@ -37,7 +40,7 @@ MODEL_COLUMNS = [
     "held-out",
     "created",
 ]
-EVAL_COLUMNS = ["metric (xsim error %)", "before", "after", "change (points)"]
+EVAL_COLUMNS = ["metric (%)", "better", "before", "after", "change (points)", "got worse"]
 LOSS_METRICS = ("loss", "align", "mlm", "koleo")
 DEV_METRICS = ("xsim_cos_error", "xsim_margin_error")
 HEADLINE_METRIC = "xsim_margin_error"
@@ -77,16 +80,39 @@ def highlighted_passage(result: SearchResult) -> str:
     return f"{escape(text[:start])}<mark>{escape(text[start:end])}</mark>{escape(text[end:])}"
 
 
+def relevance_badge(result: SearchResult) -> str:
+    """The result's relevance label, its score in the tooltip (the score itself for a model
+    without labels)."""
+    label = RELEVANCE_LABELS.get(result.relevance)
+    if label is None:
+        return f'<span class="mx-score" title="cosine similarity">{result.score:.3f}</span>'
+    return (
+        f'<span class="mx-relevance mx-rel-{escape(result.relevance)}" '
+        f'title="cosine similarity {result.score:.3f}">{escape(label)}</span>'
+    )
+
+
+def _document_name(result: SearchResult) -> str:
+    """The document's title, with its file name beside it when they differ."""
+    title = result.document_title or result.document
+    file = (
+        f'<span class="mx-file">{escape(result.document)}</span>'
+        if title != result.document
+        else ""
+    )
+    return f'<span class="mx-doc">{escape(title)}</span>{file}'
+
+
 def result_card(result: SearchResult) -> str:
-    """One search result: document, language, score, passage, and a button for the
+    """One search result: document, language, relevance, passage, and a button for the
     document's other hits (read by the card list's click handler through ``data-document``)."""
     return (
         '<article class="mx-card">'
         '<header class="mx-card-head">'
-        f'<span class="mx-doc">{escape(result.document)}</span>'
+        f"{_document_name(result)}"
         f'<span class="mx-tag" title="language">{escape(result.lang or "?")}</span>'
         f'<span class="mx-tag" title="collection">{escape(result.collection)}</span>'
-        f'<span class="mx-score" title="cosine similarity">{result.score:.3f}</span>'
+        f"{relevance_badge(result)}"
         "</header>"
         f'<p class="mx-passage">{highlighted_passage(result)}</p>'
         f"{_also_in_document(result.passages)}"
@@ -119,6 +145,27 @@ def result_cards(results: Sequence[SearchResult], query: str) -> str:
         )
     cards = "".join(result_card(result) for result in results)
     return f'<div class="mx-results">{cards}</div>'
+
+
+def result_page(page: SearchPage, query: str) -> str:
+    """A page of results: the cards, and a notice for the matches under the relevance floor
+    (all of them on a first page with nothing better: "no good match")."""
+    hidden = "1 poor match is" if page.hidden == 1 else f"{page.hidden} poor matches are"
+    reveal = f"{hidden} hidden: tick “Show all matches” to see them."
+    if page.no_good_match:
+        return message_box("No good match", f"Nothing matched {query!r} well. {reveal}")
+    if not page.results and page.page > 1:
+        return message_box("No more results", "This page is past the last result.")
+    cards = result_cards(page.results, query)
+    return cards + (f'<p class="mx-hidden">{escape(reveal)}</p>' if page.hidden else "")
+
+
+def page_label(page: SearchPage) -> str:
+    """Which results the page shows, e.g. "Results 11–20"."""
+    if not page.results:
+        return ""
+    first = (page.page - 1) * page.page_size + 1
+    return f"Page {page.page} · results {first}–{first + len(page.results) - 1}"
 
 
 def _progress_fraction(job: JobInfo) -> float | None:
@@ -277,13 +324,18 @@ def model_rows(versions: Sequence[ModelVersionInfo]) -> list[list[Any]]:
 
 def evaluation_rows(summary: Mapping[str, Any]) -> list[list[Any]]:
     """The before/after table of a finished training job (columns :data:`EVAL_COLUMNS`):
-    each xsim error on the held-out pairs, in percent, and the change in points."""
-    before = summary.get("before", {})
-    after = summary.get("after", {})
+    each held-out metric (xsim errors, retrieval scores) in percent, which way is better,
+    the change in points and whether it got worse."""
     return [
-        [name, round(before[name], 2), round(after[name], 2), round(after[name] - before[name], 2)]
-        for name in sorted(after)
-        if name in before
+        [
+            change.name,
+            "higher" if change.higher_is_better else "lower",
+            round(change.before, 2),
+            round(change.after, 2),
+            round(change.after - change.before, 2),
+            "yes" if change.worse else "",
+        ]
+        for change in metric_changes(summary)
     ]
 
 

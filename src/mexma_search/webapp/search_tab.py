@@ -6,9 +6,9 @@ from typing import Any
 
 import gradio as gr
 
-from mexma_search.app.search import MAX_K
+from mexma_search.app.paging import MAX_PAGE_SIZE
 from mexma_search.app.services import Services
-from mexma_search.app.views import DocumentInfo, SearchResult
+from mexma_search.app.views import DocumentInfo, SearchPage, SearchResult
 from mexma_search.webapp import formatting, limits
 from mexma_search.webapp.export_panel import SearchExport
 
@@ -48,7 +48,14 @@ class SearchTab:
             )
             self.button = gr.Button("Search", variant="primary", scale=1, elem_id="search-button")
         with gr.Row():
-            self.k = gr.Slider(minimum=1, maximum=MAX_K, value=10, step=1, label="Results", scale=2)
+            self.k = gr.Slider(
+                minimum=1,
+                maximum=MAX_PAGE_SIZE,
+                value=10,
+                step=1,
+                label="Results per page",
+                scale=2,
+            )
             self.languages = gr.Dropdown(label="Languages", multiselect=True, choices=[], scale=2)
             self.collections = gr.Dropdown(
                 label="Collections", multiselect=True, choices=[], scale=2
@@ -60,21 +67,45 @@ class SearchTab:
                 scale=3,
                 elem_id="search-document",
             )
-        filters = [self.k, self.languages, self.collections, self.document]
-        SearchExport(self.found).build([self.query, *filters])
+        # the export takes the page size's number of results, whatever the floor
+        SearchExport(self.found).build(
+            [self.query, self.k, self.languages, self.collections, self.document]
+        )
+        self.show_all = gr.Checkbox(
+            label="Show all matches", value=False, elem_id="search-show-all"
+        )
         self.results = gr.HTML(js_on_load=MORE_HITS_JS, elem_id="search-results")
+        self.page = gr.State(1)
+        with gr.Row(elem_id="search-pager"):
+            self.previous = gr.Button(
+                "← Previous", size="sm", visible=False, min_width=100, elem_id="search-previous"
+            )
+            self.page_label = gr.Markdown(elem_id="search-page-label")
+            self.next = gr.Button(
+                "Next →", size="sm", visible=False, min_width=100, elem_id="search-next"
+            )
+        filters = [self.k, self.languages, self.collections, self.document, self.show_all]
+        shown = [self.results, self.page, self.previous, self.page_label, self.next]
         gr.on(
-            [self.query.submit, self.button.click],
+            [self.query.submit, self.button.click, self.show_all.input],
             self.run,
             inputs=[self.query, *filters],
-            outputs=self.results,
+            outputs=shown,
             api_visibility="private",
             **limits.SEARCH,
         )
+        for button, turn in ((self.previous, self.previous_page), (self.next, self.next_page)):
+            button.click(
+                turn,
+                inputs=[self.page, self.query, *filters],
+                outputs=shown,
+                api_visibility="private",
+                **limits.SEARCH,
+            )
         self.results.click(
             self.more_from_document,
-            inputs=[self.query, self.k, self.languages, self.collections],
-            outputs=[self.document, self.results],
+            inputs=[self.query, self.k, self.languages, self.collections, self.show_all],
+            outputs=[self.document, *shown],
             api_visibility="private",
             **limits.SEARCH,
         )
@@ -103,14 +134,28 @@ class SearchTab:
         languages: list[str] | None,
         collections: list[str] | None,
         document_id: int | None,
-    ) -> str:
-        """Search and render the cards."""
+        show_all: bool,
+        *,
+        page: int = 1,
+    ) -> tuple[Any, ...]:
+        """Search and render page ``page`` of the cards, with the pager."""
         if not query.strip():
-            return self.intro()
-        results = self.found(query, k, languages, collections, document_id)
-        if not results and not self.services.languages_in_index():
-            return formatting.EMPTY_INDEX
-        return formatting.result_cards(results, query)
+            return self.intro(), 1, *pager(None)
+        try:
+            found = self.services.search_page(
+                query,
+                page=page,
+                page_size=int(k),
+                show_all=show_all,
+                lang=languages or None,
+                collection=collections or None,
+                document_id=document_id or None,
+            )
+        except ValueError as exc:
+            raise formatting.ui_error(str(exc)) from exc
+        if not found.results and not found.hidden and not self.services.languages_in_index():
+            return formatting.EMPTY_INDEX, 1, *pager(None)
+        return formatting.result_page(found, query), found.page, *pager(found)
 
     def found(
         self,
@@ -120,7 +165,8 @@ class SearchTab:
         collections: list[str] | None,
         document_id: int | None,
     ) -> list[SearchResult]:
-        """The results for the tab's query and filters (bad input: a message)."""
+        """The results for the tab's query and filters, for the export (bad input: a
+        message)."""
         try:
             return self.services.search(
                 query,
@@ -132,21 +178,42 @@ class SearchTab:
         except ValueError as exc:
             raise formatting.ui_error(str(exc)) from exc
 
+    def previous_page(self, page: int, *search: Any) -> tuple[Any, ...]:
+        """The page before ``page`` of the search (the run arguments)."""
+        return self.run(*search, page=max(1, page - 1))
+
+    def next_page(self, page: int, *search: Any) -> tuple[Any, ...]:
+        """The page after ``page`` of the search (the run arguments)."""
+        return self.run(*search, page=page + 1)
+
     def more_from_document(
         self,
         query: str,
         k: float,
         languages: list[str] | None,
         collections: list[str] | None,
+        show_all: bool,
         event: gr.EventData,
-    ) -> tuple[Any, Any]:
+    ) -> tuple[Any, ...]:
         """Re-run the search restricted to the document whose card button was clicked."""
         document_id = getattr(event, "document", None)
         if not isinstance(document_id, int) or isinstance(document_id, bool):
-            return gr.skip(), gr.skip()
+            return (gr.skip(),) * 6
         documents = self.services.list_documents(status="indexed", limit=DOCUMENT_CHOICES_LIMIT)
         choices = document_filter_choices(documents)
         return (
             gr.Dropdown(choices=choices, value=document_id),
-            self.run(query, k, languages, collections, document_id),
+            *self.run(query, k, languages, collections, document_id, show_all),
         )
+
+
+def pager(page: SearchPage | None) -> tuple[Any, Any, Any]:
+    """The previous button, the page label and the next button for ``page`` (None: no
+    results to page through)."""
+    if page is None:
+        return gr.Button(visible=False), "", gr.Button(visible=False)
+    return (
+        gr.Button(visible=page.page > 1),
+        formatting.page_label(page),
+        gr.Button(visible=page.has_next),
+    )

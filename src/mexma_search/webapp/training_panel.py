@@ -63,6 +63,9 @@ ADVANCED = [
     Field("align_weight", "Alignment loss weight"),
     Field("mlm_weight", "MLM loss weight"),
     Field("koleo_weight", "KoLeo weight"),
+    Field(
+        "distill_weight", "Distillation weight (keeps vectors near the base model's, for search)"
+    ),
     Field("max_length", "Max tokens per sentence", 0),
     Field("eval_every", "Evaluate on the held-out pairs every N steps (0: before and after)", 0),
     Field("seed", "Seed", 0),

@@ -16,13 +16,15 @@ from mexma_search.documents.errors import IngestError
 
 
 def parse_docx(data: bytes, source: str) -> ParsedDocument:
-    """Each non-empty paragraph and table cell becomes a paragraph of the text."""
+    """Each non-empty paragraph and table cell becomes a paragraph of the text; the title is
+    the core properties' (else a leading title line)."""
     try:
         document = Document(io.BytesIO(data))
     except (PackageNotFoundError, zipfile.BadZipFile, KeyError) as exc:
         raise IngestError(source, f"is not a valid .docx file ({exc})") from exc
     paragraphs = _block_texts(document.iter_inner_content())
-    return ParsedDocument.from_text(UNIT_SEPARATOR.join(p for p in paragraphs if p), "docx")
+    text = UNIT_SEPARATOR.join(p for p in paragraphs if p)
+    return ParsedDocument.from_titled_text(text, "docx", document.core_properties.title or None)
 
 
 def _block_texts(blocks: Iterator[Paragraph | Table]) -> Iterator[str]:

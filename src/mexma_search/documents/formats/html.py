@@ -26,30 +26,39 @@ _AROUND_NEWLINES = re.compile(r"[^\S\n]*\n\s*")
 
 
 def parse_html(data: bytes, source: str) -> ParsedDocument:
-    """The visible text of an HTML page, in the encoding its ``<meta charset>`` declares."""
+    """The visible text of an HTML page, in the encoding its ``<meta charset>`` declares;
+    its ``<title>`` (else a leading title line) is the title."""
     declared = _META_CHARSET.search(data[:4096])
     text = decode_text(data, source, declared.group(1).decode("ascii") if declared else None)
-    return ParsedDocument.from_text(html_to_text(text), "html")
+    extractor = _read(text)
+    return ParsedDocument.from_titled_text(extractor.text(), "html", extractor.title())
 
 
 def html_to_text(html: str) -> str:
     """Visible text of ``html``: whitespace collapsed outside ``<pre>``, blocks as paragraphs."""
+    return _read(html).text()
+
+
+def _read(html: str) -> _TextExtractor:
     extractor = _TextExtractor()
     extractor.feed(html)
     extractor.close()
-    return extractor.text()
+    return extractor
 
 
 class _TextExtractor(HTMLParser):
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self._pieces: list[str] = []
+        self._title: list[str] = []
+        self._in_title = False
         self._invisible_depth = 0
         self._pre_depth = 0
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag in _INVISIBLE:
             self._invisible_depth += 1
+            self._in_title = tag == "title" and not self._title
         elif tag == "br":
             self._pieces.append("\n")
         elif tag in _BLOCKS:
@@ -64,15 +73,22 @@ class _TextExtractor(HTMLParser):
     def handle_endtag(self, tag: str) -> None:
         if tag in _INVISIBLE:
             self._invisible_depth = max(0, self._invisible_depth - 1)
+            self._in_title = False
         elif tag in _BLOCKS:
             self._pieces.append(_PARAGRAPH)
             if tag == "pre":
                 self._pre_depth = max(0, self._pre_depth - 1)
 
     def handle_data(self, data: str) -> None:
+        if self._in_title:
+            self._title.append(data)
         if self._invisible_depth:
             return
         self._pieces.append(data if self._pre_depth else _SPACES.sub(" ", data.replace("\n", " ")))
+
+    def title(self) -> str | None:
+        """The text of the first ``<title>`` element, if any."""
+        return " ".join("".join(self._title).split()) or None
 
     def text(self) -> str:
         return _AROUND_NEWLINES.sub(_newlines, "".join(self._pieces)).strip()

@@ -30,8 +30,9 @@ _INLINE: tuple[tuple[re.Pattern[str], str], ...] = (
 
 
 def parse_md(data: bytes, source: str) -> ParsedDocument:
-    """The text of a Markdown file without heading markers, emphasis and link targets."""
-    return ParsedDocument.from_text(strip_markdown(decode_text(data, source)), "md")
+    """The text of a Markdown file without heading markers, emphasis and link targets; a
+    leading heading (or title line) becomes the title."""
+    return ParsedDocument.from_titled_text(strip_markdown(decode_text(data, source)), "md")
 
 
 def strip_markdown(markdown: str) -> str:

@@ -12,7 +12,9 @@ SRC_NAMES = ("src", "source", "src_text", "source_text")
 TRG_NAMES = ("trg", "tgt", "target", "trg_text", "tgt_text", "target_text")
 # Checked before language codes, so an "id" column is a ref, not Indonesian.
 REF_NAMES = ("ref", "id")
-KNOWN_NAMES = frozenset(SRC_NAMES + TRG_NAMES + REF_NAMES)
+# Extra columns a header may name (a mined or aligned pair's score); never source or target.
+EXTRA_NAMES = ("score",)
+KNOWN_NAMES = frozenset(SRC_NAMES + TRG_NAMES + REF_NAMES + EXTRA_NAMES)
 
 Column = str | int
 
@@ -48,7 +50,7 @@ class Choice:
 def looks_like_header(fields: Sequence[str]) -> bool:
     """A first row is a header when its fields are distinct known names or language codes.
 
-    Known names: src/source, trg/tgt/target (and ``*_text``), ref, id. Pass ``header=`` to
+    Known names: src/source, trg/tgt/target (and ``*_text``), ref, id, score. Pass ``header=`` to
     the reader for any other header.
     """
     names = [f.strip().lower() for f in fields]

@@ -2,7 +2,7 @@
 
 The glue between :mod:`mexma_search.encoder.bitext` (reading, validation, splits),
 :mod:`.loop` (which takes a function returning pairs) and :mod:`mexma_search.encoder.evaluate`
-(xsim errors).
+(xsim errors) and :mod:`mexma_search.encoder.pair_retrieval` (retrieval scores).
 """
 
 from __future__ import annotations
@@ -20,8 +20,9 @@ from mexma_search.encoder.bitext import (
     read_splits,
     split_held_out,
 )
-from mexma_search.encoder.evaluate import DEFAULT_K, evaluate_bitext
+from mexma_search.encoder.evaluate import DEFAULT_K, evaluate_bitext, xsim_errors
 from mexma_search.encoder.model import SentenceEncoder
+from mexma_search.encoder.pair_retrieval import RETRIEVAL_METRICS, pair_retrieval
 from mexma_search.encoder.training.pair_stream import Pair, PairSource
 
 
@@ -89,15 +90,50 @@ def flat_xsim_metrics(result: Mapping[str, Any]) -> dict[str, float]:
     return metrics
 
 
+def _sides(pairs: list[Pair]) -> tuple[list[str], list[str]]:
+    if len(pairs) < DEFAULT_K:
+        raise ValueError(f"dev evaluation needs at least {DEFAULT_K} pairs, got {len(pairs)}")
+    return [s for s, _ in pairs], [t for _, t in pairs]
+
+
 def xsim_evaluator(
     pairs: list[Pair], *, batch_size: int = 64
 ) -> Callable[[SentenceEncoder], dict[str, float]]:
     """An evaluator for :func:`.loop.train`: xsim errors (percent) on ``pairs``."""
-    if len(pairs) < DEFAULT_K:
-        raise ValueError(f"dev evaluation needs at least {DEFAULT_K} pairs, got {len(pairs)}")
-    src, trg = [s for s, _ in pairs], [t for _, t in pairs]
+    src, trg = _sides(pairs)
 
     def evaluate(encoder: SentenceEncoder) -> dict[str, float]:
         return flat_xsim_metrics(evaluate_bitext(encoder, src, trg, batch_size=batch_size))
 
     return evaluate
+
+
+def held_out_evaluator(
+    pairs: list[Pair], *, batch_size: int = 64
+) -> Callable[[SentenceEncoder], dict[str, float]]:
+    """An evaluator for :func:`.loop.train`: xsim errors and the same- and cross-language
+    retrieval scores of :func:`~mexma_search.encoder.pair_retrieval.pair_retrieval` (percent)
+    on ``pairs`` (the passage vectors are encoded once for both)."""
+    src, trg = _sides(pairs)
+
+    def evaluate(encoder: SentenceEncoder) -> dict[str, float]:
+        src_vecs = encoder.encode_array(src, prompt="passage", batch_size=batch_size)
+        trg_vecs = encoder.encode_array(trg, prompt="passage", batch_size=batch_size)
+        metrics = flat_xsim_metrics(xsim_errors(src_vecs, trg_vecs).to_dict())
+        retrieval = pair_retrieval(
+            encoder, src, trg, batch_size=batch_size, src_passages=src_vecs, trg_passages=trg_vecs
+        )
+        return {**metrics, **retrieval}
+
+    return evaluate
+
+
+def higher_is_better(metric: str) -> bool:
+    """Whether a larger value of dev metric ``metric`` is better (the retrieval scores);
+    the xsim errors are better lower."""
+    return metric in RETRIEVAL_METRICS
+
+
+def improvement(metric: str, before: float, after: float) -> float:
+    """How much ``metric`` got better from ``before`` to ``after`` (negative: worse)."""
+    return after - before if higher_is_better(metric) else before - after

@@ -1,4 +1,5 @@
-"""The MEXMA objective: cross-unmasking, sentence alignment and the KoLeo regulariser.
+"""The MEXMA objective: cross-unmasking, sentence alignment, the KoLeo regulariser and
+(optionally) distillation towards the base model's sentence vectors.
 
 One shared encoder runs over the clean and the masked view of both sides (two forward calls,
 each over one side's clean and masked rows stacked, which equals four separate passes). Side
@@ -6,6 +7,10 @@ A's masked token states, with position 0 replaced by B's clean sentence vector, 
 unmasking head to predict A's chosen tokens, and the mirror for B::
 
     L = w_align * L_align + w_mlm * (CE_A + CE_B) / 2 + w_koleo * (KoLeo(A) + KoLeo(B)) / 2
+        + w_distill * (D(A) + D(B)) / 2
+
+where ``D`` is :func:`~.distillation.distillation_loss` against a frozen copy of the encoder
+taken when the objective is built.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ from transformers import PreTrainedModel
 from mexma_search.encoder.config import Pooling
 from mexma_search.encoder.pooling import pool
 from mexma_search.encoder.training.batching import PairBatch, SideBatch
+from mexma_search.encoder.training.distillation import FrozenBase, distillation_loss
 from mexma_search.encoder.training.head import HeadConfig, UnmaskingHead
 
 Alignment = Literal["mse", "contrastive"]
@@ -36,7 +42,11 @@ class ObjectiveConfig:
     loss reaches the encoder only through the other side's sentence vector (the paper's
     ablation). ``koleo=False`` skips the regulariser. ``alignment='contrastive'`` replaces the
     MSE with a symmetric InfoNCE over in-batch negatives at ``temperature`` (0.05, a common
-    choice for sentence encoders; EMS uses 0.1).
+    choice for sentence encoders; EMS uses 0.1). ``distill_weight`` above 0 adds the
+    distillation term (:mod:`.distillation`), which keeps each side's sentence vectors near
+    the base model's and so keeps what the base model does for same-language search; it
+    costs one more forward pass of the clean views (no gradient) and a frozen copy of the
+    encoder in memory.
     """
 
     alignment: Alignment = "mse"
@@ -46,12 +56,15 @@ class ObjectiveConfig:
     align_weight: float = 1.0
     mlm_weight: float = 1.0
     koleo_weight: float = 0.01
+    distill_weight: float = 0.0
 
     def __post_init__(self) -> None:
         if self.alignment not in ALIGNMENTS:
             raise ValueError(f"alignment must be one of {ALIGNMENTS}, got {self.alignment!r}")
         if self.temperature <= 0:
             raise ValueError(f"temperature must be positive, got {self.temperature}")
+        if self.distill_weight < 0:
+            raise ValueError(f"distill_weight must not be negative, got {self.distill_weight}")
 
 
 @dataclass(frozen=True)
@@ -62,17 +75,19 @@ class LossParts:
     align: torch.Tensor
     mlm: torch.Tensor
     koleo: torch.Tensor
+    distill: torch.Tensor
     masked_a: int
     masked_b: int
     pairs: int
 
     def as_floats(self) -> dict[str, float]:
-        """The four losses as Python floats, for logging."""
+        """The losses as Python floats, for logging."""
         return {
             "loss": float(self.total.detach()),
             "align": float(self.align.detach()),
             "mlm": float(self.mlm.detach()),
             "koleo": float(self.koleo.detach()),
+            "distill": float(self.distill.detach()),
         }
 
 
@@ -106,7 +121,8 @@ class MexmaObjective(nn.Module):
     """The encoder plus the unmasking head; ``forward(batch)`` returns :class:`LossParts`.
 
     ``transformer`` is trained in place (it is the encoder's own module); the head is fresh.
-    ``pooling`` makes the sentence vectors (the encoder's own).
+    ``pooling`` makes the sentence vectors (the encoder's own). With a distillation weight,
+    a frozen copy of ``transformer`` as it is now is the base the vectors are kept near.
     """
 
     def __init__(
@@ -127,6 +143,7 @@ class MexmaObjective(nn.Module):
         self.head = UnmaskingHead(
             head_config or HeadConfig.for_encoder(transformer.config), word_embeddings
         )
+        self.base = FrozenBase(transformer, pooling) if config.distill_weight > 0 else None
 
     def forward(self, batch: PairBatch) -> LossParts:
         clean_a, masked_a = self._encode(batch.a)
@@ -142,11 +159,15 @@ class MexmaObjective(nn.Module):
             total = total + cfg.koleo_weight * koleo
         else:
             koleo = torch.zeros((), device=total.device)
+        distill = self._distill(vec_a, vec_b, batch)
+        if self.base is not None:
+            total = total + cfg.distill_weight * distill
         return LossParts(
             total=total,
             align=align,
             mlm=mlm,
             koleo=koleo,
+            distill=distill,
             masked_a=int(batch.a.labels_mask.sum()),
             masked_b=int(batch.b.labels_mask.sum()),
             pairs=len(batch),
@@ -169,6 +190,13 @@ class MexmaObjective(nn.Module):
         states = torch.cat([other_vector.unsqueeze(1).to(tokens.dtype), tokens], dim=1)
         targets = side.input_ids[side.labels_mask]
         return self.head.loss(states, side.attention_mask, side.labels_mask, targets)
+
+    def _distill(self, vec_a: torch.Tensor, vec_b: torch.Tensor, batch: PairBatch) -> torch.Tensor:
+        """Both sides' distillation loss (0 without a base model)."""
+        if self.base is None:
+            return torch.zeros((), device=vec_a.device)
+        a = distillation_loss(vec_a, self.base.vectors(batch.a))
+        return (a + distillation_loss(vec_b, self.base.vectors(batch.b))) / 2
 
     def _align(self, vec_a: torch.Tensor, vec_b: torch.Tensor) -> torch.Tensor:
         if self.config.alignment == "mse":

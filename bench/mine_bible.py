@@ -1,0 +1,135 @@
+"""Bitext mining on the English-Spanish Bible, BUCC-style, through the app's mining path.
+
+Sides: the 1,000 test verses in English and in Spanish, each side shuffled together with
+``--distractors`` unpaired train verses (different ones per side, so no distractor has a
+translation). The threshold is chosen on the dev split mined the same way (with
+``--dev-distractors`` per side) and scored on test; the default threshold and the best
+threshold on test (an oracle) are reported too. Vectors are cached under ``--cache``.
+
+    python bench/mine_bible.py [--distractors 5000] [--dev-distractors 1000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import DEFAULT_DATA_DIR, DEFAULT_MODELS_DIR, RESULTS_DIR, machine, rss_mb, write_report
+from evaluate_bible import Bible, read_bible
+
+from mexma_search.encoder.default_model import prepare_default_model
+from mexma_search.encoder.evaluate import choose_threshold, mining_scores
+from mexma_search.encoder.model import SentenceEncoder
+from mexma_search.tm.mining import (
+    DEFAULT_MINING_CANDIDATES,
+    DEFAULT_THRESHOLD,
+    mine_candidates,
+)
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR)
+    parser.add_argument("--models-dir", type=Path, default=DEFAULT_MODELS_DIR)
+    parser.add_argument("--distractors", type=int, default=5000)
+    parser.add_argument("--dev-distractors", type=int, default=1000)
+    parser.add_argument("--precision", default="bf16")
+    parser.add_argument("--candidates", type=int, default=DEFAULT_MINING_CANDIDATES)
+    parser.add_argument("--cache", type=Path, default=RESULTS_DIR / "mine_cache")
+    return parser.parse_args()
+
+
+class VectorCache:
+    """Verse vectors by language, encoded once and kept in one .npz per language."""
+
+    def __init__(self, encoder: SentenceEncoder, bible: Bible, directory: Path) -> None:
+        self.encoder, self.bible, self.directory = encoder, bible, directory
+        directory.mkdir(parents=True, exist_ok=True)
+
+    def vectors(self, refs: list[str], lang: str) -> np.ndarray:
+        path = self.directory / f"{self.encoder.config.name}-{lang}.npz"
+        stored = dict(np.load(path)) if path.exists() else {}
+        missing = [ref for ref in dict.fromkeys(refs) if ref not in stored]
+        if missing:
+            texts = [self.bible.texts[lang][ref] for ref in missing]
+            vectors = self.encoder.encode_array(texts, prompt="passage", batch_size=32)
+            stored.update(zip(missing, vectors, strict=True))
+            np.savez(path, **stored)
+        return np.stack([stored[ref] for ref in refs])
+
+
+def mining_side(
+    cache: VectorCache, pairs: list[str], noise_src: list[str], noise_trg: list[str], seed: int
+) -> tuple[np.ndarray, np.ndarray, set[tuple[int, int]]]:
+    """Shuffled English and Spanish sides and the gold (row, row) pairs between them."""
+    src_refs, trg_refs = pairs + noise_src, pairs + noise_trg
+    src_order = random.Random(seed).sample(range(len(src_refs)), len(src_refs))
+    trg_order = random.Random(seed + 1).sample(range(len(trg_refs)), len(trg_refs))
+    src = cache.vectors([src_refs[i] for i in src_order], "en")
+    trg = cache.vectors([trg_refs[i] for i in trg_order], "es")
+    src_row = {i: row for row, i in enumerate(src_order)}
+    trg_row = {i: row for row, i in enumerate(trg_order)}
+    return src, trg, {(src_row[i], trg_row[i]) for i in range(len(pairs))}
+
+
+def main() -> None:
+    args = parse_args()
+    bible = read_bible(args.data_dir)
+    encoder = SentenceEncoder.load(
+        prepare_default_model(args.models_dir).path, precision=args.precision
+    )
+    cache = VectorCache(encoder, bible, args.cache)
+    noise = random.Random(0).sample(
+        bible.splits["train"], 2 * args.distractors + 2 * args.dev_distractors
+    )
+    d, dd = args.distractors, args.dev_distractors
+    started = time.perf_counter()
+    dev = mining_side(cache, bible.splits["dev"], noise[:dd], noise[dd : 2 * dd], seed=1)
+    test = mining_side(
+        cache, bible.splits["test"], noise[2 * dd : 2 * dd + d], noise[2 * dd + d :], seed=2
+    )
+    encode_s = time.perf_counter() - started
+    started = time.perf_counter()
+    dev_candidates = mine_candidates(dev[0], dev[1], candidates=args.candidates)
+    test_candidates = mine_candidates(test[0], test[1], candidates=args.candidates)
+    mine_s = time.perf_counter() - started
+    dev_threshold, dev_f1 = choose_threshold(dev_candidates, dev[2])
+    oracle_threshold, _ = choose_threshold(test_candidates, test[2])
+
+    def scored(threshold: float) -> dict[str, Any]:
+        result = mining_scores(test_candidates, test[2], threshold)
+        return {
+            "threshold": threshold,
+            "precision": 100 * result.precision,
+            "recall": 100 * result.recall,
+            "f1": 100 * result.f1,
+        }
+
+    report = {
+        "data": f"bible-en-es test split (1,000 pairs) + {d} distractors per side, shuffled; "
+        f"threshold chosen on dev (1,000 pairs + {dd} distractors per side)",
+        "model": encoder.config.name,
+        "candidates": args.candidates,
+        "dev_f1": 100 * dev_f1,
+        "test_at_dev_threshold": scored(dev_threshold),
+        "test_at_default_threshold": scored(DEFAULT_THRESHOLD),
+        "test_oracle": scored(oracle_threshold),
+        "encode_s": encode_s,
+        "mine_s": mine_s,
+        "rss_mb": rss_mb(),
+        "machine": machine(),
+    }
+    for key in ("test_at_dev_threshold", "test_at_default_threshold", "test_oracle"):
+        print(key, {k: round(v, 4) for k, v in report[key].items()})
+    print(write_report(report, RESULTS_DIR, "mine_bible"))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Translation-memory workbench: bitext mining, document alignment, concordance, export."""

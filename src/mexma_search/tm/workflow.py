@@ -1,0 +1,122 @@
+"""Mining and alignment from sentences to scored pairs, with an encoder passed in."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from mexma_search.encoder.model import SentenceEncoder
+from mexma_search.tm.align import DEFAULT_SKIP_COST, align_sentences
+from mexma_search.tm.mining import (
+    DEFAULT_THRESHOLD,
+    MinedPair,
+    ThresholdSuggestion,
+    UniqueTexts,
+    kept_pairs,
+    mine_candidates,
+    suggest_threshold,
+)
+
+# (texts done, texts in all) while encoding
+Progress = Callable[[int, int], None]
+
+
+def encoder_function(
+    encoder: SentenceEncoder, batch_size: int, progress: Progress | None = None
+) -> Callable[[Sequence[str]], np.ndarray]:
+    """Sentences -> L2-normalised vectors with the model's passage prefix."""
+
+    def encode(texts: Sequence[str]) -> np.ndarray:
+        return encoder.encode(
+            list(texts), prompt="passage", batch_size=batch_size, progress=progress
+        ).vectors
+
+    return encode
+
+
+@dataclass
+class MiningReport:
+    """Mined pairs (best first), the threshold used and, with a labelled sample, the
+    suggested one."""
+
+    pairs: list[MinedPair]
+    threshold: float
+    sentences: tuple[int, int]
+    candidates: int
+    suggestion: ThresholdSuggestion | None = None
+    timing: dict[str, float] = field(default_factory=dict)
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "pairs": len(self.pairs),
+            "threshold": self.threshold,
+            "unique_sentences": {"source": self.sentences[0], "target": self.sentences[1]},
+            "candidates": self.candidates,
+            "suggestion": self.suggestion.to_dict() if self.suggestion else None,
+            "timing": self.timing,
+        }
+
+
+def mine_sentences(
+    src_sentences: Sequence[str],
+    trg_sentences: Sequence[str],
+    encode: Callable[[Sequence[str]], np.ndarray],
+    *,
+    threshold: float | None = None,
+    labelled: Sequence[tuple[str, str]] = (),
+) -> MiningReport:
+    """Mine two sides. Without ``threshold``: the one suggested by ``labelled`` if given,
+    else :data:`DEFAULT_THRESHOLD`."""
+    started = time.perf_counter()
+    src, trg = UniqueTexts.of(src_sentences), UniqueTexts.of(trg_sentences)
+    vectors = encode([*src.texts, *trg.texts])
+    encoded = time.perf_counter()
+    candidates = mine_candidates(vectors[: len(src.texts)], vectors[len(src.texts) :])
+    suggestion = suggest_threshold(candidates, src, trg, labelled) if labelled else None
+    if threshold is None:
+        threshold = suggestion.threshold if suggestion else DEFAULT_THRESHOLD
+    return MiningReport(
+        pairs=kept_pairs(candidates, src, trg, threshold),
+        threshold=threshold,
+        sentences=(len(src.texts), len(trg.texts)),
+        candidates=len(candidates),
+        suggestion=suggestion,
+        timing={"encode_s": encoded - started, "mine_s": time.perf_counter() - encoded},
+    )
+
+
+@dataclass(frozen=True)
+class AlignedText:
+    """An aligned pair of documents' sentences (several joined by a space), with its cosine."""
+
+    src: str
+    trg: str
+    score: float
+    src_sentences: tuple[int, ...]
+    trg_sentences: tuple[int, ...]
+
+
+def align_documents(
+    src_sentences: Sequence[str],
+    trg_sentences: Sequence[str],
+    encode: Callable[[Sequence[str]], np.ndarray],
+    *,
+    skip_cost: float = DEFAULT_SKIP_COST,
+    keep_skips: bool = False,
+) -> list[AlignedText]:
+    """Align two documents' sentences in order; skipped sentences only with ``keep_skips``."""
+    return [
+        AlignedText(
+            " ".join(src_sentences[i] for i in pair.src),
+            " ".join(trg_sentences[j] for j in pair.trg),
+            pair.score,
+            pair.src,
+            pair.trg,
+        )
+        for pair in align_sentences(src_sentences, trg_sentences, encode, skip_cost=skip_cost)
+        if keep_skips or not pair.is_skip
+    ]
