@@ -79,14 +79,16 @@ def test_the_pages_own_events_show_nothing_unreadable(secured_app: Any) -> None:
     secret = _documents(secured_app, "secret")
     for user in (None, "nora"):
         raw = _raw(secured_app, user)
-        html = raw.call("run", [QUERY, 50, None, None, 0])["output"]["data"][0]
+        html = raw.call("run", [QUERY, 50, None, None, 0, True])["output"]["data"][0]
         assert "river_en.txt" in html
         for hidden in ("river_fr.md", "train_de.txt", "bakery_es.html"):
             assert hidden not in html
         # the "more from this document" button of a card the page never showed
         for document_id in secret:
             more = raw.call(
-                "more_from_document", [QUERY, 50, None, None], event_data={"document": document_id}
+                "more_from_document",
+                [QUERY, 50, None, None, True],
+                event_data={"document": document_id},
             )
             assert "train_de.txt" not in str(more) and "bakery_es.html" not in str(more)
         listing = raw.call("refresh", [])["output"]["data"]

@@ -55,7 +55,8 @@ def test_upload_follow_jobs_and_search_with_filters(
     results = client.predict("the old river", 5, None, ["api-test"], None, api_name="/search")
     assert 0 < len(results) <= 5
     assert {"score", "text", "sentence", "lang", "document", "document_id"} <= set(results[0])
-    assert [r["score"] for r in results] == sorted((r["score"] for r in results), reverse=True)
+    # hybrid ranks by fused rank; each score shown is the passage's cosine
+    assert all(-1.0 <= r["score"] <= 1.0 for r in results)
 
     french = client.predict("river", 10, ["fr"], None, None, api_name="/search")
     assert french and {r["lang"] for r in french} == {"fr"}
