@@ -4,7 +4,7 @@ The ``wiki`` corpus is ingested once (as ``bench/retrieval_eval.py`` does); then
 (same- and cross-language) and the ``exact`` set's keyword queries (names, numbers, codes;
 ``bench/build_exact_term_set.py``) run in dense mode and in hybrid mode under each fusion
 setting (``RRF_K``, the keyword legs' weights for a query's own language, the others and a
-query of unclear language, ``HYBRID_DEPTH`` of ``index/keywords.py``,
+query of unclear language, ``HYBRID_DEPTH`` and ``STANDOUT_RATIO`` of ``index/keywords.py``,
 patched for the run). Recall@1 and recall@10 are printed per half: ``dev`` (tune on it) and
 ``test`` (report it); a wiki article's two queries fall in the same half.
 
@@ -56,14 +56,16 @@ from mexma_search.encoder.retrieval_metrics import score_rankings  # noqa: E402
 from mexma_search.jobs.backends import open_services  # noqa: E402
 from mexma_search.jobs.inprocess import InProcessWorker  # noqa: E402
 
+Setting = tuple[int, float, float, float, int, float]
 # name -> (RRF k, same-language keyword weight, other-language weight, unknown-language
-# weight, depth)
-SETTINGS = {
-    "k60 .6/.3/.3 d100": (60, 0.6, 0.3, 0.3, 100),
-    "k60 .6/.3/1 d100": (60, 0.6, 0.3, 1.0, 100),
-    "k60 .6/.3/2 d100": (60, 0.6, 0.3, 2.0, 100),
-    "k60 .6/.3/4 d100": (60, 0.6, 0.3, 4.0, 100),
-    "k60 .4/.2/2 d30": (60, 0.4, 0.2, 2.0, 30),
+# weight, depth, standout ratio: inf for rank fusion alone)
+SETTINGS: dict[str, Setting] = {
+    "k60 .6/.3/2 d100": (60, 0.6, 0.3, 2.0, 100, float("inf")),
+    "k60 .6/.3/2 d100 standout 1.5": (60, 0.6, 0.3, 2.0, 100, 1.5),
+    "k60 .6/.3/2 d100 standout 2": (60, 0.6, 0.3, 2.0, 100, 2.0),
+    "k60 .6/.3/2 d100 standout 3": (60, 0.6, 0.3, 2.0, 100, 3.0),
+    "k60 .3/.15/2 d100 standout 2": (60, 0.3, 0.15, 2.0, 100, 2.0),
+    "k10 .3/.15/2 d100 standout 2": (10, 0.3, 0.15, 2.0, 100, 2.0),
 }
 
 
@@ -74,9 +76,9 @@ def bucket(query: RetrievalQuery, position: int) -> str:
     return f"{kind(query)} {'dev' if (position // 2) % 2 == 0 else 'test'}"
 
 
-def patched(setting: tuple[int, float, float, float, int]) -> ExitStack:
+def patched(setting: Setting) -> ExitStack:
     """The fusion constants of ``setting`` in place until the stack closes."""
-    rrf_k, same, other, unknown, depth = setting
+    rrf_k, same, other, unknown, depth, standout = setting
     stack = ExitStack()
     keywords = mexma_search.index.keywords
     stack.enter_context(mock.patch.object(mexma_search.index.edge, "RRF_K", rrf_k))
@@ -84,6 +86,7 @@ def patched(setting: tuple[int, float, float, float, int]) -> ExitStack:
     stack.enter_context(mock.patch.object(keywords, "OTHER_LANGUAGE_WEIGHT", other))
     stack.enter_context(mock.patch.object(keywords, "UNKNOWN_LANGUAGE_WEIGHT", unknown))
     stack.enter_context(mock.patch.object(keywords, "HYBRID_DEPTH", depth))
+    stack.enter_context(mock.patch.object(keywords, "STANDOUT_RATIO", standout))
     return stack
 
 

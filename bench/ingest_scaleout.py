@@ -61,6 +61,7 @@ from bench.common import (  # noqa: E402
 )
 from bench.encode_throughput import format_table  # noqa: E402
 from bench.ingest_throughput import write_uploads  # noqa: E402
+from mexma_search.app.access import OPERATOR  # noqa: E402
 from mexma_search.app.queues import STAGE_EMBEDDING  # noqa: E402
 from mexma_search.app.settings import Settings  # noqa: E402
 from mexma_search.encoder.default_model import prepare_default_model  # noqa: E402
@@ -225,12 +226,14 @@ def measure(
         ingest_only = topology == "ingest"
         groups = worker_groups(topology, workers)
         with running_workers(groups, worker_env(settings, threads)):
-            warm_ids = services.ingest_paths(warmup[: sum(count for _, count in groups)])
+            warm_ids = services.ingest_paths(
+                warmup[: sum(count for _, count in groups)], caller=OPERATOR
+            )
             wait_for_jobs(database_url, warm_ids, ingest_only=ingest_only, timeout=args.timeout)
             before = count_chunk_rows(database_url)
             load = [round(x, 2) for x in os.getloadavg()]
             start = time.perf_counter()
-            job_ids = services.ingest_paths(measured)
+            job_ids = services.ingest_paths(measured, caller=OPERATOR)
             end = wait_for_jobs(
                 database_url, job_ids, ingest_only=ingest_only, timeout=args.timeout
             )

@@ -77,6 +77,7 @@ from bench.common import (  # noqa: E402
     write_report,
 )
 from bench.encode_throughput import format_table  # noqa: E402
+from mexma_search.app.access import OPERATOR  # noqa: E402
 from mexma_search.app.services import Services  # noqa: E402
 from mexma_search.app.serving_model import serving_model  # noqa: E402
 from mexma_search.documents import UNDETERMINED  # noqa: E402
@@ -262,10 +263,12 @@ def warm_up_worker(services: Services, directory: Path) -> None:
     directory.mkdir()
     path = directory / "warm-up.txt"
     path.write_text("The worker threads start before the clock does.\n", encoding="utf-8")
-    job = services.wait_for_job(services.ingest_paths([path], collection="warm-up")[0], 120)
+    job = services.wait_for_job(
+        services.ingest_paths([path], collection="warm-up", caller=OPERATOR)[0], 120
+    )
     if job.status != "succeeded":
         raise RuntimeError(f"the warm-up document was not indexed: {job.error}")
-    services.delete_document(job.metrics["document_id"])
+    services.delete_document(job.metrics["document_id"], caller=OPERATOR)
 
 
 def run_pipeline(
@@ -282,7 +285,7 @@ def run_pipeline(
         warm_up_worker(services, files[0].parent.parent / "warm-up")
         with instrumented(clock):
             started = time.perf_counter()
-            job_ids = services.ingest_paths(files, collection=COLLECTION)
+            job_ids = services.ingest_paths(files, collection=COLLECTION, caller=OPERATOR)
             uploaded = time.perf_counter()
             if wait == "services":
                 services.wait_for_jobs(job_ids, timeout)

@@ -37,6 +37,7 @@ from bench.common import (  # noqa: E402
     machine,
     wait_until_done,
 )
+from mexma_search.app.access import OPERATOR  # noqa: E402
 from mexma_search.app.relevance import match_kind  # noqa: E402
 from mexma_search.app.retrieval_eval import (  # noqa: E402
     DocumentNames,
@@ -69,7 +70,9 @@ def kind(query: RetrievalQuery) -> str:
 def ingest(services: Services, corpus: Path, timeout: float) -> float:
     """Ingest every file of ``corpus``; the seconds it took."""
     started = time.perf_counter()
-    job_ids = services.ingest_paths(sorted(corpus.iterdir()), collection=COLLECTION)
+    job_ids = services.ingest_paths(
+        sorted(corpus.iterdir()), collection=COLLECTION, caller=OPERATOR
+    )
     return wait_until_done(services, job_ids, timeout) - started
 
 
@@ -132,7 +135,13 @@ def evaluate_set(
             query: str, k: int, mode: SearchMode = mode, last: list[SearchResult] = last
         ) -> list[SearchResult]:
             last[:] = services.search(
-                query, k, collection=COLLECTION, highlight=False, mode=mode, group=False
+                query,
+                k,
+                collection=COLLECTION,
+                caller=OPERATOR,
+                highlight=False,
+                mode=mode,
+                group=False,
             )
             return last
 

@@ -71,6 +71,7 @@ from bench.common import (  # noqa: E402
     write_report,
 )
 from bench.encode_throughput import format_table  # noqa: E402
+from mexma_search.app.access import OPERATOR  # noqa: E402
 from mexma_search.app.services import Services  # noqa: E402
 from mexma_search.app.serving_model import ServingModel, serving_model  # noqa: E402
 from mexma_search.documents import UNDETERMINED  # noqa: E402
@@ -207,7 +208,7 @@ class IndexFiller:
             job_ids = []
             for i, collection in enumerate(COLLECTIONS):
                 files = self.write_files(summaries[i :: len(COLLECTIONS)], collection)
-                job_ids += self.services.ingest_paths(files, collection=collection)
+                job_ids += self.services.ingest_paths(files, collection=collection, caller=OPERATOR)
             wait_until_done(self.services, job_ids, self.args.timeout)
         self.used += len(summaries)
         self.real_chunks += self.chunks() - before
@@ -379,13 +380,19 @@ def time_searches(
     """Seconds of each ``Services.search`` call, by configuration; the configurations take
     turns for every query (the order rotates)."""
     for query in queries[:WARMUP_QUERIES]:
-        services.search(query.text, k=K)
+        services.search(query.text, k=K, caller=OPERATOR)
     seconds: dict[str, list[float]] = {config.name: [] for config in configs}
     for i, query in enumerate(queries):
         shift = i % len(configs)
         for config in [*configs[shift:], *configs[:shift]]:
             started = time.perf_counter()
-            services.search(query.text, k=K, highlight=config.highlight, **FILTERS[config.filter])
+            services.search(
+                query.text,
+                k=K,
+                caller=OPERATOR,
+                highlight=config.highlight,
+                **FILTERS[config.filter],
+            )
             seconds[config.name].append(time.perf_counter() - started)
     return seconds
 

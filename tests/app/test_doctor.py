@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 from sqlalchemy import delete, update
 
+from mexma_search.app.access import OPERATOR
 from mexma_search.app.services import Services
 from mexma_search.app.serving_model import serving_model
 from mexma_search.index import LIVE_ALIAS, ChunkPoint
@@ -19,7 +20,7 @@ TIMEOUT = 60
 
 
 def _indexed(services: Services) -> list[int]:
-    return sorted(d.id for d in services.list_documents() if d.status == "indexed")
+    return sorted(d.id for d in services.list_documents(caller=OPERATOR) if d.status == "indexed")
 
 
 def test_doctor_finds_each_kind_of_drift_and_repairs_it(
@@ -28,7 +29,7 @@ def test_doctor_finds_each_kind_of_drift_and_repairs_it(
     files = [
         DOCS / name for name in ("river_en.txt", "river_fr.md", "train_de.txt", "bakery.jsonl")
     ]
-    services.wait_for_jobs(services.ingest_paths(files), TIMEOUT)
+    services.wait_for_jobs(services.ingest_paths(files, caller=OPERATOR), TIMEOUT)
     healthy = services.doctor()
     assert healthy.healthy and healthy.chunks == healthy.points > 0
     lost_points, lost_chunk, stuck, *_ = _indexed(services)
@@ -70,7 +71,7 @@ def test_doctor_finds_each_kind_of_drift_and_repairs_it(
 def test_points_without_keyword_vectors_are_found_and_given_one(
     services: Services, worker: InProcessWorker
 ) -> None:
-    services.wait_for_jobs(services.ingest_paths([DOCS / "river_en.txt"]), TIMEOUT)
+    services.wait_for_jobs(services.ingest_paths([DOCS / "river_en.txt"], caller=OPERATOR), TIMEOUT)
     index, report = services.runtime.index, services.doctor()
     assert report.healthy and report.collection is not None
     (document_id,) = _indexed(services)

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from mexma_search.app.access import Caller, Role
 from mexma_search.app.document_operations import LibraryQuery
 from mexma_search.app.services import Services
 from mexma_search.jobs.inprocess import InProcessWorker
@@ -38,6 +39,23 @@ def test_the_library_filters_and_pages(services: Services, worker: InProcessWork
     assert services.library_page(LibraryQuery(page=9, page_size=3)).page == 2
     empty = services.library_page(LibraryQuery(collection="none"))
     assert (empty.total, empty.pages, empty.documents) == (0, 1, [])
+
+
+def test_the_library_shows_a_caller_only_the_collections_it_may_read(
+    services: Services, worker: InProcessWorker
+) -> None:
+    jobs = services.ingest_paths([DOCS / "river_en.txt"], "open")
+    jobs += services.ingest_paths([DOCS / "train_de.txt"], "closed")
+    services.wait_for_jobs(jobs, TIMEOUT)
+    reader = Caller("rita", Role.READER, readable=frozenset({"open"}), writable=frozenset())
+
+    listing = services.library_page(LibraryQuery(), caller=reader)
+    assert [d.filename for d in listing.documents] == ["river_en.txt"]
+    assert listing.total == 1
+    assert services.library_page(LibraryQuery(collection="closed"), caller=reader).total == 0
+    nobody = Caller("nobody", Role.READER, readable=frozenset(), writable=frozenset())
+    assert services.library_page(LibraryQuery(), caller=nobody).documents == []
+    assert services.library_page(LibraryQuery()).total == 2
 
 
 @pytest.mark.parametrize(

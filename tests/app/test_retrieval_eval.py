@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from mexma_search.app.access import OPERATOR
 from mexma_search.app.retrieval_eval import (
     QueryFileError,
     RetrievalQuery,
@@ -110,7 +111,7 @@ def test_a_collection_is_scored_dense_and_hybrid(
     services: Services, worker: InProcessWorker
 ) -> None:
     corpus = sorted((TINY_SET / "corpus").iterdir())
-    services.wait_for_jobs(services.ingest_paths(corpus, "dev"), TIMEOUT)
+    services.wait_for_jobs(services.ingest_paths(corpus, "dev", caller=OPERATOR), TIMEOUT)
     queries = read_queries(TINY_SET / "queries.jsonl")
     dense, hybrid = evaluate_modes(services, queries, "dev", ["dense", "hybrid"])
     assert (dense.mode, hybrid.mode) == ("dense", "hybrid")
@@ -121,4 +122,4 @@ def test_a_collection_is_scored_dense_and_hybrid(
     with pytest.raises(ValueError, match="collection 'other' has no documents"):
         evaluate_modes(services, queries, "other", ["dense"])
     with pytest.raises(ValueError, match="unknown search mode 'sparse'"):
-        services.search("origami", mode="sparse")
+        services.search("origami", mode="sparse", caller=OPERATOR)

@@ -18,6 +18,7 @@ from threadpoolctl import threadpool_info
 
 import mexma_search.app.services
 import mexma_search.jobs.ingest
+from mexma_search.app.access import OPERATOR
 from mexma_search.app.search import GROUP_DEPTH, best_sentences
 from mexma_search.app.services import Services
 from mexma_search.app.serving_model import serving_model
@@ -47,7 +48,7 @@ def _points(services: Services) -> int:
 
 
 def _chunks(services: Services) -> int:
-    return sum(d.n_chunks for d in services.list_documents(limit=1000))
+    return sum(d.n_chunks for d in services.list_documents(limit=1000, caller=OPERATOR))
 
 
 def _by_file(jobs: list[JobInfo]) -> dict[str, JobInfo]:
@@ -60,21 +61,21 @@ def test_a_directory_is_indexed_file_by_file_and_a_broken_file_fails_alone(
     services = open_services(make_settings(database_url=database_url))
     try:
         with InProcessWorker(services):
-            job_ids = services.ingest_paths([DOCS], "fixtures")
+            job_ids = services.ingest_paths([DOCS], "fixtures", caller=OPERATOR)
             jobs = _by_file(services.wait_for_jobs(job_ids, TIMEOUT))
         assert len(jobs) == len(list(DOCS.iterdir()))
         broken = jobs.pop("broken.pdf")
         assert broken.status == "failed"
         assert "broken.pdf" in (broken.error or "") and "PDF" in (broken.error or "")
         assert {job.status for job in jobs.values()} == {"succeeded"}
-        documents = {Path(d.filename).name: d for d in services.list_documents()}
+        documents = {Path(d.filename).name: d for d in services.list_documents(caller=OPERATOR)}
         assert documents["broken.pdf"].status == "failed"
         assert documents["broken.pdf"].error == broken.error
         assert documents["broken.pdf"].n_chunks == 0
         assert all(d.status == "indexed" for name, d in documents.items() if name != "broken.pdf")
         assert _points(services) == _chunks(services) > len(jobs)
         assert {"en", "fr", "de", "es", "ja", "zh", "ru"} <= set(services.languages_in_index())
-        assert services.collections() == ["fixtures"]
+        assert services.collections(caller=OPERATOR) == ["fixtures"]
     finally:
         services.runtime.close()
 
@@ -103,19 +104,23 @@ def test_the_worker_threads_leave_the_cores_to_the_encoder_while_they_run(
 def test_a_duplicate_is_reported_and_not_indexed_twice(
     services: Services, worker: InProcessWorker
 ) -> None:
-    first = services.wait_for_job(services.ingest_paths([DOCS / "river_en.txt"])[0], TIMEOUT)
+    first = services.wait_for_job(
+        services.ingest_paths([DOCS / "river_en.txt"], caller=OPERATOR)[0], TIMEOUT
+    )
     points = _points(services)
-    second = services.get_job(services.ingest_paths([DOCS / "river_en.txt"])[0])
+    second = services.get_job(services.ingest_paths([DOCS / "river_en.txt"], caller=OPERATOR)[0])
     assert second is not None and second.status == "succeeded"
     original = first.metrics["document_id"]
     assert f"duplicate of document {original} (river_en.txt)" in (second.message or "")
     # the upload's job reports it; the library keeps no row and no file for it
     assert second.metrics == {"duplicate_of": original}
-    assert [d.id for d in services.list_documents()] == [original]
+    assert [d.id for d in services.list_documents(caller=OPERATOR)] == [original]
     assert len(list(services.settings.uploads_dir.iterdir())) == 1
     assert _points(services) == points
     # the same file in another collection is a new document
-    other = services.wait_for_job(services.ingest_paths([DOCS / "river_en.txt"], "other")[0])
+    other = services.wait_for_job(
+        services.ingest_paths([DOCS / "river_en.txt"], "other", caller=OPERATOR)[0]
+    )
     assert other.metrics["chunks"] > 0
     assert _points(services) == 2 * points
 
@@ -148,7 +153,7 @@ def test_an_upload_is_stored_whole_then_recorded_and_queued_a_batch_at_a_time(
         mock.patch.object(mexma_search.app.services, "record_upload", recording),
         mock.patch.object(services.queue, "enqueue", lambda job_id, step: events.append("queued")),
     ):
-        job_ids = services.ingest_paths([corpus])
+        job_ids = services.ingest_paths([corpus], caller=OPERATOR)
     batch = ["recorded", "recorded", "queued", "queued"]
     # the copy of river_en.txt is a duplicate: recorded, not queued
     assert events == ["stored"] * 6 + batch + batch + ["recorded", "recorded", "queued"]
@@ -165,23 +170,25 @@ def test_an_upload_is_stored_whole_then_recorded_and_queued_a_batch_at_a_time(
 def test_delete_removes_rows_vectors_and_the_stored_file(
     services: Services, worker: InProcessWorker
 ) -> None:
-    job_ids = services.ingest_paths([DOCS / "river_en.txt", DOCS / "train_de.txt"])
+    job_ids = services.ingest_paths([DOCS / "river_en.txt", DOCS / "train_de.txt"], caller=OPERATOR)
     jobs = services.wait_for_jobs(job_ids, TIMEOUT)
     kept, deleted = (job.metrics["document_id"] for job in jobs)
     stored = next(Path(p) for p in (services.settings.uploads_dir or Path()).iterdir())
     assert len(list(stored.parent.iterdir())) == 2
     before = _points(services)
-    assert services.delete_document(deleted)
-    assert not services.delete_document(deleted)
-    assert [d.id for d in services.list_documents()] == [kept]
+    assert services.delete_document(deleted, caller=OPERATOR)
+    assert not services.delete_document(deleted, caller=OPERATOR)
+    assert [d.id for d in services.list_documents(caller=OPERATOR)] == [kept]
     assert _points(services) == before - jobs[1].metrics["chunks"]
-    assert all(r.document_id == kept for r in services.search("Zug", k=20))
+    assert all(r.document_id == kept for r in services.search("Zug", k=20, caller=OPERATOR))
     assert len(list(stored.parent.iterdir())) == 1
 
 
 def test_a_rerun_of_an_ingest_job_adds_no_points(services: Services) -> None:
     with InProcessWorker(services):
-        job = services.wait_for_job(services.ingest_paths([DOCS / "river_fr.md"])[0], TIMEOUT)
+        job = services.wait_for_job(
+            services.ingest_paths([DOCS / "river_fr.md"], caller=OPERATOR)[0], TIMEOUT
+        )
     points = _points(services)
     # the worker died after embedding, before the job row said so: the job is resumed
     with session_scope(services.runtime.engine) as session:
@@ -196,13 +203,13 @@ def test_a_rerun_of_an_ingest_job_adds_no_points(services: Services) -> None:
     assert rerun.status == "succeeded"
     assert _points(services) == points == rerun.metrics["chunks"]
     # every point names a chunk row of the re-run
-    assert len(services.search("rivière", k=50, group=False)) == points
+    assert len(services.search("rivière", k=50, group=False, caller=OPERATOR)) == points
 
 
 def test_a_job_left_running_by_a_dead_process_is_resumed(make_settings: MakeSettings) -> None:
     settings = make_settings()
     first = open_services(settings)
-    job_ids = first.ingest_paths([DOCS / "train_de.txt", DOCS / "bakery.jsonl"])
+    job_ids = first.ingest_paths([DOCS / "train_de.txt", DOCS / "bakery.jsonl"], caller=OPERATOR)
     with session_scope(first.runtime.engine) as session:
         session.execute(update(Job).where(Job.id == job_ids[0]).values(status=JobStatus.RUNNING))
     first.runtime.close()  # the process "dies" with its in-memory messages
@@ -224,7 +231,7 @@ def test_jobs_queued_by_another_process_are_picked_up(make_settings: MakeSetting
     cli_process = open_services(settings)
     try:
         with InProcessWorker(app_process):
-            job_id = cli_process.ingest_paths([DOCS / "train_zh.txt"])[0]
+            job_id = cli_process.ingest_paths([DOCS / "train_zh.txt"], caller=OPERATOR)[0]
             assert app_process.wait_for_job(job_id, TIMEOUT).status == "succeeded"
     finally:
         app_process.runtime.close()
@@ -232,19 +239,19 @@ def test_jobs_queued_by_another_process_are_picked_up(make_settings: MakeSetting
 
 
 def test_cancelling_a_queued_job_stops_it_before_it_starts(services: Services) -> None:
-    job_id = services.ingest_paths([DOCS / "river_en.txt"])[0]
+    job_id = services.ingest_paths([DOCS / "river_en.txt"], caller=OPERATOR)[0]
     assert services.cancel_job(job_id)
     with InProcessWorker(services):
         job = services.wait_for_job(job_id, TIMEOUT)
     assert job.status == "cancelled"
-    assert services.list_documents()[0].status == "failed"
+    assert services.list_documents(caller=OPERATOR)[0].status == "failed"
     assert not services.cancel_job(job_id)
 
 
 def test_a_document_deleted_before_it_is_parsed_fails_its_job_with_the_reason(
     services: Services,
 ) -> None:
-    job_id = services.ingest_paths([DOCS / "river_en.txt"])[0]
+    job_id = services.ingest_paths([DOCS / "river_en.txt"], caller=OPERATOR)[0]
     with session_scope(services.runtime.engine) as session:
         job = get_job(session, job_id)
         assert job is not None
@@ -272,11 +279,11 @@ def test_a_job_cancelled_while_its_document_is_chunked_ends_cancelled(
         mock.patch.object(mexma_search.jobs.ingest, "chunk_document", cancel_then_chunk),
         InProcessWorker(services),
     ):
-        job_ids.extend(services.ingest_paths([DOCS / "river_en.txt"]))
+        job_ids.extend(services.ingest_paths([DOCS / "river_en.txt"], caller=OPERATOR))
         uploaded.set()
         job = services.wait_for_job(job_ids[0], TIMEOUT)  # not left queued for embedding
     assert job.status == "cancelled"
-    document = services.list_documents()[0]
+    document = services.list_documents(caller=OPERATOR)[0]
     assert document.status == "failed" and document.error == "cancelled"
     assert document.n_chunks == 0
 
@@ -293,7 +300,7 @@ def test_cancelling_a_running_job_stops_between_batches(
     )
     try:
         with InProcessWorker(services):
-            job_id = services.ingest_paths([long_text])[0]
+            job_id = services.ingest_paths([long_text], caller=OPERATOR)[0]
             deadline = time.monotonic() + TIMEOUT
             while (job := services.get_job(job_id)) and not (
                 job.stage == "embedding" and job.done > 0
@@ -304,7 +311,7 @@ def test_cancelling_a_running_job_stops_between_batches(
             job = services.wait_for_job(job_id, TIMEOUT)
         assert job.status == "cancelled"
         assert job.done < job.total
-        document = services.list_documents()[0]
+        document = services.list_documents(caller=OPERATOR)[0]
         assert document.status == "failed" and document.error == "cancelled"
         assert document.n_chunks == 0
         assert _points(services) == 0
@@ -323,7 +330,7 @@ def test_uploads_are_stored_under_our_own_names_within_the_size_limit(
     big.write_bytes(b"a" * (1 << 20) + b"b")
     services = open_services(make_settings(max_upload_mb=1))
     try:
-        job_ids = services.ingest_paths([hostile.parent, big])
+        job_ids = services.ingest_paths([hostile.parent, big], caller=OPERATOR)
         jobs = _by_file([services.get_job(i) for i in job_ids])
     finally:
         services.runtime.close()
@@ -338,32 +345,42 @@ def test_uploads_are_stored_under_our_own_names_within_the_size_limit(
 def test_search_filters_and_highlights_a_sentence_inside_the_passage(
     services: Services, worker: InProcessWorker
 ) -> None:
-    job_ids = services.ingest_paths([DOCS / "river.tmx", DOCS / "train_de.txt"])
+    job_ids = services.ingest_paths([DOCS / "river.tmx", DOCS / "train_de.txt"], caller=OPERATOR)
     services.wait_for_jobs(job_ids, TIMEOUT)
-    results = services.search("river bridges", k=50, mode="dense", group=False)
+    results = services.search("river bridges", k=50, mode="dense", group=False, caller=OPERATOR)
     assert results == sorted(results, key=lambda r: -r.score)
     assert {r.lang for r in results} >= {"en", "fr", "de"}
     for result in results:
         assert result.text[result.sentence_start : result.sentence_end] == result.sentence
         assert result.sentence.strip()
         assert result.model_version == "tiny-mean0"
-    assert {r.lang for r in services.search("river", k=50, lang="fr", group=False)} == {"fr"}
-    german = services.search("Zug", k=50, collection="default", lang=["de"], group=False)
+    assert {
+        r.lang for r in services.search("river", k=50, lang="fr", group=False, caller=OPERATOR)
+    } == {"fr"}
+    german = services.search(
+        "Zug", k=50, collection="default", lang=["de"], group=False, caller=OPERATOR
+    )
     assert german and {Path(r.document).name for r in german} <= {"train_de.txt", "river.tmx"}
     only = results[0].document_id
-    assert {r.document_id for r in services.search("x", k=50, document_id=only)} == {only}
-    assert len(services.search("x", k=50, document_id=only)) == 1  # one card per document
+    assert {
+        r.document_id for r in services.search("x", k=50, document_id=only, caller=OPERATOR)
+    } == {only}
+    assert (
+        len(services.search("x", k=50, document_id=only, caller=OPERATOR)) == 1
+    )  # one card per document
     with pytest.raises(ValueError, match="empty"):
-        services.search("  ")
+        services.search("  ", caller=OPERATOR)
 
 
 def test_search_gives_one_card_per_document_with_its_next_best_passages(
     services: Services, worker: InProcessWorker
 ) -> None:
-    services.wait_for_jobs(services.ingest_paths([DOCS]), TIMEOUT)
+    services.wait_for_jobs(services.ingest_paths([DOCS], caller=OPERATOR), TIMEOUT)
     # a grouped search reads GROUP_DEPTH passages per document wanted
-    passages = services.search("river bridges", k=5 * GROUP_DEPTH, group=False, mode="dense")
-    cards = services.search("river bridges", k=5, mode="dense")
+    passages = services.search(
+        "river bridges", k=5 * GROUP_DEPTH, group=False, mode="dense", caller=OPERATOR
+    )
+    cards = services.search("river bridges", k=5, mode="dense", caller=OPERATOR)
     documents = [card.document_id for card in cards]
     assert len(documents) == len(set(documents)) == 5
     # the cards follow the passage ranking: each document where its best passage ranks
@@ -389,17 +406,17 @@ def test_hybrid_search_puts_the_passage_with_an_exact_code_first(
         "Permits follow chapter nine.\n",
         encoding="utf-8",
     )
-    services.wait_for_jobs(services.ingest_paths([DOCS, codes]), TIMEOUT)
-    hybrid = services.search("ISO 9001", k=5)
+    services.wait_for_jobs(services.ingest_paths([DOCS, codes], caller=OPERATOR), TIMEOUT)
+    hybrid = services.search("ISO 9001", k=5, caller=OPERATOR)
     assert "ISO 9001" in hybrid[0].text
-    dense = services.search("ISO 9001", k=50, mode="dense")
+    dense = services.search("ISO 9001", k=50, mode="dense", caller=OPERATOR)
     assert {r.chunk_id for r in hybrid} <= {r.chunk_id for r in dense} | {hybrid[0].chunk_id}
 
 
 def test_stored_sentence_vectors_pick_the_same_sentence_as_encoding_them(
     services: Services, worker: InProcessWorker, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    services.wait_for_jobs(services.ingest_paths([DOCS]), TIMEOUT)
+    services.wait_for_jobs(services.ingest_paths([DOCS], caller=OPERATOR), TIMEOUT)
     model = serving_model(services.runtime)
     calls: list[int] = []
     encode = model.encoder.encode
@@ -409,7 +426,7 @@ def test_stored_sentence_vectors_pick_the_same_sentence_as_encoding_them(
         return encode(texts, **kwargs)
 
     monkeypatch.setattr(model.encoder, "encode", counting_encode)
-    results = services.search("river bridges", k=20, group=False)
+    results = services.search("river bridges", k=20, group=False, caller=OPERATOR)
     assert calls == [1]  # the query only: sentence vectors come from the index
     with session_scope(services.runtime.engine) as session:
         chunks = chunks_by_ids(session, [r.chunk_id for r in results])
@@ -424,7 +441,7 @@ def test_stored_sentence_vectors_pick_the_same_sentence_as_encoding_them(
 def test_promotion_reindexes_and_swaps_while_search_keeps_answering(
     services: Services, worker: InProcessWorker, tiny_cls_model_dir: Path
 ) -> None:
-    services.wait_for_jobs(services.ingest_paths([DOCS]), TIMEOUT)
+    services.wait_for_jobs(services.ingest_paths([DOCS], caller=OPERATOR), TIMEOUT)
     chunks = _chunks(services)
     old_collection = services.runtime.index.alias_target()
     job_id = services.promote_model(str(tiny_cls_model_dir))
@@ -436,7 +453,7 @@ def test_promotion_reindexes_and_swaps_while_search_keeps_answering(
     def keep_searching() -> None:
         try:
             while not services.get_job(job_id).finished:  # type: ignore[union-attr]
-                results = services.search("river", k=3, highlight=False)
+                results = services.search("river", k=3, highlight=False, caller=OPERATOR)
                 assert len(results) == 3
                 seen.add(results[0].model_version)
         except BaseException as exc:
@@ -456,4 +473,4 @@ def test_promotion_reindexes_and_swaps_while_search_keeps_answering(
     assert services.runtime.index.alias_target() == "chunks__tiny-cls0"
     assert _points(services) == chunks
     assert services.runtime.index.count(old_collection or "") == chunks  # kept for rollback
-    assert services.search("river", k=1)[0].model_version == "tiny-cls0"
+    assert services.search("river", k=1, caller=OPERATOR)[0].model_version == "tiny-cls0"

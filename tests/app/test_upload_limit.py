@@ -10,6 +10,7 @@ from unittest import mock
 
 import pytest
 
+from mexma_search.app.access import OPERATOR
 from mexma_search.app.services import Services
 from mexma_search.app.settings import Settings
 from mexma_search.index import LIVE_ALIAS
@@ -46,7 +47,7 @@ def _stored(services: Services) -> list[Path]:
 def _refused_whole(services: Services, paths: list[Path]) -> str:
     """Ingest ``paths``, which must queue nothing and store nothing: the one job's error."""
     with mock.patch.object(services.queue, "enqueue") as enqueue:
-        [job_id] = services.ingest_paths(paths)
+        [job_id] = services.ingest_paths(paths, caller=OPERATOR)
     enqueue.assert_not_called()
     assert _stored(services) == []
     job = services.get_job(job_id)
@@ -95,7 +96,7 @@ def test_a_member_lying_about_its_size_is_refused_alone(limited: Services, tmp_p
         data[at : at + 4] = (100).to_bytes(4, "little")
     archive.write_bytes(bytes(data))
     with mock.patch.object(limited.queue, "enqueue") as enqueue:
-        lie, ok = (limited.get_job(i) for i in limited.ingest_paths([archive]))
+        lie, ok = (limited.get_job(i) for i in limited.ingest_paths([archive], caller=OPERATOR))
     assert lie is not None and "lie.zip/a.txt: cannot be unpacked" in (lie.error or "")
     assert ok is not None and ok.status == "queued"
     enqueue.assert_called_once()
@@ -111,16 +112,16 @@ def test_a_legitimate_zip_ingests_and_a_later_bomb_leaves_it_indexed(
     )
     bomb = _zip(tmp_path / "bomb.zip", {f"m{i}.txt": random.randbytes(MIB // 2) for i in range(3)})
     with InProcessWorker(limited):
-        jobs = limited.wait_for_jobs(limited.ingest_paths([good]), TIMEOUT)
+        jobs = limited.wait_for_jobs(limited.ingest_paths([good], caller=OPERATOR), TIMEOUT)
     assert [job.status for job in jobs] == ["succeeded", "succeeded"]
     stored = _stored(limited)
     points = limited.runtime.index.count(LIVE_ALIAS)
     assert len(stored) == 2 and points > 0
     with mock.patch.object(limited.queue, "enqueue") as enqueue:
-        [job_id] = limited.ingest_paths([bomb])
+        [job_id] = limited.ingest_paths([bomb], caller=OPERATOR)
     enqueue.assert_not_called()
     refused = limited.get_job(job_id)
     assert refused is not None and "bomb.zip: unpacks to 1.5 MB" in (refused.error or "")
     assert _stored(limited) == stored
     assert limited.runtime.index.count(LIVE_ALIAS) == points
-    assert [doc.status for doc in limited.list_documents()] == ["indexed", "indexed"]
+    assert [doc.status for doc in limited.list_documents(caller=OPERATOR)] == ["indexed", "indexed"]

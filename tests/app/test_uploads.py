@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from mexma_search.app.access import OPERATOR
 from mexma_search.app.services import Services
 from mexma_search.app.uploads import display_name
 
@@ -38,13 +39,18 @@ def test_an_upload_shows_the_cleaned_name_and_keeps_the_original(
     path.write_text("A short note about rivers.", encoding="utf-8")
     plain = tmp_path / "plain.txt"
     plain.write_text("Another note about bridges.", encoding="utf-8")
-    tricky, ordinary = (services.get_job(i) for i in services.ingest_paths([path, plain]))
+    tricky, ordinary = (
+        services.get_job(i) for i in services.ingest_paths([path, plain], caller=OPERATOR)
+    )
     assert tricky is not None and ordinary is not None
     assert tricky.parameters["filename"] == "notes.txt"
     assert tricky.parameters["original_filename"] == original
     assert ordinary.parameters["filename"] == "plain.txt"
     assert "original_filename" not in ordinary.parameters
-    assert sorted(d.filename for d in services.list_documents()) == ["notes.txt", "plain.txt"]
+    assert sorted(d.filename for d in services.list_documents(caller=OPERATOR)) == [
+        "notes.txt",
+        "plain.txt",
+    ]
 
 
 def test_errors_name_the_users_file_and_not_the_server_directories(
@@ -52,7 +58,10 @@ def test_errors_name_the_users_file_and_not_the_server_directories(
 ) -> None:
     server_dir = tmp_path / "gradio" / "3f9c2a"
     server_dir.mkdir(parents=True)
-    (job,) = (services.get_job(i) for i in services.ingest_paths([server_dir / "gone.txt"]))
+    (job,) = (
+        services.get_job(i)
+        for i in services.ingest_paths([server_dir / "gone.txt"], caller=OPERATOR)
+    )
     assert job is not None and job.status == "failed"
     assert job.error == "gone.txt: does not exist"
 

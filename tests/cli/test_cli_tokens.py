@@ -13,7 +13,9 @@ from click.testing import CliRunner
 from mexma_search.app.access import Role
 from mexma_search.app.api_tokens import TokenRefusedError, caller_for_token, database_tokens
 from mexma_search.app.settings import Settings, get_settings
+from mexma_search.app.users import Accounts
 from mexma_search.cli import main
+from mexma_search.store import make_engine
 
 
 @pytest.fixture
@@ -33,7 +35,9 @@ def _create(cli: CliRunner, *options: str) -> dict[str, object]:
 
 
 def test_tokens_are_created_listed_and_revoked(cli: CliRunner) -> None:
-    reader = _create(cli, "laptop")
+    reader = _create(cli, "laptop")  # for the first admin, made by the command
+    added = cli.invoke(main, ["users", "add", "ana", "--role", "editor", "--password", "pw-of-ana"])
+    assert added.exit_code == 0, added.output
     writer = _create(cli, "uploader", "--scope", "write", "--user", "ana", "--expires-days", "30")
     assert reader["scope"] == "read" and reader["user_name"] == "boss"
     assert reader["expires_at"] is None and writer["expires_at"] is not None
@@ -48,9 +52,17 @@ def test_tokens_are_created_listed_and_revoked(cli: CliRunner) -> None:
     assert rows[0]["prefix"] == secret[:12]
 
     with database_tokens(get_settings()) as tokens:
-        caller = caller_for_token(tokens.authenticate(secret))
-        assert (caller.name, caller.role, caller.readable) == ("ana", Role.EDITOR, None)
-        assert caller_for_token(tokens.authenticate(str(reader["token"]))).role is Role.READER
+        accounts = Accounts(make_engine(str(get_settings().database_url)), get_settings())
+        caller = caller_for_token(tokens.authenticate(secret), accounts.caller_for_user)
+        assert (caller.name, caller.role, caller.writable) == ("ana", Role.EDITOR, frozenset())
+        admin_read = caller_for_token(
+            tokens.authenticate(str(reader["token"])), accounts.caller_for_user
+        )
+        assert (admin_read.name, admin_read.role, admin_read.readable) == (
+            "boss",
+            Role.READER,
+            None,
+        )
 
     revoked = cli.invoke(main, ["tokens", "revoke", str(writer["id"])])
     assert revoked.exit_code == 0 and "revoked" in revoked.output
@@ -72,6 +84,7 @@ def test_tokens_are_created_listed_and_revoked(cli: CliRunner) -> None:
         (["x", "--expires-days", "0"], "expires-days"),
         (["   "], "token name has 1 to 200 characters"),
         (["x", "--user", ""], "user name has 1 to 200 characters"),
+        (["x", "--user", "nobody"], "there is no user 'nobody'"),
     ],
 )
 def test_bad_token_options_are_refused_and_store_nothing(

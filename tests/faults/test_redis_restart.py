@@ -15,6 +15,7 @@ import redis
 from backend_fixtures import free_port, start_redis_server
 from celery_worker import start_worker, stop_worker
 
+from mexma_search.app.access import OPERATOR
 from mexma_search.app.queues import STAGE_EMBEDDING
 from mexma_search.app.settings import Settings
 from mexma_search.jobs.backends import open_services
@@ -57,7 +58,9 @@ def test_a_redis_restart_mid_job_loses_no_job(
     services = open_services(settings)
     worker = start_worker(settings)
     try:
-        long_job, short_job = services.ingest_paths([tmp_path / "long.txt", tmp_path / "short.txt"])
+        long_job, short_job = services.ingest_paths(
+            [tmp_path / "long.txt", tmp_path / "short.txt"], caller=OPERATOR
+        )
         deadline = time.monotonic() + TIMEOUT_S
         while True:
             job = services.get_job(long_job)

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from mexma_search.app.access import OPERATOR
 from mexma_search.app.settings import Settings
 from mexma_search.jobs.backends import open_services
 
@@ -27,7 +28,7 @@ SENTENCES = [
 def _statuses(settings: Settings) -> list[str]:
     services = open_services(settings)
     try:
-        return [d.status for d in services.list_documents(limit=10_000)]
+        return [d.status for d in services.list_documents(limit=10_000, caller=OPERATOR)]
     finally:
         services.runtime.close()
 
@@ -57,7 +58,7 @@ def test_an_app_killed_mid_ingest_finishes_after_a_restart_and_loses_nothing(
         (folder / f"note-{n:02}.txt").write_text(text, encoding="utf-8")
     services = open_services(settings)
     try:
-        services.ingest_paths([folder])
+        services.ingest_paths([folder], caller=OPERATOR)
     finally:
         services.runtime.close()
 

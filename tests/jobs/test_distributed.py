@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from celery_worker import celery_worker_thread, start_worker, stop_worker
 
+from mexma_search.app.access import OPERATOR
 from mexma_search.app.queues import STAGE_EMBEDDING
 from mexma_search.app.services import Services
 from mexma_search.app.settings import Settings
@@ -52,15 +53,17 @@ class TestWorkerThreadOnRedis:
     def test_ingest_search_duplicate_and_delete(self, services: Services) -> None:
         assert isinstance(services.queue, CeleryJobQueue)
         assert services.queue.app.conf.broker_url.startswith("redis://")
-        jobs = services.wait_for_jobs(services.ingest_paths(FILES, "tm"), TIMEOUT)
+        jobs = services.wait_for_jobs(services.ingest_paths(FILES, "tm", caller=OPERATOR), TIMEOUT)
         assert [job.status for job in jobs] == ["succeeded", "succeeded", "failed"]
         assert "broken.pdf" in (jobs[2].error or "")
         chunks = jobs[0].metrics["chunks"] + jobs[1].metrics["chunks"]
         assert services.runtime.index.count(LIVE_ALIAS) == chunks
-        assert services.search("river", k=2, collection="tm")
-        duplicate = services.wait_for_job(services.ingest_paths([FILES[0]], "tm")[0])
+        assert services.search("river", k=2, collection="tm", caller=OPERATOR)
+        duplicate = services.wait_for_job(
+            services.ingest_paths([FILES[0]], "tm", caller=OPERATOR)[0]
+        )
         assert "duplicate of document" in (duplicate.message or "")
-        assert services.delete_document(jobs[0].metrics["document_id"])
+        assert services.delete_document(jobs[0].metrics["document_id"], caller=OPERATOR)
         assert services.runtime.index.count(LIVE_ALIAS) == jobs[1].metrics["chunks"]
 
 
@@ -72,7 +75,7 @@ def test_the_worker_command_runs_jobs_in_its_own_process(
         mode="distributed", redis_url=redis_url, qdrant_location=str(tmp_path / "qdrant")
     )
     services = open_services(settings)
-    job_ids = services.ingest_paths(FILES[:2])
+    job_ids = services.ingest_paths(FILES[:2], caller=OPERATOR)
     process = start_worker(settings)
     try:
         jobs = services.wait_for_jobs(job_ids, TIMEOUT)
@@ -82,7 +85,7 @@ def test_the_worker_command_runs_jobs_in_its_own_process(
     chunks = sum(job.metrics["chunks"] for job in jobs)
     try:
         assert services.runtime.index.count(LIVE_ALIAS) == chunks
-        assert {r.document for r in services.search("pan", k=chunks)} == {
+        assert {r.document for r in services.search("pan", k=chunks, caller=OPERATOR)} == {
             "river.tmx",
             "bakery_es.html",
         }
@@ -135,7 +138,7 @@ def test_a_worker_killed_mid_job_loses_nothing(
     document = tmp_path / "long.txt"
     document.write_text(LONG_TEXT, encoding="utf-8")
     services = open_services(settings)
-    [job_id] = services.ingest_paths([document])
+    [job_id] = services.ingest_paths([document], caller=OPERATOR)
 
     first = start_worker(settings)
     try:

@@ -14,6 +14,7 @@ import pytest
 from qdrant_client.http.exceptions import ResponseHandlingException
 
 import mexma_search.jobs.embed
+from mexma_search.app.access import OPERATOR
 from mexma_search.app.queues import QUEUE_EMBED, QUEUE_INGEST
 from mexma_search.app.services import Services
 from mexma_search.app.settings import Settings
@@ -56,7 +57,7 @@ def _parsed_and_waiting(services: Services, files: Sequence[str | Path] = FILES)
     every job ends up queued for embedding, its embed message waiting in the in-process
     broker."""
     with InProcessWorker(services, queues=(QUEUE_INGEST,)):
-        job_ids = services.ingest_paths([DOCS / name for name in files])
+        job_ids = services.ingest_paths([DOCS / name for name in files], caller=OPERATOR)
         deadline = time.monotonic() + TIMEOUT
         while not all(
             job.stage == "embedding" and job.status == "queued"
@@ -78,7 +79,7 @@ def _points(services: Services) -> int:
 
 
 def _documents(services: Services) -> dict[str, Any]:
-    return {Path(d.filename).name: d for d in services.list_documents(limit=100)}
+    return {Path(d.filename).name: d for d in services.list_documents(limit=100, caller=OPERATOR)}
 
 
 def test_waiting_documents_are_encoded_together_and_each_job_ends_on_its_own(

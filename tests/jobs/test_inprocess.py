@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy.exc import OperationalError
 
 import mexma_search.jobs.ingest
+from mexma_search.app.access import OPERATOR
 from mexma_search.app.queues import QUEUE_INGEST
 from mexma_search.app.services import Services
 from mexma_search.app.settings import Settings
@@ -32,7 +33,7 @@ def test_a_job_queued_by_other_services_is_picked_up_without_being_enqueued(
     cli_process = open_services(settings)
     try:
         with InProcessWorker(app_process), mock.patch.object(cli_process.queue, "enqueue") as sent:
-            job_id = cli_process.ingest_paths([DOCS / "river_en.txt"])[0]
+            job_id = cli_process.ingest_paths([DOCS / "river_en.txt"], caller=OPERATOR)[0]
             job = app_process.wait_for_job(job_id, TIMEOUT)
         assert sent.call_count == 1  # it went nowhere: the worker found the job in the table
         assert job.status == "succeeded", job.error
@@ -68,7 +69,9 @@ def test_a_transient_error_requeues_the_job_and_backs_off_before_the_retry(
     attempts: list[float] = []
     monkeypatch.setattr(mexma_search.jobs.ingest, "parse_bytes", _failing_transiently(2, attempts))
     with InProcessWorker(services):
-        job = services.wait_for_job(services.ingest_paths([DOCS / "river_en.txt"])[0], TIMEOUT)
+        job = services.wait_for_job(
+            services.ingest_paths([DOCS / "river_en.txt"], caller=OPERATOR)[0], TIMEOUT
+        )
     assert job.status == "succeeded", job.error
     assert len(attempts) == 3
     waits = [later - earlier for earlier, later in pairwise(attempts)]
@@ -82,7 +85,7 @@ def test_stopping_interrupts_a_backoff(services: Services, monkeypatch: pytest.M
     monkeypatch.setattr(mexma_search.jobs.ingest, "parse_bytes", _failing_transiently(1, attempts))
     worker = InProcessWorker(services, queues=(QUEUE_INGEST,))
     worker.start()
-    job_id = services.ingest_paths([DOCS / "river_en.txt"])[0]
+    job_id = services.ingest_paths([DOCS / "river_en.txt"], caller=OPERATOR)[0]
     deadline = time.monotonic() + TIMEOUT
     while not attempts:
         assert time.monotonic() < deadline

@@ -12,6 +12,7 @@ import psutil
 import pytest
 from sqlalchemy import update
 
+from mexma_search.app.access import OPERATOR
 from mexma_search.app.model_checks import WorseMetricsError
 from mexma_search.app.queues import Step
 from mexma_search.app.services import Services
@@ -121,7 +122,9 @@ def test_validation_reports_usable_pairs_and_names_the_broken_line(
 def test_a_train_job_registers_a_candidate_that_promotion_makes_live(
     services: Services, worker: InProcessWorker, bitext: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    services.wait_for_job(services.ingest_paths([DOCS / "river_en.txt"])[0], TIMEOUT)
+    services.wait_for_job(
+        services.ingest_paths([DOCS / "river_en.txt"], caller=OPERATOR)[0], TIMEOUT
+    )
     job_id = services.start_training(bitext, params=QUICK)
     job = services.wait_for_job(job_id, TIMEOUT)
     assert job.status == "succeeded", job.error
@@ -195,7 +198,7 @@ def test_a_train_job_registers_a_candidate_that_promotion_makes_live(
             services.promote_model(name)
     promotion = services.wait_for_job(services.promote_model(name, accept_worse=True), TIMEOUT)
     assert promotion.status == "succeeded", promotion.error
-    assert services.search("river", k=1)[0].model_version == name
+    assert services.search("river", k=1, caller=OPERATOR)[0].model_version == name
     assert {v.name: v for v in services.list_model_versions()}[name].live
 
 
@@ -210,7 +213,9 @@ def test_cancelling_stops_training_cleanly_while_ingestion_goes_on(
     assert running.total == 100_000 and running.eta_seconds is not None
     assert "step " in (running.message or "") and "left" in (running.message or "")
     # the training thread does not hold up an upload
-    ingest = services.wait_for_job(services.ingest_paths([DOCS / "river_fr.md"])[0], TIMEOUT)
+    ingest = services.wait_for_job(
+        services.ingest_paths([DOCS / "river_fr.md"], caller=OPERATOR)[0], TIMEOUT
+    )
     assert ingest.status == "succeeded"
     assert services.get_job(job_id).status == "running"  # type: ignore[union-attr]
 

@@ -19,11 +19,13 @@ import pytest
 from fake_clock import FakeClock
 from gradio_client import Client
 
+from mexma_search.app.access import OPERATOR
 from mexma_search.app.services import Services
 from mexma_search.app.settings import Settings
 from mexma_search.jobs.backends import open_services
 from mexma_search.jobs.inprocess import InProcessWorker
 from mexma_search.webapp.app import build_app, launch
+from mexma_search.webapp.sessions import COOKIE
 
 ADMIN_PASSWORD = "correct horse battery staple"
 JOB_TIMEOUT_S = 120
@@ -134,16 +136,24 @@ class RawQueueClient:
         return {"path": response.json()[0], "meta": {"_type": "gradio.FileData"}}
 
     def join(
-        self, api_name: str, data: list[Any], *, own_connection: bool = False
+        self,
+        api_name: str,
+        data: list[Any],
+        *,
+        own_connection: bool = False,
+        event_data: Any = None,
     ) -> httpx.Response:
         """Put one event of this session in the queue (without reading its result);
-        ``own_connection`` for many joins from threads at once (one client per request)."""
+        ``own_connection`` for many joins from threads at once (one client per request);
+        ``event_data`` as a component's own event sends it."""
         if not own_connection:
-            return self._join(self.http, api_name, data)
+            return self._join(self.http, api_name, data, event_data)
         with httpx.Client(timeout=60, headers=self.http.headers) as http:
-            return self._join(http, api_name, data)
+            return self._join(http, api_name, data, event_data)
 
-    def _join(self, http: httpx.Client, api_name: str, data: list[Any]) -> httpx.Response:
+    def _join(
+        self, http: httpx.Client, api_name: str, data: list[Any], event_data: Any = None
+    ) -> httpx.Response:
         return http.post(
             f"{self.url}/gradio_api/queue/join",
             json={
@@ -151,7 +161,7 @@ class RawQueueClient:
                 "fn_index": self.fn_index(api_name),
                 "trigger_id": None,
                 "session_hash": self.session_hash,
-                "event_data": None,
+                "event_data": event_data,
             },
         )
 
@@ -170,10 +180,10 @@ class RawQueueClient:
         """Log out as the page does (the server forgets the session and clears the cookie)."""
         return self.http.post(f"{self.url}/auth/logout")
 
-    def call(self, api_name: str, data: list[Any]) -> dict[str, Any]:
+    def call(self, api_name: str, data: list[Any], event_data: Any = None) -> dict[str, Any]:
         """Run one event in this session; the final message (``success``, ``output``) and the
         ``toasts`` it showed."""
-        self.join(api_name, data).raise_for_status()
+        self.join(api_name, data, event_data=event_data).raise_for_status()
         toasts: list[str] = []
         with self.http.stream(
             "GET", f"{self.url}/gradio_api/queue/data", params={"session_hash": self.session_hash}
@@ -192,10 +202,17 @@ class RawQueueClient:
 FINAL_STATUSES = {"succeeded", "failed", "cancelled"}
 
 
+def logged_in_client(url: str, username: str, password: str) -> Client:
+    """A gradio_client that sends the session cookie of ``username``'s login."""
+    raw = RawQueueClient(url)
+    assert raw.log_in(password, username)["success"], f"{username} could not log in"
+    return Client(url, verbose=False, headers={"Cookie": f"{COOKIE}={raw.http.cookies[COOKIE]}"})
+
+
 @pytest.fixture(scope="module")
 def client(tiny_app: RunningApp) -> Client:
-    """A gradio_client for the tiny app."""
-    return Client(tiny_app.url, verbose=False)
+    """A gradio_client for the tiny app, logged in as the admin."""
+    return logged_in_client(tiny_app.url, "admin", ADMIN_PASSWORD)
 
 
 @pytest.fixture
@@ -253,3 +270,70 @@ def page(browser: Any, tiny_app: Any) -> Iterator[Any]:
     expect(page.locator("#search-results")).to_be_attached()
     yield page
     context.close()
+
+
+@dataclass
+class AccessApp:
+    """A running app with its helpers for the access tests (which cannot import this module)."""
+
+    app: RunningApp
+    admin_password: str = ADMIN_PASSWORD
+
+    @property
+    def url(self) -> str:
+        return self.app.url
+
+    @property
+    def services(self) -> Services:
+        return self.app.services
+
+    def log_in(self, username: str, password: str) -> Client:
+        """A gradio_client with ``username``'s session cookie."""
+        return logged_in_client(self.url, username, password)
+
+    def raw_client(self) -> RawQueueClient:
+        """A raw queue client in a fresh page session."""
+        return RawQueueClient(self.url)
+
+
+ACCESS_PASSWORD = "a long password"
+
+
+@pytest.fixture(scope="module")
+def secured_app(
+    tmp_path_factory: pytest.TempPathFactory, tiny_mean_model_dir: Path
+) -> Iterator[AccessApp]:
+    """The tiny app with documents in ``public`` (open to everyone), ``team`` (granted to
+    ``rita``) and ``secret`` (granted to nobody), and users ``rita`` and ``nora`` (no grant),
+    both with the password ACCESS_PASSWORD."""
+    docs = Path(__file__).resolve().parents[1] / "fixtures" / "docs"
+    settings = app_settings(tmp_path_factory.mktemp("access") / "data", tiny_mean_model_dir)
+    for app in run_app(settings):
+        services, accounts = app.services, app.services.accounts
+        accounts.set_public("public")
+        for name, collection in [
+            ("river_en.txt", "public"),
+            ("river_fr.md", "team"),
+            ("train_de.txt", "secret"),
+            ("bakery_es.html", "secret"),
+        ]:
+            services.ingest_paths([docs / name], collection, caller=OPERATOR, wait=True)
+        accounts.add_user("rita", ACCESS_PASSWORD)
+        accounts.add_user("nora", ACCESS_PASSWORD)
+        accounts.grant("team", user="rita")
+        yield AccessApp(app)
+
+
+@pytest.fixture(scope="module")
+def closed_app(
+    tmp_path_factory: pytest.TempPathFactory, tiny_mean_model_dir: Path
+) -> Iterator[AccessApp]:
+    """The tiny app without anonymous reading, with a public collection."""
+    docs = Path(__file__).resolve().parents[1] / "fixtures" / "docs"
+    settings = app_settings(
+        tmp_path_factory.mktemp("closed") / "data", tiny_mean_model_dir, anonymous_read=False
+    )
+    for app in run_app(settings):
+        app.services.accounts.set_public("public")
+        app.services.ingest_paths([docs / "river_en.txt"], "public", caller=OPERATOR, wait=True)
+        yield AccessApp(app)

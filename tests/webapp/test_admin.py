@@ -10,6 +10,7 @@ from typing import Any
 
 from refusals import refused
 
+from mexma_search.app.access import OPERATOR
 from mexma_search.webapp import formatting
 from mexma_search.webapp.formatting import EVAL_COLUMNS
 from mexma_search.webapp.training_panel import ADVANCED, BASIC
@@ -136,7 +137,9 @@ def test_the_job_picker_follows_a_job_its_choices_do_not_list(
     but not listed in the session's choices; later ticks must still follow it (they used to
     be refused, and the job view froze)."""
     session = _login(new_session, admin_password)  # its picker lists no job yet
-    (job_id,) = tiny_app.services.ingest_paths([DOCS / "river_fr.md"], "picker", wait=True)
+    (job_id,) = tiny_app.services.ingest_paths(
+        [DOCS / "river_fr.md"], "picker", wait=True, caller=OPERATOR
+    )
 
     refreshed = session.call("admin_refresh", [job_id])
     assert job_id in [value for _, value in _output(refreshed, 1)["choices"]]

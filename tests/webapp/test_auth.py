@@ -1,69 +1,37 @@
-"""Admin credentials: configured or generated once (hash kept 0600), checked on the server,
-with failed logins throttled per client and per user name."""
+"""Logins are checked on the server against the accounts, with failed logins throttled per
+client and per user name (the accounts themselves: tests/app/test_users.py)."""
 
 from __future__ import annotations
 
-import json
-import re
-import stat
 import time
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import gradio as gr
 import pytest
 from fake_clock import FakeClock
 
-from mexma_search.app.settings import Settings
 from mexma_search.webapp import auth, throttle
 from mexma_search.webapp.throttle import LoginThrottle
 
 
-def test_a_generated_password_is_announced_once_and_stays_valid(tmp_path: Path) -> None:
-    settings = Settings(data_dir=tmp_path)
-    announced: list[str] = []
-    first = auth.AdminCredentials.from_settings(settings, announced.append)
-    (message,) = announced
-    password = re.search(r"password '([^']+)'", message)
-    assert password is not None
-    again = auth.AdminCredentials.from_settings(settings, announced.append)
-    assert len(announced) == 1, "the password is shown only when it is generated"
-    for credentials in (first, again):
-        assert credentials.login("admin", password.group(1)) is not None
-        assert credentials.login("admin", "guess") is None
-
-    path = tmp_path / auth.PASSWORD_FILE
-    assert stat.S_IMODE(path.stat().st_mode) == 0o600
-    stored = path.read_text()
-    assert password.group(1) not in stored and json.loads(stored)["algorithm"] == "scrypt"
-
-
-def test_a_configured_password_wins_and_nothing_is_written(tmp_path: Path) -> None:
-    settings = Settings(data_dir=tmp_path, admin_username="root", admin_password="s3cret")
-    credentials = auth.AdminCredentials.from_settings(settings, pytest.fail)
-    session = credentials.login("root", "s3cret")
-    assert session is not None and session.username == "root"
-    assert session.expires_at > time.time() + 3600
-    assert credentials.login("admin", "s3cret") is None
-    assert credentials.login("root", "S3cret") is None
-    assert not (tmp_path / auth.PASSWORD_FILE).exists()
-
-
-def test_password_hashes_are_salted_and_verified() -> None:
-    first, second = auth.hash_password("pw"), auth.hash_password("pw")
-    assert first["hash"] != second["hash"]
-    assert auth.verify_password("pw", first) and not auth.verify_password("pw2", first)
-
-
 @pytest.fixture
-def credentials(clock: FakeClock) -> auth.AdminCredentials:
+def credentials(clock: FakeClock) -> auth.Credentials:
     """Credentials for admin / s3cret whose throttle runs on ``clock``."""
-    return auth.AdminCredentials(
-        "admin", lambda password: password == "s3cret", LoginThrottle(clock=clock)
-    )
+    return auth.Credentials(_admin_with("s3cret"), LoginThrottle(clock=clock))
 
 
-def _fail(credentials: auth.AdminCredentials, client: str, times: int, user: str = "admin") -> None:
+def _admin_with(secret: str, checked: list[str] | None = None) -> auth.Authenticate:
+    """Accepts ``admin`` with ``secret``, noting each password checked in ``checked``."""
+
+    def authenticate(name: str, password: str) -> str | None:
+        if checked is not None:
+            checked.append(password)
+        return "admin" if name == "admin" and password == secret else None
+
+    return authenticate
+
+
+def _fail(credentials: auth.Credentials, client: str, times: int, user: str = "admin") -> None:
     for _ in range(times):
         assert credentials.login(user, "guess", client) is None
 
@@ -77,12 +45,7 @@ def test_a_throttled_attempt_is_refused_at_once_without_checking_the_password(
     clock: FakeClock,
 ) -> None:
     checked: list[str] = []
-
-    def check(password: str) -> bool:
-        checked.append(password)
-        return password == "s3cret"
-
-    credentials = auth.AdminCredentials("admin", check, LoginThrottle(clock=clock))
+    credentials = auth.Credentials(_admin_with("s3cret", checked), LoginThrottle(clock=clock))
     _fail(credentials, "10.0.0.1", 4)
     started = time.monotonic()
     with pytest.raises(gr.Error, match=r"Too many login attempts: try again in 1 s"):
@@ -95,7 +58,7 @@ def test_a_throttled_attempt_is_refused_at_once_without_checking_the_password(
 
 
 def test_one_failing_client_does_not_delay_another_clients_login(
-    credentials: auth.AdminCredentials, clock: FakeClock
+    credentials: auth.Credentials, clock: FakeClock
 ) -> None:
     throttled = 0
     for _ in range(30):
@@ -110,7 +73,7 @@ def test_one_failing_client_does_not_delay_another_clients_login(
 
 
 def test_a_user_name_attacked_from_many_clients_is_backed_off(
-    credentials: auth.AdminCredentials, clock: FakeClock
+    credentials: auth.Credentials, clock: FakeClock
 ) -> None:
     for client in range(4):
         _fail(credentials, f"10.0.1.{client}", 1)
@@ -124,7 +87,7 @@ def test_a_user_name_attacked_from_many_clients_is_backed_off(
 
 
 def test_a_success_resets_the_client_and_the_user_name(
-    credentials: auth.AdminCredentials, clock: FakeClock
+    credentials: auth.Credentials, clock: FakeClock
 ) -> None:
     _fail(credentials, "10.0.0.1", 4)
     clock.now += 1
@@ -135,7 +98,7 @@ def test_a_success_resets_the_client_and_the_user_name(
 
 
 def test_concurrent_attempts_cannot_slip_past_the_limit(
-    credentials: auth.AdminCredentials,
+    credentials: auth.Credentials,
 ) -> None:
     def attempt(_: int) -> str:
         try:

@@ -22,7 +22,7 @@ DOCS = Path(__file__).resolve().parents[1] / "fixtures" / "docs"
 def cli(tiny_app: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[CliRunner]:
     """The command line, pointed at the app with a read token (its own data directory is
     empty, so every answer comes from the app)."""
-    token = tiny_app.services.tokens.create("cli test", "tester", "read").secret
+    token = tiny_app.services.tokens.create("cli test", "admin", "read").secret
     monkeypatch.setenv("MEXMA_DATA_DIR", str(tmp_path / "elsewhere"))
     monkeypatch.setenv("MEXMA_API_URL", tiny_app.url)
     monkeypatch.setenv("MEXMA_API_TOKEN", token)

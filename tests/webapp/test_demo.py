@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from mexma_search.app.access import OPERATOR
 from mexma_search.app.settings import Settings
 from mexma_search.jobs.backends import open_services
 from mexma_search.webapp.demo import DEMO_COLLECTION, DEMO_CORPUS, DEMO_FOLDERS, load_demo
@@ -29,8 +30,8 @@ def test_the_demo_is_queued_into_its_collection_once(
         job_ids = load_demo(services)
         documents = [p for folder in DEMO_FOLDERS for p in (DEMO_CORPUS / folder).rglob("*.txt")]
         assert len(job_ids) == len(documents) > 30
-        assert services.collections() == [DEMO_COLLECTION]
-        names = {d.filename for d in services.list_documents(limit=1000)}
+        assert services.collections(caller=OPERATOR) == [DEMO_COLLECTION]
+        names = {d.filename for d in services.list_documents(limit=1000, caller=OPERATOR)}
         assert {"wikipedia/fr/Echecs.txt", "bible/es/Salmo 23.txt"} <= names
         assert load_demo(services) == []
     finally:

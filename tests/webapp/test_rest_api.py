@@ -30,7 +30,7 @@ def _client(app: Any, token: str | None) -> httpx.Client:
 
 
 def _token(app: Any, scope: str, **options: Any) -> str:
-    return app.services.tokens.create(f"test {scope}", "tester", scope, **options).secret
+    return app.services.tokens.create(f"test {scope}", "admin", scope, **options).secret
 
 
 @pytest.fixture(scope="module")
@@ -76,9 +76,9 @@ def uploaded(writer: httpx.Client) -> list[dict[str, Any]]:
 
 def test_every_route_refuses_a_request_without_a_valid_token(tiny_app: Any) -> None:
     tokens = tiny_app.services.tokens
-    revoked = tokens.create("revoked", "tester", "admin")
+    revoked = tokens.create("revoked", "admin", "admin")
     assert tokens.revoke(revoked.info.id) and not tokens.revoke(revoked.info.id)
-    expired = tokens.create("expired", "tester", "admin", expires_in_days=1)
+    expired = tokens.create("expired", "admin", "admin", expires_in_days=1)
     with session_scope(tiny_app.services.runtime.engine) as session:
         row = session.get(ApiToken, expired.info.id)
         assert row is not None
@@ -277,3 +277,19 @@ def test_the_openapi_document_lists_the_routes_and_the_docs_page_is_served(
     assert set(document["paths"]["/documents/{document_id}"]) == {"get", "delete"}
     page = httpx.get(f"{base}/api/docs")
     assert page.status_code == 200 and "/api/openapi.json" in page.text
+
+
+def test_a_token_reads_only_what_its_user_may_read(
+    tiny_app: Any, reader: httpx.Client, uploaded: list[dict[str, Any]]
+) -> None:
+    accounts = tiny_app.services.accounts
+    accounts.add_user("nora", "pw-of-nora", "reader")  # no grant: 'rest' is not hers
+    nora = tiny_app.services.tokens.create("nora's", "nora", "read").secret
+    with _client(tiny_app, nora) as client:
+        assert reader.get("/search", params={"q": "river"}).json()["results"]
+        assert client.get("/search", params={"q": "river"}).json()["results"] == []
+        assert client.get("/documents", params={"collection": "rest"}).json()["items"] == []
+        some_id = reader.get("/documents").json()["items"][0]["id"]
+        _error(client.get(f"/documents/{some_id}/passages"), 403, "forbidden")
+        accounts.remove_user("nora")
+        assert "no account" in _error(client.get("/documents"), 401, "unauthorized")

@@ -25,12 +25,14 @@ def _download(app: Any, message: dict[str, Any]) -> tuple[str, str]:
 
 
 def test_the_results_export_as_csv_and_jsonl_with_the_filters(
-    new_session: Callable[[], Any], tiny_app: Any
+    new_session: Callable[[], Any], tiny_app: Any, admin_password: str
 ) -> None:
     services = tiny_app.services
     job_ids = services.ingest_paths([DOCS / "river_en.txt", DOCS / "river_fr.md"], "export")
     services.wait_for_jobs(job_ids, TIMEOUT_S)
     session = new_session()
+    # the collection is not public: the export searches as the logged-in admin
+    assert session.log_in(admin_password)["success"] is True
     assert session.call("on_load", [])["success"] is True  # the page fills the filters' choices
 
     name, text = _download(

@@ -17,8 +17,9 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from sqlalchemy import Engine
+from sqlalchemy.orm import Session
 
-from mexma_search.app.access import Caller, Role
+from mexma_search.app.access import OPERATOR_NAME, Caller, Role
 from mexma_search.app.settings import Settings
 from mexma_search.app.views import Record
 from mexma_search.store import make_engine, migrate, read_scope, session_scope
@@ -32,6 +33,7 @@ from mexma_search.store.api_tokens import (
 )
 from mexma_search.store.tables import ApiToken
 from mexma_search.store.types import utcnow
+from mexma_search.store.users import get_user
 
 TOKEN_PREFIX = "mxs_"
 SHOWN_PREFIX = 12
@@ -113,9 +115,18 @@ class CreatedToken:
     secret: str
 
 
-def caller_for_token(token: ApiTokenInfo) -> Caller:
-    """Whom a request with ``token`` acts as: its user, with the role of its scope."""
-    return Caller(name=token.user_name, role=ROLE_OF_SCOPE[token.token_scope], readable=None)
+def caller_for_token(token: ApiTokenInfo, callers: Callable[[str], Caller | None]) -> Caller:
+    """Whom a request with ``token`` acts as: its user as ``callers`` finds them now (their
+    collections), with no more than the role of the token's scope; the operator's tokens (the
+    command line on the server) read every collection. TokenRefusedError when the user has
+    no account any more."""
+    role = ROLE_OF_SCOPE[token.token_scope]
+    if token.user_name == OPERATOR_NAME:
+        return Caller(name=OPERATOR_NAME, role=role)
+    user = callers(token.user_name)
+    if user is None:
+        raise TokenRefusedError(f"this API token's user {token.user_name!r} has no account")
+    return user.at_most(role)
 
 
 def _hash(secret: str) -> str:
@@ -127,6 +138,12 @@ class ApiTokens:
 
     def __init__(self, engine: Callable[[], Engine]) -> None:
         self._engine = engine
+
+    def _check_user(self, session: Session, user_name: str) -> None:
+        if user_name != OPERATOR_NAME and get_user(session, user_name) is None:
+            raise ValueError(
+                f"there is no user {user_name!r}: add the user first (mexma-search users add)"
+            )
 
     def create(
         self,
@@ -153,6 +170,7 @@ class ApiTokens:
             name, user_name, str(scope), _hash(secret), secret[:SHOWN_PREFIX], expires_at
         )
         with session_scope(self._engine()) as session:
+            self._check_user(session, user_name)
             info = ApiTokenInfo.from_row(add_api_token(session, new))
         return CreatedToken(info, secret)
 

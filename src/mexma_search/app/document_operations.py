@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from mexma_search import store as db
+from mexma_search.app.access import Caller
+from mexma_search.app.caller_checks import readable_collections
 from mexma_search.app.runtime import Runtime
 from mexma_search.app.views import DocumentInfo
 from mexma_search.store import DocumentStatus, read_scope
@@ -22,14 +24,16 @@ class LibraryQuery:
     page: int = 1  # from 1
     page_size: int = 50
 
-    def filter(self) -> db.DocumentFilter:
-        """The store filter; ValueError names an unknown status or a bad page."""
+    def filter(self, caller: Caller | None = None) -> db.DocumentFilter:
+        """The store filter (with ``caller``, narrowed to the collections it may read);
+        ValueError names an unknown status or a bad page."""
         if self.status is not None and self.status not in STATUSES:
             raise ValueError(f"unknown status {self.status!r}; one of {', '.join(STATUSES)}")
         if self.page < 1 or self.page_size < 1:
             raise ValueError("page and page size start at 1")
         status = DocumentStatus(self.status) if self.status else None
-        return db.DocumentFilter(self.collection, status, self.language)
+        collections = readable_collections(caller, self.collection)
+        return db.DocumentFilter(collections, status, self.language)
 
 
 @dataclass(frozen=True)
@@ -42,9 +46,10 @@ class LibraryPage:
     pages: int
 
 
-def library_page(runtime: Runtime, query: LibraryQuery) -> LibraryPage:
-    """The documents of ``query``'s page; a page past the end shows the last one."""
-    documents = query.filter()
+def library_page(runtime: Runtime, query: LibraryQuery, caller: Caller | None) -> LibraryPage:
+    """The documents of ``query``'s page that ``caller`` may read (None: every document); a
+    page past the end shows the last one."""
+    documents = query.filter(caller)
     with read_scope(runtime.engine) as session:
         total = db.count_documents(session, documents)
         pages = max(1, -(-total // query.page_size))

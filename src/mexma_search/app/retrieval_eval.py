@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePath
 from typing import TYPE_CHECKING, Any
 
+from mexma_search.app.access import OPERATOR
 from mexma_search.app.search import MAX_K, SearchMode
 from mexma_search.app.views import DocumentInfo, SearchResult
 from mexma_search.encoder.retrieval_metrics import RetrievalScores, score_rankings
@@ -198,7 +199,7 @@ def collection_documents(services: Services, collection: str) -> list[DocumentIn
     """Every document of ``collection``; ValueError if it has none."""
     documents: list[DocumentInfo] = []
     while page := services.list_documents(
-        collection=collection, limit=LIST_PAGE, offset=len(documents)
+        collection=collection, limit=LIST_PAGE, offset=len(documents), caller=OPERATOR
     ):
         documents.extend(page)
     if not documents:
@@ -220,7 +221,13 @@ def evaluate_modes(
 
         def search(query: str, k: int, mode: SearchMode = mode) -> list[SearchResult]:
             return services.search(
-                query, k, collection=collection, highlight=False, mode=mode, group=False
+                query,
+                k,
+                collection=collection,
+                caller=OPERATOR,
+                highlight=False,
+                mode=mode,
+                group=False,
             )
 
         reports.append(evaluate_retrieval(queries, documents, search, mode))

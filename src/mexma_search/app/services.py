@@ -16,7 +16,7 @@ from typing import Any
 
 from mexma_search import store as db
 from mexma_search.app import doctor
-from mexma_search.app.access import Caller, Role
+from mexma_search.app.access import OPERATOR, Caller, Role, may_delete, owner_name
 from mexma_search.app.api_tokens import ApiTokens
 from mexma_search.app.bitext_summary import LanguageTally, columns_summary
 from mexma_search.app.caller_checks import check_write, readable_collections
@@ -44,6 +44,7 @@ from mexma_search.app.uploads import (
     store_bitext,
     store_upload,
 )
+from mexma_search.app.users import Accounts
 from mexma_search.app.views import (
     BusyWorker,
     DocumentInfo,
@@ -75,11 +76,16 @@ class Services:
     def __init__(self, runtime: Runtime, queue: JobQueue) -> None:
         self.runtime = runtime
         self.queue = queue
+        self.accounts = Accounts(runtime.engine, runtime.settings)
         self.tokens = ApiTokens(lambda: self.runtime.engine)
 
     @property
     def settings(self) -> Settings:
         return self.runtime.settings
+
+    def caller_for_user(self, name: str) -> Caller | None:
+        """What the user called ``name`` may read and write now (None: no such user)."""
+        return self.accounts.caller_for_user(name)
 
     # ----- ingest -------------------------------------------------------------------------
 
@@ -98,21 +104,33 @@ class Services:
         Each path is one upload, stored whole before any of its jobs is queued. Files that
         cannot be stored (unsupported type) and duplicates of a document already in the
         collection get a job that has already ended and says why; an upload that unpacks to
-        more than the size limit keeps nothing and gets one such job.
+        more than the size limit keeps nothing and gets one such job. PermissionError, with
+        nothing stored, when ``caller`` may not write to the collection (an editor who names a
+        new collection creates it and may write to it).
         """
         collection = _check_collection(collection)
-        check_write(caller, collection)
+        self._check_writable(caller, collection)
         assert self.settings.uploads_dir is not None
         max_bytes = self.settings.max_upload_mb << 20
         job_ids: list[int] = []
         for path in paths:
             uploads = store_upload(Path(path), self.settings.uploads_dir, max_bytes)
-            job_ids.extend(self._record_uploads(uploads, collection))
+            job_ids.extend(self._record_uploads(uploads, collection, owner_name(caller)))
         if wait:
             self.wait_for_jobs(job_ids, timeout)
         return job_ids
 
-    def _record_uploads(self, uploads: Sequence[Upload], collection: str) -> list[int]:
+    def _check_writable(self, caller: Caller | None, collection: str) -> None:
+        if caller is None or caller.may_write(collection):
+            return
+        if caller.role is Role.EDITOR and collection not in self.collections():
+            self.accounts.grant(collection, user=caller.name, level="write")
+            return
+        raise PermissionError(f"{caller.name} may not add documents to {collection!r}")
+
+    def _record_uploads(
+        self, uploads: Sequence[Upload], collection: str, owner: str | None
+    ) -> list[int]:
         """Record the uploads and queue their jobs, a batch per commit; a batch that cannot be
         recorded leaves no stored file behind, its own nor those of the batches after it."""
         job_ids: list[int] = []
@@ -120,7 +138,7 @@ class Services:
             try:
                 with session_scope(self.runtime.engine) as session:
                     jobs = [
-                        record_upload(session, upload, collection)
+                        record_upload(session, upload, collection, owner)
                         for upload in uploads[start : start + UPLOAD_BATCH]
                     ]
             except BaseException:
@@ -161,6 +179,8 @@ class Services:
         ``search_mode``); only the collections ``caller`` may read are searched."""
         collection = readable_collections(caller, collection)
         if collection == []:
+            if not query.strip():
+                raise ValueError("the query is empty")
             return []
         return search_index(
             self.runtime,
@@ -186,9 +206,16 @@ class Services:
         document_id: int | Sequence[int] | None = None,
         mode: SearchMode | None = None,
         group: bool = True,
+        caller: Caller | None = None,
     ) -> SearchPage:
         """Page ``page`` of the matches for ``query``, results under the relevance floor left
-        out unless ``show_all`` (see :mod:`.paging`)."""
+        out unless ``show_all`` (see :mod:`.paging`); only the collections ``caller`` may read
+        are searched."""
+        collection = readable_collections(caller, collection)
+        if collection == []:
+            if not query.strip():
+                raise ValueError("the query is empty")
+            return SearchPage((), page, page_size, has_next=False, hidden=0, show_all=show_all)
         asked = Query(
             query, lang, collection, document_id, mode or self.settings.search_mode, group
         )
@@ -231,9 +258,10 @@ class Services:
                 DocumentInfo.from_row(row.document, row.document.collection.name) for row in rows
             ]
 
-    def library_page(self, query: LibraryQuery) -> LibraryPage:
-        """A filtered page of the library (see :mod:`mexma_search.app.document_operations`)."""
-        return library_page(self.runtime, query)
+    def library_page(self, query: LibraryQuery, *, caller: Caller | None = None) -> LibraryPage:
+        """A filtered page of the library (with ``caller``, of the collections it may read;
+        see :mod:`mexma_search.app.document_operations`)."""
+        return library_page(self.runtime, query, caller)
 
     def get_document(self, document_id: int, *, caller: Caller) -> DocumentInfo | None:
         """One document, or None; PermissionError if ``caller`` may not read it."""
@@ -245,12 +273,17 @@ class Services:
         return document_passages(self.runtime, document_id, caller)
 
     def delete_document(self, document_id: int, *, caller: Caller | None = None) -> bool:
-        """Delete a document's rows, vectors and stored file; False if there is no such one."""
+        """Delete a document's rows, vectors and stored file; False if there is no such one
+        that ``caller`` may read, PermissionError if they may read but not delete it (editors
+        delete their own uploads, admins any)."""
         with session_scope(self.runtime.engine) as session:
             document = db.get_document(session, document_id)
-            if document is None:
+            if document is None or not (caller or OPERATOR).may_read(document.collection.name):
                 return False
-            check_write(caller, document.collection.name)
+            if caller is not None and not may_delete(
+                caller, document.collection.name, document.owner
+            ):
+                raise PermissionError(f"{caller.name} may not delete document #{document_id}")
             stored_path = document.stored_path
             db.delete_document(session, document_id)
         self.runtime.index.delete_document(document_id)
@@ -278,6 +311,19 @@ class Services:
         with read_scope(self.runtime.engine) as session:
             job = db.get_job(session, job_id)
             return JobInfo.from_row(job) if job else None
+
+    def visible_job(self, job_id: int, *, caller: Caller) -> JobInfo | None:
+        """One job if ``caller`` may see it (admins every job, others the uploads into the
+        collections they may read or write), else None."""
+        job = self.get_job(job_id)
+        if job is None or caller.role is Role.ADMIN:
+            return job
+        collection = job.parameters.get("collection")
+        if isinstance(collection, str) and (
+            caller.may_read(collection) or caller.may_write(collection)
+        ):
+            return job
+        return None
 
     def worker_status(self) -> WorkerStatus:
         """Jobs waiting by kind, and which worker runs which job (with its heartbeat age)."""

@@ -120,6 +120,16 @@ class Settings(BaseSettings):
     port: int = Field(default=7860, ge=1, le=65535)
     admin_username: str = "admin"
     admin_password: SecretStr | None = None
+    anonymous_read: bool | None = Field(
+        default=None,
+        description="visitors who are not logged in may search the public collections "
+        "(default: on in embedded mode, off in distributed mode)",
+    )
+    ungranted_collections: Literal["admins", "users"] = Field(
+        default="admins",
+        description="who reads a collection that no user or group was granted: admins only, "
+        "or every signed-in user",
+    )
     max_upload_mb: int = Field(default=200, ge=1)
     api_url: str | None = Field(
         default=None,
@@ -197,6 +207,8 @@ class Settings(BaseSettings):
             self.database_url = f"sqlite:///{self.data_dir / 'mexma.db'}"
         if self.qdrant_location is None:
             self.qdrant_location = str(self.data_dir / "qdrant")
+        if self.anonymous_read is None:
+            self.anonymous_read = self.mode == "embedded"
         if self.mode == "distributed" and self.redis_url is None:
             raise ValueError("distributed mode needs MEXMA_REDIS_URL (the Celery broker)")
         if self.job_stale_after_s < 3 * self.job_heartbeat_s:

@@ -241,16 +241,18 @@ def _stored(label: str, target: Path, digest: str) -> StoredFile:
     )
 
 
-def record_upload(session: Session, upload: Upload, collection: str) -> tuple[int, bool]:
-    """Create the rows of one upload in ``collection`` (its document and ingest job; a rejected
-    file or a duplicate gets no document, only a job that has already ended and says why): the
-    job id, and whether the job must be queued."""
+def record_upload(
+    session: Session, upload: Upload, collection: str, owner: str | None = None
+) -> tuple[int, bool]:
+    """Create the rows of one upload in ``collection`` (its document, owned by the user named
+    ``owner``, and its ingest job; a rejected file or a duplicate gets no document, only a job
+    that has already ended and says why): the job id, and whether the job must be queued."""
     parameters = {**filename_parameters(upload), "collection": collection}
     if isinstance(upload, RejectedFile):
         job = db.create_job(session, JobKind.INGEST, parameters=parameters)
         db.fail_job(session, job.id, f"{upload.filename}: {upload.reason}")
         return job.id, False
-    document = db.add_document(session, _new_document(upload, collection))
+    document = db.add_document(session, _new_document(upload, collection, owner))
     if document.status == DocumentStatus.DUPLICATE:
         return _report_duplicate(session, upload, document, parameters), False
     job = db.create_job(
@@ -289,7 +291,7 @@ def filename_parameters(upload: Upload) -> dict[str, str]:
     return {"filename": upload.filename, "original_filename": upload.original_filename}
 
 
-def _new_document(upload: StoredFile, collection: str) -> db.NewDocument:
+def _new_document(upload: StoredFile, collection: str, owner: str | None) -> db.NewDocument:
     return db.NewDocument(
         collection=collection,
         content_hash=upload.content_hash,
@@ -297,4 +299,5 @@ def _new_document(upload: StoredFile, collection: str) -> db.NewDocument:
         file_type=upload.file_type,
         size_bytes=upload.size_bytes,
         stored_path=str(upload.stored_path),
+        owner=owner,
     )

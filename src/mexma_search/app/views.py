@@ -87,6 +87,8 @@ class DocumentInfo(Record):
     created_at: datetime
     # the title parsed from the file (None: it has none, or was parsed before titles)
     title: str | None = None
+    # the user name of who uploaded it (None: the command line or the app itself)
+    owner: str | None = None
 
     @classmethod
     def from_row(cls, document: Document, collection: str) -> DocumentInfo:
@@ -103,6 +105,7 @@ class DocumentInfo(Record):
             duplicate_of_id=document.duplicate_of_id,
             created_at=document.created_at,
             title=document.title,
+            owner=document.owner,
         )
 
 

@@ -23,6 +23,8 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "search": ("search", "search_command", "Search the index in any language."),
     "jobs": ("jobs", "jobs_group", "Follow and cancel background jobs."),
     "documents": ("documents", "documents_group", "List and delete indexed documents."),
+    "users": ("users", "users_group", "Add, list and remove users; set roles and passwords."),
+    "access": ("users", "access_group", "Grant collections to users and groups; groups."),
     "tokens": ("tokens", "tokens_group", "Create, list and revoke API tokens."),
     "doctor": ("doctor", "doctor_command", "Check the database against the index; repair."),
     "worker": ("worker_command", "worker_command", "Run the jobs of distributed mode."),

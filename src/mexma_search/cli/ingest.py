@@ -9,6 +9,7 @@ from typing import Any
 import click
 from tqdm import tqdm
 
+from mexma_search.app.access import OPERATOR
 from mexma_search.app.services import DEFAULT_COLLECTION
 from mexma_search.app.views import JobInfo
 from mexma_search.cli.backend import backend, runs_jobs_elsewhere
@@ -64,7 +65,7 @@ def ingest_command(
     """
     with backend(run_worker=wait) as services:
         try:
-            job_ids = services.ingest_paths(paths, collection)
+            job_ids = services.ingest_paths(paths, collection, caller=OPERATOR)
         except ValueError as exc:
             raise click.ClickException(str(exc)) from exc
         if not wait:

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from mexma_search.app.access import OPERATOR_NAME
 from mexma_search.app.running_app import API_PREFIX, running_app_url
 from mexma_search.app.settings import Settings
 
@@ -101,7 +102,9 @@ def _command_token(settings: Settings) -> Iterator[str]:
     from mexma_search.app.api_tokens import database_tokens
 
     with database_tokens(settings) as tokens:
-        created = tokens.create("command line", "cli", "read", expires_in_days=COMMAND_TOKEN_DAYS)
+        created = tokens.create(
+            "command line", OPERATOR_NAME, "read", expires_in_days=COMMAND_TOKEN_DAYS
+        )
         try:
             yield created.secret
         finally:

@@ -8,6 +8,7 @@ import click
 from mexma_search.app.api_tokens import TokenScope, database_tokens
 from mexma_search.app.settings import get_settings
 from mexma_search.cli.output import emit_json, fail, json_option
+from mexma_search.cli.users import ensure_first_admin
 
 
 @click.group("tokens")
@@ -38,6 +39,8 @@ def create_command(
 ) -> None:
     """Create a token called NAME; it is printed this once (only its hash is kept)."""
     settings = get_settings()
+    if user_name is None:
+        ensure_first_admin()
     with database_tokens(settings) as tokens:
         try:
             created = tokens.create(

@@ -9,9 +9,11 @@ from typing import Any
 
 import numpy as np
 
-from mexma_search.index.keywords import KeywordQuery
+from mexma_search.index.keywords import KeywordQuery, stands_out
 from mexma_search.index.points import (
     LIVE_ALIAS,
+    PASSAGE_VECTOR,
+    SENTENCE_VECTORS,
     ChunkPoint,
     Hit,
     batches,
@@ -40,11 +42,43 @@ class IndexBusyError(RuntimeError):
     """The embedded index directory is held by another process."""
 
 
+def hybrid_vectors(request: SearchRequest) -> list[str]:
+    """The named vectors a hybrid search reads back: the passage vector (for the cosine) and
+    the sentence vectors when asked for."""
+    return [PASSAGE_VECTOR, *([SENTENCE_VECTORS] if request.with_sentence_vectors else [])]
+
+
+def keyword_scored_hits(points: Iterable[Any], request: SearchRequest) -> list[tuple[float, Hit]]:
+    """The engine's points from a keyword search, each with its BM25 score, as hits scored by
+    the cosine of the query and the stored passage vector."""
+    return [
+        (p.score, make_hit(p.score, p.payload, p.vector, request.query))
+        for p in points
+        if p.payload
+    ]
+
+
 def scored_hits(points: Iterable[Any], request: SearchRequest) -> list[Hit]:
     """The engine's scored points as hits; after a fusion (hybrid search), scored by the cosine
     of the query and the stored passage vector."""
     rescore = request.query if request.keywords is not None else None
     return [make_hit(p.score, p.payload, p.vector, rescore) for p in points if p.payload]
+
+
+def best_per_document(scored: list[tuple[float, Hit]]) -> list[tuple[float, Hit]]:
+    """The first of ``scored`` (best first) of each document."""
+    seen: set[int] = set()
+    firsts = []
+    for score, hit in scored:
+        if hit.document_id not in seen:
+            seen.add(hit.document_id)
+            firsts.append((score, hit))
+    return firsts
+
+
+def standout_first(hits: list[Hit], standout: Hit, k: int) -> list[Hit]:
+    """The first ``k`` of ``standout`` followed by ``hits`` without it."""
+    return [standout, *(hit for hit in hits if hit.chunk_id != standout.chunk_id)][:k]
 
 
 class VectorIndex(ABC):
@@ -89,7 +123,9 @@ class VectorIndex(ABC):
         query with every matching point instead of walking the approximate (HNSW) graph.
         With ``keywords``, the ranking fuses the dense search with keyword (BM25) searches
         (hybrid search); the dense search is never restricted by the keywords, and every hit's
-        score stays the cosine of the query and the passage.
+        score stays the cosine of the query and the passage. The best keyword hit goes first
+        when its BM25 score stands out from other documents' (see
+        :func:`~mexma_search.index.keywords.stands_out`).
         """
         if k < 1:
             raise ValueError(f"k must be at least 1 (got {k})")
@@ -97,7 +133,13 @@ class VectorIndex(ABC):
         if keywords is not None and not keywords.text.strip():
             keywords = None
         request = SearchRequest(unit(vector), k, filters, with_sentence_vectors, exact, keywords)
-        return self._search(target, request)
+        hits = self._search(target, request)
+        if keywords is None:
+            return hits
+        best = best_per_document(self._keyword_hits(target, request))
+        if not stands_out([score for score, _ in best]):
+            return hits
+        return standout_first(hits, best[0][1], k)
 
     def delete_document(self, document_id: int) -> None:
         """Remove a document's points from every chunk collection."""
@@ -154,6 +196,12 @@ class VectorIndex(ABC):
     @abstractmethod
     def _search(self, target: str, request: SearchRequest) -> list[Hit]:
         """The answer to ``request`` from collection (or alias) ``target``."""
+
+    @abstractmethod
+    def _keyword_hits(self, target: str, request: SearchRequest) -> list[tuple[float, Hit]]:
+        """The ``STANDOUT_CANDIDATES`` best keyword (BM25) hits of ``request`` over every
+        language, best first, each with its BM25 score (the hits scored, as in a hybrid
+        search, by the cosine)."""
 
     @abstractmethod
     def _delete_document(self, collection: str, document_id: int) -> None:

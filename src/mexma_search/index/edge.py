@@ -26,7 +26,13 @@ from qdrant_edge import (
     SearchParams,
 )
 
-from mexma_search.index.base import SearchRequest, VectorIndex, scored_hits
+from mexma_search.index.base import (
+    SearchRequest,
+    VectorIndex,
+    hybrid_vectors,
+    keyword_scored_hits,
+    scored_hits,
+)
 from mexma_search.index.edge_build import (
     DEFAULT_BUILD_THRESHOLD,
     QUIET_S,
@@ -43,6 +49,7 @@ from mexma_search.index.edge_storage import (
 from mexma_search.index.keywords import (
     KEYWORD_VECTOR,
     RRF_K,
+    STANDOUT_CANDIDATES,
     KeywordQuery,
     hybrid_depth,
     keyword_legs,
@@ -184,6 +191,19 @@ class EdgeIndex(VectorIndex):
             with_payload=True,
             with_vector=[PASSAGE_VECTOR, *vectors],
         )
+
+    def _keyword_hits(self, target: str, request: SearchRequest) -> list[tuple[float, Hit]]:
+        assert request.keywords is not None
+        query = QueryRequest(
+            limit=STANDOUT_CANDIDATES,
+            query=Query.Nearest(query_keywords(request.keywords), using=KEYWORD_VECTOR),
+            filter=edge_filter(request.filters) if request.filters else None,
+            with_payload=True,
+            with_vector=hybrid_vectors(request),
+        )
+        with self._collection(target).reading() as shard:
+            points = shard.query(query)
+        return keyword_scored_hits(points, request)
 
     def chunk_collections(self) -> list[str]:
         with self._lock:

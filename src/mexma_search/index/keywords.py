@@ -45,6 +45,11 @@ OTHER_LANGUAGE_WEIGHT = 0.3
 UNKNOWN_LANGUAGE_WEIGHT = 2.0
 # candidates each leg of a hybrid search contributes to the fusion (at least k)
 HYBRID_DEPTH = 100
+# a keyword hit whose BM25 score is at least this many times the best of any other document's
+# goes first (rank fusion cannot see that a rare term matched one passage far better than the
+# rest), looked for among this many keyword hits
+STANDOUT_RATIO = 2.0
+STANDOUT_CANDIDATES = 10
 
 
 @dataclass(frozen=True)
@@ -91,6 +96,14 @@ def keyword_legs(query: KeywordQuery) -> list[KeywordLeg]:
 def hybrid_depth(k: int) -> int:
     """How many candidates each leg of a hybrid search for ``k`` hits brings to the fusion."""
     return max(HYBRID_DEPTH, k)
+
+
+def stands_out(scores: list[float]) -> bool:
+    """Whether the first of the BM25 ``scores`` of a keyword search's best hits (best first,
+    one per document) stands out from the next one; a lone hit stands out too."""
+    if not scores or scores[0] <= 0:
+        return False
+    return len(scores) == 1 or scores[0] >= STANDOUT_RATIO * scores[1]
 
 
 def document_keywords(text: str, lang: str | None) -> SparseVector:

@@ -15,10 +15,18 @@ from typing import Any
 
 from qdrant_client import QdrantClient, models
 
-from mexma_search.index.base import IndexBusyError, SearchRequest, VectorIndex, scored_hits
+from mexma_search.index.base import (
+    IndexBusyError,
+    SearchRequest,
+    VectorIndex,
+    hybrid_vectors,
+    keyword_scored_hits,
+    scored_hits,
+)
 from mexma_search.index.keywords import (
     KEYWORD_VECTOR,
     RRF_K,
+    STANDOUT_CANDIDATES,
     KeywordQuery,
     document_keywords,
     hybrid_depth,
@@ -163,6 +171,21 @@ class QdrantServerIndex(VectorIndex):
             weights.append(leg.weight)
         fusion = models.RrfQuery(rrf=models.Rrf(k=RRF_K, weights=weights))
         return {"query": fusion, "prefetch": legs}
+
+    def _keyword_hits(self, target: str, request: SearchRequest) -> list[tuple[float, Hit]]:
+        assert request.keywords is not None
+        found = query_keywords(request.keywords)
+        with self._lock:
+            points = self._client.query_points(
+                target,
+                query=models.SparseVector(indices=found.indices, values=found.values),
+                using=KEYWORD_VECTOR,
+                query_filter=_filter(request.filters) if request.filters else None,
+                limit=STANDOUT_CANDIDATES,
+                with_payload=True,
+                with_vectors=hybrid_vectors(request),
+            ).points
+        return keyword_scored_hits(points, request)
 
     def chunk_collections(self) -> list[str]:
         with self._lock:

@@ -85,15 +85,20 @@ from mexma_search.store.tables import (
     ModelStatus,
     ModelVersion,
 )
+from mexma_search.store.user_tables import AccountRole, CollectionGrant, Group, GroupMember, User
 
 __all__ = [
+    "AccountRole",
     "Chunk",
     "ChunkInCollection",
     "Collection",
+    "CollectionGrant",
     "Document",
     "DocumentFilter",
     "DocumentStatus",
     "DocumentWithChunks",
+    "Group",
+    "GroupMember",
     "Job",
     "JobKind",
     "JobMetric",
@@ -103,6 +108,7 @@ __all__ = [
     "NewChunk",
     "NewDocument",
     "NewModelVersion",
+    "User",
     "active_model_version",
     "add_document",
     "chunk_ids_by_document",

@@ -26,6 +26,7 @@ class NewDocument:
     file_type: str
     size_bytes: int
     stored_path: str
+    owner: str | None = None
 
 
 @dataclass(frozen=True)
@@ -96,6 +97,7 @@ def add_document(session: Session, new: NewDocument) -> Document:
         "file_type": new.file_type,
         "size_bytes": new.size_bytes,
         "stored_path": new.stored_path,
+        "owner": new.owner,
     }
     original = _original_with_hash(session, collection.id, new.content_hash)
     if original is None:

@@ -111,6 +111,8 @@ class Collection(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200), unique=True)
+    # readable by every signed-in user, and by visitors when anonymous reading is on
+    public: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
@@ -145,6 +147,8 @@ class Document(Base):
     file_type: Mapped[str] = mapped_column(String(32))
     size_bytes: Mapped[int] = mapped_column(Integer)
     stored_path: Mapped[str] = mapped_column(Text)
+    # the user name of who uploaded it (None: the command line or the app itself)
+    owner: Mapped[str | None] = mapped_column(String(200))
     languages: Mapped[list[str]] = mapped_column(JSONType, default=list)
     status: Mapped[DocumentStatus] = mapped_column(
         _enum(DocumentStatus, "document_status"), default=DocumentStatus.PENDING

@@ -1,9 +1,10 @@
-"""The Admin tab: login, then training, jobs (live view with progress, ETA, loss and dev
-evaluation curves, the before/after table, cancel) and model versions (promote).
+"""The Admin tab: login for every user, then, for admins, training, jobs (live view with
+progress, ETA, loss and dev evaluation curves, the before/after table, cancel), model versions
+(promote), and users and collection access.
 
-Showing or hiding the admin panel is cosmetic: every handler here that reads or changes
-anything goes through :meth:`mexma_search.webapp.sessions.AdminSessions.required`, which
-checks the request's session cookie.
+Showing or hiding the admin panel is cosmetic: every admin handler here goes through
+:meth:`mexma_search.webapp.sessions.UserSessions.required`, which checks on the server that the
+request's session cookie belongs to a user who is an admin now.
 """
 
 from __future__ import annotations
@@ -13,15 +14,17 @@ from typing import Any
 
 import gradio as gr
 
+from mexma_search.app.access import Caller, Role
 from mexma_search.app.services import Services
 from mexma_search.app.views import JobInfo
 from mexma_search.webapp import formatting, limits
-from mexma_search.webapp.auth import AdminCredentials, AdminSession, client_host
+from mexma_search.webapp.auth import Credentials, client_host
 from mexma_search.webapp.confirm import Confirmation
 from mexma_search.webapp.errors import raises_errors, shows_errors
-from mexma_search.webapp.sessions import LOGOUT_JS, REDEEM_GRANT_JS, AdminSessions, request_cookie
+from mexma_search.webapp.sessions import LOGOUT_JS, REDEEM_GRANT_JS, UserSessions, request_cookie
 from mexma_search.webapp.tokens_panel import TokensPanel
 from mexma_search.webapp.training_panel import TrainingPanel
+from mexma_search.webapp.users_panel import UsersPanel
 
 REFRESH_SECONDS = 2.0
 JOBS_SHOWN = 50
@@ -33,19 +36,20 @@ class AdminTab:
     """Builds the tab's components and wires them to the services."""
 
     def __init__(
-        self, services: Services, credentials: AdminCredentials, sessions: AdminSessions
+        self, services: Services, credentials: Credentials, sessions: UserSessions
     ) -> None:
         self.services = services
         self.credentials = credentials
         self.sessions = sessions
         self.training = TrainingPanel(services, sessions, self.follow_job)
+        self.users = UsersPanel(services, sessions)
         self.tokens = TokensPanel(services, sessions)
 
     def build(self) -> None:
         with gr.Column(visible=True, elem_id="admin-login") as self.login_box:
             gr.Markdown(
-                "Training, promoting models, cancelling jobs and deleting documents "
-                "need the admin login."
+                "Log in to read the collections opened to you, to upload (editors) or to "
+                "run the app (admins: training, models, jobs, users and access)."
             )
             self.username = gr.Textbox(label="User", elem_id="admin-user")
             self.password = gr.Textbox(label="Password", type="password", elem_id="admin-password")
@@ -57,13 +61,15 @@ class AdminTab:
                 self.whoami = gr.Markdown()
                 self.logout_button = gr.Button("Log out", scale=0)
             self.timer = gr.Timer(REFRESH_SECONDS, active=False)
-            with gr.Tabs() as self.tabs:
+            with gr.Tabs(visible=False) as self.tabs:
                 with gr.Tab("Training", id="training"):
                     self.training.build()
                 with gr.Tab("Jobs", id="jobs"):
                     self._build_jobs()
                 with gr.Tab("Models", id="models"):
                     self._build_models()
+                with gr.Tab("Users", id="users"):
+                    self.users.build()
                 with gr.Tab("API tokens", id="tokens") as self.tokens_tab:
                     self.tokens.build()
         self._wire()
@@ -172,7 +178,7 @@ class AdminTab:
             **limits.LOGIN,
             **PRIVATE,
         ).success(
-            required(self.open),
+            self.sessions.with_user(self.open),
             inputs=[self.grant, self.job],
             outputs=[
                 self.grant,
@@ -180,7 +186,9 @@ class AdminTab:
                 self.panel,
                 self.whoami,
                 self.timer,
+                self.tabs,
                 *self.refresh_outputs,
+                *self.users.listing_outputs,
             ],
             js=REDEEM_GRANT_JS,
             api_name="admin_open",
@@ -188,7 +196,7 @@ class AdminTab:
         )
         self.logout_button.click(
             shows_errors(self.logout),
-            outputs=[self.login_box, self.panel, self.timer],
+            outputs=[self.login_box, self.panel, self.timer, self.tabs],
             js=LOGOUT_JS,
             api_name="admin_logout",
             **PRIVATE,
@@ -237,6 +245,7 @@ class AdminTab:
             **PRIVATE,
         )
         self.training.wire(self.follow_outputs)
+        self.users.wire()
         self.tokens.wire(self.tokens_tab)
 
     def login(self, username: str, password: str, request: gr.Request) -> str:
@@ -247,26 +256,32 @@ class AdminTab:
             raise formatting.ui_error("Wrong user name or password.")
         return self.sessions.grant(session, client)
 
-    def open(
-        self, session: AdminSession, spent_grant: str, picked: int | str | None
-    ) -> tuple[Any, ...]:
-        """Open the admin panel once the page holds the session cookie (``spent_grant`` is
-        what is left of the grant it redeemed: nothing)."""
+    def open(self, caller: Caller, spent_grant: str, picked: int | str | None) -> tuple[Any, ...]:
+        """Open the panel once the page holds the session cookie (``spent_grant`` is what is
+        left of the grant it redeemed: nothing); its admin tabs for admins only."""
+        admin = caller.role is Role.ADMIN
+        hidden = [gr.skip()] * (len(self.refresh_outputs) + len(self.users.listing_outputs))
         return (
             "",
             gr.Column(visible=False),
             gr.Column(visible=True),
-            f"Logged in as **{session.username}**",
-            gr.Timer(active=True),
-            *self.refresh(session, picked),
+            f"Logged in as **{caller.name}** ({caller.role.value}){_may(caller)}",
+            gr.Timer(active=admin),
+            gr.Tabs(visible=admin),
+            *((*self.refresh(caller, picked), *self.users.listing(caller)) if admin else hidden),
         )
 
     def logout(self, request: gr.Request) -> tuple[Any, ...]:
         """Forget the session on the server (the page's script also clears the cookie)."""
         self.sessions.revoke(request_cookie(request))
-        return gr.Column(visible=True), gr.Column(visible=False), gr.Timer(active=False)
+        return (
+            gr.Column(visible=True),
+            gr.Column(visible=False),
+            gr.Timer(active=False),
+            gr.Tabs(visible=False),
+        )
 
-    def refresh(self, session: AdminSession, picked: int | str | None) -> tuple[Any, ...]:
+    def refresh(self, caller: Caller, picked: int | str | None) -> tuple[Any, ...]:
         """Queue, job list, the selected job's live view and the model versions."""
         job_id = picked_job(picked)
         jobs = self.services.list_jobs(limit=JOBS_SHOWN)
@@ -281,7 +296,7 @@ class AdminTab:
             f"{formatting.worker_summary(self.services.worker_status())}  \n"
             f"**Last {JOBS_SHOWN} jobs:** {formatting.queue_summary(jobs)}",
             picker,
-            *self.show_job(session, job_id),
+            *self.show_job(caller, job_id),
             formatting.job_rows(jobs),
             formatting.model_rows(versions),
             gr.Dropdown(choices=[v.name for v in versions if not v.live]),
@@ -296,12 +311,12 @@ class AdminTab:
             return gr.Dropdown(choices=choices)
         return gr.Dropdown(choices=choices, value=selected)
 
-    def follow_job(self, session: AdminSession, job_id: int) -> tuple[Any, ...]:
+    def follow_job(self, caller: Caller, job_id: int) -> tuple[Any, ...]:
         """Select a new job in the Jobs tab, show that tab and the job's own view at once (not
         the previously selected job's until the next refresh)."""
-        return self.job_choices(job_id), gr.Tabs(selected="jobs"), *self.show_job(session, job_id)
+        return self.job_choices(job_id), gr.Tabs(selected="jobs"), *self.show_job(caller, job_id)
 
-    def show_job(self, session: AdminSession, picked: int | str | None) -> tuple[Any, ...]:
+    def show_job(self, caller: Caller, picked: int | str | None) -> tuple[Any, ...]:
         """The selected job's progress bar, stage, ETA and outcome; for a training job also
         its loss and held-out curves and, once finished, the before/after table."""
         job_id = picked_job(picked)
@@ -323,7 +338,7 @@ class AdminTab:
             formatting.evaluation_rows(job.metrics),
         )
 
-    def ask_cancel(self, session: AdminSession, picked: int | str | None) -> tuple[Any, ...]:
+    def ask_cancel(self, caller: Caller, picked: int | str | None) -> tuple[Any, ...]:
         """Ask before stopping the selected job."""
         return Confirmation.ask(formatting.cancel_question(self._picked_job_info(picked)))
 
@@ -336,34 +351,48 @@ class AdminTab:
             raise ValueError(f"There is no job #{job_id}.")
         return job
 
-    def cancel(self, session: AdminSession, picked: int | str | None) -> tuple[Any, ...]:
+    def cancel(self, caller: Caller, picked: int | str | None) -> tuple[Any, ...]:
         """Ask the selected job to stop; its refreshed view."""
         job = self._picked_job_info(picked)
-        if self.services.cancel_job(job.id):
+        if self.services.cancel_job(job.id, caller=caller):
             gr.Info(f"Job #{job.id} will stop at its next checkpoint.")
         else:
             gr.Warning(f"Job #{job.id} has already ended.")
-        return self.show_job(session, job.id)
+        return self.show_job(caller, job.id)
 
-    def ask_promote(self, session: AdminSession, name: str | None) -> tuple[Any, ...]:
-        """Ask before promoting: the candidate's held-out error before and after training."""
+    def ask_promote(self, caller: Caller, name: str | None) -> tuple[Any, ...]:
+        """Ask before promoting: the candidate's held-out error before and after training,
+        and every metric that got worse."""
         if not name:
             raise ValueError("Choose a model version first.")
         versions = {version.name: version for version in self.services.list_model_versions()}
         if name not in versions:
             raise ValueError(f"There is no model version {name!r}.")
-        return Confirmation.ask(formatting.promote_question(versions[name]))
+        worse = self.services.worse_metrics(name)
+        return Confirmation.ask(formatting.promote_question(versions[name], worse))
 
-    def promote(self, session: AdminSession, name: str | None) -> tuple[Any, ...]:
-        """Start the re-index job that makes ``name`` the live model; follow that job."""
+    def promote(self, caller: Caller, name: str | None) -> tuple[Any, ...]:
+        """Start the re-index job that makes ``name`` the live model (the admin confirmed,
+        worse metrics included); follow that job."""
         if not name:
             raise formatting.ui_error("Choose a model version first.")
         try:
-            job_id = self.services.promote_model(name)
-        except RuntimeError as exc:
+            job_id = self.services.promote_model(name, accept_worse=True, caller=caller)
+        except (ValueError, RuntimeError) as exc:
             raise formatting.ui_error(str(exc)) from exc
         gr.Info(f"Re-index job #{job_id} started.")
-        return self.follow_job(session, job_id)
+        return self.follow_job(caller, job_id)
+
+
+def _may(caller: Caller) -> str:
+    """What a non-admin may read and write, for the line that says who is logged in."""
+    if caller.readable is None:
+        return ""
+    readable = ", ".join(sorted(caller.readable)) or "no collection yet"
+    if caller.role is not Role.EDITOR:
+        return f"  \nYou may read: {readable}."
+    writable = ", ".join([*sorted(caller.writable or ()), "a new collection"])
+    return f"  \nYou may read: {readable}. You may add documents to: {writable}."
 
 
 def picked_job(picked: int | str | None) -> int | None:

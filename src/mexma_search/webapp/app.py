@@ -2,8 +2,10 @@
 
 Public API (listed at /gradio_api/info and callable with ``gradio_client``): ``/search``,
 ``/upload`` and ``/job_status``. Every other event is ``api_visibility="private"``: hidden from
-the API and refused by the Gradio clients; the admin ones also check the admin session cookie
-(see :mod:`mexma_search.webapp.sessions`, whose ``/auth/`` routes are served beside the UI).
+the API and refused by the Gradio clients. Every event that reads or changes documents gets
+its caller from the request's session cookie (see :mod:`mexma_search.webapp.sessions`, whose
+``/auth/`` routes are served beside the UI): without one, the anonymous reader when
+``anonymous_read`` is on; the admin events refuse everyone but admins.
 """
 
 from __future__ import annotations
@@ -21,11 +23,11 @@ from mexma_search.app.settings import Settings
 from mexma_search.webapp import limits
 from mexma_search.webapp.admin_tab import AdminTab
 from mexma_search.webapp.api import api_routes
-from mexma_search.webapp.auth import AdminCredentials
+from mexma_search.webapp.auth import Credentials
 from mexma_search.webapp.errors import raises_errors, shows_errors
 from mexma_search.webapp.library_tab import LibraryTab
 from mexma_search.webapp.search_tab import SearchTab
-from mexma_search.webapp.sessions import AdminSessions
+from mexma_search.webapp.sessions import UserSessions
 
 STATIC = Path(__file__).parent / "static"
 TITLE = "MEXMA Search"
@@ -42,8 +44,9 @@ def _theme() -> gr.themes.Base:
     )
 
 
-def _register_api(services: Services) -> None:
+def _register_api(services: Services, sessions: UserSessions) -> None:
     def search(
+        request: gr.Request,
         query: str,
         k: int = 10,
         languages: list[str] | None = None,
@@ -51,18 +54,20 @@ def _register_api(services: Services) -> None:
         document_id: int | None = None,
     ) -> list[dict[str, Any]]:
         """Passages matching ``query`` (any language), best first, as JSON records."""
+        caller = sessions.caller(request)
         results = services.search(
             query,
             k=k,
             lang=languages or None,
             collection=collections or None,
             document_id=document_id,
+            caller=caller,
         )
         return [result.to_dict() for result in results]
 
-    def job_status(job_id: int) -> dict[str, Any]:
+    def job_status(request: gr.Request, job_id: int) -> dict[str, Any]:
         """A job's status and progress (an upload returns the ids of its jobs)."""
-        job = services.get_job(int(job_id))
+        job = services.visible_job(int(job_id), caller=sessions.caller(request))
         if job is None:
             raise gr.Error(f"no job {int(job_id)}")
         return job.to_dict()
@@ -73,7 +78,7 @@ def _register_api(services: Services) -> None:
 
 @dataclass(frozen=True)
 class WebApp:
-    """The Gradio UI and the HTTP routes served beside it (the admin session cookie's)."""
+    """The Gradio UI and the HTTP routes served beside it (the session cookie's, the API)."""
 
     blocks: gr.Blocks
     routes: list[BaseRoute]
@@ -81,29 +86,31 @@ class WebApp:
 
 def build_app(services: Services, settings: Settings) -> WebApp:
     """The web UI over ``services`` (which the caller keeps running and closes)."""
-    credentials = AdminCredentials.from_settings(settings)
-    sessions = AdminSessions()
+    services.accounts.ensure_first_admin()
+    credentials = Credentials(services.accounts.authenticate)
+    sessions = UserSessions(services.caller_for_user, services.accounts.anonymous_caller)
     with gr.Blocks(title=TITLE, delete_cache=DELETE_CACHE, analytics_enabled=False) as blocks:
         gr.Markdown(f"# {TITLE}\nSemantic search across languages, on your own machine.")
         with gr.Tabs():
             with gr.Tab("Search", id="search") as search_page:
-                search = SearchTab(services)
+                search = SearchTab(services, sessions)
                 search.build()
             with gr.Tab("Library", id="library"):
                 library = LibraryTab(services, sessions)
                 library.build()
             with gr.Tab("Admin", id="admin"):
                 AdminTab(services, credentials, sessions).build()
-        _register_api(services)
+        _register_api(services, sessions)
 
-        def on_load() -> tuple[Any, ...]:
-            watched = library.unfinished_ingest_jobs()
+        def on_load(request: gr.Request) -> tuple[Any, ...]:
+            viewer = sessions.viewer(request)
+            watched = library.unfinished_ingest_jobs(viewer)
             return (
                 search.intro(),
-                *search.refresh_filters(),
+                *search.refresh_filters(viewer),
                 watched,
                 gr.Timer(active=bool(watched)),
-                *library.refresh(),
+                *library.refresh(viewer),
             )
 
         blocks.load(
@@ -118,7 +125,7 @@ def build_app(services: Services, settings: Settings) -> WebApp:
             api_visibility="private",
         )
         search_page.select(
-            shows_errors(search.refresh_filters),
+            sessions.with_viewer(search.refresh_filters),
             outputs=search.filter_outputs,
             api_visibility="private",
         )

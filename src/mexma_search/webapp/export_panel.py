@@ -10,12 +10,16 @@ from typing import Any
 
 import gradio as gr
 
+from mexma_search.app.access import Caller
 from mexma_search.app.export import EXPORT_FORMATS, export_results
 from mexma_search.app.views import SearchResult
 from mexma_search.webapp import formatting, limits
+from mexma_search.webapp.sessions import UserSessions
 
-# the search tab's search: query, k, languages, collections, document id -> results
-Search = Callable[[str, float, list[str] | None, list[str] | None, int | None], list[SearchResult]]
+# the search tab's search: caller, query, k, languages, collections, document id -> results
+Search = Callable[
+    [Caller, str, float, list[str] | None, list[str] | None, int | None], list[SearchResult]
+]
 # export files are written here; Gradio serves a copy from its cache, so the originals are
 # removed at the next export once they are this old
 EXPORT_DIR = Path(tempfile.gettempdir()) / "mexma-search-exports"
@@ -35,8 +39,9 @@ def _fresh_export_file(fmt: str) -> Path:
 class SearchExport:
     """An export button under the search filters."""
 
-    def __init__(self, search: Search) -> None:
+    def __init__(self, search: Search, sessions: UserSessions) -> None:
         self.search = search
+        self.sessions = sessions
 
     def build(self, inputs: list[Any]) -> None:
         """The controls; ``inputs`` are the query and the search tab's filters (k, languages,
@@ -50,7 +55,7 @@ class SearchExport:
                 label="Export", interactive=False, scale=2, elem_id="search-export-file"
             )
         self.button.click(
-            self.export,
+            self.sessions.with_caller(self.export),
             inputs=[self.format, *inputs],
             outputs=self.file,
             api_name="search_export",
@@ -60,6 +65,7 @@ class SearchExport:
 
     def export(
         self,
+        caller: Caller,
         fmt: str,
         query: str,
         k: float,
@@ -72,7 +78,7 @@ class SearchExport:
             raise formatting.ui_error(f"Choose an export format: {', '.join(EXPORT_FORMATS)}.")
         if not (query or "").strip():
             raise formatting.ui_error("Type a query first: the export holds its results.")
-        results = self.search(query, k, languages, collections, document_id)
+        results = self.search(caller, query, k, languages, collections, document_id)
         path = _fresh_export_file(fmt)
         path.write_text(export_results(results, fmt), encoding="utf-8")
         return str(path)

@@ -16,7 +16,7 @@ import gradio as gr
 import pandas as pd
 
 from mexma_search.app.formatting import format_duration
-from mexma_search.app.model_checks import metric_changes
+from mexma_search.app.model_checks import MetricChange, metric_changes
 from mexma_search.app.relevance import RELEVANCE_LABELS
 from mexma_search.app.views import (
     DocumentInfo,
@@ -134,22 +134,27 @@ def cancel_question(job: JobInfo) -> str:
     )
 
 
-def promote_question(version: ModelVersionInfo) -> str:
+def promote_question(version: ModelVersionInfo, worse: Sequence[MetricChange] = ()) -> str:
     """Asks before promoting ``version``: its held-out error before and after its training,
-    with a warning when it is not better than its base (or was never evaluated)."""
+    with a warning when it is not better than its base (or was never evaluated) and the
+    metrics that training made ``worse``."""
     before = version.metrics.get("before", {}).get(HEADLINE_METRIC)
     after = version.metrics.get("after", {}).get(HEADLINE_METRIC)
     if before is None or after is None:
         change = "It has no held-out evaluation."
-        warning = "Nothing shows that it is better than the live model."
+        warnings = ["Nothing shows that it is better than the live model."]
     else:
         change = f"Held-out xsim margin error: {before:.2f} % before training, {after:.2f} % after."
-        warning = "" if after < before else "It is not better than the model it was trained from."
+        warnings = (
+            [] if after < before else ["It is not better than the model it was trained from."]
+        )
+    if worse:
+        warnings.append("Worse after training: " + "; ".join(c.describe() for c in worse) + ".")
     return question(
         f"Promote {version.name} to the live model?",
         f"{change} Every passage is re-embedded with it, then search switches to it; the "
         "current model stays registered for a rollback.",
-        warning,
+        " ".join(warnings),
     )
 
 

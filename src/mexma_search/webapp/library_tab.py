@@ -1,4 +1,7 @@
-"""The Library tab: upload documents into a collection, follow their jobs, list and delete."""
+"""The Library tab: upload documents into a collection, follow their jobs, list and delete.
+
+Each handler gets its caller from the session cookie: the list shows the collections they may
+read; uploading needs the editor or admin role, deleting an editor's own document or admin."""
 
 from __future__ import annotations
 
@@ -8,16 +11,15 @@ from typing import Any
 
 import gradio as gr
 
-from mexma_search.app.access import Caller, Role
+from mexma_search.app.access import Caller
 from mexma_search.app.document_operations import STATUSES, LibraryQuery
 from mexma_search.app.services import DEFAULT_COLLECTION, Services
 from mexma_search.app.views import DocumentInfo
 from mexma_search.documents.registry import SUPPORTED_EXTENSIONS
 from mexma_search.webapp import formatting, limits
-from mexma_search.webapp.auth import AdminSession
 from mexma_search.webapp.confirm import Confirmation
 from mexma_search.webapp.errors import raises_errors, shows_errors
-from mexma_search.webapp.sessions import AdminSessions
+from mexma_search.webapp.sessions import UserSessions
 
 POLL_SECONDS = 1.0
 DOCUMENTS_PER_PAGE = 50
@@ -28,7 +30,7 @@ WATCHED_JOBS_SHOWN = 200
 class LibraryTab:
     """Builds the tab's components and wires them to the services."""
 
-    def __init__(self, services: Services, sessions: AdminSessions) -> None:
+    def __init__(self, services: Services, sessions: UserSessions) -> None:
         self.services = services
         self.sessions = sessions
 
@@ -85,12 +87,13 @@ class LibraryTab:
                 label="Document", choices=[], scale=4, elem_id="library-delete-choice"
             )
             self.delete_button = gr.Button(
-                "Delete (admin)", variant="stop", scale=1, elem_id="library-delete"
+                "Delete", variant="stop", scale=1, elem_id="library-delete"
             )
         self.confirm_delete = Confirmation("library-confirm-delete", "Delete")
 
+        with_caller, with_viewer = self.sessions.with_caller, self.sessions.with_viewer
         self.upload_button.click(
-            raises_errors(self.upload),
+            with_caller(self.upload, raises_errors),
             inputs=[self.files, self.collection],
             outputs=self.queued,
             api_name="upload",
@@ -102,40 +105,40 @@ class LibraryTab:
             api_visibility="private",
         )
         self.timer.tick(
-            shows_errors(self.poll),
+            with_viewer(self.poll),
             inputs=[self.watched, *self.filters],
             outputs=[self.progress, self.timer, *self.listing_outputs],
             api_visibility="private",
             **limits.POLL,
         )
         self.refresh_button.click(
-            shows_errors(self.refresh),
+            with_viewer(self.refresh),
             inputs=self.filters,
             outputs=self.refresh_outputs,
             api_visibility="private",
         )
         for choice in (self.status_filter, self.collection_filter, self.language_filter):
             choice.input(
-                shows_errors(self.first_page),
+                with_viewer(self.first_page),
                 inputs=self.filters,
                 outputs=self.listing_outputs,
                 api_visibility="private",
             )
         self.page.submit(
-            shows_errors(self.documents),
+            with_viewer(self.documents),
             inputs=self.filters,
             outputs=self.listing_outputs,
             api_visibility="private",
         )
         for button, step in ((self.previous_button, -1), (self.next_button, 1)):
             button.click(
-                shows_errors(self.turner(step)),
+                with_viewer(self.turner(step)),
                 inputs=self.filters,
                 outputs=self.listing_outputs,
                 api_visibility="private",
             )
         self.delete_button.click(
-            self.sessions.required(self.ask_delete),
+            with_caller(self.ask_delete),
             inputs=self.to_delete,
             outputs=self.confirm_delete.ask_outputs,
             api_visibility="private",
@@ -144,13 +147,13 @@ class LibraryTab:
             self.confirm_delete.hide, outputs=self.confirm_delete.box, api_visibility="private"
         )
         self.confirm_delete.on_confirm(
-            self.sessions.required(self.delete),
+            with_caller(self.delete),
             inputs=self.to_delete,
             outputs=self.to_delete,
-            api_name="admin_delete_document",
+            api_name="delete_document",
             api_visibility="private",
         ).then(
-            shows_errors(self.refresh),
+            with_viewer(self.refresh),
             inputs=self.filters,
             outputs=self.refresh_outputs,
             api_visibility="private",
@@ -176,14 +179,21 @@ class LibraryTab:
             self.language_filter,
         ]
 
-    def upload(self, files: list[str] | None, collection: str | None) -> list[int]:
+    def upload(self, caller: Caller, files: list[str] | None, collection: str | None) -> list[int]:
         """Queue one ingest job per file (the backend stores them under names of its own);
         the job ids."""
         if not files:
             raise formatting.ui_error("Choose one or more files first.")
-        job_ids = self.services.ingest_paths(
-            [Path(file) for file in files], collection or DEFAULT_COLLECTION
-        )
+        try:
+            job_ids = self.services.ingest_paths(
+                [Path(file) for file in files], collection or DEFAULT_COLLECTION, caller=caller
+            )
+        except PermissionError:
+            raise formatting.ui_error(
+                f"You may not add documents to {collection!r}: log in as an editor of it."
+            ) from None
+        except ValueError as exc:
+            raise formatting.ui_error(str(exc)) from exc
         for file in files:
             # the backend keeps its own copy; drop Gradio's upload cache copy at once
             Path(file).unlink(missing_ok=True)
@@ -193,24 +203,36 @@ class LibraryTab:
         """Follow the new jobs, clear the file picker and start polling."""
         return [*queued, *watched][:WATCHED_JOBS_SHOWN], None, gr.Timer(active=True)
 
-    def unfinished_ingest_jobs(self) -> list[int]:
-        """Ingest jobs still queued or running (to follow after a page reload)."""
-        return [job.id for job in self.services.list_jobs(kind="ingest") if not job.finished]
+    def unfinished_ingest_jobs(self, caller: Caller) -> list[int]:
+        """Ingest jobs of ``caller``'s collections still queued or running (to follow after a
+        page reload)."""
+        return [
+            job.id
+            for job in self.services.list_jobs(kind="ingest")
+            if not job.finished and self.services.visible_job(job.id, caller=caller)
+        ]
 
-    def poll(self, watched: list[int], *filters: Any) -> tuple[Any, ...]:
+    def poll(self, caller: Caller, watched: list[int], *filters: Any) -> tuple[Any, ...]:
         """Progress of the followed jobs and the document list; stops once all have ended."""
-        jobs = [job for job in map(self.services.get_job, watched) if job is not None]
+        found = (self.services.visible_job(job_id, caller=caller) for job_id in watched)
+        jobs = [job for job in found if job is not None]
         running = any(not job.finished for job in jobs)
-        return formatting.jobs_progress(jobs), gr.Timer(active=running), *self.documents(*filters)
+        return (
+            formatting.jobs_progress(jobs),
+            gr.Timer(active=running),
+            *self.documents(caller, *filters),
+        )
 
     def documents(
         self,
+        caller: Caller,
         status: str | None = None,
         collection: str | None = None,
         language: str | None = None,
         page: float | None = 1,
     ) -> tuple[Any, ...]:
-        """The chosen page of the document table, the delete choices and the page's place."""
+        """The chosen page of the document table (of the collections ``caller`` may read),
+        the delete choices and the page's place."""
         listing = self.services.library_page(
             LibraryQuery(
                 collection=collection or None,
@@ -218,7 +240,8 @@ class LibraryTab:
                 language=language or None,
                 page=max(int(page or 1), 1),
                 page_size=DOCUMENTS_PER_PAGE,
-            )
+            ),
+            caller=caller,
         )
         return (
             formatting.document_rows(listing.documents),
@@ -228,50 +251,59 @@ class LibraryTab:
         )
 
     def first_page(
-        self, status: str, collection: str, language: str, page: float
+        self, caller: Caller, status: str, collection: str, language: str, page: float
     ) -> tuple[Any, ...]:
         """The first page for changed filters."""
-        return self.documents(status, collection, language, 1)
+        return self.documents(caller, status, collection, language, 1)
 
     def turner(self, step: int) -> Callable[..., tuple[Any, ...]]:
         """A handler that shows the page ``step`` pages away (clamped to the pages there are)."""
 
-        def turn(status: str, collection: str, language: str, page: float) -> tuple[Any, ...]:
-            return self.documents(status, collection, language, max(int(page or 1) + step, 1))
+        def turn(
+            caller: Caller, status: str, collection: str, language: str, page: float
+        ) -> tuple[Any, ...]:
+            page = max(int(page or 1) + step, 1)
+            return self.documents(caller, status, collection, language, page)
 
         return turn
 
-    def refresh(self, *filters: Any) -> tuple[Any, ...]:
+    def refresh(self, caller: Caller, *filters: Any) -> tuple[Any, ...]:
         """The listing, and the collection and language choices."""
-        collections = self.services.collections()
+        collections = self.services.collections(caller=caller)
         languages = self.services.languages_in_index()
         return (
-            *self.documents(*filters),
+            *self.documents(caller, *filters),
             gr.Dropdown(choices=collections or [DEFAULT_COLLECTION]),
             gr.Dropdown(choices=_with_any(collections)),
             gr.Dropdown(choices=_with_any(languages)),
         )
 
-    def ask_delete(self, session: AdminSession, document_id: int | None) -> tuple[Any, ...]:
-        """Ask before deleting the chosen document (admin only)."""
-        document = self._chosen(session, document_id)
-        return Confirmation.ask(formatting.delete_question(document))
+    def ask_delete(self, caller: Caller, document_id: int | None) -> tuple[Any, ...]:
+        """Ask before deleting the chosen document."""
+        return Confirmation.ask(formatting.delete_question(self._chosen(caller, document_id)))
 
-    def _chosen(self, session: AdminSession, document_id: int | None) -> DocumentInfo:
+    def _chosen(self, caller: Caller, document_id: int | None) -> DocumentInfo:
         if document_id is None:
             raise ValueError("Choose a document to delete.")
-        document = self.services.get_document(
-            int(document_id), caller=Caller(session.username, Role.ADMIN)
-        )
+        try:
+            document = self.services.get_document(int(document_id), caller=caller)
+        except PermissionError:
+            document = None
         if document is None:
             raise ValueError(f"There is no document #{document_id}.")
         return document
 
-    def delete(self, session: AdminSession, document_id: int | None) -> Any:
-        """Delete a document with its vectors and stored file (admin only)."""
+    def delete(self, caller: Caller, document_id: int | None) -> Any:
+        """Delete a document with its vectors and stored file (admins any, editors their own)."""
         if document_id is None:
             raise formatting.ui_error("Choose a document to delete.")
-        if not self.services.delete_document(int(document_id)):
+        try:
+            deleted = self.services.delete_document(int(document_id), caller=caller)
+        except PermissionError:
+            raise formatting.ui_error(
+                f"You may not delete document #{document_id}: editors delete their own uploads."
+            ) from None
+        if not deleted:
             raise formatting.ui_error(f"There is no document #{document_id}.")
         gr.Info(f"Deleted document #{document_id}.")
         return gr.Dropdown(value=None)

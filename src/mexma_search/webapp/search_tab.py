@@ -6,13 +6,14 @@ from typing import Any
 
 import gradio as gr
 
+from mexma_search.app.access import Caller
 from mexma_search.app.formatting import model_description
 from mexma_search.app.paging import MAX_PAGE_SIZE
 from mexma_search.app.services import Services
 from mexma_search.app.views import DocumentInfo, SearchPage, SearchResult
 from mexma_search.webapp import formatting, limits
-from mexma_search.webapp.errors import shows_errors
 from mexma_search.webapp.export_panel import SearchExport
+from mexma_search.webapp.sessions import UserSessions
 
 DOCUMENT_CHOICES_LIMIT = 1000
 # A click on a card's "More from this document" button fires the HTML component's click
@@ -36,8 +37,9 @@ def document_filter_choices(documents: list[DocumentInfo]) -> list[tuple[str, in
 class SearchTab:
     """Builds the tab's components and wires them to the services."""
 
-    def __init__(self, services: Services) -> None:
+    def __init__(self, services: Services, sessions: UserSessions) -> None:
         self.services = services
+        self.sessions = sessions
 
     def build(self) -> None:
         with gr.Row(equal_height=True):
@@ -80,7 +82,7 @@ class SearchTab:
                 elem_id="search-document",
             )
         # the export takes the page size's number of results, whatever the floor
-        SearchExport(self.found).build(
+        SearchExport(self.found, self.sessions).build(
             [self.query, self.k, self.languages, self.collections, self.document]
         )
         self.show_all = gr.Checkbox(
@@ -101,7 +103,7 @@ class SearchTab:
         shown = [self.results, self.page, self.previous, self.page_label, self.next]
         gr.on(
             [self.query.submit, self.button.click, self.show_all.input],
-            shows_errors(self.run),
+            self.sessions.with_caller(self.run),
             inputs=[self.query, *filters],
             outputs=shown,
             api_visibility="private",
@@ -109,14 +111,14 @@ class SearchTab:
         )
         for button, turn in ((self.previous, self.previous_page), (self.next, self.next_page)):
             button.click(
-                turn,
+                self.sessions.with_caller(turn),
                 inputs=[self.page, self.query, *filters],
                 outputs=shown,
                 api_visibility="private",
                 **limits.SEARCH,
             )
         self.results.click(
-            shows_errors(self.more_from_document),
+            self.sessions.with_caller(self.more_from_document),
             inputs=[self.query, self.k, self.languages, self.collections, self.show_all],
             outputs=[self.document, *shown],
             api_visibility="private",
@@ -128,12 +130,14 @@ class SearchTab:
         """What :meth:`refresh_filters` updates: the filters and the model note."""
         return [self.languages, self.collections, self.document, self.model_note]
 
-    def refresh_filters(self) -> tuple[Any, ...]:
+    def refresh_filters(self, caller: Caller) -> tuple[Any, ...]:
         """New choices for the filters (the index changes while the app runs)."""
-        documents = self.services.list_documents(status="indexed", limit=DOCUMENT_CHOICES_LIMIT)
+        documents = self.services.list_documents(
+            status="indexed", limit=DOCUMENT_CHOICES_LIMIT, caller=caller
+        )
         return (
             gr.Dropdown(choices=self.services.languages_in_index()),
-            gr.Dropdown(choices=self.services.collections()),
+            gr.Dropdown(choices=self.services.collections(caller=caller)),
             gr.Dropdown(choices=document_filter_choices(documents)),
             self.model_note_text(),
         )
@@ -154,6 +158,7 @@ class SearchTab:
 
     def run(
         self,
+        caller: Caller,
         query: str,
         k: float,
         languages: list[str] | None,
@@ -175,6 +180,7 @@ class SearchTab:
                 lang=languages or None,
                 collection=collections or None,
                 document_id=document_id or None,
+                caller=caller,
             )
         except ValueError as exc:
             raise formatting.ui_error(str(exc)) from exc
@@ -184,6 +190,7 @@ class SearchTab:
 
     def found(
         self,
+        caller: Caller,
         query: str,
         k: float,
         languages: list[str] | None,
@@ -199,20 +206,22 @@ class SearchTab:
                 lang=languages or None,
                 collection=collections or None,
                 document_id=document_id or None,
+                caller=caller,
             )
         except ValueError as exc:
             raise formatting.ui_error(str(exc)) from exc
 
-    def previous_page(self, page: int, *search: Any) -> tuple[Any, ...]:
+    def previous_page(self, caller: Caller, page: int, *search: Any) -> tuple[Any, ...]:
         """The page before ``page`` of the search (the run arguments)."""
-        return self.run(*search, page=max(1, page - 1))
+        return self.run(caller, *search, page=max(1, page - 1))
 
-    def next_page(self, page: int, *search: Any) -> tuple[Any, ...]:
+    def next_page(self, caller: Caller, page: int, *search: Any) -> tuple[Any, ...]:
         """The page after ``page`` of the search (the run arguments)."""
-        return self.run(*search, page=page + 1)
+        return self.run(caller, *search, page=page + 1)
 
     def more_from_document(
         self,
+        caller: Caller,
         query: str,
         k: float,
         languages: list[str] | None,
@@ -224,11 +233,15 @@ class SearchTab:
         document_id = getattr(event, "document", None)
         if not isinstance(document_id, int) or isinstance(document_id, bool):
             return (gr.skip(),) * 6
-        documents = self.services.list_documents(status="indexed", limit=DOCUMENT_CHOICES_LIMIT)
+        documents = self.services.list_documents(
+            status="indexed", limit=DOCUMENT_CHOICES_LIMIT, caller=caller
+        )
+        if document_id not in {document.id for document in documents}:
+            return (gr.skip(),) * 6  # not a document this caller may read
         choices = document_filter_choices(documents)
         return (
             gr.Dropdown(choices=choices, value=document_id),
-            *self.run(query, k, languages, collections, document_id, show_all),
+            *self.run(caller, query, k, languages, collections, document_id, show_all),
         )
 
 

@@ -10,11 +10,11 @@ from typing import Any
 
 import gradio as gr
 
+from mexma_search.app.access import Caller
 from mexma_search.app.api_tokens import ApiTokenInfo, TokenScope
 from mexma_search.app.services import Services
 from mexma_search.webapp import formatting
-from mexma_search.webapp.auth import AdminSession
-from mexma_search.webapp.sessions import AdminSessions
+from mexma_search.webapp.sessions import UserSessions
 
 PRIVATE: dict[str, Any] = {"api_visibility": "private"}
 TOKEN_COLUMNS = ["Id", "Name", "User", "Scope", "State", "Starts with", "Expires", "Last used"]
@@ -44,7 +44,7 @@ def token_rows(tokens: list[ApiTokenInfo]) -> list[list[Any]]:
 class TokensPanel:
     """Builds the API tokens section and wires it to the services."""
 
-    def __init__(self, services: Services, sessions: AdminSessions) -> None:
+    def __init__(self, services: Services, sessions: UserSessions) -> None:
         self.services = services
         self.sessions = sessions
 
@@ -90,28 +90,28 @@ class TokensPanel:
             **PRIVATE,
         )
 
-    def listing(self, session: AdminSession) -> list[list[Any]]:
+    def listing(self, caller: Caller) -> list[list[Any]]:
         """The tokens, newest first."""
         return token_rows(self.services.tokens.list_tokens())
 
     def create(
-        self, session: AdminSession, name: str, scope: str, days: float | None
+        self, caller: Caller, name: str, scope: str, days: float | None
     ) -> tuple[str, list[list[Any]]]:
         """A new token for the logged-in admin; the token, and the refreshed list."""
         try:
             created = self.services.tokens.create(
-                name or "", session.username, scope, expires_in_days=days or None
+                name or "", caller.name, scope, expires_in_days=days or None
             )
         except ValueError as exc:
             raise formatting.ui_error(str(exc)) from exc
         gr.Info(f"Token {created.info.id} created: copy it now.")
-        return created.secret, self.listing(session)
+        return created.secret, self.listing(caller)
 
-    def revoke(self, session: AdminSession, token_id: float | None) -> list[list[Any]]:
+    def revoke(self, caller: Caller, token_id: float | None) -> list[list[Any]]:
         """Revoke a token; the refreshed list."""
         if token_id is None:
             raise formatting.ui_error("Give the id of the token to revoke.")
         if not self.services.tokens.revoke(int(token_id)):
             raise formatting.ui_error(f"There is no active token {int(token_id)}.")
         gr.Info(f"Token {int(token_id)} revoked.")
-        return self.listing(session)
+        return self.listing(caller)

@@ -13,12 +13,12 @@ from typing import Any, Literal
 
 import gradio as gr
 
+from mexma_search.app.access import Caller
 from mexma_search.app.services import Services
 from mexma_search.app.training_params import HELD_OUT_MAX, parameter_defaults
 from mexma_search.encoder.training.objectives import ALIGNMENTS
 from mexma_search.webapp import formatting
-from mexma_search.webapp.auth import AdminSession
-from mexma_search.webapp.sessions import AdminSessions
+from mexma_search.webapp.sessions import UserSessions
 
 BITEXT_TYPES = [".tsv", ".csv", ".tmx", ".jsonl"]
 
@@ -79,8 +79,8 @@ class TrainingPanel:
     def __init__(
         self,
         services: Services,
-        sessions: AdminSessions,
-        on_started: Callable[[AdminSession, int], Any],
+        sessions: UserSessions,
+        on_started: Callable[[Caller, int], Any],
     ) -> None:
         self.services = services
         self.sessions = sessions
@@ -162,7 +162,7 @@ class TrainingPanel:
 
     def validate(
         self,
-        session: AdminSession,
+        caller: Caller,
         path: str | None,
         src: str,
         trg: str,
@@ -186,7 +186,7 @@ class TrainingPanel:
 
     def start(
         self,
-        session: AdminSession,
+        caller: Caller,
         path: str | None,
         src: str,
         trg: str,
@@ -205,7 +205,7 @@ class TrainingPanel:
             read_options=_read_options(src, trg, src_column, trg_column),
         )
         gr.Info(f"Training job #{job_id} queued.")
-        return self.on_started(session, job_id)
+        return self.on_started(caller, job_id)
 
 
 def form_parameters(values: Sequence[float | bool | str | None]) -> dict[str, Any]:

@@ -50,9 +50,10 @@ def authenticated(
         )
     try:
         token = services.tokens.authenticate(credentials.credentials)
+        caller = caller_for_token(token, services.caller_for_user)
     except TokenRefusedError as exc:
         raise ApiError(401, str(exc), CHALLENGE) from exc
-    return Authenticated(caller_for_token(token), token.token_scope)
+    return Authenticated(caller, token.token_scope)
 
 
 def needs(scope: TokenScope) -> Callable[[Authenticated], Caller]:
