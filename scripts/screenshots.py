@@ -39,7 +39,7 @@ FLAGS = [
 ]
 WIDTHS = (1400, 420)
 PASSWORD = "screenshots only"
-QUERY = "When was the river bridge built?"
+QUERY = "Who invented the bicycle?"
 TIMEOUT_MS = 300_000
 TRAINING_TIMEOUT_MS = 1_800_000  # a few steps take minutes on a loaded CPU
 TRAINING = {"held_out": 8, "max_steps": 6, "batch_size": 4, "max_length": 32, "eval_every": 3}
