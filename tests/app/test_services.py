@@ -112,8 +112,10 @@ def test_a_duplicate_is_reported_and_not_indexed_twice(
     assert second is not None and second.status == "succeeded"
     original = first.metrics["document_id"]
     assert f"duplicate of document {original} (river_en.txt)" in (second.message or "")
-    duplicate = services.list_documents(caller=OPERATOR)[0]
-    assert duplicate.status == "duplicate" and duplicate.duplicate_of_id == original
+    # the upload's job reports it; the library keeps no row and no file for it
+    assert second.metrics == {"duplicate_of": original}
+    assert [d.id for d in services.list_documents(caller=OPERATOR)] == [original]
+    assert len(list(services.settings.uploads_dir.iterdir())) == 1
     assert _points(services) == points
     # the same file in another collection is a new document
     other = services.wait_for_job(

@@ -181,8 +181,10 @@ class RawQueueClient:
         return self.http.post(f"{self.url}/auth/logout")
 
     def call(self, api_name: str, data: list[Any], event_data: Any = None) -> dict[str, Any]:
-        """Run one event in this session; the final message (``success``, ``output``)."""
+        """Run one event in this session; the final message (``success``, ``output``) and the
+        ``toasts`` it showed."""
         self.join(api_name, data, event_data=event_data).raise_for_status()
+        toasts: list[str] = []
         with self.http.stream(
             "GET", f"{self.url}/gradio_api/queue/data", params={"session_hash": self.session_hash}
         ) as stream:
@@ -190,8 +192,10 @@ class RawQueueClient:
                 if not line.startswith("data:"):
                     continue
                 message = json.loads(line[5:])
+                if message.get("msg") == "log":
+                    toasts.append(str(message.get("log")))
                 if message.get("msg") == "process_completed":
-                    return dict(message)
+                    return {**message, "toasts": toasts}
         raise AssertionError("the event stream ended without a result")
 
 
@@ -240,6 +244,32 @@ def wait_jobs(client: Client) -> WaitJobs:
 @pytest.fixture
 def clock() -> FakeClock:
     return FakeClock()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    from browser_steps import CHROMIUM, FLAGS, playwright_api
+
+    with playwright_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser: Any, tiny_app: Any) -> Iterator[Any]:
+    """A fresh page (no session cookie) on the tiny app, its console messages in ``.console``."""
+    from browser_steps import TIMEOUT_MS, expect
+
+    context = browser.new_context(viewport={"width": 1400, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    page.console = []
+    page.on("console", lambda message: page.console.append((message.type, message.text)))
+    page.goto(tiny_app.url)
+    expect(page.locator("#search-results")).to_be_attached()
+    yield page
+    context.close()
 
 
 @dataclass

@@ -8,7 +8,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from refusals import refused
+
 from mexma_search.app.access import OPERATOR
+from mexma_search.webapp import formatting
 from mexma_search.webapp.formatting import EVAL_COLUMNS
 from mexma_search.webapp.training_panel import ADVANCED, BASIC
 
@@ -48,10 +51,10 @@ def test_a_bad_bitext_is_reported_and_cannot_start_training(
     broken = tmp_path / "broken.jsonl"
     broken.write_text('{"en": "one", "es": "uno"}\n{not json\n')
     file = session.upload(broken)
-    report = _output(session.call("admin_validate_bitext", [file, "", "", *_form({})]), 0)
+    report = _output(session.call("admin_validate_bitext", [file, "", "", "", "", *_form({})]), 0)
     assert 'data-ok="false"' in report and "line 2" in report
-    started = session.call("admin_start_training", [file, "", "", None, *_form({})])
-    assert started["success"] is False and "line 2" in str(started["output"])
+    started = session.call("admin_start_training", [file, "", "", "", "", None, *_form({})])
+    assert refused(started, "line 2")
 
 
 def test_train_follow_the_curves_and_read_the_evaluation(
@@ -59,7 +62,7 @@ def test_train_follow_the_curves_and_read_the_evaluation(
 ) -> None:
     session = _login(new_session, admin_password)
     file = session.upload(bitext)
-    validate = [file, "en", "es"]
+    validate = [file, "en", "es", "", ""]
     report = _output(session.call("admin_validate_bitext", [*validate, *_form(QUICK)]), 0)
     assert 'data-ok="true"' in report and "pairs kept: 60" in report
     # the verdict is the one training gives for the form's parameters
@@ -68,13 +71,15 @@ def test_train_follow_the_curves_and_read_the_evaluation(
     assert 'data-ok="false"' in refusal and "too few usable pairs" in refusal
 
     # a value the backend refuses comes back as a readable error
-    refused = session.call(
-        "admin_start_training", [file, "en", "es", None, *_form({**QUICK, "held_out": 58})]
+    message = session.call(
+        "admin_start_training", [file, "en", "es", "", "", None, *_form({**QUICK, "held_out": 58})]
     )
-    assert refused["success"] is False and "too few usable pairs" in str(refused["output"])
+    assert refused(message, "too few usable pairs")
 
-    started = session.call("admin_start_training", [file, "en", "es", None, *_form(QUICK)])
+    started = session.call("admin_start_training", [file, "en", "es", "", "", None, *_form(QUICK)])
     job_id = _output(started, 0)["value"]
+    # the Jobs tab shows the new job's own view at once
+    assert f'data-job="{job_id}"' in _output(started, 2)
     job = tiny_app.services.wait_for_job(job_id, TIMEOUT_S)
     assert job.status == "succeeded", job
     assert job.parameters["params"]["max_steps"] == 6
@@ -85,11 +90,14 @@ def test_train_follow_the_curves_and_read_the_evaluation(
     html, _, losses, dev, table = (_output(view, i) for i in range(5))
     assert f'data-job="{job_id}"' in html and 'data-status="succeeded"' in html
     loss_names = {row[1] for row in losses["data"]}
-    assert {"loss", "align", "mlm"} <= loss_names
+    assert {"Total loss", "Alignment loss", "Masked-word loss"} <= loss_names
     dev_steps = {row[0] for row in dev["data"]}
     assert {0, 3, 6} <= dev_steps
     metrics = {row[0] for row in table["data"]}
-    assert {"xsim_cos_error", "xsim_margin_error", "retrieval_same_recall@1"} <= metrics
+    assert {
+        formatting.metric_label(name)
+        for name in ("xsim_cos_error", "xsim_margin_error", "retrieval_same_recall@1")
+    } <= metrics
     assert len(table["data"][0]) == len(EVAL_COLUMNS)
 
     # promote the candidate: a re-index job that makes it the live model
@@ -109,9 +117,9 @@ def test_a_running_training_job_can_be_cancelled(
     file = session.upload(bitext)
     objective = {"alignment": "contrastive", "token_gradient": True, "koleo": False}
     long_run = _form({**QUICK, "max_steps": 100_000, "eval_every": 0, **objective})
-    job_id = _output(session.call("admin_start_training", [file, "", "", None, *long_run]), 0)[
-        "value"
-    ]
+    job_id = _output(
+        session.call("admin_start_training", [file, "", "", "", "", None, *long_run]), 0
+    )["value"]
     params = tiny_app.services.get_job(job_id).parameters["params"]
     assert {name: params[name] for name in objective} == objective
     deadline = time.monotonic() + TIMEOUT_S
@@ -147,7 +155,7 @@ def test_the_job_picker_follows_a_job_its_choices_do_not_list(
         ("admin_cancel", "987654", "There is no job #987654"),
     ]:
         message = session.call(name, [value])
-        assert message["success"] is False and reason in str(message["output"]), name
+        assert refused(message, reason), name
     assert tiny_app.services.get_job(job_id).status == "succeeded"
 
 
@@ -158,10 +166,10 @@ def test_training_handlers_refuse_a_session_without_login(
     session = new_session()
     file = session.upload(bitext)
     for name, data in [
-        ("admin_validate_bitext", [file, "", "", *_form({})]),
-        ("admin_start_training", [file, "", "", None, *_form(QUICK)]),
+        ("admin_validate_bitext", [file, "", "", "", "", *_form({})]),
+        ("admin_start_training", [file, "", "", "", "", None, *_form(QUICK)]),
         ("admin_show_job", [None]),
     ]:
         message = session.call(name, data)
-        assert message["success"] is False and "Admin login required" in str(message["output"])
+        assert refused(message), message
     assert len(tiny_app.services.list_jobs(kind="train")) == train_jobs

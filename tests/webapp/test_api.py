@@ -11,6 +11,7 @@ from typing import Any
 import httpx
 import pytest
 from gradio_client import Client, handle_file
+from refusals import refused
 
 from mexma_search.app.access import OPERATOR
 
@@ -25,10 +26,6 @@ NewSession = Callable[[], Any]
 def _upload(client: Client, names: list[str], collection: str) -> list[int]:
     files = [handle_file(str(DOCS / name)) for name in names]
     return list(client.predict(files, collection, api_name="/upload"))
-
-
-def _refused(message: dict[str, Any]) -> bool:
-    return message["success"] is False and "Admin login required" in str(message["output"])
 
 
 def test_only_search_upload_and_job_status_are_public(client: Client, tiny_app: Any) -> None:
@@ -121,9 +118,9 @@ def test_admin_handlers_refuse_a_session_without_login(
     assert raw_client.call("on_load", [])["success"] is True
     # a visitor does not even see the document, so it is not one of their choices
     assert raw_client.call("delete_document", [document_id])["success"] is False
-    assert _refused(raw_client.call("admin_cancel", [None]))
-    assert _refused(raw_client.call("admin_promote", [None]))
-    assert _refused(raw_client.call("admin_refresh", [None]))
+    assert refused(raw_client.call("admin_cancel", [None]))
+    assert refused(raw_client.call("admin_promote", [None]))
+    assert refused(raw_client.call("admin_refresh", [None]))
     assert document_id in {
         d.id for d in tiny_app.services.list_documents(limit=1000, caller=OPERATOR)
     }

@@ -6,7 +6,7 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from mexma_search.app.formatting import format_duration
+from mexma_search.app.formatting import format_duration, model_description
 from mexma_search.app.views import (
     BusyWorker,
     DocumentInfo,
@@ -16,6 +16,7 @@ from mexma_search.app.views import (
     SearchResult,
     WorkerStatus,
 )
+from mexma_search.encoder.config import DEFAULT_MODEL_NAME
 from mexma_search.encoder.training.callbacks import TrainerState
 from mexma_search.jobs.train_progress import progress_message
 from mexma_search.webapp import formatting
@@ -198,7 +199,7 @@ def test_metric_frames_are_long_format_thinned_and_absent_before_any_value() -> 
     rows = [{"step": s, "loss": 1.0 / s, "lr": 0.1} for s in range(1, 2501)]
     frame = formatting.metric_frame(rows, ["loss", "align"])
     assert frame is not None and list(frame.columns) == ["step", "metric", "value"]
-    assert set(frame["metric"]) == {"loss"}
+    assert set(frame["metric"]) == {"Total loss"}
     assert len(frame) <= formatting.MAX_PLOT_POINTS + 1 and frame["step"].iloc[-1] == 2500
     assert formatting.metric_frame(rows, ["xsim_margin_error"]) is None
 
@@ -220,10 +221,10 @@ def test_the_evaluation_table_compares_before_and_after() -> None:
         },
     }
     assert formatting.evaluation_rows(summary) == [
-        ["retrieval_cross_recall@1", "higher", 80.0, 90.0, 10.0, ""],
-        ["retrieval_same_recall@1", "higher", 60.0, 55.5, -4.5, "yes"],
-        ["xsim_cos_error", "lower", 20.0, 21.0, 1.0, "yes"],
-        ["xsim_margin_error", "lower", 12.5, 7.25, -5.25, ""],
+        ["retrieval cross recall@1", "higher", 80.0, 90.0, 10.0, ""],
+        ["retrieval same recall@1", "higher", 60.0, 55.5, -4.5, "yes"],
+        ["Translation retrieval error, cosine (%)", "lower", 20.0, 21.0, 1.0, "yes"],
+        ["Translation retrieval error, margin (%)", "lower", 12.5, 7.25, -5.25, ""],
     ]
     assert formatting.evaluation_rows({}) == []
 
@@ -278,3 +279,19 @@ def test_worker_summary_names_queued_kinds_busy_workers_and_dead_ones() -> None:
     assert text.count("looks dead") == 1 and "job 13 (train) on train-9@gpu2" in text
     idle = formatting.worker_summary(replace(status, queued={}, busy=[], mode="embedded"))
     assert "nothing" in idle and "idle" in idle and "in-process worker" in idle
+
+
+def test_the_default_model_is_named_honestly() -> None:
+    assert "not MEXMA weights" in model_description(DEFAULT_MODEL_NAME, None)
+    tuned = model_description("ft-20261201", DEFAULT_MODEL_NAME)
+    assert tuned.startswith("ft-20261201, fine-tuned from") and "not MEXMA" not in tuned
+
+
+def test_metrics_have_human_labels_and_a_line_on_what_each_measures() -> None:
+    assert formatting.metric_label("mlm") == "Masked-word loss"
+    assert formatting.metric_label("xsim_cos_error_src2trg") == (
+        "Translation retrieval error, cosine (%) (source to target)"
+    )
+    lines = formatting.metric_explanations(formatting.LOSS_METRICS).splitlines()
+    assert len(lines) == len(formatting.LOSS_METRICS)
+    assert lines[-1].startswith("KoLeo spread: ")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from mexma_search.encoder.config import DEFAULT_MODEL_NAME
+
 
 def format_duration(seconds: float) -> str:
     """A short duration: ``45 s``, ``3 min 5 s``, ``2 h 10 min``."""
@@ -13,3 +15,13 @@ def format_duration(seconds: float) -> str:
         return f"{minutes} min {secs} s"
     hours, minutes = divmod(minutes, 60)
     return f"{hours} h {minutes} min"
+
+
+def model_description(name: str, base: str | None) -> str:
+    """What a model version is, honestly: the default model is multilingual-e5-small and not
+    MEXMA weights; a fine-tuned version names what it was trained from."""
+    if name == DEFAULT_MODEL_NAME:
+        return f"multilingual-e5-small, not MEXMA weights (version {name})"
+    if base:
+        return f"{name}, fine-tuned from {base} with the MEXMA objective"
+    return name

@@ -18,8 +18,10 @@ from mexma_search import store as db
 from mexma_search.app import doctor
 from mexma_search.app.access import OPERATOR, Caller, Role, may_delete, owner_name
 from mexma_search.app.api_tokens import ApiTokens
+from mexma_search.app.bitext_summary import LanguageTally, columns_summary
 from mexma_search.app.caller_checks import check_write, readable_collections
 from mexma_search.app.doctor import DoctorReport
+from mexma_search.app.document_operations import LibraryPage, LibraryQuery, library_page
 from mexma_search.app.document_reads import PassageInfo, document_info, document_passages
 from mexma_search.app.encoder_cache import resolve_model_source
 from mexma_search.app.job_queue import JobQueue
@@ -256,6 +258,11 @@ class Services:
                 DocumentInfo.from_row(row.document, row.document.collection.name) for row in rows
             ]
 
+    def library_page(self, query: LibraryQuery, *, caller: Caller | None = None) -> LibraryPage:
+        """A filtered page of the library (with ``caller``, of the collections it may read;
+        see :mod:`mexma_search.app.document_operations`)."""
+        return library_page(self.runtime, query, caller)
+
     def get_document(self, document_id: int, *, caller: Caller) -> DocumentInfo | None:
         """One document, or None; PermissionError if ``caller`` may not read it."""
         return document_info(self.runtime, document_id, caller)
@@ -414,12 +421,14 @@ class Services:
         the report (or the error) for people.
         """
         source = BitextSource(Path(path), dict(read_options))
+        languages = LanguageTally()
         try:
-            report = validate_bitext(source.read(), source.filter_options)
+            report = validate_bitext(languages.count(source.read()), source.filter_options)
         except BitextError as exc:
             return {"ok": False, "error": exc.brief, "report": None, "text": exc.brief}
         error = training_refusal(params or {}, self.settings, report.pairs_kept)
-        text = format_report(report)
+        read_as = [columns_summary(read_options), languages.summary()]
+        text = "\n".join([*read_as, format_report(report)])
         return {"ok": error is None, "error": error, "report": report.to_dict(), "text": text}
 
     def start_training(

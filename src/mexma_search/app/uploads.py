@@ -16,6 +16,7 @@ import uuid
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -28,7 +29,7 @@ from mexma_search.documents import (
     read_zip_members,
 )
 from mexma_search.documents.registry import ARCHIVE_EXTENSIONS, DOCUMENT_EXTENSIONS
-from mexma_search.store import DocumentStatus, JobKind
+from mexma_search.store import Document, DocumentStatus, JobKind
 
 MAX_NAME_LENGTH = 255
 # control and format characters (zero-width spaces, bidi overrides that make "gpj.exe" read
@@ -244,32 +245,42 @@ def record_upload(
     session: Session, upload: Upload, collection: str, owner: str | None = None
 ) -> tuple[int, bool]:
     """Create the rows of one upload in ``collection`` (its document, owned by the user named
-    ``owner``, and its ingest job; a rejected file or a duplicate gets a job that has already
-    ended and says why): the job id, and whether the job must be queued."""
+    ``owner``, and its ingest job; a rejected file or a duplicate gets no document, only a job
+    that has already ended and says why): the job id, and whether the job must be queued."""
     parameters = {**filename_parameters(upload), "collection": collection}
     if isinstance(upload, RejectedFile):
         job = db.create_job(session, JobKind.INGEST, parameters=parameters)
         db.fail_job(session, job.id, f"{upload.filename}: {upload.reason}")
         return job.id, False
     document = db.add_document(session, _new_document(upload, collection, owner))
+    if document.status == DocumentStatus.DUPLICATE:
+        return _report_duplicate(session, upload, document, parameters), False
     job = db.create_job(
         session, JobKind.INGEST, parameters={**parameters, "document_id": document.id}
     )
-    if document.status != DocumentStatus.DUPLICATE:
-        return job.id, True
-    original = db.get_document(session, document.duplicate_of_id or 0)
+    return job.id, True
+
+
+def _report_duplicate(
+    session: Session, upload: StoredFile, duplicate: Document, parameters: dict[str, Any]
+) -> int:
+    """Keep nothing of a duplicate upload (the original holds the only copy of its bytes) and
+    record a finished job that names the original; the job id."""
+    original = db.get_document(session, duplicate.duplicate_of_id or 0)
     assert original is not None
-    # the original keeps the only stored copy of these bytes
     upload.stored_path.unlink(missing_ok=True)
-    document.stored_path = ""
+    db.delete_document(session, duplicate.id)
+    job = db.create_job(
+        session, JobKind.INGEST, parameters={**parameters, "duplicate_of": original.id}
+    )
     db.claim_job(session, job.id, hostname="")
     db.finish_job(
         session,
         job.id,
         message=f"duplicate of document {original.id} ({original.filename}); not indexed again",
-        metrics={"document_id": document.id, "duplicate_of": original.id},
+        metrics={"duplicate_of": original.id},
     )
-    return job.id, False
+    return job.id
 
 
 def filename_parameters(upload: Upload) -> dict[str, str]:

@@ -10,6 +10,7 @@ Typical use::
 
 from mexma_search.store.documents import (
     ChunkInCollection,
+    DocumentFilter,
     DocumentWithChunks,
     NewChunk,
     NewDocument,
@@ -20,6 +21,7 @@ from mexma_search.store.documents import (
     chunks_by_ids,
     chunks_of_documents,
     count_chunks,
+    count_documents,
     delete_document,
     document_states,
     existing_documents,
@@ -92,6 +94,7 @@ __all__ = [
     "Collection",
     "CollectionGrant",
     "Document",
+    "DocumentFilter",
     "DocumentStatus",
     "DocumentWithChunks",
     "Group",
@@ -116,6 +119,7 @@ __all__ = [
     "claim_job",
     "claim_jobs",
     "count_chunks",
+    "count_documents",
     "create_job",
     "create_model_version",
     "delete_document",

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple, cast
+from typing import Any, NamedTuple, TypeVar, cast
 
-from sqlalchemy import CursorResult, delete, func, insert, select, update
+from sqlalchemy import CursorResult, Select, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 
@@ -199,11 +199,36 @@ def set_documents_indexed(session: Session, document_ids: Sequence[int]) -> None
         )
 
 
+AnySelect = TypeVar("AnySelect", bound=Select)
+
+
+@dataclass(frozen=True)
+class DocumentFilter:
+    """Which documents a listing shows: any of these left None does not filter."""
+
+    collection: str | Sequence[str] | None = None  # one name or any of several
+    status: DocumentStatus | None = None
+    language: str | None = None  # documents with at least one passage in this language
+
+    def apply(self, query: AnySelect) -> AnySelect:
+        """``query`` (over Document) narrowed by this filter."""
+        if self.collection is not None:
+            names = [self.collection] if isinstance(self.collection, str) else self.collection
+            query = query.join(Collection).where(Collection.name.in_(list(names)))
+        if self.status is not None:
+            query = query.where(Document.status == self.status)
+        if self.language is not None:
+            in_language = select(Chunk.document_id).where(Chunk.language == self.language)
+            query = query.where(Document.id.in_(in_language))
+        return query
+
+
 def list_documents(
     session: Session,
     *,
     collection: str | Sequence[str] | None = None,
     status: DocumentStatus | None = None,
+    language: str | None = None,
     limit: int = 100,
     offset: int = 0,
 ) -> list[DocumentWithChunks]:
@@ -219,12 +244,14 @@ def list_documents(
         .limit(limit)
         .offset(offset)
     )
-    if collection is not None:
-        names = [collection] if isinstance(collection, str) else list(collection)
-        query = query.join(Collection).where(Collection.name.in_(names))
-    if status is not None:
-        query = query.where(Document.status == status)
+    query = DocumentFilter(collection, status, language).apply(query)
     return [DocumentWithChunks(document, count) for document, count in session.execute(query)]
+
+
+def count_documents(session: Session, documents: DocumentFilter) -> int:
+    """How many documents ``documents`` lets through."""
+    query = documents.apply(select(func.count()).select_from(Document))
+    return int(session.scalar(query) or 0)
 
 
 def delete_document(session: Session, document_id: int) -> int | None:

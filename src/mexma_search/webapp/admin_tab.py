@@ -19,6 +19,8 @@ from mexma_search.app.services import Services
 from mexma_search.app.views import JobInfo
 from mexma_search.webapp import formatting, limits
 from mexma_search.webapp.auth import Credentials, client_host
+from mexma_search.webapp.confirm import Confirmation
+from mexma_search.webapp.errors import raises_errors, shows_errors
 from mexma_search.webapp.sessions import LOGOUT_JS, REDEEM_GRANT_JS, UserSessions, request_cookie
 from mexma_search.webapp.tokens_panel import TokensPanel
 from mexma_search.webapp.training_panel import TrainingPanel
@@ -85,18 +87,31 @@ class AdminTab:
                 scale=4,
                 elem_id="admin-job",
             )
-            self.cancel_button = gr.Button("Cancel job", variant="stop", scale=1)
+            self.cancel_button = gr.Button(
+                "Cancel job", variant="stop", scale=1, elem_id="admin-cancel"
+            )
+        self.confirm_cancel = Confirmation("admin-confirm-cancel", "Cancel the job")
         self.job_view = gr.HTML(elem_id="admin-job-view")
         with gr.Column(visible=False, elem_id="admin-training-view") as self.training_view:
             with gr.Row():
                 self.loss_plot = gr.LinePlot(
-                    x="step", y="value", color="metric", title="Training losses", height=260
+                    x="step",
+                    y="value",
+                    color="metric",
+                    title="Training losses",
+                    caption=formatting.metric_explanations(formatting.LOSS_METRICS),
+                    x_axis_format="d",
+                    y_axis_format=".3~g",
+                    height=260,
                 )
                 self.dev_plot = gr.LinePlot(
                     x="step",
                     y="value",
                     color="metric",
-                    title="Held-out xsim error (%)",
+                    title="Held-out translation retrieval error (%)",
+                    caption=formatting.metric_explanations(formatting.DEV_METRICS),
+                    x_axis_format="d",
+                    y_axis_format=".3~g",
                     height=260,
                 )
             self.eval_table = gr.Dataframe(
@@ -105,18 +120,27 @@ class AdminTab:
                 label="Held-out evaluation: before and after training",
                 elem_id="admin-eval",
             )
-        self.jobs_table = gr.Dataframe(headers=formatting.JOB_COLUMNS, interactive=False, wrap=True)
+        self.jobs_table = gr.Dataframe(
+            headers=formatting.JOB_COLUMNS,
+            interactive=False,
+            wrap=True,
+            column_widths=formatting.JOB_COLUMN_WIDTHS,
+        )
 
     def _build_models(self) -> None:
         self.models_table = gr.Dataframe(
             headers=formatting.MODEL_COLUMNS,
             interactive=False,
             wrap=True,
+            column_widths=formatting.MODEL_COLUMN_WIDTHS,
             elem_id="admin-models",
         )
         with gr.Row(equal_height=True):
             self.model = gr.Dropdown(label="Model version", choices=[], scale=4)
-            self.promote_button = gr.Button("Promote (re-index)", variant="primary", scale=1)
+            self.promote_button = gr.Button(
+                "Promote (re-index)", variant="primary", scale=1, elem_id="admin-promote"
+            )
+        self.confirm_promote = Confirmation("admin-confirm-promote", "Promote")
         gr.Markdown(
             "Promoting re-embeds every passage with the chosen model into a new index, then "
             "switches search to it; the previous model stays registered for a rollback. "
@@ -126,6 +150,11 @@ class AdminTab:
     @property
     def job_view_outputs(self) -> list[Any]:
         return [self.job_view, self.training_view, self.loss_plot, self.dev_plot, self.eval_table]
+
+    @property
+    def follow_outputs(self) -> list[Any]:
+        """What :meth:`follow_job` updates."""
+        return [self.job, self.tabs, *self.job_view_outputs]
 
     @property
     def refresh_outputs(self) -> list[Any]:
@@ -142,7 +171,7 @@ class AdminTab:
         # explicit names: the tests call these private events the way a hostile client would
         required = self.sessions.required
         self.login_button.click(
-            self.login,
+            raises_errors(self.login),
             inputs=[self.username, self.password],
             outputs=self.grant,
             api_name="admin_login",
@@ -166,7 +195,7 @@ class AdminTab:
             **PRIVATE,
         )
         self.logout_button.click(
-            self.logout,
+            shows_errors(self.logout),
             outputs=[self.login_box, self.panel, self.timer, self.tabs],
             js=LOGOUT_JS,
             api_name="admin_logout",
@@ -188,16 +217,34 @@ class AdminTab:
             **PRIVATE,
         )
         self.cancel_button.click(
-            required(self.cancel), inputs=self.job, api_name="admin_cancel", **PRIVATE
+            required(self.ask_cancel),
+            inputs=self.job,
+            outputs=self.confirm_cancel.ask_outputs,
+            **PRIVATE,
+        )
+        self.job.change(self.confirm_cancel.hide, outputs=self.confirm_cancel.box, **PRIVATE)
+        self.confirm_cancel.on_confirm(
+            required(self.cancel),
+            inputs=self.job,
+            outputs=self.job_view_outputs,
+            api_name="admin_cancel",
+            **PRIVATE,
         )
         self.promote_button.click(
+            required(self.ask_promote),
+            inputs=self.model,
+            outputs=self.confirm_promote.ask_outputs,
+            **PRIVATE,
+        )
+        self.model.change(self.confirm_promote.hide, outputs=self.confirm_promote.box, **PRIVATE)
+        self.confirm_promote.on_confirm(
             required(self.promote),
             inputs=self.model,
-            outputs=[self.job, self.tabs],
+            outputs=self.follow_outputs,
             api_name="admin_promote",
             **PRIVATE,
         )
-        self.training.wire([self.job, self.tabs])
+        self.training.wire(self.follow_outputs)
         self.users.wire()
         self.tokens.wire(self.tokens_tab)
 
@@ -264,9 +311,10 @@ class AdminTab:
             return gr.Dropdown(choices=choices)
         return gr.Dropdown(choices=choices, value=selected)
 
-    def follow_job(self, job_id: int) -> tuple[Any, Any]:
-        """Select a new job in the Jobs tab and show that tab."""
-        return self.job_choices(job_id), gr.Tabs(selected="jobs")
+    def follow_job(self, caller: Caller, job_id: int) -> tuple[Any, ...]:
+        """Select a new job in the Jobs tab, show that tab and the job's own view at once (not
+        the previously selected job's until the next refresh)."""
+        return self.job_choices(job_id), gr.Tabs(selected="jobs"), *self.show_job(caller, job_id)
 
     def show_job(self, caller: Caller, picked: int | str | None) -> tuple[Any, ...]:
         """The selected job's progress bar, stage, ETA and outcome; for a training job also
@@ -290,28 +338,50 @@ class AdminTab:
             formatting.evaluation_rows(job.metrics),
         )
 
-    def cancel(self, caller: Caller, picked: int | str | None) -> None:
-        """Ask the selected job to stop."""
+    def ask_cancel(self, caller: Caller, picked: int | str | None) -> tuple[Any, ...]:
+        """Ask before stopping the selected job."""
+        return Confirmation.ask(formatting.cancel_question(self._picked_job_info(picked)))
+
+    def _picked_job_info(self, picked: int | str | None) -> JobInfo:
         job_id = picked_job(picked)
         if job_id is None:
-            raise formatting.ui_error("Choose a job first.")
-        if self.services.get_job(job_id) is None:
-            raise formatting.ui_error(f"There is no job #{job_id}.")
-        if self.services.cancel_job(job_id):
-            gr.Info(f"Job #{job_id} will stop at its next checkpoint.")
-        else:
-            gr.Warning(f"Job #{job_id} has already ended.")
+            raise ValueError("Choose a job first.")
+        job = self.services.get_job(job_id)
+        if job is None:
+            raise ValueError(f"There is no job #{job_id}.")
+        return job
 
-    def promote(self, caller: Caller, name: str | None) -> tuple[Any, Any]:
-        """Start the re-index job that makes ``name`` the live model; follow that job."""
+    def cancel(self, caller: Caller, picked: int | str | None) -> tuple[Any, ...]:
+        """Ask the selected job to stop; its refreshed view."""
+        job = self._picked_job_info(picked)
+        if self.services.cancel_job(job.id, caller=caller):
+            gr.Info(f"Job #{job.id} will stop at its next checkpoint.")
+        else:
+            gr.Warning(f"Job #{job.id} has already ended.")
+        return self.show_job(caller, job.id)
+
+    def ask_promote(self, caller: Caller, name: str | None) -> tuple[Any, ...]:
+        """Ask before promoting: the candidate's held-out error before and after training,
+        and every metric that got worse."""
+        if not name:
+            raise ValueError("Choose a model version first.")
+        versions = {version.name: version for version in self.services.list_model_versions()}
+        if name not in versions:
+            raise ValueError(f"There is no model version {name!r}.")
+        worse = self.services.worse_metrics(name)
+        return Confirmation.ask(formatting.promote_question(versions[name], worse))
+
+    def promote(self, caller: Caller, name: str | None) -> tuple[Any, ...]:
+        """Start the re-index job that makes ``name`` the live model (the admin confirmed,
+        worse metrics included); follow that job."""
         if not name:
             raise formatting.ui_error("Choose a model version first.")
         try:
-            job_id = self.services.promote_model(name)
+            job_id = self.services.promote_model(name, accept_worse=True, caller=caller)
         except (ValueError, RuntimeError) as exc:
             raise formatting.ui_error(str(exc)) from exc
         gr.Info(f"Re-index job #{job_id} started.")
-        return self.follow_job(job_id)
+        return self.follow_job(caller, job_id)
 
 
 def _may(caller: Caller) -> str:

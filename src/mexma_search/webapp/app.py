@@ -24,6 +24,7 @@ from mexma_search.webapp import limits
 from mexma_search.webapp.admin_tab import AdminTab
 from mexma_search.webapp.api import api_routes
 from mexma_search.webapp.auth import Credentials
+from mexma_search.webapp.errors import raises_errors, shows_errors
 from mexma_search.webapp.library_tab import LibraryTab
 from mexma_search.webapp.search_tab import SearchTab
 from mexma_search.webapp.sessions import UserSessions
@@ -71,8 +72,8 @@ def _register_api(services: Services, sessions: UserSessions) -> None:
             raise gr.Error(f"no job {int(job_id)}")
         return job.to_dict()
 
-    gr.api(search, api_name="search", **limits.SEARCH)
-    gr.api(job_status, api_name="job_status", **limits.POLL)
+    gr.api(raises_errors(search), api_name="search", **limits.SEARCH)
+    gr.api(raises_errors(job_status), api_name="job_status", **limits.POLL)
 
 
 @dataclass(frozen=True)
@@ -113,13 +114,13 @@ def build_app(services: Services, settings: Settings) -> WebApp:
             )
 
         blocks.load(
-            on_load,
+            shows_errors(on_load),
             outputs=[
                 search.results,
                 *search.filter_outputs,
                 library.watched,
                 library.timer,
-                *library.listing_outputs,
+                *library.refresh_outputs,
             ],
             api_visibility="private",
         )
@@ -153,6 +154,7 @@ def launch(
         max_file_size=settings.max_upload_mb * 2**20,
         theme=_theme(),
         css_paths=[STATIC / "app.css"],
+        js=(STATIC / "login_form.js").read_text(encoding="utf-8"),
         share=False,
         prevent_thread_lock=True,
         show_error=True,

@@ -16,7 +16,7 @@ import gradio as gr
 import pandas as pd
 
 from mexma_search.app.formatting import format_duration
-from mexma_search.app.model_checks import metric_changes
+from mexma_search.app.model_checks import MetricChange, metric_changes
 from mexma_search.app.relevance import RELEVANCE_LABELS
 from mexma_search.app.views import (
     DocumentInfo,
@@ -27,7 +27,9 @@ from mexma_search.app.views import (
     WorkerStatus,
 )
 
-DOCUMENT_COLUMNS = ["id", "document", "collection", "languages", "chunks", "status", "error"]
+DOCUMENT_COLUMNS = ["id", "document", "collection", "languages", "passages", "status", "error"]
+# pixels: narrow screens scroll the table sideways instead of breaking headers mid-word
+DOCUMENT_COLUMN_WIDTHS: list[str | int] = [56, 260, 120, 110, 100, 100, 260]
 JOB_COLUMNS = ["id", "kind", "status", "stage", "progress", "what", "created", "message / error"]
 MODEL_COLUMNS = [
     "name",
@@ -40,9 +42,45 @@ MODEL_COLUMNS = [
     "held-out",
     "created",
 ]
+JOB_COLUMN_WIDTHS: list[str | int] = [56, 70, 110, 100, 100, 230, 190, 300]
+MODEL_COLUMN_WIDTHS: list[str | int] = [240, 90, 50, 200, 70, 56, 220, 80, 170]
 EVAL_COLUMNS = ["metric (%)", "better", "before", "after", "change (points)", "got worse"]
 LOSS_METRICS = ("loss", "align", "mlm", "koleo")
 DEV_METRICS = ("xsim_cos_error", "xsim_margin_error")
+# what the charts and the evaluation table call each metric, and one line on what it measures
+METRIC_LABELS = {
+    "loss": ("Total loss", "the sum the optimiser lowers (the weighted losses below)"),
+    "align": ("Alignment loss", "how far apart a sentence and its translation are embedded"),
+    "mlm": ("Masked-word loss", "how badly hidden words are guessed from the translation"),
+    "koleo": ("KoLeo spread", "lower when sentence embeddings spread evenly"),
+    "xsim_cos_error": (
+        "Translation retrieval error, cosine (%)",
+        "held-out sentences whose nearest translation by cosine is wrong",
+    ),
+    "xsim_margin_error": (
+        "Translation retrieval error, margin (%)",
+        "the same with margin scoring, which discounts sentences close to everything",
+    ),
+}
+
+
+DIRECTIONS = {"_src2trg": " (source to target)", "_trg2src": " (target to source)"}
+
+
+def metric_label(name: str) -> str:
+    """A metric's name for people, e.g. ``xsim_cos_error_src2trg`` ->
+    ``Translation retrieval error, cosine (%) (source to target)``."""
+    for suffix, direction in DIRECTIONS.items():
+        if name.endswith(suffix):
+            return metric_label(name.removesuffix(suffix)) + direction
+    return METRIC_LABELS.get(name, (name.replace("_", " "), ""))[0]
+
+
+def metric_explanations(names: Sequence[str]) -> str:
+    """One line per metric: its label and what it measures (a chart's caption)."""
+    return "\n".join(f"{METRIC_LABELS[name][0]}: {METRIC_LABELS[name][1]}." for name in names)
+
+
 HEADLINE_METRIC = "xsim_margin_error"
 MAX_PLOT_POINTS = 1000
 STATUS_CLASSES = {"succeeded": "ok", "failed": "bad", "cancelled": "bad"}
@@ -67,6 +105,63 @@ EMPTY_INDEX = message_box(
     "Upload documents in the Library tab (text, Markdown, HTML, PDF, Word, CSV, JSONL, TMX or a "
     "zip of them) and search them here in any language, or restart with "
     "`mexma-search serve --demo` to load a small multilingual sample corpus.",
+)
+
+
+def question(title: str, body: str, warning: str = "") -> str:
+    """A confirmation question (see webapp.confirm): what will happen, and a warning if any."""
+    warned = f'<p class="mx-warning">{escape(warning)}</p>' if warning else ""
+    return (
+        f'<div class="mx-notice mx-question"><strong>{escape(title)}</strong>'
+        f"<p>{escape(body)}</p>{warned}</div>"
+    )
+
+
+def delete_question(document: DocumentInfo) -> str:
+    """Asks before deleting ``document``."""
+    return question(
+        f"Delete document #{document.id} {document.filename} ({document.collection})?",
+        f"Its {document.n_chunks} passages leave the index and its stored file is removed. "
+        "This cannot be undone.",
+    )
+
+
+def cancel_question(job: JobInfo) -> str:
+    """Asks before cancelling ``job``."""
+    return question(
+        f"Cancel job #{job.id} ({job.kind}: {job_subject(job)})?",
+        "It stops at its next checkpoint.",
+    )
+
+
+def promote_question(version: ModelVersionInfo, worse: Sequence[MetricChange] = ()) -> str:
+    """Asks before promoting ``version``: its held-out error before and after its training,
+    with a warning when it is not better than its base (or was never evaluated) and the
+    metrics that training made ``worse``."""
+    before = version.metrics.get("before", {}).get(HEADLINE_METRIC)
+    after = version.metrics.get("after", {}).get(HEADLINE_METRIC)
+    if before is None or after is None:
+        change = "It has no held-out evaluation."
+        warnings = ["Nothing shows that it is better than the live model."]
+    else:
+        change = f"Held-out xsim margin error: {before:.2f} % before training, {after:.2f} % after."
+        warnings = (
+            [] if after < before else ["It is not better than the model it was trained from."]
+        )
+    if worse:
+        warnings.append("Worse after training: " + "; ".join(c.describe() for c in worse) + ".")
+    return question(
+        f"Promote {version.name} to the live model?",
+        f"{change} Every passage is re-embedded with it, then search switches to it; the "
+        "current model stays registered for a rollback.",
+        " ".join(warnings),
+    )
+
+
+SEARCH_HINT = message_box(
+    "Search in any language",
+    "Type a question or a few words above and press Enter or Search: passages with the same "
+    "meaning are found in every language. Narrow the results with the filters (empty: any).",
 )
 
 
@@ -116,6 +211,7 @@ def result_card(result: SearchResult) -> str:
         "</header>"
         f'<p class="mx-passage">{highlighted_passage(result)}</p>'
         f"{_also_in_document(result.passages)}"
+        f'<p class="mx-path">{escape(result.document)}</p>'
         f'<button class="mx-more" type="button" data-document="{result.document_id}">'
         "More from this document</button>"
         "</article>"
@@ -252,6 +348,12 @@ def document_rows(documents: Sequence[DocumentInfo]) -> list[list[Any]]:
     ]
 
 
+def page_note(page: int, pages: int, total: int) -> str:
+    """Where a listing page is, e.g. ``Page 2 of 5 · 230 documents``."""
+    noun = "document" if total == 1 else "documents"
+    return f"Page {page} of {pages} · {total} {noun}"
+
+
 def document_choices(documents: Sequence[DocumentInfo]) -> list[tuple[str, int]]:
     """Dropdown choices ``(label, id)`` for documents."""
     return [(f"#{d.id} {d.filename} ({d.collection})", d.id) for d in documents]
@@ -328,7 +430,7 @@ def evaluation_rows(summary: Mapping[str, Any]) -> list[list[Any]]:
     the change in points and whether it got worse."""
     return [
         [
-            change.name,
+            metric_label(change.name),
             "higher" if change.higher_is_better else "lower",
             round(change.before, 2),
             round(change.after, 2),
@@ -361,7 +463,7 @@ def metric_frame(rows: Sequence[Mapping[str, Any]], names: Sequence[str]) -> pd.
     if shown[-1] is not relevant[-1]:
         shown.append(relevant[-1])
     records = [
-        {"step": row["step"], "metric": name, "value": float(row[name])}
+        {"step": row["step"], "metric": metric_label(name), "value": float(row[name])}
         for row in shown
         for name in names
         if _is_number(row.get(name))

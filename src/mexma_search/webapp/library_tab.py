@@ -5,19 +5,25 @@ read; uploading needs the editor or admin role, deleting an editor's own documen
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 import gradio as gr
 
 from mexma_search.app.access import Caller
+from mexma_search.app.document_operations import STATUSES, LibraryQuery
 from mexma_search.app.services import DEFAULT_COLLECTION, Services
+from mexma_search.app.views import DocumentInfo
 from mexma_search.documents.registry import SUPPORTED_EXTENSIONS
 from mexma_search.webapp import formatting, limits
+from mexma_search.webapp.confirm import Confirmation
+from mexma_search.webapp.errors import raises_errors, shows_errors
 from mexma_search.webapp.sessions import UserSessions
 
 POLL_SECONDS = 1.0
-DOCUMENTS_SHOWN = 500
+DOCUMENTS_PER_PAGE = 50
+ANY = ("any", "")
 WATCHED_JOBS_SHOWN = 200
 
 
@@ -57,51 +63,121 @@ class LibraryTab:
         self.progress = gr.HTML(elem_id="library-jobs")
         self.timer = gr.Timer(POLL_SECONDS, active=False)
         gr.Markdown("### Documents")
+        with gr.Row(equal_height=True):
+            self.status_filter = _any_dropdown("Status", STATUSES, "library-status")
+            self.collection_filter = _any_dropdown("Collection", [], "library-collection-filter")
+            self.language_filter = _any_dropdown("Language", [], "library-language")
         self.table = gr.Dataframe(
             headers=formatting.DOCUMENT_COLUMNS,
             interactive=False,
             wrap=True,
+            column_widths=formatting.DOCUMENT_COLUMN_WIDTHS,
             elem_id="library-documents",
         )
         with gr.Row(equal_height=True):
-            self.refresh_button = gr.Button("Refresh", scale=1)
-            self.to_delete = gr.Dropdown(label="Document", choices=[], scale=4)
-            self.delete_button = gr.Button("Delete", variant="stop", scale=1)
+            self.previous_button = gr.Button("← Newer", scale=0, elem_id="library-previous")
+            self.page = gr.Number(
+                value=1, precision=0, minimum=1, label="Page", scale=0, elem_id="library-page"
+            )
+            self.next_button = gr.Button("Older →", scale=0, elem_id="library-next")
+            self.page_note = gr.Markdown(elem_id="library-page-note")
+        with gr.Row(equal_height=True):
+            self.refresh_button = gr.Button("Refresh", scale=1, elem_id="library-refresh")
+            self.to_delete = gr.Dropdown(
+                label="Document", choices=[], scale=4, elem_id="library-delete-choice"
+            )
+            self.delete_button = gr.Button(
+                "Delete", variant="stop", scale=1, elem_id="library-delete"
+            )
+        self.confirm_delete = Confirmation("library-confirm-delete", "Delete")
 
         with_caller, with_viewer = self.sessions.with_caller, self.sessions.with_viewer
         self.upload_button.click(
-            with_caller(self.upload),
+            with_caller(self.upload, raises_errors),
             inputs=[self.files, self.collection],
             outputs=self.queued,
             api_name="upload",
             **limits.UPLOAD,
         ).success(
-            self.watch,
+            shows_errors(self.watch),
             inputs=[self.queued, self.watched],
             outputs=[self.watched, self.files, self.timer],
             api_visibility="private",
         )
         self.timer.tick(
             with_viewer(self.poll),
-            inputs=self.watched,
-            outputs=[self.progress, self.timer, self.table, self.to_delete],
+            inputs=[self.watched, *self.filters],
+            outputs=[self.progress, self.timer, *self.listing_outputs],
             api_visibility="private",
             **limits.POLL,
         )
         self.refresh_button.click(
-            with_viewer(self.refresh), outputs=self.listing_outputs, api_visibility="private"
+            with_viewer(self.refresh),
+            inputs=self.filters,
+            outputs=self.refresh_outputs,
+            api_visibility="private",
         )
+        for choice in (self.status_filter, self.collection_filter, self.language_filter):
+            choice.input(
+                with_viewer(self.first_page),
+                inputs=self.filters,
+                outputs=self.listing_outputs,
+                api_visibility="private",
+            )
+        self.page.submit(
+            with_viewer(self.documents),
+            inputs=self.filters,
+            outputs=self.listing_outputs,
+            api_visibility="private",
+        )
+        for button, step in ((self.previous_button, -1), (self.next_button, 1)):
+            button.click(
+                with_viewer(self.turner(step)),
+                inputs=self.filters,
+                outputs=self.listing_outputs,
+                api_visibility="private",
+            )
         self.delete_button.click(
+            with_caller(self.ask_delete),
+            inputs=self.to_delete,
+            outputs=self.confirm_delete.ask_outputs,
+            api_visibility="private",
+        )
+        self.to_delete.change(
+            self.confirm_delete.hide, outputs=self.confirm_delete.box, api_visibility="private"
+        )
+        self.confirm_delete.on_confirm(
             with_caller(self.delete),
             inputs=self.to_delete,
-            outputs=self.listing_outputs,
+            outputs=self.to_delete,
             api_name="delete_document",
+            api_visibility="private",
+        ).then(
+            with_viewer(self.refresh),
+            inputs=self.filters,
+            outputs=self.refresh_outputs,
             api_visibility="private",
         )
 
     @property
+    def filters(self) -> list[Any]:
+        """The inputs of a listing: status, collection, language, page."""
+        return [self.status_filter, self.collection_filter, self.language_filter, self.page]
+
+    @property
     def listing_outputs(self) -> list[Any]:
-        return [self.table, self.to_delete, self.collection]
+        """What :meth:`documents` updates."""
+        return [self.table, self.to_delete, self.page, self.page_note]
+
+    @property
+    def refresh_outputs(self) -> list[Any]:
+        """What :meth:`refresh` updates: the listing and the collection and language choices."""
+        return [
+            *self.listing_outputs,
+            self.collection,
+            self.collection_filter,
+            self.language_filter,
+        ]
 
     def upload(self, caller: Caller, files: list[str] | None, collection: str | None) -> list[int]:
         """Queue one ingest job per file (the backend stores them under names of its own);
@@ -136,27 +212,88 @@ class LibraryTab:
             if not job.finished and self.services.visible_job(job.id, caller=caller)
         ]
 
-    def poll(self, caller: Caller, watched: list[int]) -> tuple[Any, ...]:
+    def poll(self, caller: Caller, watched: list[int], *filters: Any) -> tuple[Any, ...]:
         """Progress of the followed jobs and the document list; stops once all have ended."""
         found = (self.services.visible_job(job_id, caller=caller) for job_id in watched)
         jobs = [job for job in found if job is not None]
         running = any(not job.finished for job in jobs)
-        return formatting.jobs_progress(jobs), gr.Timer(active=running), *self.documents(caller)
-
-    def documents(self, caller: Caller) -> tuple[Any, Any]:
-        """The document table and the delete choices."""
-        documents = self.services.list_documents(limit=DOCUMENTS_SHOWN, caller=caller)
         return (
-            formatting.document_rows(documents),
-            gr.Dropdown(choices=formatting.document_choices(documents)),
+            formatting.jobs_progress(jobs),
+            gr.Timer(active=running),
+            *self.documents(caller, *filters),
         )
 
-    def refresh(self, caller: Caller) -> tuple[Any, ...]:
-        """The document table, the delete choices and the collection choices."""
-        collections = self.services.collections(caller=caller) or [DEFAULT_COLLECTION]
-        return *self.documents(caller), gr.Dropdown(choices=collections)
+    def documents(
+        self,
+        caller: Caller,
+        status: str | None = None,
+        collection: str | None = None,
+        language: str | None = None,
+        page: float | None = 1,
+    ) -> tuple[Any, ...]:
+        """The chosen page of the document table (of the collections ``caller`` may read),
+        the delete choices and the page's place."""
+        listing = self.services.library_page(
+            LibraryQuery(
+                collection=collection or None,
+                status=status or None,
+                language=language or None,
+                page=max(int(page or 1), 1),
+                page_size=DOCUMENTS_PER_PAGE,
+            ),
+            caller=caller,
+        )
+        return (
+            formatting.document_rows(listing.documents),
+            gr.Dropdown(choices=formatting.document_choices(listing.documents), value=None),
+            listing.page,
+            formatting.page_note(listing.page, listing.pages, listing.total),
+        )
 
-    def delete(self, caller: Caller, document_id: int | None) -> tuple[Any, ...]:
+    def first_page(
+        self, caller: Caller, status: str, collection: str, language: str, page: float
+    ) -> tuple[Any, ...]:
+        """The first page for changed filters."""
+        return self.documents(caller, status, collection, language, 1)
+
+    def turner(self, step: int) -> Callable[..., tuple[Any, ...]]:
+        """A handler that shows the page ``step`` pages away (clamped to the pages there are)."""
+
+        def turn(
+            caller: Caller, status: str, collection: str, language: str, page: float
+        ) -> tuple[Any, ...]:
+            page = max(int(page or 1) + step, 1)
+            return self.documents(caller, status, collection, language, page)
+
+        return turn
+
+    def refresh(self, caller: Caller, *filters: Any) -> tuple[Any, ...]:
+        """The listing, and the collection and language choices."""
+        collections = self.services.collections(caller=caller)
+        languages = self.services.languages_in_index()
+        return (
+            *self.documents(caller, *filters),
+            gr.Dropdown(choices=collections or [DEFAULT_COLLECTION]),
+            gr.Dropdown(choices=_with_any(collections)),
+            gr.Dropdown(choices=_with_any(languages)),
+        )
+
+    def ask_delete(self, caller: Caller, document_id: int | None) -> tuple[Any, ...]:
+        """Ask before deleting the chosen document."""
+        return Confirmation.ask(formatting.delete_question(self._chosen(caller, document_id)))
+
+    def _chosen(self, caller: Caller, document_id: int | None) -> DocumentInfo:
+        if document_id is None:
+            raise ValueError("Choose a document to delete.")
+        try:
+            document = self.services.get_document(int(document_id), caller=caller)
+        except PermissionError:
+            document = None
+        if document is None:
+            raise ValueError(f"There is no document #{document_id}.")
+        return document
+
+    def delete(self, caller: Caller, document_id: int | None) -> Any:
         """Delete a document with its vectors and stored file (admins any, editors their own)."""
         if document_id is None:
             raise formatting.ui_error("Choose a document to delete.")
@@ -169,4 +306,13 @@ class LibraryTab:
         if not deleted:
             raise formatting.ui_error(f"There is no document #{document_id}.")
         gr.Info(f"Deleted document #{document_id}.")
-        return self.refresh(caller)
+        return gr.Dropdown(value=None)
+
+
+def _with_any(values: Sequence[str]) -> list[tuple[str, str]]:
+    return [ANY, *((value, value) for value in values)]
+
+
+def _any_dropdown(label: str, values: Sequence[str], elem_id: str) -> gr.Dropdown:
+    """A filter whose empty choice, "any", does not filter."""
+    return gr.Dropdown(label=label, choices=_with_any(values), value="", scale=1, elem_id=elem_id)

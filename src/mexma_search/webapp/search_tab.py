@@ -7,6 +7,7 @@ from typing import Any
 import gradio as gr
 
 from mexma_search.app.access import Caller
+from mexma_search.app.formatting import model_description
 from mexma_search.app.paging import MAX_PAGE_SIZE
 from mexma_search.app.services import Services
 from mexma_search.app.views import DocumentInfo, SearchPage, SearchResult
@@ -59,9 +60,19 @@ class SearchTab:
                 label="Results per page",
                 scale=2,
             )
-            self.languages = gr.Dropdown(label="Languages", multiselect=True, choices=[], scale=2)
+            self.languages = gr.Dropdown(
+                label="Languages (empty: any)",
+                multiselect=True,
+                choices=[],
+                scale=2,
+                elem_id="search-languages",
+            )
             self.collections = gr.Dropdown(
-                label="Collections", multiselect=True, choices=[], scale=2
+                label="Collections (empty: any)",
+                multiselect=True,
+                choices=[],
+                scale=2,
+                elem_id="search-collections",
             )
             self.document = gr.Dropdown(
                 label="Document",
@@ -78,6 +89,7 @@ class SearchTab:
             label="Show all matches", value=False, elem_id="search-show-all"
         )
         self.results = gr.HTML(js_on_load=MORE_HITS_JS, elem_id="search-results")
+        self.model_note = gr.Markdown(elem_id="search-model", elem_classes="mx-model-note")
         self.page = gr.State(1)
         with gr.Row(elem_id="search-pager"):
             self.previous = gr.Button(
@@ -114,8 +126,9 @@ class SearchTab:
         )
 
     @property
-    def filter_outputs(self) -> list[gr.Dropdown]:
-        return [self.languages, self.collections, self.document]
+    def filter_outputs(self) -> list[Any]:
+        """What :meth:`refresh_filters` updates: the filters and the model note."""
+        return [self.languages, self.collections, self.document, self.model_note]
 
     def refresh_filters(self, caller: Caller) -> tuple[Any, ...]:
         """New choices for the filters (the index changes while the app runs)."""
@@ -126,11 +139,22 @@ class SearchTab:
             gr.Dropdown(choices=self.services.languages_in_index()),
             gr.Dropdown(choices=self.services.collections(caller=caller)),
             gr.Dropdown(choices=document_filter_choices(documents)),
+            self.model_note_text(),
         )
 
+    def model_note_text(self) -> str:
+        """Which model answers the searches, honestly named."""
+        live = [version for version in self.services.list_model_versions() if version.live]
+        if not live:
+            return "Search model: none is live yet."
+        base = live[0].metrics.get("base")
+        return f"Search model: {model_description(live[0].name, str(base) if base else None)}"
+
     def intro(self) -> str:
-        """What the result area shows before the first query."""
-        return "" if self.services.languages_in_index() else formatting.EMPTY_INDEX
+        """What the result area shows before the first query (or for an empty one)."""
+        if not self.services.languages_in_index():
+            return formatting.EMPTY_INDEX
+        return formatting.SEARCH_HINT
 
     def run(
         self,

@@ -32,6 +32,7 @@ from starlette.routing import BaseRoute, Route
 
 from mexma_search.app.access import Caller, Role
 from mexma_search.webapp.auth import UserSession, client_host
+from mexma_search.webapp.errors import shows_errors
 from mexma_search.webapp.formatting import ui_error
 
 COOKIE = "mexma_session"
@@ -41,6 +42,8 @@ GRANT_SECONDS = 30.0
 MAX_GRANT_CHARS = 128
 
 R = TypeVar("R")
+# how a wrapped handler's failure reaches the user (see mexma_search.webapp.errors)
+ErrorPolicy = Callable[[Callable[..., Any]], Callable[..., Any]]
 # a user name -> what that user may do now (None: no such user any more)
 CallerLookup = Callable[[str], Caller | None]
 # the caller of a request without a session (None: such requests are refused)
@@ -168,30 +171,42 @@ class UserSessions:
             raise ui_error("Admin login required: log in on the Admin tab.")
         return caller
 
-    def required(self, handler: Callable[..., R]) -> Callable[..., R]:
+    def required(
+        self, handler: Callable[..., R], errors: ErrorPolicy = shows_errors
+    ) -> Callable[..., R]:
         """``handler(caller, *inputs)`` as a Gradio handler of ``inputs`` that runs only for
-        an admin's request (by its session cookie), and gets that admin."""
-        return self._wrap(handler, self.require)
+        an admin's request (by its session cookie), and gets that admin; ``errors`` decides
+        how a failure (a refusal included) reaches the user."""
+        return self._wrap(handler, self.require, errors)
 
-    def with_caller(self, handler: Callable[..., R]) -> Callable[..., R]:
+    def with_caller(
+        self, handler: Callable[..., R], errors: ErrorPolicy = shows_errors
+    ) -> Callable[..., R]:
         """``handler(caller, *inputs)`` as a Gradio handler of ``inputs`` that gets the
         request's caller (see :meth:`caller`)."""
-        return self._wrap(handler, self.caller)
+        return self._wrap(handler, self.caller, errors)
 
-    def with_user(self, handler: Callable[..., R]) -> Callable[..., R]:
+    def with_user(
+        self, handler: Callable[..., R], errors: ErrorPolicy = shows_errors
+    ) -> Callable[..., R]:
         """``handler(caller, *inputs)`` as a Gradio handler that runs only for a logged-in
         user's request (see :meth:`user`)."""
-        return self._wrap(handler, self.user)
+        return self._wrap(handler, self.user, errors)
 
-    def with_viewer(self, handler: Callable[..., R]) -> Callable[..., R]:
+    def with_viewer(
+        self, handler: Callable[..., R], errors: ErrorPolicy = shows_errors
+    ) -> Callable[..., R]:
         """``handler(caller, *inputs)`` as a Gradio handler that gets the request's viewer
         (see :meth:`viewer`)."""
-        return self._wrap(handler, self.viewer)
+        return self._wrap(handler, self.viewer, errors)
 
     @staticmethod
     def _wrap(
-        handler: Callable[..., R], resolve: Callable[[gr.Request], Caller]
+        handler: Callable[..., R],
+        resolve: Callable[[gr.Request], Caller],
+        errors: ErrorPolicy,
     ) -> Callable[..., R]:
+        @errors
         def checked(request: gr.Request, *inputs: Any) -> R:
             return handler(resolve(request), *inputs)
 

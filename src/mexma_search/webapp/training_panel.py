@@ -77,7 +77,10 @@ class TrainingPanel:
     """The bitext upload, its validation report, and the training form."""
 
     def __init__(
-        self, services: Services, sessions: UserSessions, on_started: Callable[[int], Any]
+        self,
+        services: Services,
+        sessions: UserSessions,
+        on_started: Callable[[Caller, int], Any],
     ) -> None:
         self.services = services
         self.sessions = sessions
@@ -94,11 +97,11 @@ class TrainingPanel:
                 elem_id="training-bitext",
             )
             with gr.Column(scale=2):
-                self.src_lang = gr.Textbox(
-                    label="Source language (optional, e.g. en)", elem_id="training-src"
+                self.src_lang, self.trg_lang = _per_side(
+                    "language", "optional, e.g. en; TMX: picks the variant", ""
                 )
-                self.trg_lang = gr.Textbox(
-                    label="Target language (optional, e.g. es)", elem_id="training-trg"
+                self.src_column, self.trg_column = _per_side(
+                    "column", "TSV/CSV, optional: header name or number from 0", "-column"
                 )
                 self.validate_button = gr.Button("Validate", elem_id="training-validate")
         self.report = gr.HTML(elem_id="training-report")
@@ -125,7 +128,7 @@ class TrainingPanel:
 
     def wire(self, start_outputs: list[Any]) -> None:
         """Connect the buttons; a started job updates ``start_outputs`` (see ``on_started``)."""
-        read_options = [self.bitext, self.src_lang, self.trg_lang]
+        read_options = [self.bitext, self.src_lang, self.trg_lang, self.src_column, self.trg_column]
         self.validate_button.click(
             self.sessions.required(self.validate),
             inputs=[*read_options, *self.inputs],
@@ -163,17 +166,17 @@ class TrainingPanel:
         path: str | None,
         src: str,
         trg: str,
+        src_column: str,
+        trg_column: str,
         *values: float | bool | str | None,
     ) -> tuple[Any, ...]:
         """The validation report of the uploaded bitext; training is enabled when a job with
         the form's parameters would accept it."""
         if not path:
             raise formatting.ui_error("Upload a bitext file first.")
-        try:
-            params = form_parameters(values)
-        except ValueError as exc:
-            raise formatting.ui_error(str(exc)) from exc
-        result = self.services.validate_bitext(path, params=params, **_read_options(src, trg))
+        params = form_parameters(values)
+        options = _read_options(src, trg, src_column, trg_column)
+        result = self.services.validate_bitext(path, params=params, **options)
         versions = [v.name for v in self.services.list_model_versions()]
         return (
             formatting.validation_report(result),
@@ -187,23 +190,22 @@ class TrainingPanel:
         path: str | None,
         src: str,
         trg: str,
+        src_column: str,
+        trg_column: str,
         base: str | None,
         *values: float | bool | str | None,
     ) -> Any:
         """Queue the training job (the backend validates the file and the parameters again)."""
         if not path:
             raise formatting.ui_error("Upload a bitext file first.")
-        try:
-            job_id = self.services.start_training(
-                path,
-                base=base or None,
-                params=form_parameters(values),
-                read_options=_read_options(src, trg),
-            )
-        except ValueError as exc:
-            raise formatting.ui_error(str(exc)) from exc
+        job_id = self.services.start_training(
+            path,
+            base=base or None,
+            params=form_parameters(values),
+            read_options=_read_options(src, trg, src_column, trg_column),
+        )
         gr.Info(f"Training job #{job_id} queued.")
-        return self.on_started(job_id)
+        return self.on_started(caller, job_id)
 
 
 def form_parameters(values: Sequence[float | bool | str | None]) -> dict[str, Any]:
@@ -229,6 +231,30 @@ def _parse_number(field: Field, text: str) -> float | int | None:
         raise ValueError(f"{field.label.split(' (')[0]}: {text!r} is not {kind}") from None
 
 
-def _read_options(src: str | None, trg: str | None) -> dict[str, str]:
-    options = {"src_lang": (src or "").strip(), "trg_lang": (trg or "").strip()}
-    return {key: value for key, value in options.items() if value}
+def _per_side(what: str, hint: str, suffix: str) -> tuple[gr.Textbox, gr.Textbox]:
+    """A source and a target box side by side (``elem_id`` training-src/trg + ``suffix``)."""
+    with gr.Row():
+        boxes = tuple(
+            gr.Textbox(label=f"{side.title()} {what} ({hint})", elem_id=f"training-{key}{suffix}")
+            for key, side in (("src", "source"), ("trg", "target"))
+        )
+    return boxes[0], boxes[1]
+
+
+def _read_options(
+    src: str | None, trg: str | None, src_column: str | None, trg_column: str | None
+) -> dict[str, str | int]:
+    """The reader's options the form sets: languages, and columns by name or by number."""
+    options: dict[str, str | int] = {
+        "src_lang": (src or "").strip(),
+        "trg_lang": (trg or "").strip(),
+        "src_column": _column(src_column),
+        "trg_column": _column(trg_column),
+    }
+    return {key: value for key, value in options.items() if value != ""}
+
+
+def _column(text: str | None) -> str | int:
+    """A column as typed: a number from 0 picks by position, anything else by header name."""
+    text = (text or "").strip()
+    return int(text) if text.isascii() and text.isdigit() else text

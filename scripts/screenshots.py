@@ -1,0 +1,207 @@
+"""Screenshots of every tab at 1400 and 420 px wide into docs/screenshots (rerun after UI changes).
+
+Starts ``mexma-search serve --demo`` on a free port over a fresh data directory (the models
+directory is shared with this checkout's ``models/`` when it exists, so nothing is rebuilt),
+waits for the demo corpus, then drives Debian's headless Chromium through every tab: search
+(empty and with results), library, admin login, training (advanced open), jobs (a short
+training run) and models. Browser console warnings and errors are printed at the end; the
+exit status is 1 when there were any.
+
+    .venv/bin/python scripts/screenshots.py [--out DIR] [--no-training]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from playwright.sync_api import Page, expect, sync_playwright
+
+REPO = Path(__file__).resolve().parents[1]
+CHROMIUM = "/usr/bin/chromium"
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-component-update",
+    "--disable-sync",
+]
+WIDTHS = (1400, 420)
+PASSWORD = "screenshots only"
+QUERY = "When was the river bridge built?"
+TIMEOUT_MS = 300_000
+TRAINING_TIMEOUT_MS = 1_800_000  # a few steps take minutes on a loaded CPU
+TRAINING = {"held_out": 8, "max_steps": 6, "batch_size": 4, "max_length": 32, "eval_every": 3}
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def start_app(data_dir: Path, port: int) -> subprocess.Popen[bytes]:
+    """``mexma-search serve --demo`` in a child process; returns once it listens."""
+    env = {
+        **os.environ,
+        "MEXMA_DATA_DIR": str(data_dir),
+        "MEXMA_ADMIN_PASSWORD": PASSWORD,
+        "HF_HUB_OFFLINE": "1",
+        "GRADIO_ANALYTICS_ENABLED": "False",
+    }
+    if (REPO / "models").is_dir():
+        env["MEXMA_MODELS_DIR"] = str(REPO / "models")
+    command = [
+        str(Path(sys.executable).parent / "mexma-search"),
+        "serve",
+        "--demo",
+        "--port",
+        str(port),
+    ]
+    server = subprocess.Popen(command, env=env, cwd=REPO)
+    deadline = time.monotonic() + TIMEOUT_MS / 1000
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise SystemExit(f"the app exited with status {server.returncode}")
+        with socket.socket() as sock:
+            if sock.connect_ex(("127.0.0.1", port)) == 0:
+                return server
+        time.sleep(1)
+    server.terminate()
+    raise SystemExit("the app did not start listening")
+
+
+def shoot(page: Page, out: Path, name: str, width: int) -> None:
+    page.wait_for_timeout(600)  # let charts and toasts settle
+    page.screenshot(path=out / f"{name}-{width}.png", full_page=True)
+    print(f"  {name}-{width}.png")
+
+
+def open_tab(page: Page, name: str) -> None:
+    page.get_by_role("tab", name=name, exact=True).first.click()
+
+
+def login(page: Page) -> None:
+    open_tab(page, "Admin")
+    page.locator("#admin-user input, #admin-user textarea").first.fill("admin")
+    page.locator("#admin-password input").fill(PASSWORD)
+    page.locator("#admin-login-button").click()
+    expect(page.locator("#admin-panel")).to_contain_text("Logged in as admin")
+
+
+def write_bitext(path: Path) -> Path:
+    """60 English-Spanish pairs (TSV with a language header)."""
+    lines = ["en\tes"] + [
+        f"The river {n} flows under {n % 7} bridges\tEl río {n} pasa bajo {n % 7} puentes"
+        for n in range(60)
+    ]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def train(page: Page, bitext: Path) -> None:
+    """A few steps of training on ``bitext``; waits for the job to succeed."""
+    page.locator("#training-bitext input[type=file]").set_input_files(str(bitext))
+    expect(page.locator("#training-bitext")).to_contain_text(bitext.stem)
+    page.locator("#training-validate").click()
+    expect(page.locator("#training-report")).to_contain_text("Ready to train")
+    page.locator("#training-advanced").get_by_text("Advanced").first.click()
+    for field, value in TRAINING.items():
+        page.locator(f"#training-{field} input, #training-{field} textarea").first.fill(str(value))
+    page.locator("#training-start").click()
+    job = page.locator("#admin-job-view .mx-job").first
+    expect(job).to_have_attribute("data-status", "succeeded", timeout=TRAINING_TIMEOUT_MS)
+
+
+def tour(page: Page, out: Path, width: int, bitext: Path | None) -> None:
+    """Every tab at ``width``; trains on ``bitext`` first when given."""
+    shoot(page, out, "search-empty", width)
+    page.locator("#search-query textarea, #search-query input").first.fill(QUERY)
+    page.locator("#search-button").click()
+    expect(page.locator("#search-results .mx-card").first).to_be_visible(timeout=TIMEOUT_MS)
+    shoot(page, out, "search", width)
+    open_tab(page, "Library")
+    expect(page.locator("#library-documents")).to_contain_text("demo")
+    shoot(page, out, "library", width)
+    open_tab(page, "Admin")
+    shoot(page, out, "admin-login", width)
+    login(page)
+    if bitext is not None:
+        train(page, bitext)
+    open_tab(page, "Training")
+    page.locator("#training-advanced").get_by_text("Advanced").first.click()
+    shoot(page, out, "admin-training", width)
+    open_tab(page, "Jobs")
+    shoot(page, out, "admin-jobs", width)
+    open_tab(page, "Models")
+    shoot(page, out, "admin-models", width)
+
+
+def wait_for_demo(page: Page, url: str) -> None:
+    page.goto(url)
+    open_tab(page, "Library")
+    # the demo jobs show as done once nothing is queued or running
+    deadline = time.monotonic() + TIMEOUT_MS / 1000
+    while time.monotonic() < deadline:
+        page.locator("#library-refresh").click()
+        page.wait_for_timeout(2000)
+        text = page.locator("#library-documents").inner_text()
+        if "indexed" in text and not re.search(r"\b(queued|running|pending)\b", text):
+            return
+    raise SystemExit("the demo corpus was not indexed in time")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--out", type=Path, default=REPO / "docs" / "screenshots")
+    parser.add_argument("--no-training", action="store_true", help="skip the training run")
+    args = parser.parse_args()
+    args.out.mkdir(parents=True, exist_ok=True)
+    console: list[str] = []
+    port = free_port()
+    url = f"http://127.0.0.1:{port}/"
+    with tempfile.TemporaryDirectory(prefix="mexma-screenshots-") as data:
+        server = start_app(Path(data), port)
+        try:
+            with sync_playwright() as playwright:
+                browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+                for number, width in enumerate(WIDTHS):
+                    print(f"{width} px:")
+                    page: Any = browser.new_page(viewport={"width": width, "height": 900})
+                    page.set_default_timeout(TIMEOUT_MS)
+                    page.on(
+                        "console",
+                        lambda message: (
+                            console.append(f"{message.type}: {message.text}")
+                            if message.type in {"warning", "error"}
+                            else None
+                        ),
+                    )
+                    wait_for_demo(page, url)
+                    page.goto(url)
+                    train_first = number == 0 and not args.no_training
+                    bitext = write_bitext(Path(data) / "pairs-en-es.tsv") if train_first else None
+                    tour(page, args.out, width, bitext)
+                    page.close()
+                browser.close()
+        finally:
+            server.terminate()
+            server.wait(timeout=60)
+    for line in console:
+        print(f"console {line}")
+    return 1 if console else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,85 @@
+"""Destructive actions ask first: what the question says (promote: the candidate's held-out
+error before and after, and a warning when it is not better), and in Chromium that Keep keeps
+and Confirm deletes."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from browser_steps import expect, log_in, needs_chromium, open_tab
+
+from mexma_search.app.views import ModelVersionInfo
+from mexma_search.webapp import formatting
+
+pytestmark = [pytest.mark.timeout(600)]
+DOCS = Path(__file__).resolve().parents[1] / "fixtures" / "docs"
+
+
+def _version(metrics: dict[str, Any]) -> ModelVersionInfo:
+    return ModelVersionInfo(
+        name="ft-1",
+        status="candidate",
+        live=False,
+        source="fine-tuned",
+        path="/models/ft-1",
+        pooling="mean",
+        dimension=384,
+        qdrant_collection=None,
+        metrics=metrics,
+        created_at=datetime(2026, 12, 1, tzinfo=UTC),
+    )
+
+
+@pytest.mark.parametrize(
+    ("before", "after", "warned"), [(12.0, 8.5, False), (8.0, 8.0, True), (8.0, 9.25, True)]
+)
+def test_the_promote_question_shows_before_and_after_and_warns_when_not_better(
+    before: float, after: float, warned: bool
+) -> None:
+    metrics = {
+        "before": {formatting.HEADLINE_METRIC: before},
+        "after": {"xsim_margin_error": after},
+    }
+    html = formatting.promote_question(_version(metrics))
+    assert f"{before:.2f} % before training, {after:.2f} % after" in html
+    assert ("not better" in html) is warned
+
+
+def test_the_promote_question_warns_about_a_model_never_evaluated() -> None:
+    html = formatting.promote_question(_version({}))
+    assert "no held-out evaluation" in html and "mx-warning" in html
+
+
+@needs_chromium
+def test_delete_asks_first_keep_keeps_and_confirm_deletes(
+    page: Any, tiny_app: Any, admin_password: str
+) -> None:
+    (job_id,) = tiny_app.services.ingest_paths([DOCS / "train_de.txt"], "confirm-test")
+    document_id = tiny_app.services.wait_for_job(job_id, timeout=120).parameters["document_id"]
+    log_in(page, admin_password)
+    expect(page.locator("#admin-panel")).to_contain_text("Logged in as admin")
+    open_tab(page, "Library")
+    page.locator("#library-refresh").click()
+    choice = page.locator("#library-delete-choice input")
+    choice.click()
+    page.get_by_role("option", name=f"#{document_id} train_de.txt").click()
+    question = page.locator("#library-confirm-delete")
+
+    page.locator("#library-delete").click()
+    expect(question).to_contain_text(f"Delete document #{document_id} train_de.txt")
+    expect(question).to_contain_text("cannot be undone")
+    page.locator("#library-confirm-delete-no").click()
+    expect(question).to_be_hidden()
+    assert document_id in _document_ids(tiny_app)
+
+    page.locator("#library-delete").click()
+    page.locator("#library-confirm-delete-yes").click()
+    expect(page.locator(".toast-body")).to_contain_text(f"Deleted document #{document_id}")
+    assert document_id not in _document_ids(tiny_app)
+
+
+def _document_ids(app: Any) -> set[int]:
+    return {document.id for document in app.services.list_documents(limit=1000)}
