@@ -91,7 +91,7 @@ def test_the_pages_own_events_show_nothing_unreadable(secured_app: Any) -> None:
                 event_data={"document": document_id},
             )
             assert "train_de.txt" not in str(more) and "bakery_es.html" not in str(more)
-        listing = raw.call("refresh", [])["output"]["data"]
+        listing = raw.call("refresh", ["", "", "", 1])["output"]["data"]
         assert "secret" not in str(listing) and "team" not in str(listing)
         assert "river_en.txt" in str(listing)
         filters = raw.call("refresh_filters", [])["output"]["data"]

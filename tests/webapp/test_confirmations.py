@@ -1,6 +1,6 @@
 """Destructive actions ask first: what the question says (promote: the candidate's held-out
-error before and after, and a warning when it is not better), and in Chromium that Keep keeps
-and Confirm deletes."""
+error before and after, a warning when it is not better, the metrics that got worse), and in
+Chromium that Keep keeps and Confirm deletes."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from browser_steps import expect, log_in, needs_chromium, open_tab
 
+from mexma_search.app.model_checks import worse_metrics
 from mexma_search.app.views import ModelVersionInfo
 from mexma_search.webapp import formatting
 
@@ -51,6 +52,19 @@ def test_the_promote_question_shows_before_and_after_and_warns_when_not_better(
 def test_the_promote_question_warns_about_a_model_never_evaluated() -> None:
     html = formatting.promote_question(_version({}))
     assert "no held-out evaluation" in html and "mx-warning" in html
+
+
+def test_the_promote_question_lists_the_metrics_that_got_worse() -> None:
+    metrics = {
+        "before": {formatting.HEADLINE_METRIC: 9.0, "retrieval_same_recall@1": 62.0},
+        "after": {formatting.HEADLINE_METRIC: 7.0, "retrieval_same_recall@1": 55.0},
+    }
+    worse = worse_metrics(metrics)
+    assert [change.name for change in worse] == ["retrieval_same_recall@1"]
+    html = formatting.promote_question(_version(metrics), worse)
+    assert "Worse after training: retrieval_same_recall@1 62.00 -&gt; 55.00" in html
+    assert "not better" not in html
+    assert "Worse after training" not in formatting.promote_question(_version(metrics))
 
 
 @needs_chromium

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from refusals import refused
 
 DOCS = Path(__file__).resolve().parents[1] / "fixtures" / "docs"
 TIMEOUT_S = 120
@@ -55,4 +56,4 @@ def test_the_results_export_as_csv_and_jsonl_with_the_filters(
 
 def test_an_export_without_a_query_is_a_message(new_session: Callable[[], Any]) -> None:
     message = new_session().call("search_export", ["csv", "  ", 5, None, None, 0])
-    assert message["success"] is False and "Type a query first" in str(message["output"])
+    assert refused(message, "Type a query first")
