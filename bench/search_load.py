@@ -5,8 +5,9 @@
 Starts ``mexma-search serve`` on a scratch data directory (the demo corpus and the default
 model), queues ``--documents`` Wikipedia summaries for ingest, and has ``--clients`` threads
 search through the app's HTTP route (``GET /api/search``, what the CLI uses) for ``--seconds``,
-each sending its next query as soon as the last one is answered. Prints the searches, errors
-and latency percentiles; ``--url`` measures an app that is already running instead.
+each sending its next query as soon as the last one is answered, with a read token made on the
+scratch data directory. Prints the searches, errors and latency percentiles; ``--url`` measures
+an app that is already running instead (its token in ``MEXMA_API_TOKEN``).
 """
 
 from __future__ import annotations
@@ -47,17 +48,33 @@ STARTUP_TIMEOUT_S = 300
 CLI = [sys.executable, "-c", "from mexma_search.cli import main; main()"]
 
 
-def start_app(data_dir: Path, port: int) -> subprocess.Popen[str]:
-    """``serve --demo`` on ``data_dir`` (returns once it answers searches)."""
-    environment = {
+def app_environment(data_dir: Path) -> dict[str, str]:
+    """The environment of the app and the commands run on its data directory."""
+    return {
         **os.environ,
         "MEXMA_DATA_DIR": str(data_dir),
         "MEXMA_MODELS_DIR": str(DEFAULT_MODELS_DIR),
-        "MEXMA_PORT": str(port),
         "MEXMA_ADMIN_PASSWORD": "bench-only-password",
         "GRADIO_ANALYTICS_ENABLED": "False",
         "HF_HUB_OFFLINE": "1",
     }
+
+
+def read_token(data_dir: Path) -> str:
+    """A new read token for the first admin of ``data_dir``."""
+    made = subprocess.run(
+        [*CLI, "tokens", "create", "search load bench", "--json"],
+        env=app_environment(data_dir),
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return str(json.loads(made.stdout)["token"])
+
+
+def start_app(data_dir: Path, port: int, token: str) -> subprocess.Popen[str]:
+    """``serve --demo`` on ``data_dir`` (returns once it answers searches)."""
+    environment = {**app_environment(data_dir), "MEXMA_PORT": str(port)}
     command = [*CLI, "serve", "--demo"]
     app = subprocess.Popen(
         command, env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, text=True
@@ -68,7 +85,7 @@ def start_app(data_dir: Path, port: int) -> subprocess.Popen[str]:
         if app.poll() is not None:
             raise SystemExit("serve exited before answering")
         try:
-            search(url, "warm up")
+            search(url, token, "warm up")
             return app
         except OSError:
             time.sleep(1)
@@ -84,23 +101,23 @@ def queue_ingest(data_dir: Path, documents: int, work: Path) -> None:
         (folder / f"{n:05}-{summary.lang}.txt").write_text(
             f"{summary.title}\n\n{summary.text}\n", encoding="utf-8"
         )
-    environment = {**os.environ, "MEXMA_DATA_DIR": str(data_dir), "HF_HUB_OFFLINE": "1"}
     subprocess.run(
         [*CLI, "ingest", str(folder)],
-        env=environment,
+        env=app_environment(data_dir),
         check=True,
         capture_output=True,
     )
 
 
-def search(url: str, query: str) -> list[Any]:
-    """One search through the app's HTTP route."""
+def search(url: str, token: str, query: str) -> list[Any]:
+    """One search through the app's HTTP API; its results."""
     address = f"{url}/api/search?{urllib.parse.urlencode({'q': query, 'k': 10})}"
-    with urllib.request.urlopen(address, timeout=60) as response:
-        return list(json.loads(response.read()))
+    request = urllib.request.Request(address, headers={"Authorization": f"Bearer {token}"})
+    with urllib.request.urlopen(request, timeout=60) as response:
+        return list(json.loads(response.read())["results"])
 
 
-def load(url: str, clients: int, seconds: float) -> dict[str, Any]:
+def load(url: str, token: str, clients: int, seconds: float) -> dict[str, Any]:
     """``clients`` threads searching for ``seconds``; the counts and latencies."""
     latencies: list[float] = []
     errors: list[str] = []
@@ -114,7 +131,7 @@ def load(url: str, clients: int, seconds: float) -> dict[str, Any]:
             n += 1
             started = time.perf_counter()
             try:
-                search(url, query)
+                search(url, token, query)
             except Exception as error:  # every failure counts, whatever its kind
                 with lock:
                     errors.append(f"{type(error).__name__}: {error}")
@@ -150,13 +167,16 @@ def main() -> None:
         work = Path(scratch)
         app = None
         url = args.url
+        token = os.environ.get("MEXMA_API_TOKEN", "")
         if url is None:
-            app = start_app(work / "data", args.port)
+            token = read_token(work / "data")
+            app = start_app(work / "data", args.port, token)
             url = f"http://127.0.0.1:{args.port}"
             if args.documents:
                 queue_ingest(work / "data", args.documents, work)
         try:
-            report = {**load(url.rstrip("/"), args.clients, args.seconds), "machine": machine()}
+            measured = load(url.rstrip("/"), token, args.clients, args.seconds)
+            report = {**measured, "machine": machine()}
         finally:
             if app is not None:
                 app.terminate()

@@ -5,6 +5,7 @@ enable it. The scans are made here: text rendered to images, one page per langua
 from __future__ import annotations
 
 import io
+import shutil
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -24,6 +25,11 @@ TIMEOUT_S = 120
 ENGLISH = ["The river flows under the old stone bridge.", "Boats wait by the harbour wall."]
 # Pillow's built-in font (no system font is needed) has no accented letters
 SPANISH = ["El tren sale de la ciudad a las ocho.", "La panadera abre muy temprano."]
+# a system program: scripts/test.sh installs it where it can (root and apt-get)
+needs_tesseract = pytest.mark.skipif(
+    shutil.which("tesseract") is None,
+    reason="Tesseract is not installed (apt-get install tesseract-ocr tesseract-ocr-spa)",
+)
 
 
 def _scanned_page(lines: list[str]) -> Image.Image:
@@ -57,6 +63,7 @@ def _words(text: str) -> set[str]:
     return {word.strip(".,").lower() for word in text.split()}
 
 
+@needs_tesseract
 def test_scanned_pages_in_two_languages_are_read_and_text_pages_kept() -> None:
     scan = _scanned_pdf(ENGLISH, SPANISH)
     assert all(
@@ -92,11 +99,13 @@ def test_where_ocr_is_not_installed_the_error_says_how_to_enable_it(
         parse_bytes(scan, "scan.pdf", ocr=OcrOptions(("eng",)))
 
 
+@needs_tesseract
 def test_a_language_without_its_pack_is_named() -> None:
     with pytest.raises(IngestError, match=r"OCR cannot run.*(xho|language)"):
         parse_bytes(_scanned_pdf(ENGLISH), "scan.pdf", ocr=OcrOptions(("xho",)))
 
 
+@needs_tesseract
 def test_an_uploaded_scan_is_indexed_in_the_languages_the_setting_names(
     make_settings: Callable[..., Settings], tmp_path: Path
 ) -> None:

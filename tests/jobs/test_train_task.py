@@ -16,6 +16,7 @@ from mexma_search.app.access import OPERATOR
 from mexma_search.app.model_checks import WorseMetricsError
 from mexma_search.app.queues import Step
 from mexma_search.app.services import Services
+from mexma_search.app.training_params import FINE_TUNING_DISTILL_WEIGHT
 from mexma_search.app.views import JobInfo
 from mexma_search.encoder.model import SentenceEncoder
 from mexma_search.encoder.pair_retrieval import RETRIEVAL_METRICS
@@ -149,7 +150,7 @@ def test_a_train_job_registers_a_candidate_that_promotion_makes_live(
     assert summary["validation"] == {"pairs_read": 61, "pairs_kept": 60, "pairs_dropped": 1}
     assert summary["params"]["max_steps"] == 6 and summary["params"]["learning_rate"] == 3e-5
     assert summary["params"]["token_gradient"] is False  # the measured fine-tuning default
-    assert summary["params"]["distill_weight"] == 1.0  # keeps same-language search
+    assert summary["params"]["distill_weight"] == FINE_TUNING_DISTILL_WEIGHT > 0
 
     metrics = services.job_metrics(job_id)
     assert [row["step"] for row in metrics] == list(range(7))

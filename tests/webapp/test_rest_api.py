@@ -291,5 +291,8 @@ def test_a_token_reads_only_what_its_user_may_read(
         assert client.get("/documents", params={"collection": "rest"}).json()["items"] == []
         some_id = reader.get("/documents").json()["items"][0]["id"]
         _error(client.get(f"/documents/{some_id}/passages"), 403, "forbidden")
+        assert client.get("/jobs").json()["items"] == []
+        _error(client.get(f"/jobs/{uploaded[0]['id']}"), 404, "not_found")
+        assert reader.get(f"/jobs/{uploaded[0]['id']}").status_code == 200
         accounts.remove_user("nora")
         assert "no account" in _error(client.get("/documents"), 401, "unauthorized")

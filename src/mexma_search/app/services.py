@@ -294,9 +294,14 @@ class Services:
     # ----- jobs ---------------------------------------------------------------------------
 
     def list_jobs(
-        self, kind: str | None = None, status: str | None = None, limit: int = 50
+        self,
+        kind: str | None = None,
+        status: str | None = None,
+        limit: int = 50,
+        *,
+        caller: Caller | None = None,
     ) -> list[JobInfo]:
-        """Jobs, newest first."""
+        """Jobs, newest first (with ``caller``, those it may see: see :meth:`visible_job`)."""
         with read_scope(self.runtime.engine) as session:
             jobs = db.list_jobs(
                 session,
@@ -304,7 +309,8 @@ class Services:
                 status=JobStatus(status) if status else None,
                 limit=limit,
             )
-            return [JobInfo.from_row(job) for job in jobs]
+            found = [JobInfo.from_row(job) for job in jobs]
+        return [job for job in found if caller is None or may_see_job(caller, job)]
 
     def get_job(self, job_id: int) -> JobInfo | None:
         """One job, or None."""
@@ -316,14 +322,7 @@ class Services:
         """One job if ``caller`` may see it (admins every job, others the uploads into the
         collections they may read or write), else None."""
         job = self.get_job(job_id)
-        if job is None or caller.role is Role.ADMIN:
-            return job
-        collection = job.parameters.get("collection")
-        if isinstance(collection, str) and (
-            caller.may_read(collection) or caller.may_write(collection)
-        ):
-            return job
-        return None
+        return job if job is not None and may_see_job(caller, job) else None
 
     def worker_status(self) -> WorkerStatus:
         """Jobs waiting by kind, and which worker runs which job (with its heartbeat age)."""
@@ -545,3 +544,13 @@ def _check_collection(name: str) -> str:
     if not name or len(name) > MAX_COLLECTION_NAME:
         raise ValueError(f"a collection name has 1 to {MAX_COLLECTION_NAME} characters")
     return name
+
+
+def may_see_job(caller: Caller, job: JobInfo) -> bool:
+    """Admins see every job, others the uploads into collections they may read or write."""
+    if caller.role is Role.ADMIN:
+        return True
+    collection = job.parameters.get("collection")
+    return isinstance(collection, str) and (
+        caller.may_read(collection) or caller.may_write(collection)
+    )
