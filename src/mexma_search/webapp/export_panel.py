@@ -46,7 +46,7 @@ class SearchExport:
     def build(self, inputs: list[Any]) -> None:
         """The controls; ``inputs`` are the query and the search tab's filters (k, languages,
         collections, document), in that order."""
-        with gr.Row(equal_height=True):
+        with gr.Accordion("Export these results", open=False), gr.Row(equal_height=True):
             self.format = gr.Radio(
                 choices=list(EXPORT_FORMATS), value="csv", label="Export format", scale=1
             )

@@ -211,7 +211,6 @@ def result_card(result: SearchResult) -> str:
         "</header>"
         f'<p class="mx-passage">{highlighted_passage(result)}</p>'
         f"{_also_in_document(result.passages)}"
-        f'<p class="mx-path">{escape(result.document)}</p>'
         f'<button class="mx-more" type="button" data-document="{result.document_id}">'
         "More from this document</button>"
         "</article>"
