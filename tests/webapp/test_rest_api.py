@@ -271,6 +271,9 @@ def test_the_openapi_document_lists_the_routes_and_the_docs_page_is_served(
         "/collections",
         "/models",
         "/models/{name}/promote",
+        "/tm/mine",
+        "/tm/align",
+        "/tm/jobs/{job_id}/pairs",
     } == set(document["paths"])
     assert document["servers"] == [{"url": "/api"}]
     assert "HTTPBearer" in document["components"]["securitySchemes"]

@@ -34,6 +34,14 @@ RESULTS_FOLDER = "tm_results"
 MAX_DOCUMENTS_PER_SIDE = 10_000
 
 
+class UnknownJobError(LookupError):
+    """No mining or alignment job has that id."""
+
+
+class NoPairsError(ValueError):
+    """The job has no pairs to read: it has not succeeded (yet), or its file is gone."""
+
+
 @dataclass(frozen=True)
 class MiningSide:
     """One side of a mining job: the sentences in ``lang`` of a collection (of its
@@ -139,15 +147,16 @@ class TmJobs:
             return [JobInfo.from_row(row) for row in rows if row.parameters.get("task") in TASKS]
 
     def finished_job(self, job_id: int, *, caller: Caller | None = None) -> JobInfo:
-        """A translation-memory job that succeeded; ValueError saying why not otherwise."""
+        """A translation-memory job that succeeded; :class:`UnknownJobError` or
+        :class:`NoPairsError` saying why not otherwise."""
         require_admin(caller, "read translation-memory results")
         with read_scope(self.runtime.engine) as session:
             row = db.get_job(session, job_id)
             job = JobInfo.from_row(row) if row is not None else None
         if job is None or job.kind != JobKind.EMBED or job.parameters.get("task") not in TASKS:
-            raise ValueError(f"no mining or alignment job #{job_id}")
+            raise UnknownJobError(f"no mining or alignment job #{job_id}")
         if job.status != JobStatus.SUCCEEDED:
-            raise ValueError(f"job #{job_id} has no pairs: it is {job.status}")
+            raise NoPairsError(f"job #{job_id} has no pairs: it is {job.status}")
         return job
 
     def results(
@@ -192,7 +201,7 @@ class TmJobs:
     def _result_file(self, job: JobInfo) -> Path:
         path = results_path(self.settings, job.id)
         if not path.is_file():
-            raise ValueError(f"the pairs of job #{job.id} are gone: {path.name} is missing")
+            raise NoPairsError(f"the pairs of job #{job.id} are gone: {path.name} is missing")
         return path
 
 
