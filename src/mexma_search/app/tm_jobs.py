@@ -190,12 +190,12 @@ class TmJobs:
         *,
         caller: Caller | None = None,
     ) -> Path:
-        """A TSV bitext (header: the two languages and ``score``) of a finished job's pairs
-        that pass ``query``'s filters, written in ``folder`` for the training form; its path."""
+        """A TMX bitext of a finished job's pairs that pass ``query``'s filters, written in
+        ``folder`` for the training form; its path."""
         folder.mkdir(parents=True, exist_ok=True)
         job = self.finished_job(job_id, caller=caller)
         src_lang, trg_lang = job_languages(job)
-        name = f"{job.parameters['task']}-{job_id}-{src_lang}-{trg_lang}.tsv"
+        name = f"{job.parameters['task']}-{job_id}-{src_lang}-{trg_lang}.tmx"
         return self.export(job_id, folder / name, query, caller=caller)
 
     def _result_file(self, job: JobInfo) -> Path:
