@@ -4,8 +4,8 @@ Starts ``mexma-search serve --demo`` on a free port over a fresh data directory 
 directory is shared with this checkout's ``models/`` when it exists, so nothing is rebuilt),
 waits for the demo corpus, then drives Debian's headless Chromium through every tab: search
 (empty and with results), library, admin login, training (advanced open), jobs (a short
-training run) and models. Browser console warnings and errors are printed at the end; the
-exit status is 1 when there were any.
+training run), models and translation memory (a mining job on the demo corpus). Browser
+console warnings and errors are printed at the end; the exit status is 1 when there were any.
 
     .venv/bin/python scripts/screenshots.py [--out DIR] [--no-training]
 """
@@ -124,6 +124,17 @@ def train(page: Page, bitext: Path) -> None:
     expect(job).to_have_attribute("data-status", "succeeded", timeout=TRAINING_TIMEOUT_MS)
 
 
+def mine(page: Page) -> None:
+    """Mine the demo's English and Spanish sentences; waits for the pairs table."""
+    for side, lang in (("src", "en"), ("trg", "es")):
+        box = page.locator(f"#tm-mine-{side} input").first
+        box.fill("demo")
+        box.press("Enter")
+        page.locator(f"#tm-mine-{side}-lang input, #tm-mine-{side}-lang textarea").first.fill(lang)
+    page.locator("#tm-mine-start").click()
+    expect(page.locator("#tm-summary")).to_contain_text("matching", timeout=TIMEOUT_MS)
+
+
 def tour(page: Page, out: Path, width: int, bitext: Path | None) -> None:
     """Every tab at ``width``; trains on ``bitext`` first when given."""
     shoot(page, out, "search-empty", width)
@@ -146,6 +157,9 @@ def tour(page: Page, out: Path, width: int, bitext: Path | None) -> None:
     shoot(page, out, "admin-jobs", width)
     open_tab(page, "Models")
     shoot(page, out, "admin-models", width)
+    open_tab(page, "Translation memory")
+    mine(page)
+    shoot(page, out, "admin-tm", width)
 
 
 def wait_for_demo(page: Page, url: str) -> None:
