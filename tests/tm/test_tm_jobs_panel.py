@@ -61,7 +61,7 @@ def test_a_mining_job_started_from_the_panel_shows_its_pairs_a_page_at_a_time(
     assert status == "succeeded" and "pairs mined" in progress
     assert {(src, trg) for _, src, trg, _ in rows[:4]} == set(PLANTED)
     assert f"of {len(rows)} matching ({len(rows)} in all), page 1 of 1" in summary
-    _, summary, gato, *_ = panel.show(ADMIN, job_id, None, "GATO", "score", False, 1, 50)
+    _, summary, gato, *_ = panel.show(ADMIN, job_id, " ", "GATO", "score", False, 1, 50)
     assert gato[0][1:3] == list(PLANTED[0])  # the best of them
     assert all("gato" in row[2] for row in gato) and len(gato) < len(rows)
     assert f"pairs 1–{len(gato)} of {len(gato)} matching" in summary
@@ -79,7 +79,7 @@ def test_the_export_holds_the_filtered_pairs_in_the_table_order(
     job_id = _finished_job(
         services, panel.start_mining(ADMIN, "tm-en", "en", "", "tm-es", "es", "", None)
     )
-    filters = (1.0, "the", "source", True, 1, 50)
+    filters = ("1.0", "the", "source", True, 1, 50)
     _, _, rows, *_ = panel.show(ADMIN, job_id, *filters)
     exported = Path(panel.export(ADMIN, job_id, "tmx", *filters))
     assert exported.name == f"mine-{job_id}-en-es.tmx"
@@ -94,6 +94,8 @@ def test_non_admins_and_bad_input_get_a_message(services: Services, panel: TmJob
         panel.start_mining(ADMIN, "default", "en", "3x", "default", "es", "", None)
     with pytest.raises(ValueError, match="Choose the target document"):
         panel.start_alignment(ADMIN, "#1", "", None, "")
+    with pytest.raises(ValueError, match="Min score: 'high' is not a number"):
+        panel.show(ADMIN, 1, "high", "", "score", False, 1, 50)
     with pytest.raises(gr.Error, match="Choose a finished mining or alignment job first"):
         panel.export(ADMIN, None, "tmx", *EVERYTHING)
 

@@ -310,7 +310,9 @@ class AdminTab:
         """The job picker: the recent jobs, with ``selected`` chosen (None: unchanged)."""
         if jobs is None:
             jobs = self.services.list_jobs(limit=JOBS_SHOWN)
-        choices = [(f"#{j.id} {j.kind} {formatting.job_subject(j)}", j.id) for j in jobs]
+        choices = [
+            (f"#{j.id} {formatting.job_name(j)} {formatting.job_subject(j)}", j.id) for j in jobs
+        ]
         if selected is None:
             return gr.Dropdown(choices=choices)
         return gr.Dropdown(choices=choices, value=selected)

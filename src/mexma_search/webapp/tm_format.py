@@ -8,6 +8,7 @@ from typing import Any
 from mexma_search.app.tm_jobs import job_languages
 from mexma_search.app.views import JobInfo
 from mexma_search.tm.results import ResultPage, ResultQuery
+from mexma_search.webapp.formatting import job_name, job_subject
 
 
 def waiting_message(job: JobInfo) -> str:
@@ -24,16 +25,7 @@ def on_page(query: ResultQuery, page: int) -> ResultQuery:
 
 def job_label(job: JobInfo) -> str:
     """A job in the picker: number, task, sides and status."""
-    source, target = job.parameters.get("source", {}), job.parameters.get("target", {})
-    if job.parameters.get("task") == "mine":
-        sides = f"{_side_name(source)} -> {_side_name(target)}"
-    else:
-        sides = f"document #{source.get('document_id')} -> #{target.get('document_id')}"
-    return f"#{job.id} {job.parameters.get('task')} {sides}: {job.status}"
-
-
-def _side_name(side: dict[str, Any]) -> str:
-    return f"{side.get('collection')} ({side.get('lang')})"
+    return f"#{job.id} {job_name(job)} {job_subject(job)}: {job.status}"
 
 
 def page_summary(job: JobInfo, page: ResultPage) -> str:
@@ -78,3 +70,16 @@ def _number(text: str, what: str) -> int:
     if not (digits.isascii() and digits.isdigit() and len(digits) <= 18):
         raise ValueError(f"{text[:40]!r} is not a {what} number.")
     return int(digits)
+
+
+def minimum_score(typed: str | float | None) -> float | None:
+    """The minimum score typed in the filter (None when empty); ValueError names bad text."""
+    if typed is None or isinstance(typed, float | int):
+        return None if typed is None else float(typed)
+    text = typed.strip()
+    if not text:
+        return None
+    try:
+        return float(text)
+    except ValueError:
+        raise ValueError(f"Min score: {text[:40]!r} is not a number.") from None

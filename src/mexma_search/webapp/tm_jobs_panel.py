@@ -9,7 +9,6 @@ server).
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,6 +28,7 @@ from mexma_search.webapp.sessions import UserSessions
 from mexma_search.webapp.tm_format import (
     document_ids,
     job_label,
+    minimum_score,
     on_page,
     page_summary,
     pair_rows,
@@ -59,7 +59,7 @@ class TrainingLink:
 class Filters:
     """The result table's controls, as their values arrive in a handler."""
 
-    min_score: float | None
+    min_score: str | float | None
     contains: str
     sort: str
     ascending: bool
@@ -67,9 +67,8 @@ class Filters:
     page_size: float | None
 
     def query(self, page: int | None = None) -> ResultQuery:
-        score = self.min_score
         return ResultQuery(
-            min_score=None if score is None or math.isnan(score) else float(score),
+            min_score=minimum_score(self.min_score),
             contains=self.contains or "",
             sort=self.sort,  # type: ignore[arg-type]  # checked by ResultQuery
             ascending=bool(self.ascending),
@@ -123,8 +122,13 @@ class TmJobsPanel:
         # the status the table was last shown for: the poll redraws it when the job ends
         self.shown_status = gr.State("")
         with gr.Row(equal_height=True):
-            self.min_score = gr.Number(
-                label="Min score", value=None, min_width=110, elem_id="tm-min-score"
+            # a number box cannot be empty in the browser (it sends 0): "no minimum" needs text
+            self.min_score = gr.Textbox(
+                label="Min score",
+                placeholder="any",
+                max_lines=1,
+                min_width=110,
+                elem_id="tm-min-score",
             )
             self.contains = gr.Textbox(
                 label="Text contains", max_lines=1, min_width=160, elem_id="tm-contains"
@@ -153,7 +157,7 @@ class TmJobsPanel:
             )
             self.export_button = gr.Button("Export these pairs", elem_id="tm-export")
             self.train_button = gr.Button("Use as training bitext", elem_id="tm-use-for-training")
-        self.file = gr.File(label="Export", interactive=False, elem_id="tm-export-file")
+        self.file = gr.File(label="Export", interactive=False, height=90, elem_id="tm-export-file")
 
     @property
     def filters(self) -> list[Any]:
@@ -232,7 +236,7 @@ class TmJobsPanel:
         """The collections and the newest documents to choose from, and the job list."""
         collections = gr.Dropdown(choices=self.services.collections(caller=caller))
         documents = self.services.list_documents(limit=DOCUMENTS_SHOWN, caller=caller)
-        named = [(f"#{d.id} {d.title or d.filename} ({d.collection})", d.id) for d in documents]
+        named = formatting.document_choices(documents)
         return (
             collections,
             collections,
