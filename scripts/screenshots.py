@@ -90,6 +90,8 @@ def shoot(page: Page, out: Path, name: str, width: int) -> None:
 
 def open_tab(page: Page, name: str) -> None:
     tab = page.get_by_role("tab", name=name, exact=True).first
+    tab.wait_for(state="attached")
+    page.wait_for_timeout(300)  # the tab row measures what fits before folding the rest
     if tab.is_visible():
         tab.click()
         return
