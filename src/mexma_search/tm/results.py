@@ -2,9 +2,9 @@
 
 A result file holds one ``{"src", "trg", "score"}`` object a line, best first for mining and in
 document order for alignment. Pages are filtered (minimum score, text contained in either side,
-case-insensitive), sorted (by score, source or target text) and cut in memory: a file of a
-million pairs reads in about a second, and :class:`ResultCache` keeps the last files read, so
-paging through one costs a filter and a sort.
+case-insensitive), sorted (by score, source or target text or place) and cut in memory;
+:class:`ResultCache` keeps the last files read, so paging through one costs a filter and a sort
+(``bench/tm_result_pages.py`` measures both).
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ SORT_KEYS: tuple[SortKey, ...] = ("score", "source", "target", "position")
 MAX_PAGE_SIZE = 1000
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ResultPair:
     """A pair of a job's result: the texts, the score and its place in the file (from 1)."""
 
