@@ -17,7 +17,7 @@ from pathlib import Path
 from mexma_search.tm.mining import MinedPair
 from mexma_search.tm.results import ResultCache, ResultQuery, result_page, write_results
 
-WORDS = "river bridge bakery morning train station library garden mother music".split()
+WORDS = ["river", "bridge", "bakery", "morning", "train", "station", "library", "garden"]
 
 
 def synthetic_pairs(count: int, seed: int = 0) -> list[MinedPair]:

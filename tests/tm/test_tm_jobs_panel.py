@@ -81,7 +81,7 @@ def test_the_export_holds_the_filtered_pairs_in_the_table_order(
     )
     filters = ("1.0", "the", "source", True, 1, 50)
     _, _, rows, *_ = panel.show(ADMIN, job_id, *filters)
-    exported = Path(panel.export(ADMIN, job_id, "tmx", *filters))
+    exported = Path(panel.export(ADMIN, job_id, "tmx", *filters).value["path"])
     assert exported.name == f"mine-{job_id}-en-es.tmx"
     assert [[p.src, p.trg] for p in read_bitext(exported)] == [row[1:3] for row in rows]
 

@@ -157,7 +157,10 @@ class TmJobsPanel:
             )
             self.export_button = gr.Button("Export these pairs", elem_id="tm-export")
             self.train_button = gr.Button("Use as training bitext", elem_id="tm-use-for-training")
-        self.file = gr.File(label="Export", interactive=False, height=90, elem_id="tm-export-file")
+        # shown once there is an export (empty, it is a large blank drop area)
+        self.file = gr.File(
+            label="Export", interactive=False, visible=False, elem_id="tm-export-file"
+        )
 
     @property
     def filters(self) -> list[Any]:
@@ -344,14 +347,15 @@ class TmJobsPanel:
             return choices, progress, gr.skip(), gr.skip(), gr.skip(), gr.skip()
         return choices, *self._view(caller, picked, Filters(*filters).query(1))
 
-    def export(self, caller: Caller, picked: int | str | None, fmt: str, *filters: Any) -> str:
+    def export(self, caller: Caller, picked: int | str | None, fmt: str, *filters: Any) -> Any:
         """The pairs that pass the filters, in the table's order, as a TSV or TMX file."""
         job = self._required_job(picked)
         if fmt not in EXPORT_FORMATS:
             raise formatting.ui_error(f"Choose a format: {', '.join(EXPORT_FORMATS)}.")
         src, trg = job_languages(job)
         path = fresh_export_file(f"{job.parameters['task']}-{job.id}-{src}-{trg}.{fmt}")
-        return str(self.services.tm.export(job.id, path, Filters(*filters).query(), caller=caller))
+        exported = self.services.tm.export(job.id, path, Filters(*filters).query(), caller=caller)
+        return gr.File(value=str(exported), visible=True)
 
     def use_for_training(
         self, caller: Caller, picked: int | str | None, *filters: Any
