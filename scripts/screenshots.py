@@ -89,11 +89,11 @@ def shoot(page: Page, out: Path, name: str, width: int) -> None:
 
 
 def open_tab(page: Page, name: str) -> None:
-    tab = page.get_by_role("tab", name=name, exact=True).first
-    tab.wait_for(state="attached")
-    page.wait_for_timeout(300)  # the tab row measures what fits before folding the rest
-    if tab.is_visible():
-        tab.click()
+    page.get_by_role("tab").first.wait_for()
+    page.wait_for_timeout(300)  # a tab row measures what fits before folding the rest
+    tab = page.get_by_role("tab", name=name, exact=True)
+    if tab.count() and tab.first.is_visible():
+        tab.first.click()
         return
     # a narrow page folds the last tabs of a row into a "..." menu
     for menu in page.locator(".overflow-menu").all():

@@ -136,7 +136,7 @@ class TmJobsPanel:
             self.sort = gr.Dropdown(
                 label="Sort by", choices=list(SORT_KEYS), value="score", min_width=110
             )
-            self.ascending = gr.Checkbox(label="Ascending", value=False, min_width=110)
+            self.ascending = gr.Checkbox(label="Ascending", value=False, min_width=140)
             self.page = gr.Number(label="Page", value=1, precision=0, minimum=1, min_width=90)
             self.page_size = gr.Dropdown(
                 label="Per page", choices=PAGE_SIZES, value=PAGE_SIZES[1], min_width=90
