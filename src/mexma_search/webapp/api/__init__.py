@@ -20,7 +20,7 @@ from mexma_search.webapp.api import (
     job_routes,
     model_routes,
     search_routes,
-    tm_routes,
+    tm_job_routes,
 )
 from mexma_search.webapp.api.errors import ERROR_RESPONSES, install_error_handlers
 
@@ -46,7 +46,7 @@ def build_api(services: Services) -> FastAPI:
     )
     api.state.services = services
     install_error_handlers(api)
-    for module in (search_routes, document_routes, job_routes, model_routes, tm_routes):
+    for module in (search_routes, document_routes, job_routes, model_routes, tm_job_routes):
         api.include_router(module.router)
     return api
 

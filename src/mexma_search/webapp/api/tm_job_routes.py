@@ -1,4 +1,5 @@
-"""``/api/tm``: start translation-memory mining and alignment jobs, read their pairs (admin)."""
+"""``/api/tm/mine``, ``/api/tm/align``, ``/api/tm/jobs``: start translation-memory mining and
+alignment jobs, read their pairs (admin)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from mexma_search.tm.results import MAX_PAGE_SIZE, ResultQuery, SortKey
 from mexma_search.webapp.api.auth import Admin, ServicesDep
 from mexma_search.webapp.api.errors import ApiError
 
-router = APIRouter(prefix="/tm", tags=["translation memory"])
+router = APIRouter(prefix="/tm", tags=["translation memory jobs"])
 
 
 class MiningSideIn(BaseModel):
