@@ -15,7 +15,13 @@ from starlette.routing import BaseRoute, Mount
 
 from mexma_search.app.running_app import API_PREFIX
 from mexma_search.app.services import Services
-from mexma_search.webapp.api import document_routes, job_routes, model_routes, search_routes
+from mexma_search.webapp.api import (
+    document_routes,
+    job_routes,
+    model_routes,
+    search_routes,
+    tm_routes,
+)
 from mexma_search.webapp.api.errors import ERROR_RESPONSES, install_error_handlers
 
 DESCRIPTION = """Search, documents, jobs, collections and model versions of MEXMA Search.
@@ -40,7 +46,7 @@ def build_api(services: Services) -> FastAPI:
     )
     api.state.services = services
     install_error_handlers(api)
-    for module in (search_routes, document_routes, job_routes, model_routes):
+    for module in (search_routes, document_routes, job_routes, model_routes, tm_routes):
         api.include_router(module.router)
     return api
 
