@@ -19,7 +19,7 @@ TM_HINT = message_box(
     "How did we translate this before?",
     "Type a word, a term or a sentence in any language: segments whose source or translation "
     "match it are shown side by side, the words found marked. Narrow them by language pair or "
-    "translation memory (empty: any).",
+    "translation memory.",
 )
 
 

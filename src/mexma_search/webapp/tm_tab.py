@@ -11,6 +11,7 @@ import gradio as gr
 from mexma_search.app.access import Caller
 from mexma_search.app.services import Services
 from mexma_search.webapp import formatting, limits
+from mexma_search.webapp.library_tab import with_any
 from mexma_search.webapp.sessions import UserSessions
 from mexma_search.webapp.tm_formatting import NO_TMS, TM_HINT, pair_choices, tm_results
 
@@ -41,10 +42,14 @@ class TmTab:
             self.button = gr.Button("Look up", variant="primary", scale=1, elem_id="tm-button")
         with gr.Row():
             self.pair = gr.Dropdown(
-                label="Language pair (empty: any)", choices=[], scale=2, elem_id="tm-pair"
+                label="Language pair", choices=with_any([]), value="", scale=2, elem_id="tm-pair"
             )
             self.memory = gr.Dropdown(
-                label="Translation memory (empty: any)", choices=[], scale=3, elem_id="tm-name"
+                label="Translation memory",
+                choices=with_any([]),
+                value="",
+                scale=3,
+                elem_id="tm-name",
             )
             self.limit = gr.Slider(
                 minimum=1, maximum=MAX_RESULTS, value=10, step=1, label="Results", scale=2
@@ -73,8 +78,8 @@ class TmTab:
         pairs = pair_choices([pair for memory in memories for pair in memory.pairs])
         names = sorted({memory.name for memory in memories})
         return (
-            gr.Dropdown(choices=pairs),
-            gr.Dropdown(choices=names),
+            gr.Dropdown(choices=with_any(pairs)),
+            gr.Dropdown(choices=with_any(names)),
             TM_HINT if memories else NO_TMS,
         )
 
