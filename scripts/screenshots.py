@@ -4,8 +4,9 @@ Starts ``mexma-search serve --demo`` on a free port over a fresh data directory 
 directory is shared with this checkout's ``models/`` when it exists, so nothing is rebuilt),
 waits for the demo corpus, then drives Debian's headless Chromium through every tab: search
 (empty and with results), library, admin login, translation memory (a TMX uploaded in the
-library, then looked up), training (advanced open), jobs (a short training run) and models. Browser console warnings and errors are printed at the end; the
-exit status is 1 when there were any.
+library, then looked up), training (advanced open), jobs (a short training run) and models.
+Browser console warnings and errors are printed at the end; the exit status is 1 when there
+were any.
 
     .venv/bin/python scripts/screenshots.py [--out DIR] [--no-training]
 """
@@ -185,6 +186,7 @@ def tour(page: Page, out: Path, width: int, bitext: Path | None, tmx: Path | Non
     if tmx is not None:
         upload_tmx(page, tmx)
     look_up(page, out, width)
+    open_tab(page, "Admin")
     if bitext is not None:
         train(page, bitext)
     open_tab(page, "Training")

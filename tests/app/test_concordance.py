@@ -136,3 +136,14 @@ def test_a_meaning_match_under_the_relevance_floor_shows_only_with_the_query_wor
     monkeypatch.setitem(CALIBRATION, "tiny-mean0", {"dense": calibration, "hybrid": calibration})
     [hit] = services.concordance(None, "panadería")
     assert hit.trg_text == "La panadería abre a las seis." and hit.relevance == "poor"
+
+
+def test_promoting_a_model_embeds_the_segments_for_it(
+    services: Services, worker: InProcessWorker, tiny_cls_model_dir: Path
+) -> None:
+    services.add_pairs_to_tm(None, "city", "docs", PAIRS, "mined")
+    job = services.wait_for_job(services.promote_model(str(tiny_cls_model_dir)), TIMEOUT)
+    assert job.status == "succeeded", job.error
+    assert job.metrics["tm_segments"] == 3
+    assert services.runtime.index.count("tm__tiny-cls0") == 6  # both sides of each
+    assert services.concordance(None, "panadería")[0].trg_text == "La panadería abre a las seis."

@@ -8,16 +8,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from mexma_search.documents.langid import normalize_language
-from mexma_search.encoder.bitext import BitextError
-from mexma_search.encoder.bitext.textio import open_binary
-from mexma_search.encoder.bitext.tmx_units import TmxError, TranslationUnit, iter_units
+from mexma_search.encoder.bitext.tmx import read_units
 from mexma_search.store.translation_memory import NewSegment
 
 
 def tmx_pairs(path: Path) -> Iterator[NewSegment]:
     """Each unit's source paired with its other languages (variants without a language or
     text are left out); BitextError names the file and line of broken XML."""
-    for unit in _units(path):
+    for unit in read_units(path):
         variants = [
             (normalize_language(v.lang), v.segments[0].strip())
             for v in unit.variants
@@ -29,13 +27,3 @@ def tmx_pairs(path: Path) -> Iterator[NewSegment]:
         for trg_lang, trg in others:
             if trg_lang != src_lang:
                 yield NewSegment(src_lang, trg_lang, src, trg, note=unit.tuid)
-
-
-def _units(path: Path) -> Iterator[TranslationUnit]:
-    try:
-        with open_binary(path) as stream:
-            yield from iter_units(stream)
-    except TmxError as exc:
-        raise BitextError(str(exc), path=path, line=exc.line) from None
-    except OSError as exc:
-        raise BitextError(f"cannot read the file: {exc}", path=path) from exc

@@ -6,8 +6,7 @@ from collections.abc import Sequence
 from html import escape
 
 from mexma_search.app.concordance import ConcordanceHit
-from mexma_search.app.relevance import RELEVANCE_LABELS
-from mexma_search.webapp.formatting import message_box
+from mexma_search.webapp.formatting import message_box, score_badge
 
 NO_TMS = message_box(
     "No translation memories yet",
@@ -46,16 +45,6 @@ def _side(hit: ConcordanceHit, side: str) -> str:
     )
 
 
-def _badge(hit: ConcordanceHit) -> str:
-    label = RELEVANCE_LABELS.get(hit.relevance)
-    if label is None:
-        return f'<span class="mx-score" title="cosine similarity">{hit.score:.3f}</span>'
-    return (
-        f'<span class="mx-relevance mx-rel-{escape(hit.relevance)}" '
-        f'title="cosine similarity {hit.score:.3f}">{escape(label)}</span>'
-    )
-
-
 def tm_card(hit: ConcordanceHit) -> str:
     """One segment: its memory, collection and origin, and its two sides (the matched one
     marked)."""
@@ -65,7 +54,7 @@ def tm_card(hit: ConcordanceHit) -> str:
         f'<span class="mx-doc">{escape(hit.tm)}</span>'
         f'<span class="mx-tag" title="collection">{escape(hit.collection)}</span>'
         f'<span class="mx-tag" title="origin">{escape(hit.origin)}</span>'
-        f"{_badge(hit)}"
+        f"{score_badge(hit.relevance, hit.score)}"
         "</header>"
         f'<div class="mx-tm-pair">{_side(hit, "src")}{_side(hit, "trg")}</div>'
         "</article>"
