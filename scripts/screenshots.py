@@ -144,6 +144,9 @@ def write_tmx(path: Path) -> Path:
 def upload_tmx(page: Page, tmx: Path) -> None:
     """Upload ``tmx`` in the library (it becomes a translation memory); waits for its job."""
     open_tab(page, "Library")
+    collection = page.locator("#library-collection input")
+    collection.fill("demo")
+    collection.press("Enter")
     page.locator("#library-files input[type=file]").set_input_files(str(tmx))
     expect(page.locator("#library-files")).to_contain_text(tmx.stem)
     page.locator("#library-upload").click()
@@ -178,7 +181,9 @@ def train(page: Page, bitext: Path) -> None:
 
 
 def tour(page: Page, out: Path, width: int, bitext: Path | None, tmx: Path | None) -> None:
-    """Every tab at ``width``; trains on ``bitext`` and uploads ``tmx`` first when given."""
+    """Every tab at ``width``; trains on ``bitext`` and uploads ``tmx`` (into the public demo
+    collection, after logging in) first when given; without ``tmx`` the translation memory is
+    looked up before logging in, as a visitor."""
     shoot(page, out, "search-empty", width)
     page.locator("#search-query textarea, #search-query input").first.fill(QUERY)
     page.locator("#search-button").click()
@@ -187,13 +192,15 @@ def tour(page: Page, out: Path, width: int, bitext: Path | None, tmx: Path | Non
     open_tab(page, "Library")
     expect(page.locator("#library-documents")).to_contain_text("demo")
     shoot(page, out, "library", width)
+    if tmx is None:
+        look_up(page, out, width)
     open_tab(page, "Admin")
     shoot(page, out, "admin-login", width)
     login(page)
     if tmx is not None:
         upload_tmx(page, tmx)
-    look_up(page, out, width)
-    open_tab(page, "Admin")
+        look_up(page, out, width)
+        open_tab(page, "Admin")
     if bitext is not None:
         train(page, bitext)
     open_tab(page, "Training")
