@@ -24,12 +24,13 @@ from mexma_search.webapp.api import (
 )
 from mexma_search.webapp.api.errors import ERROR_RESPONSES, install_error_handlers
 
-DESCRIPTION = """Search, documents, jobs, collections and model versions of MEXMA Search.
+DESCRIPTION = """Search, documents, jobs, collections, model versions and translation memories of
+MEXMA Search.
 
 Send an API token with every request: `Authorization: Bearer mxs_...`. An admin creates
 tokens (`mexma-search tokens create`, or the Admin tab). Scopes nest: **read** (search,
-read documents, jobs, collections, models), **write** (also upload, delete, cancel) and
-**admin** (also promote a model version). Errors answer
+read documents, jobs, collections, models, translation memories), **write** (also upload,
+delete, cancel) and **admin** (also promote a model version). Errors answer
 `{"error": {"code": "...", "message": "..."}}`."""
 
 
