@@ -126,3 +126,19 @@ def test_aligned_pairs_open_in_the_training_form_and_train_a_model(
     job = services.wait_for_job(training_job, 300)
     assert job.status == "succeeded", job
     assert job.parameters["validation"]["pairs_kept"] == len(RIVERS)
+
+
+def test_mined_pairs_are_saved_as_a_translation_memory(
+    services: Services, worker: InProcessWorker, panel: TmJobsPanel, tmp_path: Path
+) -> None:
+    mining_library(services, tmp_path)
+    started = panel.start_mining(ADMIN, "tm-en", "en", "", "tm-es", "es", "", None)
+    job_id = _finished_job(services, started)
+    only_gato = (None, "gato", "score", False, 1, 50)
+    _, _, rows, *_ = panel.show(ADMIN, job_id, *only_gato)
+    panel.save_as_memory(ADMIN, job_id, "mined pets", "tm-en", *only_gato)
+    hits = services.concordance(ADMIN, "gato", tm="mined pets", limit=50)
+    assert {(hit.src_text, hit.trg_text) for hit in hits} == {(r[1], r[2]) for r in rows}
+    assert {(hit.src_lang, hit.trg_lang, hit.origin) for hit in hits} == {("en", "es", "mined")}
+    with pytest.raises(PermissionError, match="admins only"):
+        panel.save_as_memory(Caller("editor", Role.EDITOR), job_id, "x", "tm-en", *only_gato)

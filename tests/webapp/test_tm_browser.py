@@ -33,7 +33,7 @@ def test_an_admin_aligns_documents_and_opens_the_pairs_in_the_training_form(
         document_ids.append(job.parameters["document_id"])
     log_in(page, admin_password)
     expect(page.locator("#admin-panel")).to_contain_text("Logged in as admin")
-    open_tab(page, "Translation memory")
+    open_tab(page, "Mining & alignment")
     page.locator("#tm-align").get_by_text("Align two documents").first.click()
     _pick(page, "#tm-align-src", f"#{document_ids[0]}")
     _pick(page, "#tm-align-trg", f"#{document_ids[1]}")

@@ -23,7 +23,7 @@ from mexma_search.app.runtime import Runtime
 from mexma_search.app.settings import Settings
 from mexma_search.app.views import JobInfo
 from mexma_search.documents.langid import normalize_language
-from mexma_search.store import JobKind, JobStatus, read_scope, session_scope
+from mexma_search.store import JobKind, JobStatus, NewSegment, read_scope, session_scope
 from mexma_search.tm.export import export_pairs
 from mexma_search.tm.results import ResultCache, ResultPage, ResultQuery, result_page
 
@@ -197,6 +197,22 @@ class TmJobs:
         src_lang, trg_lang = job_languages(job)
         name = f"{job.parameters['task']}-{job_id}-{src_lang}-{trg_lang}.tmx"
         return self.export(job_id, folder / name, query, caller=caller)
+
+    def segments(
+        self, job_id: int, query: ResultQuery | None = None, *, caller: Caller | None = None
+    ) -> tuple[str, list[NewSegment]]:
+        """A finished job's pairs that pass ``query``'s filters as translation-memory
+        segments, and their origin (``mined`` or ``aligned``) for
+        :meth:`~mexma_search.app.services.Services.add_pairs_to_tm`."""
+        job = self.finished_job(job_id, caller=caller)
+        pairs = self.cache.pairs(self._result_file(job))
+        if query is not None:
+            pairs = query.matching(pairs)
+        src_lang, trg_lang = job_languages(job)
+        task = job.parameters["task"]
+        note = f"{task} job #{job.id}"
+        segments = [NewSegment(src_lang, trg_lang, p.src, p.trg, p.score, note) for p in pairs]
+        return ("mined" if task == MINE else "aligned"), segments
 
     def _result_file(self, job: JobInfo) -> Path:
         path = results_path(self.settings, job.id)

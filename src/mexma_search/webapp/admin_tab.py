@@ -73,7 +73,7 @@ class AdminTab:
                     self.users.build()
                 with gr.Tab("API tokens", id="tokens") as self.tokens_tab:
                     self.tokens.build()
-                with gr.Tab("Translation memory", id="tm") as tm_tab:
+                with gr.Tab("Mining & alignment", id="tm-jobs") as tm_tab:
                     link = TrainingLink(self.training, self.tabs, "training")
                     build_tm_jobs_panel(self.services, self.sessions, tm_tab, self.timer, link)
         self._wire()

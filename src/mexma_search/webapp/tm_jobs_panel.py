@@ -157,6 +157,17 @@ class TmJobsPanel:
             )
             self.export_button = gr.Button("Export these pairs", elem_id="tm-export")
             self.train_button = gr.Button("Use as training bitext", elem_id="tm-use-for-training")
+        with gr.Row(equal_height=True):
+            self.memory_name = gr.Textbox(
+                label="Translation memory name", max_lines=1, elem_id="tm-memory-name"
+            )
+            self.memory_collection = gr.Dropdown(
+                label="In collection",
+                choices=[],
+                allow_custom_value=True,
+                elem_id="tm-memory-collection",
+            )
+            self.save_button = gr.Button("Save as translation memory", elem_id="tm-save-memory")
         # shown once there is an export (empty, it is a large blank drop area)
         self.file = gr.File(
             label="Export", interactive=False, visible=False, elem_id="tm-export-file"
@@ -227,9 +238,22 @@ class TmJobsPanel:
             **PRIVATE,
         )
         form.validate_after(opened.success)
+        self.save_button.click(
+            required(self.save_as_memory),
+            inputs=[self.job, self.memory_name, self.memory_collection, *self.filters],
+            api_name="tm_save_as_memory",
+            **PRIVATE,
+        )
         opened_on.select(
             required(self.choices),
-            outputs=[self.mine_src[0], self.mine_trg[0], self.align_src, self.align_trg, self.job],
+            outputs=[
+                self.mine_src[0],
+                self.mine_trg[0],
+                self.memory_collection,
+                self.align_src,
+                self.align_trg,
+                self.job,
+            ],
             **PRIVATE,
         )
 
@@ -241,6 +265,7 @@ class TmJobsPanel:
         documents = self.services.list_documents(limit=DOCUMENTS_SHOWN, caller=caller)
         named = formatting.document_choices(documents)
         return (
+            collections,
             collections,
             collections,
             gr.Dropdown(choices=named),
@@ -370,6 +395,25 @@ class TmJobsPanel:
         src, trg = job_languages(job)
         gr.Info(f"The pairs of job #{job.id} are in the training form: read the report below.")
         return str(path), src, trg, gr.Tabs(selected=self.training_tab_id)
+
+    def save_as_memory(
+        self,
+        caller: Caller,
+        picked: int | str | None,
+        name: str,
+        collection: str | None,
+        *filters: Any,
+    ) -> None:
+        """Store the pairs that pass the filters in a translation memory (created if new)."""
+        job = self._required_job(picked)
+        origin, segments = self.services.tm.segments(
+            job.id, Filters(*filters).query(), caller=caller
+        )
+        added = self.services.add_pairs_to_tm(caller, name, collection or "", segments, origin)
+        gr.Info(
+            f"{added.added} pairs saved in translation memory {added.name!r} of "
+            f"{added.collection!r} ({added.skipped} already there or with an empty side)."
+        )
 
     def _job(self, picked: int | str | None) -> JobInfo | None:
         job_id = picked_number(picked, "job")

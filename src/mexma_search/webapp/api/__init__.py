@@ -21,15 +21,18 @@ from mexma_search.webapp.api import (
     model_routes,
     search_routes,
     tm_job_routes,
+    tm_routes,
 )
 from mexma_search.webapp.api.errors import ERROR_RESPONSES, install_error_handlers
 
-DESCRIPTION = """Search, documents, jobs, collections and model versions of MEXMA Search.
+DESCRIPTION = """Search, documents, jobs, collections, model versions and translation memories of
+MEXMA Search.
 
 Send an API token with every request: `Authorization: Bearer mxs_...`. An admin creates
 tokens (`mexma-search tokens create`, or the Admin tab). Scopes nest: **read** (search,
-read documents, jobs, collections, models), **write** (also upload, delete, cancel) and
-**admin** (also promote a model version, mine and align translation pairs). Errors answer
+read documents, jobs, collections, models, translation memories), **write** (also upload,
+delete, cancel) and **admin** (also promote a model version, mine and align translation
+pairs). Errors answer
 `{"error": {"code": "...", "message": "..."}}`."""
 
 
@@ -46,7 +49,8 @@ def build_api(services: Services) -> FastAPI:
     )
     api.state.services = services
     install_error_handlers(api)
-    for module in (search_routes, document_routes, job_routes, model_routes, tm_job_routes):
+    routers = (search_routes, document_routes, job_routes, model_routes, tm_routes)
+    for module in (*routers, tm_job_routes):
         api.include_router(module.router)
     return api
 
