@@ -6,8 +6,9 @@ Starts ``mexma-search serve`` on a scratch data directory (the demo corpus and t
 model), queues ``--documents`` Wikipedia summaries for ingest, and has ``--clients`` threads
 search through the app's HTTP route (``GET /api/search``, what the CLI uses) for ``--seconds``,
 each sending its next query as soon as the last one is answered, with a read token made on the
-scratch data directory. Prints the searches, errors and latency percentiles; ``--url`` measures
-an app that is already running instead (its token in ``MEXMA_API_TOKEN``).
+scratch data directory. Prints the searches, errors and latency percentiles, and the documents
+and passages the ingest indexed during the load (its throughput beside the searches); ``--url``
+measures an app that is already running instead (its token in ``MEXMA_API_TOKEN``).
 """
 
 from __future__ import annotations
@@ -117,6 +118,29 @@ def search(url: str, token: str, query: str) -> list[Any]:
         return list(json.loads(response.read())["results"])
 
 
+def indexed(url: str, token: str) -> tuple[int, int]:
+    """The documents and passages of the app's succeeded ingest jobs (at most 1,000 jobs)."""
+    query = urllib.parse.urlencode({"kind": "ingest", "status": "succeeded", "limit": 1000})
+    request = urllib.request.Request(
+        f"{url}/api/jobs?{query}", headers={"Authorization": f"Bearer {token}"}
+    )
+    with urllib.request.urlopen(request, timeout=60) as response:
+        jobs = json.loads(response.read())["items"]
+    return len(jobs), sum(int(job["metrics"].get("chunks", 0)) for job in jobs)
+
+
+def ingest_rate(
+    url: str, token: str, before: tuple[int, int], seconds: float
+) -> dict[str, float]:
+    """What the ingest indexed since ``before`` (from :func:`indexed`), per minute."""
+    documents, passages = (now - then for now, then in zip(indexed(url, token), before))
+    return {
+        "ingested_documents": documents,
+        "ingested_passages": passages,
+        "passages_per_minute": round(passages * 60 / seconds, 1),
+    }
+
+
 def load(url: str, token: str, clients: int, seconds: float) -> dict[str, Any]:
     """``clients`` threads searching for ``seconds``; the counts and latencies."""
     latencies: list[float] = []
@@ -172,11 +196,15 @@ def main() -> None:
             token = read_token(work / "data")
             app = start_app(work / "data", args.port, token)
             url = f"http://127.0.0.1:{args.port}"
-            if args.documents:
-                queue_ingest(work / "data", args.documents, work)
         try:
-            measured = load(url.rstrip("/"), token, args.clients, args.seconds)
-            report = {**measured, "machine": machine()}
+            if app is not None and args.documents:
+                queue_ingest(work / "data", args.documents, work)
+            url = url.rstrip("/")
+            before = indexed(url, token)
+            started = time.monotonic()
+            measured = load(url, token, args.clients, args.seconds)
+            ingest = ingest_rate(url, token, before, time.monotonic() - started)
+            report = {**measured, **ingest, "machine": machine()}
         finally:
             if app is not None:
                 app.terminate()

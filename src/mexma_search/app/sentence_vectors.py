@@ -10,6 +10,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from mexma_search.encoder.encode import DEFAULT_MAX_BATCH_TOKENS, BatchTurn
 from mexma_search.encoder.model import ProgressCallback, SentenceEncoder
 from mexma_search.store import Chunk
 
@@ -21,10 +22,13 @@ def sentence_vectors(
     chunks: Sequence[Chunk],
     batch_size: int = DEFAULT_BATCH_SIZE,
     progress: ProgressCallback | None = None,
+    *,
+    max_batch_tokens: int = DEFAULT_MAX_BATCH_TOKENS,
+    turn: BatchTurn | None = None,
 ) -> list[np.ndarray | None]:
     """Per chunk, the vectors ``[n_sentences, dim]`` of its sentences (passage prompt, all
-    chunks in one encoder call), or ``None`` for a chunk of one sentence (the passage vector
-    is its sentence's)."""
+    chunks in one encoder call, batched as :meth:`SentenceEncoder.encode` says), or ``None``
+    for a chunk of one sentence (the passage vector is its sentence's)."""
     spans = [chunk.sentence_spans() for chunk in chunks]
     several = [i for i, chunk_spans in enumerate(spans) if len(chunk_spans) > 1]
     texts = [chunks[i].text[start:end] for i in several for start, end in spans[i]]
@@ -32,7 +36,12 @@ def sentence_vectors(
     if not texts:
         return out
     vectors = encoder.encode(
-        texts, prompt="passage", batch_size=batch_size, progress=progress
+        texts,
+        prompt="passage",
+        batch_size=batch_size,
+        progress=progress,
+        max_batch_tokens=max_batch_tokens,
+        turn=turn,
     ).vectors
     offset = 0
     for i in several:
