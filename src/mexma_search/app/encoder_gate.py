@@ -18,8 +18,8 @@ import torch
 
 from mexma_search.encoder.encode import DEFAULT_MAX_BATCH_TOKENS
 
-# padded tokens of one background batch on a CPU: about four batches of concurrent queries
-BACKGROUND_BATCH_TOKENS = 1024
+# padded tokens of one background batch on a CPU: about two batches of twenty queries
+BACKGROUND_BATCH_TOKENS = 512
 
 
 class EncoderGate:
