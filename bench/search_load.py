@@ -129,11 +129,10 @@ def indexed(url: str, token: str) -> tuple[int, int]:
     return len(jobs), sum(int(job["metrics"].get("chunks", 0)) for job in jobs)
 
 
-def ingest_rate(
-    url: str, token: str, before: tuple[int, int], seconds: float
-) -> dict[str, float]:
+def ingest_rate(url: str, token: str, before: tuple[int, int], seconds: float) -> dict[str, float]:
     """What the ingest indexed since ``before`` (from :func:`indexed`), per minute."""
-    documents, passages = (now - then for now, then in zip(indexed(url, token), before))
+    documents, passages = indexed(url, token)
+    documents, passages = documents - before[0], passages - before[1]
     return {
         "ingested_documents": documents,
         "ingested_passages": passages,

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 
 from mexma_search.app.encoder_gate import EncoderGate, background_batch_tokens
 from mexma_search.app.queues import STAGE_EMBEDDING, Step
-from mexma_search.app.sentence_vectors import sentence_vectors
+from mexma_search.app.sentence_vectors import encode_passages, sentence_vectors
 from mexma_search.app.serving_model import ServingModel, serving_model
 from mexma_search.documents import UNDETERMINED, embedding_text
 from mexma_search.encoder.encode import DEFAULT_MAX_BATCH_TOKENS
@@ -90,13 +90,8 @@ def embed_chunks(
     max_tokens = (
         background_batch_tokens(encoder.device) if gate is not None else DEFAULT_MAX_BATCH_TOKENS
     )
-    result = encoder.encode(
-        texts,
-        prompt="passage",
-        batch_size=batch_size,
-        progress=progress,
-        max_batch_tokens=max_tokens,
-        turn=turn,
+    result = encode_passages(
+        encoder, texts, batch_size, progress, max_batch_tokens=max_tokens, turn=turn
     )
     sentences_per_chunk = (
         sentence_vectors(
