@@ -1,6 +1,7 @@
 """Search under load: concurrent clients searching a running app while it ingests.
 
-    python bench/search_load.py [--clients 20] [--seconds 60] [--documents 300] [--json]
+    python bench/search_load.py [--clients 20] [--seconds 60] [--documents 300] [--threads N]
+                                [--json]
 
 Starts ``mexma-search serve`` on a scratch data directory (the demo corpus and the default
 model), queues ``--documents`` Wikipedia summaries for ingest, and has ``--clients`` threads
@@ -73,9 +74,12 @@ def read_token(data_dir: Path) -> str:
     return str(json.loads(made.stdout)["token"])
 
 
-def start_app(data_dir: Path, port: int, token: str) -> subprocess.Popen[str]:
-    """``serve --demo`` on ``data_dir`` (returns once it answers searches)."""
+def start_app(data_dir: Path, port: int, token: str, threads: int | None) -> subprocess.Popen[str]:
+    """``serve --demo`` on ``data_dir`` with ``threads`` torch CPU threads (None: the app's
+    default); returns once it answers searches."""
     environment = {**app_environment(data_dir), "MEXMA_PORT": str(port)}
+    if threads is not None:
+        environment["MEXMA_CPU_THREADS"] = str(threads)
     command = [*CLI, "serve", "--demo"]
     app = subprocess.Popen(
         command, env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, text=True
@@ -183,6 +187,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=60.0)
     parser.add_argument("--documents", type=int, default=300, help="queued for ingest (0: none)")
     parser.add_argument("--port", type=int, default=7961)
+    parser.add_argument("--threads", type=int, help="torch CPU threads of the app")
     parser.add_argument("--url", help="an app that is already running (nothing is ingested)")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
@@ -193,7 +198,7 @@ def main() -> None:
         token = os.environ.get("MEXMA_API_TOKEN", "")
         if url is None:
             token = read_token(work / "data")
-            app = start_app(work / "data", args.port, token)
+            app = start_app(work / "data", args.port, token, args.threads)
             url = f"http://127.0.0.1:{args.port}"
         try:
             if app is not None and args.documents:
@@ -203,7 +208,8 @@ def main() -> None:
             started = time.monotonic()
             measured = load(url, token, args.clients, args.seconds)
             ingest = ingest_rate(url, token, before, time.monotonic() - started)
-            report = {**measured, **ingest, "machine": machine()}
+            threads = {"threads": args.threads or "default"}
+            report = {**threads, **measured, **ingest, "machine": machine()}
         finally:
             if app is not None:
                 app.terminate()
