@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 from sqlalchemy.orm import Session
 
+from mexma_search.app.encoder_gate import background_batch_tokens
 from mexma_search.app.runtime import Runtime
 from mexma_search.app.serving_model import serving_model
 from mexma_search.app.tm_jobs import ALIGN, MINE, results_path
@@ -36,9 +37,16 @@ PROGRESS_EVERY_S = 0.5
 
 
 def serving_encode(runtime: Runtime, progress: Progress) -> Encode:
-    """The live model's passage encoder, reporting ``(texts done, texts in all)``."""
+    """The live model's passage encoder, reporting ``(texts done, texts in all)``; its
+    batches are background turns at the process's encoder, so searches go first."""
     encoder = serving_model(runtime).encoder
-    return encoder_function(encoder, runtime.settings.encode_batch_size, progress)
+    return encoder_function(
+        encoder,
+        runtime.settings.encode_batch_size,
+        progress,
+        max_batch_tokens=background_batch_tokens(encoder.device),
+        turn=runtime.encoder_gate.background,
+    )
 
 
 class TranslationMemoryJob(JobHandler):

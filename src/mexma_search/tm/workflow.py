@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 
+from mexma_search.encoder.encode import DEFAULT_MAX_BATCH_TOKENS, BatchTurn
 from mexma_search.encoder.model import SentenceEncoder
 from mexma_search.tm.align import DEFAULT_SKIP_COST, align_sentences
 from mexma_search.tm.mining import (
@@ -26,13 +27,24 @@ Progress = Callable[[int, int], None]
 
 
 def encoder_function(
-    encoder: SentenceEncoder, batch_size: int, progress: Progress | None = None
+    encoder: SentenceEncoder,
+    batch_size: int,
+    progress: Progress | None = None,
+    *,
+    max_batch_tokens: int = DEFAULT_MAX_BATCH_TOKENS,
+    turn: BatchTurn | None = None,
 ) -> Callable[[Sequence[str]], np.ndarray]:
-    """Sentences -> L2-normalised vectors with the model's passage prefix."""
+    """Sentences -> L2-normalised vectors with the model's passage prefix; each batch runs
+    inside ``turn()`` when given (see :meth:`SentenceEncoder.encode`)."""
 
     def encode(texts: Sequence[str]) -> np.ndarray:
         return encoder.encode(
-            list(texts), prompt="passage", batch_size=batch_size, progress=progress
+            list(texts),
+            prompt="passage",
+            batch_size=batch_size,
+            progress=progress,
+            max_batch_tokens=max_batch_tokens,
+            turn=turn,
         ).vectors
 
     return encode
