@@ -17,7 +17,7 @@ from mexma_search.encoder.bitext import read_bitext
 from mexma_search.jobs import tm as tm_task
 from mexma_search.jobs.inprocess import InProcessWorker
 from mexma_search.tm.workflow import Progress
-from mexma_search.webapp.tm_jobs_panel import TmJobsPanel
+from mexma_search.webapp.tm_jobs_panel import TmJobsPanel, TrainingLink
 from mexma_search.webapp.training_panel import ADVANCED, BASIC, TrainingPanel
 
 ADMIN = Caller("admin", Role.ADMIN)
@@ -41,7 +41,8 @@ def lexicon(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.fixture
 def panel(services: Services) -> TmJobsPanel:
     panel = TmJobsPanel(services, sessions=None)  # type: ignore[arg-type]  # handlers only
-    panel.training_tab_id = "training"
+    # handlers only: no components
+    panel.training = TrainingLink(None, None, "admin", None, "training")  # type: ignore[arg-type]
     return panel
 
 
@@ -116,8 +117,10 @@ def test_aligned_pairs_open_in_the_training_form_and_train_a_model(
     spanish = ingest(services, write_side(tmp_path, "es.txt", [es for _, es in RIVERS]), "rivers")
     job_id = _finished_job(services, panel.start_alignment(ADMIN, english, "", spanish, ""))
     in_order = (None, "", "position", True, 1, 50)
-    path, src, trg, tabs = panel.use_for_training(ADMIN, job_id, *in_order)
-    assert (Path(path).suffix, src, trg, tabs.selected) == (".tmx", "en", "es", "training")
+    path, src, trg, page_tabs, admin_tabs = panel.use_for_training(ADMIN, job_id, *in_order)
+    assert (Path(path).suffix, src, trg) == (".tmx", "en", "es")
+    # the page switches to the Admin tab, and the Admin tab to its training form
+    assert (page_tabs.selected, admin_tabs.selected) == ("admin", "training")
     assert [(p.src, p.trg) for p in read_bitext(Path(path))] == RIVERS
     form, values = _training_form(services)
     report, start, _ = form.validate(ADMIN, path, src, trg, "", "", *values)

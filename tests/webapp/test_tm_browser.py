@@ -1,5 +1,6 @@
-"""The Translation memory panel in headless Chromium over the tiny app: an admin aligns two
-documents, filters the pairs, downloads them and opens them in the training form, which
+"""The Translation memory tab's mining and alignment panel in headless Chromium over the tiny
+app: hidden until an admin logs in (and again after logout); there the admin aligns two
+documents, filters the pairs, downloads them and opens them in the Admin tab's training form, which
 validates them (the tiny model aligns two copies of a document, whose identical sides the
 report then refuses: training on mined pairs is tests/tm/test_tm_jobs_panel.py's)."""
 
@@ -31,9 +32,13 @@ def test_an_admin_aligns_documents_and_opens_the_pairs_in_the_training_form(
         (job_id,) = tiny_app.services.ingest_paths([path], f"tm-browser-{name}")
         job = tiny_app.services.wait_for_job(job_id, timeout=120)
         document_ids.append(job.parameters["document_id"])
+    open_tab(page, "Translation memory")
+    expect(page.locator("#tm-query")).to_be_visible()
+    expect(page.locator("#tm-admin")).to_be_hidden()
     log_in(page, admin_password)
     expect(page.locator("#admin-panel")).to_contain_text("Logged in as admin")
-    open_tab(page, "Mining & alignment")
+    open_tab(page, "Translation memory")
+    expect(page.locator("#tm-admin")).to_be_visible()
     page.locator("#tm-align").get_by_text("Align two documents").first.click()
     _pick(page, "#tm-align-src", f"#{document_ids[0]}")
     _pick(page, "#tm-align-trg", f"#{document_ids[1]}")
@@ -51,10 +56,18 @@ def test_an_admin_aligns_documents_and_opens_the_pairs_in_the_training_form(
     contains.press("Enter")
     expect(page.locator("#tm-summary")).to_contain_text("of 24 matching")
     page.locator("#tm-use-for-training").click()
+    # the page switched to the Admin tab's training form
+    expect(page.locator("#training-bitext")).to_be_visible()
+    expect(page.locator("#tm-admin")).to_be_hidden()
     expect(page.locator("#training-bitext")).to_contain_text("align-")
     report = page.locator("#training-report")
     expect(report).to_contain_text("pairs read: 24")
     expect(report).to_contain_text("identical sides: 24")
     expect(page.locator("#training-start")).to_be_disabled()
+    page.get_by_role("button", name="Log out").click()
+    expect(page.locator("#admin-login")).to_be_visible()
+    open_tab(page, "Translation memory")
+    expect(page.locator("#tm-query")).to_be_visible()
+    expect(page.locator("#tm-admin")).to_be_hidden()
     errors = [text for kind, text in page.console if kind == "error"]
     assert not errors, errors

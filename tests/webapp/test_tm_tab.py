@@ -64,3 +64,12 @@ def test_marks_and_pairs() -> None:
     assert marked("a <b> c", [(0, 1), (6, 7)]) == "<mark>a</mark> &lt;b&gt; <mark>c</mark>"
     assert marked("abc", [(2, 9)]) == "abc"  # a span past the text is ignored
     assert pair_choices(["es-en", "en-es", "en-fr"]) == ["en-fr", "es-en"]
+
+
+def test_the_mining_panel_reads_nothing_for_a_non_admin(tab: TmTab) -> None:
+    # its lists are read when anyone opens the tab: only an admin's change anything
+    reader = Caller("rita", Role.READER, readable=frozenset({"docs"}), writable=frozenset())
+    for caller in (reader, NOBODY):
+        assert tab.jobs.choices(caller) == (gr.skip(),) * 6
+    collections, *_, jobs = tab.jobs.choices(OPERATOR)
+    assert isinstance(collections, gr.Dropdown) and isinstance(jobs, gr.Dropdown)

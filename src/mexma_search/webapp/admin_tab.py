@@ -1,6 +1,7 @@
 """The Admin tab: login for every user, then, for admins, training, jobs (live view with
 progress, ETA, loss and dev evaluation curves, the before/after table, cancel), model versions
-(promote), users and collection access, and translation-memory mining and alignment.
+(promote), users and collection access. Logging in also shows the admin-only parts of other
+tabs (``admin_only``: translation-memory mining and alignment).
 
 Showing or hiding the admin panel is cosmetic: every admin handler here goes through
 :meth:`mexma_search.webapp.sessions.UserSessions.required`, which checks on the server that the
@@ -22,7 +23,6 @@ from mexma_search.webapp.auth import Credentials, client_host
 from mexma_search.webapp.confirm import Confirmation
 from mexma_search.webapp.errors import raises_errors, shows_errors
 from mexma_search.webapp.sessions import LOGOUT_JS, REDEEM_GRANT_JS, UserSessions, request_cookie
-from mexma_search.webapp.tm_jobs_panel import TrainingLink, build_tm_jobs_panel
 from mexma_search.webapp.tokens_panel import TokensPanel
 from mexma_search.webapp.training_panel import TrainingPanel
 from mexma_search.webapp.users_panel import UsersPanel
@@ -37,9 +37,14 @@ class AdminTab:
     """Builds the tab's components and wires them to the services."""
 
     def __init__(
-        self, services: Services, credentials: Credentials, sessions: UserSessions
+        self,
+        services: Services,
+        credentials: Credentials,
+        sessions: UserSessions,
+        admin_only: Sequence[gr.Column] = (),
     ) -> None:
         self.services = services
+        self.admin_only = list(admin_only)
         self.credentials = credentials
         self.sessions = sessions
         self.training = TrainingPanel(services, sessions, self.follow_job)
@@ -73,9 +78,6 @@ class AdminTab:
                     self.users.build()
                 with gr.Tab("API tokens", id="tokens") as self.tokens_tab:
                     self.tokens.build()
-                with gr.Tab("Mining & alignment", id="tm-jobs") as tm_tab:
-                    link = TrainingLink(self.training, self.tabs, "training")
-                    build_tm_jobs_panel(self.services, self.sessions, tm_tab, self.timer, link)
         self._wire()
 
     def _build_jobs(self) -> None:
@@ -191,6 +193,7 @@ class AdminTab:
                 self.whoami,
                 self.timer,
                 self.tabs,
+                *self.admin_only,
                 *self.refresh_outputs,
                 *self.users.listing_outputs,
             ],
@@ -200,7 +203,7 @@ class AdminTab:
         )
         self.logout_button.click(
             shows_errors(self.logout),
-            outputs=[self.login_box, self.panel, self.timer, self.tabs],
+            outputs=[self.login_box, self.panel, self.timer, self.tabs, *self.admin_only],
             js=LOGOUT_JS,
             api_name="admin_logout",
             **PRIVATE,
@@ -272,6 +275,7 @@ class AdminTab:
             f"Logged in as **{caller.name}** ({caller.role.value}){_may(caller)}",
             gr.Timer(active=admin),
             gr.Tabs(visible=admin),
+            *[gr.Column(visible=admin) for _ in self.admin_only],
             *((*self.refresh(caller, picked), *self.users.listing(caller)) if admin else hidden),
         )
 
@@ -283,6 +287,7 @@ class AdminTab:
             gr.Column(visible=False),
             gr.Timer(active=False),
             gr.Tabs(visible=False),
+            *[gr.Column(visible=False) for _ in self.admin_only],
         )
 
     def refresh(self, caller: Caller, picked: int | str | None) -> tuple[Any, ...]:

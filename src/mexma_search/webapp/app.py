@@ -28,6 +28,7 @@ from mexma_search.webapp.errors import raises_errors, shows_errors
 from mexma_search.webapp.library_tab import LibraryTab
 from mexma_search.webapp.search_tab import SearchTab
 from mexma_search.webapp.sessions import UserSessions
+from mexma_search.webapp.tm_jobs_panel import TrainingLink
 from mexma_search.webapp.tm_tab import TmTab
 
 STATIC = Path(__file__).parent / "static"
@@ -92,7 +93,7 @@ def build_app(services: Services, settings: Settings) -> WebApp:
     sessions = UserSessions(services.caller_for_user, services.accounts.anonymous_caller)
     with gr.Blocks(title=TITLE, delete_cache=DELETE_CACHE, analytics_enabled=False) as blocks:
         gr.Markdown(f"# {TITLE}\nSemantic search across languages, on your own machine.")
-        with gr.Tabs():
+        with gr.Tabs() as page_tabs:
             with gr.Tab("Search", id="search") as search_page:
                 search = SearchTab(services, sessions)
                 search.build()
@@ -103,7 +104,10 @@ def build_app(services: Services, settings: Settings) -> WebApp:
                 memory = TmTab(services, sessions)
                 memory.build()
             with gr.Tab("Admin", id="admin"):
-                AdminTab(services, credentials, sessions).build()
+                admin = AdminTab(services, credentials, sessions, [memory.admin_section])
+                admin.build()
+        training = TrainingLink(admin.training, page_tabs, "admin", admin.tabs, "training")
+        memory.wire_jobs(tm_page, admin.timer, training)
         _register_api(services, sessions)
 
         def on_load(request: gr.Request) -> tuple[Any, ...]:

@@ -14,13 +14,13 @@ from typing import Any
 
 import gradio as gr
 
-from mexma_search.app.access import Caller
+from mexma_search.app.access import Caller, Role
 from mexma_search.app.services import Services
 from mexma_search.app.tm_jobs import AlignmentSide, MiningSide, job_languages
 from mexma_search.app.views import JobInfo
 from mexma_search.tm.export import EXPORT_FORMATS
 from mexma_search.tm.mining import DEFAULT_THRESHOLD
-from mexma_search.tm.results import SORT_KEYS, ResultQuery
+from mexma_search.tm.results import ResultQuery
 from mexma_search.webapp import formatting, limits
 from mexma_search.webapp.errors import raises_errors
 from mexma_search.webapp.export_panel import fresh_export_file
@@ -28,7 +28,6 @@ from mexma_search.webapp.sessions import UserSessions
 from mexma_search.webapp.tm_format import (
     document_ids,
     job_label,
-    minimum_score,
     on_page,
     page_summary,
     pair_rows,
@@ -36,45 +35,24 @@ from mexma_search.webapp.tm_format import (
     picked_number,
     waiting_message,
 )
+from mexma_search.webapp.tm_pairs_table import Filters, PairsTable
 from mexma_search.webapp.training_panel import TrainingPanel
 
 PRIVATE: dict[str, Any] = {"api_visibility": "private"}
-PAIR_COLUMNS = ["#", "Source", "Target", "Score"]
-PAGE_SIZES = [25, 50, 100, 250]
 JOBS_SHOWN = 50
 DOCUMENTS_SHOWN = 500
 
 
 @dataclass(frozen=True)
 class TrainingLink:
-    """Where "Use as training bitext" goes: the training form, and the tabs (with the id of
-    the form's tab) to switch to it."""
+    """Where "Use as training bitext" goes: the training form, and the tabs to switch to it
+    (the page's, with the id of the Admin tab; the Admin tab's, with the form's)."""
 
     form: TrainingPanel
-    tabs: gr.Tabs
-    tab_id: str
-
-
-@dataclass(frozen=True)
-class Filters:
-    """The result table's controls, as their values arrive in a handler."""
-
-    min_score: str | float | None
-    contains: str
-    sort: str
-    ascending: bool
-    page: float | None
-    page_size: float | None
-
-    def query(self, page: int | None = None) -> ResultQuery:
-        return ResultQuery(
-            min_score=minimum_score(self.min_score),
-            contains=self.contains or "",
-            sort=self.sort,  # type: ignore[arg-type]  # checked by ResultQuery
-            ascending=bool(self.ascending),
-            page=page if page is not None else max(1, int(self.page or 1)),
-            page_size=int(self.page_size or PAGE_SIZES[1]),
-        )
+    page_tabs: gr.Tabs
+    admin_tab_id: str
+    admin_tabs: gr.Tabs
+    form_tab_id: str
 
 
 class TmJobsPanel:
@@ -121,34 +99,7 @@ class TmJobsPanel:
         self.progress = gr.HTML(elem_id="tm-progress")
         # the status the table was last shown for: the poll redraws it when the job ends
         self.shown_status = gr.State("")
-        with gr.Row(equal_height=True):
-            # a number box cannot be empty in the browser (it sends 0): "no minimum" needs text
-            self.min_score = gr.Textbox(
-                label="Min score",
-                placeholder="any",
-                max_lines=1,
-                min_width=110,
-                elem_id="tm-min-score",
-            )
-            self.contains = gr.Textbox(
-                label="Text contains", max_lines=1, min_width=160, elem_id="tm-contains"
-            )
-            self.sort = gr.Dropdown(
-                label="Sort by", choices=list(SORT_KEYS), value="score", min_width=110
-            )
-            self.ascending = gr.Checkbox(label="Ascending", value=False, min_width=140)
-            self.page = gr.Number(label="Page", value=1, precision=0, minimum=1, min_width=90)
-            self.page_size = gr.Dropdown(
-                label="Per page", choices=PAGE_SIZES, value=PAGE_SIZES[1], min_width=90
-            )
-        self.summary = gr.Markdown(elem_id="tm-summary")
-        self.table = gr.Dataframe(
-            headers=PAIR_COLUMNS,
-            interactive=False,
-            wrap=True,
-            column_widths=["6%", "42%", "42%", "10%"],
-            elem_id="tm-pairs",
-        )
+        self.pairs = PairsTable()
         with gr.Row(equal_height=True):
             self.previous = gr.Button("Previous page", size="sm", min_width=120)
             self.next = gr.Button("Next page", size="sm", min_width=120)
@@ -175,18 +126,19 @@ class TmJobsPanel:
 
     @property
     def filters(self) -> list[Any]:
-        return [self.min_score, self.contains, self.sort, self.ascending, self.page, self.page_size]
+        return self.pairs.filters
 
     @property
     def view_outputs(self) -> list[Any]:
         """What :meth:`show` updates."""
-        return [self.progress, self.summary, self.table, self.page, self.shown_status]
+        pairs = self.pairs
+        return [self.progress, pairs.summary, pairs.table, pairs.page, self.shown_status]
 
     def wire(self, opened_on: gr.Tab, timer: gr.Timer, training: TrainingLink) -> None:
         """Connect the controls; the choices of collections, documents and jobs are read when
-        the tab ``opened_on`` is selected, ``timer`` polls the job's progress (it ticks for
-        admins only)."""
-        self.training_tab_id = training.tab_id
+        the tab ``opened_on`` is selected (by an admin), ``timer`` polls the job's progress
+        (it ticks for admins only)."""
+        self.training = training
         required = self.sessions.required
         side_inputs = [*self.mine_src, *self.mine_trg, self.threshold]
         self.mine_button.click(
@@ -206,9 +158,7 @@ class TmJobsPanel:
         )
         shown = [self.job, *self.filters]
         self.job.input(required(self.pick), inputs=shown, outputs=self.view_outputs, **PRIVATE)
-        triggers = [self.min_score.submit, self.contains.submit, self.sort.input]
-        triggers += [self.ascending.input, self.page.submit, self.page_size.input]
-        for trigger in triggers:
+        for trigger in self.pairs.changed:
             trigger(required(self.show), inputs=shown, outputs=self.view_outputs, **PRIVATE)
         for button, step in ((self.previous, -1), (self.next, 1)):
             button.click(
@@ -233,7 +183,13 @@ class TmJobsPanel:
         opened = self.train_button.click(
             required(self.use_for_training, raises_errors),
             inputs=[self.job, *self.filters],
-            outputs=[form.bitext, form.src_lang, form.trg_lang, training.tabs],
+            outputs=[
+                form.bitext,
+                form.src_lang,
+                form.trg_lang,
+                training.page_tabs,
+                training.admin_tabs,
+            ],
             api_name="tm_use_for_training",
             **PRIVATE,
         )
@@ -245,7 +201,7 @@ class TmJobsPanel:
             **PRIVATE,
         )
         opened_on.select(
-            required(self.choices),
+            self.sessions.with_viewer(self.choices),
             outputs=[
                 self.mine_src[0],
                 self.mine_trg[0],
@@ -260,7 +216,10 @@ class TmJobsPanel:
     # ----- handlers ----------------------------------------------------------------------
 
     def choices(self, caller: Caller) -> tuple[Any, ...]:
-        """The collections and the newest documents to choose from, and the job list."""
+        """The collections and the newest documents to choose from, and the job list (for an
+        admin: the panel is hidden from everyone else, who changes nothing)."""
+        if caller.role is not Role.ADMIN:
+            return (gr.skip(),) * 6
         collections = gr.Dropdown(choices=self.services.collections(caller=caller))
         documents = self.services.list_documents(limit=DOCUMENTS_SHOWN, caller=caller)
         named = formatting.document_choices(documents)
@@ -394,7 +353,13 @@ class TmJobsPanel:
         )
         src, trg = job_languages(job)
         gr.Info(f"The pairs of job #{job.id} are in the training form: read the report below.")
-        return str(path), src, trg, gr.Tabs(selected=self.training_tab_id)
+        return (
+            str(path),
+            src,
+            trg,
+            gr.Tabs(selected=self.training.admin_tab_id),
+            gr.Tabs(selected=self.training.form_tab_id),
+        )
 
     def save_as_memory(
         self,
@@ -424,21 +389,6 @@ class TmJobsPanel:
         if job is None:
             raise formatting.ui_error("Choose a finished mining or alignment job first.")
         return job
-
-
-def build_tm_jobs_panel(
-    services: Services,
-    sessions: UserSessions,
-    opened_on: gr.Tab,
-    timer: gr.Timer,
-    training: TrainingLink,
-) -> TmJobsPanel:
-    """Build the panel in the current Gradio context (inside the tab ``opened_on``) and wire
-    it (see :meth:`TmJobsPanel.wire`); ``training`` is where "Use as training bitext" goes."""
-    panel = TmJobsPanel(services, sessions)
-    panel.build()
-    panel.wire(opened_on, timer, training)
-    return panel
 
 
 def _side(name: str, elem_id: str) -> tuple[gr.Dropdown, gr.Textbox, gr.Textbox]:

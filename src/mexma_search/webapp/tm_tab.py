@@ -1,9 +1,9 @@
 """The Translation memory tab: concordance for everyone who may read a collection (search box,
-language pair and memory filters, results side by side), and the panels added below it."""
+language pair and memory filters, results side by side) and, below it for a logged-in admin,
+mining and alignment jobs (see :mod:`mexma_search.webapp.tm_jobs_panel`)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
 from typing import Any
 
 import gradio as gr
@@ -14,22 +14,18 @@ from mexma_search.webapp import formatting, limits
 from mexma_search.webapp.library_tab import with_any
 from mexma_search.webapp.sessions import UserSessions
 from mexma_search.webapp.tm_formatting import NO_TMS, TM_HINT, pair_choices, tm_results
+from mexma_search.webapp.tm_jobs_panel import TmJobsPanel, TrainingLink
 
-# builds one more panel of the tab (e.g. an admin's mining and alignment jobs) in the tab's
-# layout, with the services and the sessions to check callers
-PanelBuilder = Callable[[Services, UserSessions], None]
 MAX_RESULTS = 50
 
 
 class TmTab:
     """Builds the tab's components and wires them to the services."""
 
-    def __init__(
-        self, services: Services, sessions: UserSessions, panels: Sequence[PanelBuilder] = ()
-    ) -> None:
+    def __init__(self, services: Services, sessions: UserSessions) -> None:
         self.services = services
         self.sessions = sessions
-        self.panels = panels
+        self.jobs = TmJobsPanel(services, sessions)
 
     def build(self) -> None:
         with gr.Row(equal_height=True):
@@ -63,8 +59,16 @@ class TmTab:
             api_visibility="private",
             **limits.SEARCH,
         )
-        for build_panel in self.panels:
-            build_panel(self.services, self.sessions)
+        # shown on an admin's login (the Admin tab's), hidden on logout; its handlers check
+        # the caller on the server
+        with gr.Column(visible=False, elem_id="tm-admin") as self.admin_section:
+            gr.Markdown("### Mining & alignment")
+            self.jobs.build()
+
+    def wire_jobs(self, opened_on: gr.Tab, timer: gr.Timer, training: TrainingLink) -> None:
+        """Connect the admin's mining and alignment panel (see :meth:`TmJobsPanel.wire`),
+        once the Admin tab it polls with and hands pairs to is built."""
+        self.jobs.wire(opened_on, timer, training)
 
     @property
     def refresh_outputs(self) -> list[Any]:
