@@ -4,8 +4,9 @@ Starts ``mexma-search serve --demo`` on a free port over a fresh data directory 
 directory is shared with this checkout's ``models/`` when it exists, so nothing is rebuilt),
 waits for the demo corpus, then drives Debian's headless Chromium through every tab: search
 (empty and with results), library, admin login, translation memory (a TMX uploaded in the
-library, then looked up), training (advanced open), jobs (a short training run), models
-and mining & alignment (a mining job on the demo corpus). Browser console warnings and
+library, then looked up), training (advanced open), jobs (a short training run), models,
+and the Translation memory tab's admin section: mining & alignment (a mining job on the demo
+corpus). Browser console warnings and
 errors are printed at the end; the exit status is 1 when there were any.
 
     .venv/bin/python scripts/screenshots.py [--out DIR] [--no-training]
@@ -228,9 +229,10 @@ def tour(page: Page, out: Path, width: int, bitext: Path | None, tmx: Path | Non
     shoot(page, out, "admin-jobs", width)
     open_tab(page, "Models")
     shoot(page, out, "admin-models", width)
-    open_tab(page, "Mining & alignment")
+    open_tab(page, "Translation memory")
+    expect(page.locator("#tm-admin")).to_be_visible()
     mine(page)
-    shoot(page, out, "admin-tm", width)
+    shoot(page, out, "tm-admin", width)
 
 
 def wait_for_demo(page: Page, url: str) -> None:

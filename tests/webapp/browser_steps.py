@@ -36,6 +36,8 @@ def open_tab(page: Any, name: str) -> None:
 
 def log_in(page: Any, password: str) -> None:
     open_tab(page, "Admin")
+    # the page's script moves the login box into a form once it is drawn: fill it after that
+    expect(page.locator("#admin-login-form #admin-login")).to_be_attached()
     page.locator("#admin-user textarea, #admin-user input").first.fill("admin")
     page.locator("#admin-password input").fill(password)
     page.locator("#admin-login-button").click()

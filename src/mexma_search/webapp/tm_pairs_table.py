@@ -56,9 +56,8 @@ class PairsTable:
             self.sort = gr.Dropdown(
                 label="Sort by", choices=list(SORT_KEYS), value="score", min_width=110
             )
-            self.ascending = gr.Checkbox(
-                label="Ascending", value=False, min_width=140, elem_id="tm-ascending"
-            )
+            # its width is app.css's: a checkbox ignores min_width
+            self.ascending = gr.Checkbox(label="Ascending", value=False, elem_id="tm-ascending")
             self.page = gr.Number(label="Page", value=1, precision=0, minimum=1, min_width=90)
             self.page_size = gr.Dropdown(
                 label="Per page", choices=PAGE_SIZES, value=PAGE_SIZES[1], min_width=90
