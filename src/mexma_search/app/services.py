@@ -21,7 +21,12 @@ from mexma_search.app.api_tokens import ApiTokens
 from mexma_search.app.bitext_summary import LanguageTally, columns_summary
 from mexma_search.app.caller_checks import check_write, readable_collections
 from mexma_search.app.doctor import DoctorReport
-from mexma_search.app.document_operations import LibraryPage, LibraryQuery, library_page
+from mexma_search.app.document_operations import (
+    LibraryPage,
+    LibraryQuery,
+    library_page,
+    queue_reread,
+)
 from mexma_search.app.document_reads import PassageInfo, document_info, document_passages
 from mexma_search.app.encoder_cache import resolve_model_source
 from mexma_search.app.job_queue import JobQueue
@@ -290,6 +295,13 @@ class Services:
         if stored_path:
             Path(stored_path).unlink(missing_ok=True)
         return True
+
+    def reread_document(
+        self, document_id: int, encoding: str, *, caller: Caller | None = None
+    ) -> int:
+        """Queue a job that reads a plain-text document again in ``encoding``; its id. See
+        :func:`~mexma_search.app.document_operations.queue_reread` for the refusals."""
+        return queue_reread(self.runtime, self.queue, document_id, encoding, caller)
 
     # ----- jobs ---------------------------------------------------------------------------
 

@@ -89,6 +89,8 @@ class DocumentInfo(Record):
     title: str | None = None
     # the user name of who uploaded it (None: the command line or the app itself)
     owner: str | None = None
+    # the text encoding a plain-text file was read in (None: PDF, DOCX, TMX, or parsed before)
+    encoding: str | None = None
 
     @classmethod
     def from_row(cls, document: Document, collection: str) -> DocumentInfo:
@@ -106,6 +108,7 @@ class DocumentInfo(Record):
             created_at=document.created_at,
             title=document.title,
             owner=document.owner,
+            encoding=document.encoding,
         )
 
 
