@@ -55,8 +55,9 @@ def train_and_follow(page: Any, bitext: Path) -> None:
     expect(page.locator("#training-bitext")).to_contain_text(bitext.stem)
     # the file's header is offered as the columns to choose from
     for side, column in (("src", "en"), ("trg", "es")):
-        page.locator(f"#training-{side}-column input").click()
-        page.get_by_role("option", name=column, exact=True).click()
+        choice = page.locator(f"#training-{side}-column")
+        choice.locator("input").click()
+        choice.get_by_role("option", name=column, exact=True).click()
     page.locator("#training-validate").click()
     expect(page.locator("#training-report")).to_contain_text("Ready to train")
     expect(page.locator("#training-report")).to_contain_text(
