@@ -39,7 +39,7 @@ def test_a_chart_marks_every_point_with_human_labels_and_whole_step_ticks() -> N
         {"step": 1, "metric": "Alignment loss", "value": 0.75},
     ]
     encoding = layer["encoding"]
-    assert encoding["x"]["axis"] == {"format": "d", "tickMinStep": 1}
+    assert encoding["x"]["axis"] == {"format": "d", "tickMinStep": 1, "tickCount": 1}
     assert encoding["y"]["axis"]["format"] == ".3~g"
     assert encoding["color"]["scale"]["domain"] == ["Total loss", "Alignment loss"]
     assert spec["title"] == "Training losses"

@@ -12,6 +12,7 @@ import pandas as pd
 from gradio.components.plot import AltairPlotData
 
 CHART_HEIGHT = 220
+MAX_STEP_TICKS = 8
 # placeholders: Gradio's plot replaces them with its theme's colours, one per metric
 _COLOURS = ["#f97316", "#3b82f6", "#22c55e", "#ef4444", "#a855f7", "#eab308", "#14b8a6"]
 
@@ -32,6 +33,7 @@ def metric_chart(frame: pd.DataFrame | None, title: str, y_title: str) -> Altair
 
 def _spec(points: list[dict[str, Any]], title: str, y_title: str) -> dict[str, Any]:
     metrics = list(dict.fromkeys(point["metric"] for point in points))
+    ticks = max(1, min(MAX_STEP_TICKS, len({point["step"] for point in points})))
     return {
         "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
         # SVG like Gradio's other plots (and its marks are elements a test can find)
@@ -51,7 +53,8 @@ def _spec(points: list[dict[str, Any]], title: str, y_title: str) -> dict[str, A
                         "field": "step",
                         "type": "quantitative",
                         "title": "step",
-                        "axis": {"format": "d", "tickMinStep": 1},
+                        # no more ticks than steps: "d" would print 1.5 as a second "2"
+                        "axis": {"format": "d", "tickMinStep": 1, "tickCount": ticks},
                         "scale": {"zero": False},
                     },
                     "y": {
