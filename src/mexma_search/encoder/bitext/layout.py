@@ -12,6 +12,7 @@ from mexma_search.encoder.bitext.core import BitextError
 from mexma_search.encoder.bitext.delimited import first_row
 from mexma_search.encoder.bitext.jsonl import choose_keys, first_object
 from mexma_search.encoder.bitext.readers import Format, detect_format
+from mexma_search.encoder.bitext.textio import check_readable
 from mexma_search.encoder.bitext.tmx import choose_languages, tmx_language_counts
 
 
@@ -44,7 +45,9 @@ class BitextLayout:
 def bitext_fields(
     path: Path, fmt: Format | None = None, header: bool | None = None
 ) -> BitextFields:
-    """The columns, keys or languages of a TSV, CSV, JSONL or TMX file (text pairs: none)."""
+    """The columns, keys or languages of a TSV, CSV, JSONL or TMX file (text pairs: none);
+    :class:`BitextError` for a missing or unreadable file."""
+    check_readable(path)
     kind = fmt or detect_format(path)
     if kind in ("tsv", "csv"):
         row, has_header = first_row(path, "\t" if kind == "tsv" else ",", header)
