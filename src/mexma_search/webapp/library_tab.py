@@ -117,6 +117,7 @@ class LibraryTab:
                 value=None,
                 allow_custom_value=True,
                 scale=4,
+                min_width=300,  # a narrow screen puts the button below, not beside it
                 elem_id="library-encoding",
             )
             self.reread_button = gr.Button("Read again", scale=1, elem_id="library-reread")
