@@ -4,9 +4,9 @@ Starts ``mexma-search serve --demo`` on a free port over a fresh data directory 
 directory is shared with this checkout's ``models/`` when it exists, so nothing is rebuilt),
 waits for the demo corpus, then drives Debian's headless Chromium through every tab: search
 (empty and with results), library, admin login, translation memory (a TMX uploaded in the
-library, then looked up), training (advanced open), jobs (a short training run) and models.
-Browser console warnings and errors are printed at the end; the exit status is 1 when there
-were any.
+library, then looked up), training (advanced open), jobs (a short training run), models
+and mining & alignment (a mining job on the demo corpus). Browser console warnings and
+errors are printed at the end; the exit status is 1 when there were any.
 
     .venv/bin/python scripts/screenshots.py [--out DIR] [--no-training]
 """
@@ -104,8 +104,15 @@ def open_tab(page: Page, name: str) -> None:
     if tab.count() > 0:
         tab.first.click()
         return
-    page.get_by_role("button", name="More tabs").click()
-    page.locator(".overflow-dropdown").get_by_text(name, exact=True).click()
+    # one menu per tab bar that overflows (the page's, the Admin tab's)
+    for menu in page.get_by_role("button", name="More tabs").filter(visible=True).all():
+        menu.click()
+        item = page.locator(".overflow-dropdown").get_by_text(name, exact=True).filter(visible=True)
+        if item.count() > 0:
+            item.first.click()
+            return
+        menu.click()
+    raise SystemExit(f"no tab named {name!r} on the page")
 
 
 def login(page: Page) -> None:
@@ -180,6 +187,17 @@ def train(page: Page, bitext: Path) -> None:
     expect(job).to_have_attribute("data-status", "succeeded", timeout=TRAINING_TIMEOUT_MS)
 
 
+def mine(page: Page) -> None:
+    """Mine the demo's English and Spanish sentences; waits for the pairs table."""
+    for side, lang in (("src", "en"), ("trg", "es")):
+        box = page.locator(f"#tm-mine-{side} input").first
+        box.fill("demo")
+        box.press("Enter")
+        page.locator(f"#tm-mine-{side}-lang input, #tm-mine-{side}-lang textarea").first.fill(lang)
+    page.locator("#tm-mine-start").click()
+    expect(page.locator("#tm-summary")).to_contain_text("matching", timeout=TIMEOUT_MS)
+
+
 def tour(page: Page, out: Path, width: int, bitext: Path | None, tmx: Path | None) -> None:
     """Every tab at ``width``; trains on ``bitext`` and uploads ``tmx`` (into the public demo
     collection, after logging in) first when given; without ``tmx`` the translation memory is
@@ -213,6 +231,9 @@ def tour(page: Page, out: Path, width: int, bitext: Path | None, tmx: Path | Non
     shoot(page, out, "admin-jobs", width)
     open_tab(page, "Models")
     shoot(page, out, "admin-models", width)
+    open_tab(page, "Mining & alignment")
+    mine(page)
+    shoot(page, out, "admin-tm", width)
 
 
 def wait_for_demo(page: Page, url: str) -> None:

@@ -297,6 +297,9 @@ def test_the_openapi_document_lists_the_routes_and_the_docs_page_is_served(
         "/collections",
         "/models",
         "/models/{name}/promote",
+        "/tm/mine",
+        "/tm/align",
+        "/tm/jobs/{job_id}/pairs",
         "/tm",
         "/tm/search",
     } == set(document["paths"])

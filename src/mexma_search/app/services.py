@@ -40,6 +40,7 @@ from mexma_search.app.search import Query, SearchMode
 from mexma_search.app.search import search as search_index
 from mexma_search.app.serving_model import live_collection, live_version, version_name
 from mexma_search.app.settings import Settings
+from mexma_search.app.tm_jobs import TmJobs
 from mexma_search.app.training_params import job_parameters, training_refusal
 from mexma_search.app.translation_memories import TmAdded, add_pairs, delete_tms, file_pairs
 from mexma_search.app.uploads import (
@@ -95,6 +96,8 @@ class Services:
         self.queue = queue
         self.accounts = Accounts(runtime.engine, runtime.settings)
         self.tokens = ApiTokens(lambda: self.runtime.engine)
+        # translation-memory mining and alignment jobs, their pairs
+        self.tm = TmJobs(runtime, queue)
 
     @property
     def settings(self) -> Settings:

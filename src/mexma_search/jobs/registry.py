@@ -10,6 +10,7 @@ from mexma_search.jobs.handler import HandlerFactory, JobHandler, WorkerIdentity
 from mexma_search.jobs.ingest import IngestDocument
 from mexma_search.jobs.reindex import Reindex
 from mexma_search.jobs.reingest import RereadDocument
+from mexma_search.jobs.tm import TranslationMemoryJob
 from mexma_search.jobs.train import TrainModel
 from mexma_search.store import Job
 
@@ -29,4 +30,5 @@ HANDLERS: dict[Step, HandlerFactory] = {
     Step.EMBED: EmbedDocuments,
     Step.REINDEX: Reindex,
     Step.TRAIN: TrainModel,
+    Step.TM: TranslationMemoryJob,
 }

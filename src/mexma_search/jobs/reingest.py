@@ -114,6 +114,7 @@ class RereadDocument(JobHandler):
             unsaved,
             self.runtime.settings,
             progress=lambda done, total: self.progress(done=done, total=total),
+            gate=self.runtime.encoder_gate,
         )
         return points
 

@@ -20,6 +20,7 @@ from mexma_search.webapp.api import (
     job_routes,
     model_routes,
     search_routes,
+    tm_job_routes,
     tm_routes,
 )
 from mexma_search.webapp.api.errors import ERROR_RESPONSES, install_error_handlers
@@ -30,7 +31,8 @@ MEXMA Search.
 Send an API token with every request: `Authorization: Bearer mxs_...`. An admin creates
 tokens (`mexma-search tokens create`, or the Admin tab). Scopes nest: **read** (search,
 read documents, jobs, collections, models, translation memories), **write** (also upload,
-delete, cancel) and **admin** (also promote a model version). Errors answer
+delete, cancel) and **admin** (also promote a model version, mine and align translation
+pairs). Errors answer
 `{"error": {"code": "...", "message": "..."}}`."""
 
 
@@ -47,7 +49,8 @@ def build_api(services: Services) -> FastAPI:
     )
     api.state.services = services
     install_error_handlers(api)
-    for module in (search_routes, document_routes, job_routes, model_routes, tm_routes):
+    routers = (search_routes, document_routes, job_routes, model_routes, tm_routes)
+    for module in (*routers, tm_job_routes):
         api.include_router(module.router)
     return api
 
