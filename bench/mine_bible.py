@@ -38,6 +38,7 @@ def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR)
     parser.add_argument("--models-dir", type=Path, default=DEFAULT_MODELS_DIR)
+    parser.add_argument("--model", type=Path, help="a model directory (default: the default)")
     parser.add_argument("--distractors", type=int, default=5000)
     parser.add_argument("--dev-distractors", type=int, default=1000)
     parser.add_argument("--precision", default="bf16")
@@ -65,6 +66,11 @@ class VectorCache:
         return np.stack([stored[ref] for ref in refs])
 
 
+def distractor_refs(bible: Bible, distractors: int, dev_distractors: int) -> list[str]:
+    """The train verses used as distractors: dev's two sides first, then test's."""
+    return random.Random(0).sample(bible.splits["train"], 2 * distractors + 2 * dev_distractors)
+
+
 def mining_side(
     cache: VectorCache, pairs: list[str], noise_src: list[str], noise_trg: list[str], seed: int
 ) -> tuple[np.ndarray, np.ndarray, set[tuple[int, int]]]:
@@ -82,13 +88,10 @@ def mining_side(
 def main() -> None:
     args = parse_args()
     bible = read_bible(args.data_dir)
-    encoder = SentenceEncoder.load(
-        prepare_default_model(args.models_dir).path, precision=args.precision
-    )
+    model = args.model or prepare_default_model(args.models_dir).path
+    encoder = SentenceEncoder.load(model, precision=args.precision)
     cache = VectorCache(encoder, bible, args.cache)
-    noise = random.Random(0).sample(
-        bible.splits["train"], 2 * args.distractors + 2 * args.dev_distractors
-    )
+    noise = distractor_refs(bible, args.distractors, args.dev_distractors)
     d, dd = args.distractors, args.dev_distractors
     started = time.perf_counter()
     dev = mining_side(cache, bible.splits["dev"], noise[:dd], noise[dd : 2 * dd], seed=1)
