@@ -2,10 +2,10 @@
 
 Encoding 2 x 200k sentences on a CPU takes hours, so the vectors are stand-ins built like
 ``bench/index_scale.py`` builds its points: real vectors of the default model (the cached Bible
-verse vectors of ``bench/mine_bible.py``, else 1,000 Wikipedia summaries) plus Gaussian noise,
-re-normalised. A share ``--translated`` of the target rows are translations of source rows (the
-source vector plus a smaller noise); precision and recall against them are a sanity check, the
-figures that matter are time and peak RSS.
+verse vectors of ``bench/mine_bible.py``, so run that first) plus Gaussian noise, re-normalised.
+A share ``--translated`` of the target rows are translations of source rows (the source vector
+plus a smaller noise); precision and recall against them are a sanity check, the figures that
+matter are time (wall and CPU) and peak RSS.
 
     python bench/mine_scale.py --n 200000 [--translated 0.2]
 """
