@@ -51,6 +51,7 @@ def parse_args() -> argparse.Namespace:
 
 
 Side = tuple[np.ndarray, np.ndarray, set[tuple[int, int]]]
+SAVE_EVERY = 1000
 
 
 class VectorCache:
@@ -64,10 +65,12 @@ class VectorCache:
         path = self.directory / f"{self.encoder.config.name}-{lang}.npz"
         stored = dict(np.load(path)) if path.exists() else {}
         missing = [ref for ref in dict.fromkeys(refs) if ref not in stored]
-        if missing:
-            texts = [self.bible.texts[lang][ref] for ref in missing]
+        # saved chunk by chunk, so that a run stopped on a busy machine keeps what it encoded
+        for start in range(0, len(missing), SAVE_EVERY):
+            chunk = missing[start : start + SAVE_EVERY]
+            texts = [self.bible.texts[lang][ref] for ref in chunk]
             vectors = self.encoder.encode_array(texts, prompt="passage", batch_size=32)
-            stored.update(zip(missing, vectors, strict=True))
+            stored.update(zip(chunk, vectors, strict=True))
             np.savez(path, **stored)
         return np.stack([stored[ref] for ref in refs])
 
