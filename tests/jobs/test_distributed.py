@@ -18,11 +18,13 @@ from mexma_search.app.access import OPERATOR
 from mexma_search.app.queues import STAGE_EMBEDDING
 from mexma_search.app.services import Services
 from mexma_search.app.settings import Settings
+from mexma_search.app.tm_jobs import AlignmentSide
 from mexma_search.app.views import JobInfo
 from mexma_search.index import LIVE_ALIAS, collection_name
 from mexma_search.jobs.backends import open_services
 from mexma_search.jobs.celery import CeleryJobQueue
 from mexma_search.store import chunks_of_documents, session_scope
+from mexma_search.tm.results import ResultQuery
 
 pytestmark = pytest.mark.filterwarnings("ignore:Failed to obtain server version:UserWarning")
 
@@ -65,6 +67,19 @@ class TestWorkerThreadOnRedis:
         assert "duplicate of document" in (duplicate.message or "")
         assert services.delete_document(jobs[0].metrics["document_id"], caller=OPERATOR)
         assert services.runtime.index.count(LIVE_ALIAS) == jobs[1].metrics["chunks"]
+
+    def test_an_alignment_job_runs_on_the_celery_worker(self, services: Services) -> None:
+        copies = [DOCS / "river_en.txt"] * 2
+        jobs = [
+            services.wait_for_job(services.ingest_paths([path], name, caller=OPERATOR)[0], TIMEOUT)
+            for path, name in zip(copies, ("left", "right"), strict=True)
+        ]
+        left, right = (AlignmentSide(job.parameters["document_id"]) for job in jobs)
+        job = services.wait_for_job(services.tm.start_alignment(left, right), TIMEOUT)
+        assert job.status == "succeeded", job
+        pairs = services.tm.results(job.id, ResultQuery(page_size=1000)).pairs
+        # the tiny model knows no language, but a sentence is always closest to itself
+        assert pairs and all(pair.src == pair.trg for pair in pairs)
 
 
 def test_the_worker_command_runs_jobs_in_its_own_process(

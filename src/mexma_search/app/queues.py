@@ -27,6 +27,8 @@ class Step(StrEnum):
     EMBED = "mexma.embed"
     REINDEX = "mexma.reindex"
     TRAIN = "mexma.train"
+    # translation-memory mining and alignment (job kind ``embed``, see app/tm_jobs.py)
+    TM = "mexma.tm"
 
     @property
     def queue(self) -> str:
@@ -39,11 +41,13 @@ QUEUE_OF_STEP = {
     Step.EMBED: QUEUE_EMBED,
     Step.REINDEX: QUEUE_EMBED,
     Step.TRAIN: QUEUE_TRAIN,
+    Step.TM: QUEUE_EMBED,
 }
 _STEP_OF_KIND = {
     JobKind.INGEST: Step.INGEST,
     JobKind.REINDEX: Step.REINDEX,
     JobKind.TRAIN: Step.TRAIN,
+    JobKind.EMBED: Step.TM,
 }
 
 

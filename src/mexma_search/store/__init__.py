@@ -23,6 +23,7 @@ from mexma_search.store.documents import (
     count_chunks,
     count_documents,
     delete_document,
+    document_names,
     document_states,
     existing_documents,
     get_collection,
@@ -85,6 +86,8 @@ from mexma_search.store.tables import (
     ModelStatus,
     ModelVersion,
 )
+from mexma_search.store.tm_tables import SegmentOrigin, TmSegment, TranslationMemory
+from mexma_search.store.translation_memory import NewSegment, TmSummary
 from mexma_search.store.user_tables import AccountRole, CollectionGrant, Group, GroupMember, User
 
 __all__ = [
@@ -108,6 +111,11 @@ __all__ = [
     "NewChunk",
     "NewDocument",
     "NewModelVersion",
+    "NewSegment",
+    "SegmentOrigin",
+    "TmSegment",
+    "TmSummary",
+    "TranslationMemory",
     "User",
     "active_model_version",
     "add_document",
@@ -124,6 +132,7 @@ __all__ = [
     "create_model_version",
     "delete_document",
     "delete_model_version",
+    "document_names",
     "document_states",
     "existing_documents",
     "fail_job",

@@ -52,6 +52,8 @@ class JobKind(enum.StrEnum):
     """What a background job does."""
 
     INGEST = "ingest"
+    # encoder work over stored text that is no document's ingestion: translation-memory
+    # mining and alignment (parameter ``task``)
     EMBED = "embed"
     TRAIN = "train"
     REINDEX = "reindex"

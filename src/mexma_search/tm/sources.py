@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from mexma_search.documents.document import ParsedDocument
@@ -59,26 +60,61 @@ def file_sentences(path: Path, lang: str | None) -> tuple[list[str], str]:
     return [s for document in documents for s in document_sentences(document, lang)], lang
 
 
-def collection_sentences(session: Session, collection: str, lang: str) -> list[str]:
-    """The sentences of the collection's passages in ``lang``, document by document.
+def collection_sentences(
+    session: Session, collection: str, lang: str, document_ids: Sequence[int] = ()
+) -> list[str]:
+    """The sentences of the collection's passages in ``lang``, document by document (only
+    those of ``document_ids`` when given).
 
-    Raises :class:`SourceError` if there is no such collection.
+    Raises :class:`SourceError` if there is no such collection, or a chosen document is not
+    in it.
     """
     found = session.scalar(select(Collection.id).where(Collection.name == collection))
     if found is None:
         raise SourceError(f"no collection named {collection!r}")
-    wanted = normalize_language(lang)
+    chosen = select(Document.id).where(Document.collection_id == found)
+    if document_ids:
+        chosen = chosen.where(Document.id.in_(document_ids))
+        missing = set(document_ids) - set(session.scalars(chosen))
+        if missing:
+            raise SourceError(f"document #{min(missing)} is not in collection {collection!r}")
+    return _chunk_sentences(session, chosen, lang)
+
+
+def stored_document_sentences(session: Session, document_id: int, lang: str | None) -> list[str]:
+    """The sentences of a stored document's passages in ``lang`` (default: the document's
+    first language, or every passage if it has none), in reading order.
+
+    Raises :class:`SourceError` if there is no such document.
+    """
+    document = session.get(Document, document_id)
+    if document is None:
+        raise SourceError(f"no document #{document_id}")
+    lang = lang or (document.languages[0] if document.languages else None)
+    return _chunk_sentences(session, select(Document.id).where(Document.id == document_id), lang)
+
+
+def stored_document_language(session: Session, document_id: int) -> str | None:
+    """The first language of a stored document (None if unknown or no such document)."""
+    document = session.get(Document, document_id)
+    return document.languages[0] if document is not None and document.languages else None
+
+
+def _chunk_sentences(session: Session, documents: Select[int], lang: str | None) -> list[str]:
+    """The sentences of the chosen documents' passages in ``lang`` (None: every passage),
+    document by document."""
+    wanted = normalize_language(lang) if lang else None
     chunks = session.scalars(
         select(Chunk)
-        .join(Document, Chunk.document_id == Document.id)
-        .where(Document.collection_id == found)
+        .where(Chunk.document_id.in_(documents.scalar_subquery()))
         .order_by(Chunk.document_id, Chunk.ordinal)
     )
     return [
-        chunk.text[start:end].strip()
+        text
         for chunk in chunks
-        if normalize_language(chunk.language) == wanted
+        if wanted is None or normalize_language(chunk.language) == wanted
         for start, end in chunk.sentence_spans()
+        if (text := chunk.text[start:end].strip())
     ]
 
 

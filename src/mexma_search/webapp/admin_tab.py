@@ -1,6 +1,6 @@
 """The Admin tab: login for every user, then, for admins, training, jobs (live view with
 progress, ETA, loss and dev evaluation curves, the before/after table, cancel), model versions
-(promote), and users and collection access.
+(promote), users and collection access, and translation-memory mining and alignment.
 
 Showing or hiding the admin panel is cosmetic: every admin handler here goes through
 :meth:`mexma_search.webapp.sessions.UserSessions.required`, which checks on the server that the
@@ -22,6 +22,7 @@ from mexma_search.webapp.auth import Credentials, client_host
 from mexma_search.webapp.confirm import Confirmation
 from mexma_search.webapp.errors import raises_errors, shows_errors
 from mexma_search.webapp.sessions import LOGOUT_JS, REDEEM_GRANT_JS, UserSessions, request_cookie
+from mexma_search.webapp.tm_jobs_panel import TrainingLink, build_tm_jobs_panel
 from mexma_search.webapp.tokens_panel import TokensPanel
 from mexma_search.webapp.training_panel import TrainingPanel
 from mexma_search.webapp.users_panel import UsersPanel
@@ -72,6 +73,9 @@ class AdminTab:
                     self.users.build()
                 with gr.Tab("API tokens", id="tokens") as self.tokens_tab:
                     self.tokens.build()
+                with gr.Tab("Mining & alignment", id="tm-jobs") as tm_tab:
+                    link = TrainingLink(self.training, self.tabs, "training")
+                    build_tm_jobs_panel(self.services, self.sessions, tm_tab, self.timer, link)
         self._wire()
 
     def _build_jobs(self) -> None:
@@ -306,7 +310,9 @@ class AdminTab:
         """The job picker: the recent jobs, with ``selected`` chosen (None: unchanged)."""
         if jobs is None:
             jobs = self.services.list_jobs(limit=JOBS_SHOWN)
-        choices = [(f"#{j.id} {j.kind} {formatting.job_subject(j)}", j.id) for j in jobs]
+        choices = [
+            (f"#{j.id} {formatting.job_name(j)} {formatting.job_subject(j)}", j.id) for j in jobs
+        ]
         if selected is None:
             return gr.Dropdown(choices=choices)
         return gr.Dropdown(choices=choices, value=selected)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import tempfile
 import time
 from collections.abc import Callable
@@ -26,14 +27,16 @@ EXPORT_DIR = Path(tempfile.gettempdir()) / "mexma-search-exports"
 KEEP_SECONDS = 600
 
 
-def _fresh_export_file(fmt: str) -> Path:
-    """A new, empty file for an export (older exports are removed)."""
+def fresh_export_file(filename: str) -> Path:
+    """A path for a new export file called ``filename``, in a folder of its own (older
+    exports are removed)."""
     EXPORT_DIR.mkdir(exist_ok=True)
-    for old in EXPORT_DIR.glob("*/search-results.*"):
+    for old in EXPORT_DIR.glob("*/*"):
         if time.time() - old.stat().st_mtime > KEEP_SECONDS:
             old.unlink(missing_ok=True)
-            old.parent.rmdir()
-    return Path(tempfile.mkdtemp(dir=EXPORT_DIR)) / f"search-results.{fmt}"
+            with contextlib.suppress(OSError):  # another file of that export is still young
+                old.parent.rmdir()
+    return Path(tempfile.mkdtemp(dir=EXPORT_DIR)) / filename
 
 
 class SearchExport:
@@ -79,6 +82,6 @@ class SearchExport:
         if not (query or "").strip():
             raise formatting.ui_error("Type a query first: the export holds its results.")
         results = self.search(caller, query, k, languages, collections, document_id)
-        path = _fresh_export_file(fmt)
+        path = fresh_export_file(f"search-results.{fmt}")
         path.write_text(export_results(results, fmt), encoding="utf-8")
         return str(path)

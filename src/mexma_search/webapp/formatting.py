@@ -129,7 +129,7 @@ def delete_question(document: DocumentInfo) -> str:
 def cancel_question(job: JobInfo) -> str:
     """Asks before cancelling ``job``."""
     return question(
-        f"Cancel job #{job.id} ({job.kind}: {job_subject(job)})?",
+        f"Cancel job #{job.id} ({job_name(job)}: {job_subject(job)})?",
         "It stops at its next checkpoint.",
     )
 
@@ -178,12 +178,18 @@ def highlighted_passage(result: SearchResult) -> str:
 def relevance_badge(result: SearchResult) -> str:
     """The result's relevance label, its score in the tooltip (the score itself for a model
     without labels)."""
-    label = RELEVANCE_LABELS.get(result.relevance)
+    return score_badge(result.relevance, result.score)
+
+
+def score_badge(relevance: str, score: float) -> str:
+    """A match's ``relevance`` label with its cosine ``score`` in the tooltip (the score
+    itself when there is no label)."""
+    label = RELEVANCE_LABELS.get(relevance)
     if label is None:
-        return f'<span class="mx-score" title="cosine similarity">{result.score:.3f}</span>'
+        return f'<span class="mx-score" title="cosine similarity">{score:.3f}</span>'
     return (
-        f'<span class="mx-relevance mx-rel-{escape(result.relevance)}" '
-        f'title="cosine similarity {result.score:.3f}">{escape(label)}</span>'
+        f'<span class="mx-relevance mx-rel-{escape(relevance)}" '
+        f'title="cosine similarity {score:.3f}">{escape(label)}</span>'
     )
 
 
@@ -287,9 +293,23 @@ def eta_seconds(job: JobInfo, now: datetime | None = None) -> float | None:
     return max(elapsed * (1 - fraction) / fraction, 0.0)
 
 
+def job_name(job: JobInfo) -> str:
+    """What a job does: its kind, or the task of encoder work (mine, align)."""
+    return str(job.parameters.get("task") or job.kind)
+
+
+def _tm_side(side: Mapping[str, Any]) -> str:
+    if "document_id" in side:
+        return f"document #{side['document_id']}"
+    return f"{side.get('collection')} ({side.get('lang')})"
+
+
 def job_subject(job: JobInfo) -> str:
-    """What a job works on, from its parameters (file name, model version, ...)."""
+    """What a job works on, from its parameters (file name, model version, the two sides of
+    mining or alignment, ...)."""
     parameters = job.parameters
+    if "task" in parameters:
+        return f"{_tm_side(parameters['source'])} -> {_tm_side(parameters['target'])}"
     for key in ("filename", "model_version", "name", "bitext"):
         if parameters.get(key):
             return str(parameters[key])
@@ -313,7 +333,7 @@ def job_progress(job: JobInfo, now: datetime | None = None) -> str:
     status_class = STATUS_CLASSES.get(job.status, "run")
     return (
         f'<div class="mx-job" data-job="{job.id}" data-status="{escape(job.status)}">'
-        f'<div class="mx-job-head"><span class="mx-job-name">#{job.id} {escape(job.kind)}: '
+        f'<div class="mx-job-head"><span class="mx-job-name">#{job.id} {escape(job_name(job))}: '
         f"{escape(job_subject(job))}</span>"
         f'<span class="mx-status mx-{status_class}">{escape(job.status)}</span></div>'
         f"{bar}"
@@ -363,7 +383,7 @@ def job_rows(jobs: Sequence[JobInfo]) -> list[list[Any]]:
     return [
         [
             job.id,
-            job.kind,
+            job_name(job),
             job.status + (" (cancel requested)" if job.cancel_requested else ""),
             job.stage or "",
             f"{job.done}/{job.total}" if job.total else "",

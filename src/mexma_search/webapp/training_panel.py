@@ -126,22 +126,32 @@ class TrainingPanel:
             "Start training", variant="primary", interactive=False, elem_id="training-start"
         )
 
+    @property
+    def read_options(self) -> list[Any]:
+        """The bitext and how to read it: the first inputs of :meth:`validate` and :meth:`start`."""
+        return [self.bitext, self.src_lang, self.trg_lang, self.src_column, self.trg_column]
+
     def wire(self, start_outputs: list[Any]) -> None:
         """Connect the buttons; a started job updates ``start_outputs`` (see ``on_started``)."""
-        read_options = [self.bitext, self.src_lang, self.trg_lang, self.src_column, self.trg_column]
-        self.validate_button.click(
-            self.sessions.required(self.validate),
-            inputs=[*read_options, *self.inputs],
-            outputs=[self.report, self.start_button, self.base],
-            api_name="admin_validate_bitext",
-            api_visibility="private",
-        )
+        read_options = self.read_options
+        self.validate_after(self.validate_button.click, api_name="admin_validate_bitext")
         self.start_button.click(
             self.sessions.required(self.start),
             inputs=[*read_options, self.base, *self.inputs],
             outputs=start_outputs,
             api_name="admin_start_training",
             api_visibility="private",
+        )
+
+    def validate_after(self, event: Any, **options: Any) -> None:
+        """Show the validation report of the form's bitext on ``event`` (a trigger such as
+        ``button.click``, or a ``.success`` that put a bitext in the form)."""
+        event(
+            self.sessions.required(self.validate),
+            inputs=[*self.read_options, *self.inputs],
+            outputs=[self.report, self.start_button, self.base],
+            api_visibility="private",
+            **options,
         )
 
     def _input(self, field: Field) -> gr.Number | gr.Textbox | gr.Checkbox | gr.Radio:

@@ -1,0 +1,461 @@
+"""Translation-memory jobs for admins: mine pairs from two collections or align two documents,
+follow the job, browse its pairs (filter, sort, pages), download them as TSV or TMX, or open
+them in the training form as its bitext.
+
+The work is :class:`~mexma_search.app.tm_jobs.TmJobs`'s; every handler goes through
+:meth:`~mexma_search.webapp.sessions.UserSessions.required` (admins only, checked on the
+server).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import gradio as gr
+
+from mexma_search.app.access import Caller
+from mexma_search.app.services import Services
+from mexma_search.app.tm_jobs import AlignmentSide, MiningSide, job_languages
+from mexma_search.app.views import JobInfo
+from mexma_search.tm.export import EXPORT_FORMATS
+from mexma_search.tm.mining import DEFAULT_THRESHOLD
+from mexma_search.tm.results import SORT_KEYS, ResultQuery
+from mexma_search.webapp import formatting, limits
+from mexma_search.webapp.errors import raises_errors
+from mexma_search.webapp.export_panel import fresh_export_file
+from mexma_search.webapp.sessions import UserSessions
+from mexma_search.webapp.tm_format import (
+    document_ids,
+    job_label,
+    minimum_score,
+    on_page,
+    page_summary,
+    pair_rows,
+    picked_document,
+    picked_number,
+    waiting_message,
+)
+from mexma_search.webapp.training_panel import TrainingPanel
+
+PRIVATE: dict[str, Any] = {"api_visibility": "private"}
+PAIR_COLUMNS = ["#", "Source", "Target", "Score"]
+PAGE_SIZES = [25, 50, 100, 250]
+JOBS_SHOWN = 50
+DOCUMENTS_SHOWN = 500
+
+
+@dataclass(frozen=True)
+class TrainingLink:
+    """Where "Use as training bitext" goes: the training form, and the tabs (with the id of
+    the form's tab) to switch to it."""
+
+    form: TrainingPanel
+    tabs: gr.Tabs
+    tab_id: str
+
+
+@dataclass(frozen=True)
+class Filters:
+    """The result table's controls, as their values arrive in a handler."""
+
+    min_score: str | float | None
+    contains: str
+    sort: str
+    ascending: bool
+    page: float | None
+    page_size: float | None
+
+    def query(self, page: int | None = None) -> ResultQuery:
+        return ResultQuery(
+            min_score=minimum_score(self.min_score),
+            contains=self.contains or "",
+            sort=self.sort,  # type: ignore[arg-type]  # checked by ResultQuery
+            ascending=bool(self.ascending),
+            page=page if page is not None else max(1, int(self.page or 1)),
+            page_size=int(self.page_size or PAGE_SIZES[1]),
+        )
+
+
+class TmJobsPanel:
+    """The forms, the job's progress, the pairs table and its buttons."""
+
+    def __init__(self, services: Services, sessions: UserSessions) -> None:
+        self.services = services
+        self.sessions = sessions
+
+    def build(self) -> None:
+        with gr.Accordion("Mine pairs from two collections", open=True, elem_id="tm-mine"):
+            with gr.Row():
+                self.mine_src = _side("Source", "tm-mine-src")
+                self.mine_trg = _side("Target", "tm-mine-trg")
+            with gr.Row(equal_height=True):
+                self.threshold = gr.Number(
+                    value=DEFAULT_THRESHOLD,
+                    label="Keep pairs with a margin score at least",
+                    minimum=0,
+                    step=0.01,
+                    elem_id="tm-threshold",
+                )
+                self.mine_button = gr.Button(
+                    "Start mining", variant="primary", elem_id="tm-mine-start"
+                )
+        with (
+            gr.Accordion("Align two documents", open=False, elem_id="tm-align"),
+            gr.Row(equal_height=True),
+        ):
+            self.align_src = _document("Source document", "tm-align-src")
+            self.align_src_lang = gr.Textbox(
+                label="Its language (empty: the document's)", max_lines=1
+            )
+            self.align_trg = _document("Target document (its translation)", "tm-align-trg")
+            self.align_trg_lang = gr.Textbox(
+                label="Its language (empty: the document's)", max_lines=1
+            )
+            self.align_button = gr.Button(
+                "Start alignment", variant="primary", elem_id="tm-align-start"
+            )
+        self.job = gr.Dropdown(
+            label="Mining or alignment job", choices=[], allow_custom_value=True, elem_id="tm-job"
+        )
+        self.progress = gr.HTML(elem_id="tm-progress")
+        # the status the table was last shown for: the poll redraws it when the job ends
+        self.shown_status = gr.State("")
+        with gr.Row(equal_height=True):
+            # a number box cannot be empty in the browser (it sends 0): "no minimum" needs text
+            self.min_score = gr.Textbox(
+                label="Min score",
+                placeholder="any",
+                max_lines=1,
+                min_width=110,
+                elem_id="tm-min-score",
+            )
+            self.contains = gr.Textbox(
+                label="Text contains", max_lines=1, min_width=160, elem_id="tm-contains"
+            )
+            self.sort = gr.Dropdown(
+                label="Sort by", choices=list(SORT_KEYS), value="score", min_width=110
+            )
+            self.ascending = gr.Checkbox(label="Ascending", value=False, min_width=140)
+            self.page = gr.Number(label="Page", value=1, precision=0, minimum=1, min_width=90)
+            self.page_size = gr.Dropdown(
+                label="Per page", choices=PAGE_SIZES, value=PAGE_SIZES[1], min_width=90
+            )
+        self.summary = gr.Markdown(elem_id="tm-summary")
+        self.table = gr.Dataframe(
+            headers=PAIR_COLUMNS,
+            interactive=False,
+            wrap=True,
+            column_widths=["6%", "42%", "42%", "10%"],
+            elem_id="tm-pairs",
+        )
+        with gr.Row(equal_height=True):
+            self.previous = gr.Button("Previous page", size="sm", min_width=120)
+            self.next = gr.Button("Next page", size="sm", min_width=120)
+            self.format = gr.Radio(
+                choices=list(EXPORT_FORMATS), value="tmx", label="Format", min_width=120
+            )
+            self.export_button = gr.Button("Export these pairs", elem_id="tm-export")
+            self.train_button = gr.Button("Use as training bitext", elem_id="tm-use-for-training")
+        with gr.Row(equal_height=True):
+            self.memory_name = gr.Textbox(
+                label="Translation memory name", max_lines=1, elem_id="tm-memory-name"
+            )
+            self.memory_collection = gr.Dropdown(
+                label="In collection",
+                choices=[],
+                allow_custom_value=True,
+                elem_id="tm-memory-collection",
+            )
+            self.save_button = gr.Button("Save as translation memory", elem_id="tm-save-memory")
+        # shown once there is an export (empty, it is a large blank drop area)
+        self.file = gr.File(
+            label="Export", interactive=False, visible=False, elem_id="tm-export-file"
+        )
+
+    @property
+    def filters(self) -> list[Any]:
+        return [self.min_score, self.contains, self.sort, self.ascending, self.page, self.page_size]
+
+    @property
+    def view_outputs(self) -> list[Any]:
+        """What :meth:`show` updates."""
+        return [self.progress, self.summary, self.table, self.page, self.shown_status]
+
+    def wire(self, opened_on: gr.Tab, timer: gr.Timer, training: TrainingLink) -> None:
+        """Connect the controls; the choices of collections, documents and jobs are read when
+        the tab ``opened_on`` is selected, ``timer`` polls the job's progress (it ticks for
+        admins only)."""
+        self.training_tab_id = training.tab_id
+        required = self.sessions.required
+        side_inputs = [*self.mine_src, *self.mine_trg, self.threshold]
+        self.mine_button.click(
+            required(self.start_mining),
+            inputs=side_inputs,
+            outputs=[self.progress, self.job],
+            api_name="tm_start_mining",
+            **PRIVATE,
+        )
+        align_inputs = [self.align_src, self.align_src_lang, self.align_trg, self.align_trg_lang]
+        self.align_button.click(
+            required(self.start_alignment),
+            inputs=align_inputs,
+            outputs=[self.progress, self.job],
+            api_name="tm_start_alignment",
+            **PRIVATE,
+        )
+        shown = [self.job, *self.filters]
+        self.job.input(required(self.pick), inputs=shown, outputs=self.view_outputs, **PRIVATE)
+        triggers = [self.min_score.submit, self.contains.submit, self.sort.input]
+        triggers += [self.ascending.input, self.page.submit, self.page_size.input]
+        for trigger in triggers:
+            trigger(required(self.show), inputs=shown, outputs=self.view_outputs, **PRIVATE)
+        for button, step in ((self.previous, -1), (self.next, 1)):
+            button.click(
+                required(self.turn_page(step)), inputs=shown, outputs=self.view_outputs, **PRIVATE
+            )
+        timer.tick(
+            required(self.poll),
+            inputs=[self.job, self.shown_status, *self.filters],
+            outputs=[self.job, *self.view_outputs],
+            api_name="tm_poll",
+            **limits.POLL,
+            **PRIVATE,
+        )
+        self.export_button.click(
+            required(self.export),
+            inputs=[self.job, self.format, *self.filters],
+            outputs=self.file,
+            api_name="tm_export",
+            **PRIVATE,
+        )
+        form = training.form
+        opened = self.train_button.click(
+            required(self.use_for_training, raises_errors),
+            inputs=[self.job, *self.filters],
+            outputs=[form.bitext, form.src_lang, form.trg_lang, training.tabs],
+            api_name="tm_use_for_training",
+            **PRIVATE,
+        )
+        form.validate_after(opened.success)
+        self.save_button.click(
+            required(self.save_as_memory),
+            inputs=[self.job, self.memory_name, self.memory_collection, *self.filters],
+            api_name="tm_save_as_memory",
+            **PRIVATE,
+        )
+        opened_on.select(
+            required(self.choices),
+            outputs=[
+                self.mine_src[0],
+                self.mine_trg[0],
+                self.memory_collection,
+                self.align_src,
+                self.align_trg,
+                self.job,
+            ],
+            **PRIVATE,
+        )
+
+    # ----- handlers ----------------------------------------------------------------------
+
+    def choices(self, caller: Caller) -> tuple[Any, ...]:
+        """The collections and the newest documents to choose from, and the job list."""
+        collections = gr.Dropdown(choices=self.services.collections(caller=caller))
+        documents = self.services.list_documents(limit=DOCUMENTS_SHOWN, caller=caller)
+        named = formatting.document_choices(documents)
+        return (
+            collections,
+            collections,
+            collections,
+            gr.Dropdown(choices=named),
+            gr.Dropdown(choices=named),
+            self.job_choices(caller),
+        )
+
+    def start_mining(
+        self,
+        caller: Caller,
+        src_collection: str | None,
+        src_lang: str,
+        src_documents: str,
+        trg_collection: str | None,
+        trg_lang: str,
+        trg_documents: str,
+        threshold: float | None,
+    ) -> tuple[Any, ...]:
+        """Queue a mining job and follow it."""
+        job_id = self.services.tm.start_mining(
+            MiningSide(src_collection or "", src_lang, document_ids(src_documents)),
+            MiningSide(trg_collection or "", trg_lang, document_ids(trg_documents)),
+            threshold=threshold,
+            caller=caller,
+        )
+        gr.Info(f"Mining job #{job_id} queued.")
+        return self._follow(caller, job_id)
+
+    def start_alignment(
+        self,
+        caller: Caller,
+        source: int | str | None,
+        src_lang: str,
+        target: int | str | None,
+        trg_lang: str,
+    ) -> tuple[Any, ...]:
+        """Queue an alignment job and follow it."""
+        job_id = self.services.tm.start_alignment(
+            AlignmentSide(picked_document(source, "source"), src_lang or None),
+            AlignmentSide(picked_document(target, "target"), trg_lang or None),
+            caller=caller,
+        )
+        gr.Info(f"Alignment job #{job_id} queued.")
+        return self._follow(caller, job_id)
+
+    def _follow(self, caller: Caller, job_id: int) -> tuple[Any, ...]:
+        job = self.services.get_job(job_id)
+        assert job is not None
+        return formatting.job_progress(job), self.job_choices(caller, job_id)
+
+    def job_choices(self, caller: Caller, selected: int | None = None) -> Any:
+        """The picker: the recent mining and alignment jobs, ``selected`` chosen (None: as is)."""
+        jobs = self.services.tm.list_jobs(caller=caller, limit=JOBS_SHOWN)
+        choices = [(job_label(job), job.id) for job in jobs]
+        return (
+            gr.Dropdown(choices=choices, value=selected)
+            if selected
+            else gr.Dropdown(choices=choices)
+        )
+
+    def show(self, caller: Caller, picked: int | str | None, *filters: Any) -> tuple[Any, ...]:
+        """The picked job's progress and, once it succeeded, a page of its pairs."""
+        return self._view(caller, picked, Filters(*filters).query())
+
+    def pick(self, caller: Caller, picked: int | str | None, *filters: Any) -> tuple[Any, ...]:
+        """As :meth:`show`, from the first page (another job was picked)."""
+        return self._view(caller, picked, Filters(*filters).query(1))
+
+    def turn_page(self, step: int) -> Any:
+        def turned(caller: Caller, picked: int | str | None, *filters: Any) -> tuple[Any, ...]:
+            chosen = Filters(*filters)
+            return self._view(caller, picked, chosen.query(max(1, int(chosen.page or 1) + step)))
+
+        turned.__name__ = "previous_page" if step < 0 else "next_page"
+        return turned
+
+    def _view(
+        self, caller: Caller, picked: int | str | None, query: ResultQuery
+    ) -> tuple[Any, ...]:
+        job = self._job(picked)
+        if job is None:
+            return "", "", None, query.page, ""
+        if job.status != "succeeded":
+            return formatting.job_progress(job), waiting_message(job), None, query.page, job.status
+        page = self.services.tm.results(job.id, query, caller=caller)
+        if page.page > page.pages:  # past the end (fewer pairs match now): the last page
+            page = self.services.tm.results(job.id, on_page(query, page.pages), caller=caller)
+        return (
+            formatting.job_progress(job),
+            page_summary(job, page),
+            pair_rows(page),
+            page.page,
+            job.status,
+        )
+
+    def poll(
+        self, caller: Caller, picked: int | str | None, shown_status: str, *filters: Any
+    ) -> tuple[Any, ...]:
+        """The job list and the picked job's progress; its pairs too when it has just ended."""
+        job = self._job(picked)
+        choices = self.job_choices(caller)
+        if job is None or job.status == shown_status:
+            progress = formatting.job_progress(job) if job is not None else gr.skip()
+            return choices, progress, gr.skip(), gr.skip(), gr.skip(), gr.skip()
+        return choices, *self._view(caller, picked, Filters(*filters).query(1))
+
+    def export(self, caller: Caller, picked: int | str | None, fmt: str, *filters: Any) -> Any:
+        """The pairs that pass the filters, in the table's order, as a TSV or TMX file."""
+        job = self._required_job(picked)
+        if fmt not in EXPORT_FORMATS:
+            raise formatting.ui_error(f"Choose a format: {', '.join(EXPORT_FORMATS)}.")
+        src, trg = job_languages(job)
+        path = fresh_export_file(f"{job.parameters['task']}-{job.id}-{src}-{trg}.{fmt}")
+        exported = self.services.tm.export(job.id, path, Filters(*filters).query(), caller=caller)
+        return gr.File(value=str(exported), visible=True)
+
+    def use_for_training(
+        self, caller: Caller, picked: int | str | None, *filters: Any
+    ) -> tuple[Any, ...]:
+        """Put the pairs that pass the filters in the training form as its bitext (a TMX) and
+        switch to the form; its validation report follows."""
+        job = self._required_job(picked)
+        folder = fresh_export_file("bitext").parent
+        path = self.services.tm.training_bitext(
+            job.id, folder, Filters(*filters).query(), caller=caller
+        )
+        src, trg = job_languages(job)
+        gr.Info(f"The pairs of job #{job.id} are in the training form: read the report below.")
+        return str(path), src, trg, gr.Tabs(selected=self.training_tab_id)
+
+    def save_as_memory(
+        self,
+        caller: Caller,
+        picked: int | str | None,
+        name: str,
+        collection: str | None,
+        *filters: Any,
+    ) -> None:
+        """Store the pairs that pass the filters in a translation memory (created if new)."""
+        job = self._required_job(picked)
+        origin, segments = self.services.tm.segments(
+            job.id, Filters(*filters).query(), caller=caller
+        )
+        added = self.services.add_pairs_to_tm(caller, name, collection or "", segments, origin)
+        gr.Info(
+            f"{added.added} pairs saved in translation memory {added.name!r} of "
+            f"{added.collection!r} ({added.skipped} already there or with an empty side)."
+        )
+
+    def _job(self, picked: int | str | None) -> JobInfo | None:
+        job_id = picked_number(picked, "job")
+        return self.services.get_job(job_id) if job_id is not None else None
+
+    def _required_job(self, picked: int | str | None) -> JobInfo:
+        job = self._job(picked)
+        if job is None:
+            raise formatting.ui_error("Choose a finished mining or alignment job first.")
+        return job
+
+
+def build_tm_jobs_panel(
+    services: Services,
+    sessions: UserSessions,
+    opened_on: gr.Tab,
+    timer: gr.Timer,
+    training: TrainingLink,
+) -> TmJobsPanel:
+    """Build the panel in the current Gradio context (inside the tab ``opened_on``) and wire
+    it (see :meth:`TmJobsPanel.wire`); ``training`` is where "Use as training bitext" goes."""
+    panel = TmJobsPanel(services, sessions)
+    panel.build()
+    panel.wire(opened_on, timer, training)
+    return panel
+
+
+def _side(name: str, elem_id: str) -> tuple[gr.Dropdown, gr.Textbox, gr.Textbox]:
+    with gr.Column(min_width=260):
+        collection = gr.Dropdown(
+            label=f"{name} collection", choices=[], allow_custom_value=True, elem_id=elem_id
+        )
+        lang = gr.Textbox(
+            label=f"{name} language (e.g. en)", max_lines=1, elem_id=f"{elem_id}-lang"
+        )
+        documents = gr.Textbox(
+            label="Only these documents (optional: numbers, e.g. 3, 7)", max_lines=1
+        )
+    return collection, lang, documents
+
+
+def _document(label: str, elem_id: str) -> gr.Dropdown:
+    return gr.Dropdown(
+        label=label, choices=[], allow_custom_value=True, min_width=220, elem_id=elem_id
+    )
