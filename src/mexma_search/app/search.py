@@ -19,14 +19,13 @@ from mexma_search.app.relevance import Relevance, match_kind, relevance
 from mexma_search.app.runtime import Runtime
 from mexma_search.app.sentence_vectors import sentence_vectors
 from mexma_search.app.serving_model import ServingModel, serving_model
-from mexma_search.app.views import SearchResult
+from mexma_search.app.views import MAX_K, SearchResult
 from mexma_search.encoder.language_id import language_identifier
 from mexma_search.encoder.model import SentenceEncoder
 from mexma_search.index import Hit
 from mexma_search.index.keywords import KeywordQuery
 from mexma_search.store import Chunk, chunks_by_ids, get_document, read_scope
 
-MAX_K = 100
 # below this probability the query's language is treated as unknown (short queries, names)
 QUERY_LANGUAGE_CONFIDENCE = 0.9
 
