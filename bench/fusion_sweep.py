@@ -28,8 +28,8 @@ import shutil
 import sys
 import tempfile
 from collections import defaultdict
-from collections.abc import Callable, Sequence
-from contextlib import ExitStack
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any
 from unittest import mock
@@ -122,7 +122,7 @@ def scores(
             buckets[name.replace("cross", "xonly")].append(only)
     found = {name: score_rankings(rows).to_dict() for name, rows in sorted(buckets.items())}
     return {
-        name: tuple(round(100 * s[m], 1) for m in ("recall@1", "recall@10", "mrr@10"))
+        name: tuple(round(s[m], 1) for m in ("recall@1", "recall@10", "mrr@10"))
         for name, s in found.items()
     }
 
@@ -142,34 +142,53 @@ def subset(
     return kept + [query for query in exact if query.document in kept_names]
 
 
-def main(argv: Sequence[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+def wiki_arguments(description: str, argv: Sequence[str] | None) -> argparse.Namespace:
+    """The command line of a bench on an ingest of the ``wiki`` set."""
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--models-dir", type=Path, default=DEFAULT_MODELS_DIR)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--timeout", type=float, default=3600)
     parser.add_argument("--articles", type=int, help="keep the first N articles only")
-    args = parser.parse_args(argv)
+    return parser.parse_args(argv)
+
+
+@contextmanager
+def ingested_wiki(
+    args: argparse.Namespace, sentence_vectors: str
+) -> Iterator[tuple[Services, list[RetrievalQuery]]]:
+    """Services with the ``wiki`` corpus (the first ``args.articles`` articles) ingested, and
+    its queries and the ``exact`` queries on it; closed afterwards."""
     prepare_default_model(args.models_dir)
     wiki = read_queries(SETS_DIR / "wiki" / "queries.jsonl")
     exact = read_queries(SETS_DIR / "exact" / "queries.jsonl")
-    rows: dict[str, Any] = {}
-    with tempfile.TemporaryDirectory(prefix="mexma-fusion-sweep-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="mexma-wiki-bench-") as tmp:
         queries = subset(wiki, exact, args.articles, Path(tmp) / "corpus")
         settings = bench_settings(
-            Path(tmp) / "data", args.models_dir, threads=args.threads, sentence_vectors="query"
+            Path(tmp) / "data",
+            args.models_dir,
+            threads=args.threads,
+            sentence_vectors=sentence_vectors,
         )
         services = open_services(settings)
         try:
             with InProcessWorker(services):
                 ingest(services, Path(tmp) / "corpus", args.timeout)
-                rows["dense"] = scores(services, queries, "dense")
-                print("dense", rows["dense"], flush=True)
-                for name, setting in SETTINGS.items():
-                    with patched(setting):
-                        rows[name] = scores(services, queries, "hybrid")
-                    print(name, rows[name], flush=True)
+                yield services, queries
         finally:
             services.runtime.close()
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    args = wiki_arguments(__doc__.split("\n\n")[0], argv)
+    rows: dict[str, Any] = {}
+    # sentence vectors are left to search time: they play no part in these rankings
+    with ingested_wiki(args, "query") as (services, queries):
+        rows["dense"] = scores(services, queries, "dense")
+        print("dense", rows["dense"], flush=True)
+        for name, setting in SETTINGS.items():
+            with patched(setting):
+                rows[name] = scores(services, queries, "hybrid")
+            print(name, rows[name], flush=True)
     report = {"machine": machine(), "articles": args.articles, "queries": len(queries)}
     print(write_report({**report, "rows": rows}, RESULTS_DIR, "fusion_sweep"))
 

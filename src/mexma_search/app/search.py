@@ -150,40 +150,55 @@ def _lang(hit: Hit, chunk: Chunk) -> str:
 def results_of(
     ranking: Ranking, cards: Sequence[list[Found]], *, highlight: bool
 ) -> list[SearchResult]:
-    """``cards`` of ``ranking`` as results, each with its best sentence when ``highlight``."""
+    """``cards`` of ``ranking`` as results, each with its best sentence when ``highlight``;
+    each card is led by its passage holding the sentence closest to the query and carries
+    the label of its best-ranked passage (the document's match, as the relevance floor sees
+    it); its further passages carry their own."""
     shown = [passage for card in cards for passage in card]
-    spans = (
-        best_sentences(
+    matches = (
+        sentence_matches(
             ranking.model.encoder,
             ranking.query_vector,
             [chunk for _, chunk in shown],
             [hit.sentence_vectors for hit, _ in shown],
         )
         if highlight
-        else [(0, len(chunk.text)) for _, chunk in shown]
+        else [((0, len(chunk.text)), None) for _, chunk in shown]
     )
     results = iter(
-        SearchResult(
-            score=float(hit.score),
-            text=chunk.text,
-            sentence=chunk.text[start:end],
-            sentence_start=start,
-            sentence_end=end,
-            lang=_lang(hit, chunk),
-            document=ranking.documents[hit.document_id][0],
-            document_id=hit.document_id,
-            collection=str(hit.payload.get("collection", "")),
-            chunk=chunk.ordinal,
-            chunk_id=chunk.id,
-            model_version=ranking.model.version,
-            document_title=ranking.documents[hit.document_id][1],
-            relevance=ranking.relevance([(hit, chunk)]) or "",
+        (
+            SearchResult(
+                score=float(hit.score),
+                text=chunk.text,
+                sentence=chunk.text[start:end],
+                sentence_start=start,
+                sentence_end=end,
+                lang=_lang(hit, chunk),
+                document=ranking.documents[hit.document_id][0],
+                document_id=hit.document_id,
+                collection=str(hit.payload.get("collection", "")),
+                chunk=chunk.ordinal,
+                chunk_id=chunk.id,
+                model_version=ranking.model.version,
+                document_title=ranking.documents[hit.document_id][1],
+                relevance=ranking.relevance([(hit, chunk)]) or "",
+            ),
+            hit.score if closeness is None else closeness,
         )
-        for (hit, chunk), (start, end) in zip(shown, spans, strict=True)
+        for (hit, chunk), ((start, end), closeness) in zip(shown, matches, strict=True)
     )
+    led = [best_sentence_first([next(results) for _ in card]) for card in cards]
     return [
-        replace(next(results), passages=tuple(next(results) for _ in card[1:])) for card in cards
+        replace(lead, passages=tuple(more), relevance=ranking.relevance(card) or "")
+        for (lead, *more), card in zip(led, cards, strict=True)
     ]
+
+
+def best_sentence_first(card: list[tuple[SearchResult, float]]) -> list[SearchResult]:
+    """The results of ``card`` (each with its best sentence's closeness to the query) in
+    ranking order, but led by the one whose best sentence is closest."""
+    lead = max(range(len(card)), key=lambda i: card[i][1])
+    return [card[lead][0], *(result for i, (result, _) in enumerate(card) if i != lead)]
 
 
 def by_document(found: list[Found], k: int) -> list[list[Found]]:
@@ -206,13 +221,14 @@ def query_language(query: str) -> str | None:
     return str(lang) if probability >= QUERY_LANGUAGE_CONFIDENCE else None
 
 
-def best_sentences(
+def sentence_matches(
     encoder: SentenceEncoder,
     query_vector: np.ndarray,
     chunks: Sequence[Chunk],
     stored: Sequence[np.ndarray | None],
-) -> list[Span]:
-    """For each chunk, the span of its sentence closest to the query: by its ``stored``
+) -> list[tuple[Span, float | None]]:
+    """For each chunk, the span of its sentence closest to the query and that sentence's
+    cosine with it (None for a chunk of one sentence without vectors): by its ``stored``
     sentence vectors where they match its sentences, else by encoding its sentences (all such
     chunks in one call)."""
     spans_per_chunk = [chunk.sentence_spans() for chunk in chunks]
@@ -226,8 +242,16 @@ def best_sentences(
     encoded = sentence_vectors(encoder, [chunks[i] for i in missing])
     for i, chunk_vectors in zip(missing, encoded, strict=True):
         vectors[i] = chunk_vectors
-    return [
-        spans[0] if len(spans) == 1 or chunk_vectors is None
-        else spans[int(np.argmax(chunk_vectors @ query_vector))]
-        for spans, chunk_vectors in zip(spans_per_chunk, vectors, strict=True)
-    ]  # fmt: skip
+    return [_closest(spans, chunk_vectors, query_vector) for spans, chunk_vectors in zip(
+        spans_per_chunk, vectors, strict=True
+    )]  # fmt: skip
+
+
+def _closest(
+    spans: list[Span], vectors: np.ndarray | None, query_vector: np.ndarray
+) -> tuple[Span, float | None]:
+    if vectors is None:
+        return spans[0], None
+    closeness = vectors @ query_vector
+    best = int(np.argmax(closeness))
+    return spans[best], float(closeness[best])
