@@ -66,14 +66,12 @@ Setting = tuple[float, float, float, int, float]
 # unclear language; depth; standout ratio: inf for score fusion alone)
 SETTINGS: dict[str, Setting] = {
     ".3/0/1 d100 standout 2": (0.3, 0.0, 1.0, 100, 2.0),
-    ".3/0/1 d100 no standout": (0.3, 0.0, 1.0, 100, float("inf")),
-    ".3/0/1 d100 standout 1.5": (0.3, 0.0, 1.0, 100, 1.5),
-    ".15/0/1 d100 standout 2": (0.15, 0.0, 1.0, 100, 2.0),
-    ".5/0/1 d100 standout 2": (0.5, 0.0, 1.0, 100, 2.0),
-    ".3/.1/1 d100 standout 2": (0.3, 0.1, 1.0, 100, 2.0),
-    ".3/0/2 d100 standout 2": (0.3, 0.0, 2.0, 100, 2.0),
     ".3/0/.5 d100 standout 2": (0.3, 0.0, 0.5, 100, 2.0),
-    ".3/0/1 d30 standout 2": (0.3, 0.0, 1.0, 30, 2.0),
+    ".3/0/.5 d100 no standout": (0.3, 0.0, 0.5, 100, float("inf")),
+    ".3/0/.25 d100 standout 2": (0.3, 0.0, 0.25, 100, 2.0),
+    ".5/0/.5 d100 standout 2": (0.5, 0.0, 0.5, 100, 2.0),
+    ".15/0/.5 d100 standout 2": (0.15, 0.0, 0.5, 100, 2.0),
+    ".3/.05/.5 d100 standout 2": (0.3, 0.05, 0.5, 100, 2.0),
 }
 
 

@@ -118,7 +118,7 @@ class VectorIndex(ABC):
         deep = replace(request, k=hybrid_depth(k))
         dense = self._search(target, deep)
         found = self._keyword_search(target, replace(deep, keywords=keywords))
-        return hybrid_ranking(dense, found, keywords.lang, k)
+        return hybrid_ranking(dense, found, keywords, k)
 
     def delete_document(self, document_id: int) -> None:
         """Remove a document's points from every chunk collection."""

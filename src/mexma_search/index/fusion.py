@@ -14,6 +14,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
+from mexma_search.index.keywords import KeywordQuery
 from mexma_search.index.points import Hit
 
 # keyword weight (the dense leg counts 1) for a passage in the query's language, in another,
@@ -99,15 +100,35 @@ def stands_out(scores: list[float]) -> bool:
     return len(scores) == 1 or scores[0] >= STANDOUT_RATIO * scores[1]
 
 
+def code_terms(text: str) -> list[str]:
+    """The words of ``text`` written alike in every language: those with a digit or with two
+    capitals or more ("ISO", "9001", "PBL")."""
+    words = (word.strip(".,;:!?()[]\"'") for word in text.split())
+    return [
+        word
+        for word in words
+        if any(c.isdigit() for c in word) or sum(c.isupper() for c in word) >= 2
+    ]
+
+
+def may_stand_out(query: KeywordQuery, hit: Hit) -> bool:
+    """Whether the keyword hit ``hit`` may go first for ``query``: when the keyword leg counts
+    for it, or when the query holds code terms (a cross-language keyword match on common
+    words or a shared name is mostly chance; one on a code or a number is not)."""
+    if keyword_weight(query.lang, hit.payload.get("lang")) > 0:
+        return True
+    return bool(code_terms(query.text))
+
+
 def hybrid_ranking(
-    dense: Sequence[Hit], keywords: Sequence[Scored], query_lang: str | None, k: int
+    dense: Sequence[Hit], keywords: Sequence[Scored], query: KeywordQuery, k: int
 ) -> list[Hit]:
     """The first ``k`` hits of the fused ranking, led by the best keyword hit when its BM25
     score stands out from other documents' (score fusion cannot put a rare term's one
-    passage above every near dense match)."""
-    ranked = fuse(dense, keywords, query_lang)
+    passage above every near dense match) and it may stand out (:func:`may_stand_out`)."""
+    ranked = fuse(dense, keywords, query.lang)
     best = best_per_document(keywords[:STANDOUT_CANDIDATES])
-    if stands_out([score for score, _ in best]):
+    if stands_out([score for score, _ in best]) and may_stand_out(query, best[0][1]):
         standout = best[0][1]
         ranked = [standout, *(hit for hit in ranked if hit.chunk_id != standout.chunk_id)]
     return ranked[:k]
