@@ -13,7 +13,9 @@ from mexma_search.index.fusion import (
     OTHER_LANGUAGE_WEIGHT,
     SAME_LANGUAGE_WEIGHT,
     UNKNOWN_LANGUAGE_WEIGHT,
+    code_terms,
     fuse,
+    hybrid_ranking,
     keyword_weight,
     normalised,
     score_range,
@@ -64,6 +66,29 @@ def test_a_keyword_hit_the_dense_leg_missed_joins_with_its_cosine() -> None:
     fused = fuse(dense, keywords, "en")
     assert {hit.chunk_id for hit in fused} == {1, 2, 3, 9}
     assert [hit.score for hit in fused if hit.chunk_id == 9] == [0.85]
+
+
+def test_code_terms_are_numbers_and_capitalised_codes() -> None:
+    assert code_terms("Certified to ISO 9001, under PBL 9 kap.") == ["ISO", "9001", "PBL", "9"]
+    assert code_terms("Honoré de Balzac was a French novelist") == []
+
+
+@pytest.mark.parametrize(
+    ("query", "lang", "goes_first"),
+    [
+        (KeywordQuery("the bridge of stone", "en"), "en", True),
+        (KeywordQuery("the bridge of stone", "en"), "fr", False),  # chance, in another language
+        (KeywordQuery("the ISO 9001 bridge", "en"), "fr", True),  # a code reads alike
+        (KeywordQuery("the bridge of stone", None), "fr", True),  # language unclear: any
+    ],
+)
+def test_a_lone_keyword_hit_goes_first_unless_a_chance_cross_language_match(
+    query: KeywordQuery, lang: str, goes_first: bool
+) -> None:
+    dense = [_hit(1, 0.9), _hit(2, 0.8), _hit(3, 0.7)]
+    ranked = hybrid_ranking(dense, [(2.5, _hit(9, 0.5, lang))], query, 3)
+    assert (ranked[0].chunk_id == 9) is goes_first
+    assert len(ranked) == 3
 
 
 @pytest.fixture
