@@ -5,7 +5,7 @@ The ``wiki`` corpus is ingested once (as ``bench/retrieval_eval.py`` does); then
 ``bench/build_exact_term_set.py``) run in dense mode and in hybrid mode under each fusion
 setting (the keyword weights for passages in a query's own language, in others and for a
 query of unclear language, ``HYBRID_DEPTH`` and ``STANDOUT_RATIO`` of ``index/fusion.py``,
-patched for the run). Recall@1, recall@10 and MRR@10 are printed per half: ``dev`` (tune on
+and ``SENTENCE_WORDS`` of ``app/search.py``, patched for the run). Recall@1, recall@10 and MRR@10 are printed per half: ``dev`` (tune on
 it) and ``test`` (report it); a wiki article's two queries fall in the same half.
 
 Every article is in the corpus in all three languages, and a cross-language query is a
@@ -37,6 +37,7 @@ from unittest import mock
 REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))
 
+import mexma_search.app.search  # noqa: E402
 import mexma_search.index.fusion  # noqa: E402
 from bench.common import (  # noqa: E402
     DEFAULT_MODELS_DIR,
@@ -61,17 +62,19 @@ from mexma_search.encoder.retrieval_metrics import score_rankings  # noqa: E402
 from mexma_search.jobs.backends import open_services  # noqa: E402
 from mexma_search.jobs.inprocess import InProcessWorker  # noqa: E402
 
-Setting = tuple[float, float, float, int, float]
+Setting = tuple[float, float, float, int, float, int]
 # name -> (keyword weight for passages in the query's language, in others, for a query of
-# unclear language; depth; standout ratio: inf for score fusion alone)
+# unclear language; depth; standout ratio: inf for score fusion alone; the words from which
+# a query's best-guess language holds: SENTENCE_WORDS of app/search.py)
+NEVER = 10**6
 SETTINGS: dict[str, Setting] = {
-    ".3/0/1 d100 standout 2": (0.3, 0.0, 1.0, 100, 2.0),
-    ".3/0/.5 d100 standout 2": (0.3, 0.0, 0.5, 100, 2.0),
-    ".3/0/.5 d100 no standout": (0.3, 0.0, 0.5, 100, float("inf")),
-    ".3/0/.25 d100 standout 2": (0.3, 0.0, 0.25, 100, 2.0),
-    ".5/0/.5 d100 standout 2": (0.5, 0.0, 0.5, 100, 2.0),
-    ".15/0/.5 d100 standout 2": (0.15, 0.0, 0.5, 100, 2.0),
-    ".3/.05/.5 d100 standout 2": (0.3, 0.05, 0.5, 100, 2.0),
+    ".3/0/.5 d100 standout 2, guess": (0.3, 0.0, 0.5, 100, 2.0, 5),
+    ".3/0/.5 d100 standout 2, no guess": (0.3, 0.0, 0.5, 100, 2.0, NEVER),
+    ".3/0/1 d100 standout 2, guess": (0.3, 0.0, 1.0, 100, 2.0, 5),
+    ".3/0/.25 d100 standout 2, guess": (0.3, 0.0, 0.25, 100, 2.0, 5),
+    ".5/0/.5 d100 standout 2, guess": (0.5, 0.0, 0.5, 100, 2.0, 5),
+    ".15/0/.5 d100 standout 2, guess": (0.15, 0.0, 0.5, 100, 2.0, 5),
+    ".3/.05/.5 d100 standout 2, guess": (0.3, 0.05, 0.5, 100, 2.0, 5),
 }
 
 
@@ -84,8 +87,11 @@ def bucket(query: RetrievalQuery, position: int) -> str:
 
 def patched(setting: Setting) -> ExitStack:
     """The fusion constants of ``setting`` in place until the stack closes."""
-    same, other, unknown, depth, standout = setting
+    same, other, unknown, depth, standout, sentence_words = setting
     stack = ExitStack()
+    stack.enter_context(
+        mock.patch.object(mexma_search.app.search, "SENTENCE_WORDS", sentence_words)
+    )
     fusion = mexma_search.index.fusion
     stack.enter_context(mock.patch.object(fusion, "SAME_LANGUAGE_WEIGHT", same))
     stack.enter_context(mock.patch.object(fusion, "OTHER_LANGUAGE_WEIGHT", other))

@@ -28,6 +28,9 @@ from mexma_search.store import Chunk, chunks_by_ids, get_document, read_scope
 
 # below this probability the query's language is treated as unknown (short queries, names)
 QUERY_LANGUAGE_CONFIDENCE = 0.9
+# a query of this many words is a sentence: the identifier's best guess of its language is
+# nearly always right, even when unsure
+SENTENCE_WORDS = 5
 
 # grouped search: passages asked of the index per document wanted (so that documents with
 # many matching passages still leave k documents), at most MAX_GROUPED_HITS
@@ -117,6 +120,7 @@ def rank(runtime: Runtime, query: Query, *, k: int, highlight: bool) -> Ranking:
     # The concrete collection, not the alias: the query vector was made by its model, and a
     # promotion may move the alias in the meantime.
     limit = min(k * GROUP_DEPTH, MAX_GROUPED_HITS) if query.group else k
+    keywords = KeywordQuery(query.text, keyword_language(query.text)) if mode == "hybrid" else None
     hits = runtime.index.search(
         query_vector,
         limit,
@@ -125,7 +129,7 @@ def rank(runtime: Runtime, query: Query, *, k: int, highlight: bool) -> Ranking:
         document_id=query.document_id,
         target=model.collection,
         with_sentence_vectors=highlight,
-        keywords=KeywordQuery(query.text, language) if mode == "hybrid" else None,
+        keywords=keywords,
     )
     with read_scope(runtime.engine) as session:
         chunks = chunks_by_ids(session, [hit.chunk_id for hit in hits])
@@ -219,6 +223,15 @@ def query_language(query: str) -> str | None:
     """The query's language when it is clear, else None."""
     lang, probability = language_identifier().classify(query)
     return str(lang) if probability >= QUERY_LANGUAGE_CONFIDENCE else None
+
+
+def keyword_language(query: str) -> str | None:
+    """The language the keyword leg takes ``query`` in: the clear language of a short query
+    (else None: it may be a name or a code), the best guess for a sentence."""
+    lang, probability = language_identifier().classify(query)
+    if probability >= QUERY_LANGUAGE_CONFIDENCE or len(query.split()) >= SENTENCE_WORDS:
+        return str(lang)
+    return None
 
 
 def sentence_matches(
