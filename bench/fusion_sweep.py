@@ -5,8 +5,9 @@ The ``wiki`` corpus is ingested once (as ``bench/retrieval_eval.py`` does); then
 ``bench/build_exact_term_set.py``) run in dense mode and in hybrid mode under each fusion
 setting (the keyword weights for passages in a query's own language, in others and for a
 query of unclear language, ``HYBRID_DEPTH`` and ``STANDOUT_RATIO`` of ``index/fusion.py``,
-and ``SENTENCE_WORDS`` of ``app/search.py``, patched for the run). Recall@1, recall@10 and MRR@10 are printed per half: ``dev`` (tune on
-it) and ``test`` (report it); a wiki article's two queries fall in the same half.
+and ``SENTENCE_WORDS`` of ``app/search.py``, patched for the run). Recall@1, recall@10 and
+MRR@10 are printed per half: ``dev`` (tune on it) and ``test`` (report it); a wiki article's
+two queries fall in the same half.
 
 Every article is in the corpus in all three languages, and a cross-language query is a
 sentence of the article in the query's language: in the ``cross`` rows the answer competes
