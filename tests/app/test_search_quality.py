@@ -190,3 +190,11 @@ def test_a_model_without_a_calibration_is_not_labelled_and_hides_nothing(
     assert {r.relevance for r in ranked} == {""}
     page = indexed.search_page("river bridges", page_size=50, mode="dense")
     assert len(page.results) == len(ranked) and page.hidden == 0
+
+
+def test_a_sentence_takes_its_best_guess_language_for_keywords_a_name_does_not() -> None:
+    sentence = "Honoré de Balzac was a French novelist and playwright."
+    assert mexma_search.app.search.query_language(sentence) is None  # the identifier is unsure
+    assert mexma_search.app.search.keyword_language(sentence) == "en"
+    assert mexma_search.app.search.keyword_language("Westminster Abbey") is None
+    assert mexma_search.app.search.keyword_language("ISO 9001") is None
