@@ -2,13 +2,11 @@
 closest to the query (``app/search.py``, ``best_sentence_first``).
 
 The ``wiki`` corpus (or its first ``--articles`` articles) is ingested once; every ``wiki``
-query (an article's first sentence, so its answer passage holds it word for word in the
-same-language case) and every ``exact`` query (a term found in one document only) is searched
-with grouped results in each mode. For the cards of the answering document, the lead passage
-counts as right when it holds the query text (same-language and exact queries; a
-cross-language query's sentence is in another language, so those are not scored); the
-rate is given for the card's best-ranked passage (before) and its lead (now). The document
-rankings themselves are the same either way (recall and MRR of documents, also printed).
+query (an article's first sentence, left out of the article) and every ``exact`` query (a
+term found in one document only) is searched with grouped results in each mode. The
+document rankings (recall and MRR of documents) are the same whichever passage leads; for
+the exact queries, the answer's card's lead counts as right when it holds the term: the
+rate is given for the card's best-ranked passage (the lead before) and its lead (now).
 
     python bench/card_lead.py [--articles 80] [--models-dir DIR] [--threads 2]
 """
@@ -80,7 +78,7 @@ def score_mode(
         answers = names.ids(query)
         ranked, first, lead = leads(services, query, mode, answers)
         rankings[name].append((ranked, answers))
-        if first is not None and name != "cross":
+        if first is not None and name == "exact":
             held[name].append((first, lead))
     scored: dict[str, Any] = {}
     for name, rows in sorted(rankings.items()):
