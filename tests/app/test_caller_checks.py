@@ -32,6 +32,11 @@ def test_a_caller_reads_and_writes_only_its_collections(
     assert [d.collection for d in services.list_documents(caller=ONLY_A)] == ["a"]
     assert services.list_documents(collection="b", caller=ONLY_A) == []
     assert services.collections(caller=ONLY_A) == ["a"]
+    assert services.languages_in_index(caller=ONLY_A) == ["en"]
+    assert set(services.languages_in_index()) == {"en", "fr"}
+    # the newest job is b's: the one job ana may see still comes back with limit=1
+    assert [job.parameters["collection"] for job in services.list_jobs(limit=1)] == ["b"]
+    assert [job.id for job in services.list_jobs(limit=1, caller=ONLY_A)] == [jobs[0]]
     with pytest.raises(PermissionError, match="may not read collection 'b'"):
         services.get_document(in_b, caller=ONLY_A)
     with pytest.raises(PermissionError):

@@ -82,6 +82,11 @@ class DoctorReport(Record):
 
 def examine(runtime: Runtime) -> DoctorReport:
     """Compare the database with the live collection of the index."""
+    return _examine(runtime)[0]
+
+
+def _examine(runtime: Runtime) -> tuple[DoctorReport, dict[int, set[int]]]:
+    """The report, and the points without a keyword vector by document."""
     collection = runtime.index.alias_target(LIVE_ALIAS)
     points = runtime.index.chunk_ids_by_document(collection) if collection else {}
     keywordless = _keywordless(runtime, collection)
@@ -99,7 +104,7 @@ def examine(runtime: Runtime) -> DoctorReport:
         if chunks.get(i, set()) != points.get(i, set())
     ]
     working = {job.parameters.get("document_id") for job in unfinished}
-    return DoctorReport(
+    report = DoctorReport(
         collection=collection,
         documents=len(indexed),
         chunks=sum(len(chunks.get(i, ())) for i in indexed),
@@ -117,11 +122,12 @@ def examine(runtime: Runtime) -> DoctorReport:
         stale_jobs=stale,
         keywordless_points=sum(len(ids) for ids in keywordless.values()),
     )
+    return report, keywordless
 
 
 def repair(runtime: Runtime, queue: JobQueue) -> DoctorReport:
     """Examine, then repair what was found; the report lists the repairs."""
-    report = examine(runtime)
+    report, keywordless = _examine(runtime)
     repairs: list[str] = []
     queued: list[int] = []
     for document_id in report.orphan_documents + report.unindexed_with_points:
@@ -135,7 +141,7 @@ def repair(runtime: Runtime, queue: JobQueue) -> DoctorReport:
     for job_id in requeue_dead_workers_jobs(runtime, queue):
         repairs.append(f"job {job_id}: requeued (its worker went silent)")
     if report.keywordless_points and report.collection:
-        added = _add_keyword_vectors(runtime, report.collection, set(again))
+        added = _add_keyword_vectors(runtime, report.collection, keywordless, set(again))
         repairs.append(f"{added} points given a keyword vector")
     return replace(report, repairs=repairs, queued_jobs=queued)
 
@@ -146,12 +152,17 @@ def _keywordless(runtime: Runtime, collection: str | None) -> dict[int, set[int]
     return runtime.index.chunk_ids_by_document(collection, without_keywords=True)
 
 
-def _add_keyword_vectors(runtime: Runtime, collection: str, reingested: set[int]) -> int:
+def _add_keyword_vectors(
+    runtime: Runtime,
+    collection: str,
+    keywordless: dict[int, set[int]],
+    reingested: set[int],
+) -> int:
     """Store again, with a keyword vector from the chunk's text, every point that lacks one
     (documents queued for a fresh ingest get theirs from it)."""
     version = model_version_of(collection)
     added = 0
-    for document_id, chunk_ids in _keywordless(runtime, collection).items():
+    for document_id, chunk_ids in keywordless.items():
         if document_id in reingested:
             continue
         with read_scope(runtime.engine) as session:

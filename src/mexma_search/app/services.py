@@ -8,6 +8,7 @@ without one they wait and resume at the next start.
 
 from __future__ import annotations
 
+import itertools
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -221,10 +222,11 @@ class Services:
         )
         return search_page(self.runtime, asked, page=page, page_size=page_size, show_all=show_all)
 
-    def languages_in_index(self) -> list[str]:
-        """The languages of the stored passages."""
+    def languages_in_index(self, *, caller: Caller | None = None) -> list[str]:
+        """The languages of the stored passages (with ``caller``, of those it may read)."""
+        readable = None if caller is None else caller.readable
         with read_scope(self.runtime.engine) as session:
-            return db.chunk_languages(session)
+            return db.chunk_languages(session, None if readable is None else sorted(readable))
 
     def collections(self, *, caller: Caller | None = None) -> list[str]:
         """The names of the document collections (with ``caller``, those it may read)."""
@@ -301,16 +303,21 @@ class Services:
         *,
         caller: Caller | None = None,
     ) -> list[JobInfo]:
-        """Jobs, newest first (with ``caller``, those it may see: see :meth:`visible_job`)."""
+        """The newest ``limit`` jobs (with ``caller``, of those it may see: see
+        :meth:`visible_job`), newest first."""
+        kind_filter = JobKind(kind) if kind else None
+        status_filter = JobStatus(status) if status else None
+        visible: list[JobInfo] = []
         with read_scope(self.runtime.engine) as session:
-            jobs = db.list_jobs(
-                session,
-                kind=JobKind(kind) if kind else None,
-                status=JobStatus(status) if status else None,
-                limit=limit,
-            )
-            found = [JobInfo.from_row(job) for job in jobs]
-        return [job for job in found if caller is None or may_see_job(caller, job)]
+            for offset in itertools.count(0, limit):
+                rows = db.list_jobs(
+                    session, kind=kind_filter, status=status_filter, limit=limit, offset=offset
+                )
+                jobs = (JobInfo.from_row(row) for row in rows)
+                visible += [job for job in jobs if caller is None or may_see_job(caller, job)]
+                if len(visible) >= limit or len(rows) < limit:
+                    break
+        return visible[:limit]
 
     def get_job(self, job_id: int) -> JobInfo | None:
         """One job, or None."""

@@ -359,9 +359,16 @@ def count_chunks(session: Session) -> int:
     return session.scalar(select(func.count()).select_from(Chunk)) or 0
 
 
-def chunk_languages(session: Session) -> list[str]:
-    """The distinct languages of the stored chunks, sorted."""
+def chunk_languages(session: Session, collections: Sequence[str] | None = None) -> list[str]:
+    """The distinct languages of the stored chunks, sorted (with ``collections``, of the
+    chunks of those collections' documents only)."""
     query = select(Chunk.language).where(Chunk.language.is_not(None)).distinct()
+    if collections is not None:
+        query = (
+            query.join(Document, Chunk.document_id == Document.id)
+            .join(Collection, Document.collection_id == Collection.id)
+            .where(Collection.name.in_(list(collections)))
+        )
     return sorted(language for language in session.scalars(query) if language)
 
 

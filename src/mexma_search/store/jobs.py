@@ -61,9 +61,10 @@ def list_jobs(
     kind: JobKind | None = None,
     status: JobStatus | None = None,
     limit: int = 50,
+    offset: int = 0,
 ) -> list[Job]:
-    """Jobs, newest first."""
-    query = select(Job).order_by(Job.created_at.desc(), Job.id.desc()).limit(limit)
+    """Jobs, newest first (``limit`` of them after skipping ``offset``)."""
+    query = select(Job).order_by(Job.created_at.desc(), Job.id.desc()).limit(limit).offset(offset)
     if kind is not None:
         query = query.where(Job.kind == kind)
     if status is not None:

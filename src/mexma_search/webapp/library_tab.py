@@ -270,7 +270,7 @@ class LibraryTab:
     def refresh(self, caller: Caller, *filters: Any) -> tuple[Any, ...]:
         """The listing, and the collection and language choices."""
         collections = self.services.collections(caller=caller)
-        languages = self.services.languages_in_index()
+        languages = self.services.languages_in_index(caller=caller)
         return (
             *self.documents(caller, *filters),
             gr.Dropdown(choices=collections or [DEFAULT_COLLECTION]),

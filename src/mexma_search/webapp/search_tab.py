@@ -136,7 +136,7 @@ class SearchTab:
             status="indexed", limit=DOCUMENT_CHOICES_LIMIT, caller=caller
         )
         return (
-            gr.Dropdown(choices=self.services.languages_in_index()),
+            gr.Dropdown(choices=self.services.languages_in_index(caller=caller)),
             gr.Dropdown(choices=self.services.collections(caller=caller)),
             gr.Dropdown(choices=document_filter_choices(documents)),
             self.model_note_text(),
