@@ -23,7 +23,7 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))
 
 from bench.common import RESULTS_DIR, machine, write_report  # noqa: E402
-from bench.fusion_sweep import bucket, ingested_wiki, wiki_arguments  # noqa: E402
+from bench.fusion_sweep import bucket, ingested_wiki, wiki_parser  # noqa: E402
 from bench.retrieval_eval import COLLECTION  # noqa: E402
 from mexma_search.app.retrieval_eval import (  # noqa: E402
     DocumentNames,
@@ -54,7 +54,7 @@ def leads(services: Services, query: RetrievalQuery, mode: SearchMode, answers: 
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    args = wiki_arguments(__doc__.split("\n\n")[0], argv)
+    args = wiki_parser(__doc__.split("\n\n")[0]).parse_args(argv)
     rows: dict[str, Any] = {}
     with ingested_wiki(args, "ingest") as (services, queries):
         names = DocumentNames.of(collection_documents(services, COLLECTION))

@@ -69,6 +69,7 @@ Setting = tuple[float, float, float, int, float, int]
 # a query's best-guess language holds: SENTENCE_WORDS of app/search.py)
 NEVER = 10**6
 SETTINGS: dict[str, Setting] = {
+    ".15/0/1 d100 standout 2, guess": (0.15, 0.0, 1.0, 100, 2.0, 5),
     ".3/0/.5 d100 standout 2, guess": (0.3, 0.0, 0.5, 100, 2.0, 5),
     ".3/0/.5 d100 standout 2, no guess": (0.3, 0.0, 0.5, 100, 2.0, NEVER),
     ".3/0/1 d100 standout 2, guess": (0.3, 0.0, 1.0, 100, 2.0, 5),
@@ -147,14 +148,14 @@ def subset(
     return kept + [query for query in exact if query.document in kept_names]
 
 
-def wiki_arguments(description: str, argv: Sequence[str] | None) -> argparse.Namespace:
+def wiki_parser(description: str) -> argparse.ArgumentParser:
     """The command line of a bench on an ingest of the ``wiki`` set."""
     parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--models-dir", type=Path, default=DEFAULT_MODELS_DIR)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--timeout", type=float, default=3600)
     parser.add_argument("--articles", type=int, help="keep the first N articles only")
-    return parser.parse_args(argv)
+    return parser
 
 
 @contextmanager
@@ -184,13 +185,17 @@ def ingested_wiki(
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    args = wiki_arguments(__doc__.split("\n\n")[0], argv)
+    parser = wiki_parser(__doc__.split("\n\n")[0])
+    parser.add_argument("--only", nargs="+", help="run only these settings (names as printed)")
+    args = parser.parse_args(argv)
     rows: dict[str, Any] = {}
     # sentence vectors are left to search time: they play no part in these rankings
     with ingested_wiki(args, "query") as (services, queries):
         rows["dense"] = scores(services, queries, "dense")
         print("dense", rows["dense"], flush=True)
         for name, setting in SETTINGS.items():
+            if args.only and name not in args.only:
+                continue
             with patched(setting):
                 rows[name] = scores(services, queries, "hybrid")
             print(name, rows[name], flush=True)

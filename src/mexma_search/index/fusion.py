@@ -19,7 +19,7 @@ from mexma_search.index.points import Hit
 
 # keyword weight (the dense leg counts 1) for a passage in the query's language, in another,
 # and for a query whose language is unclear (mostly names, numbers or codes)
-SAME_LANGUAGE_WEIGHT = 0.3
+SAME_LANGUAGE_WEIGHT = 0.15
 OTHER_LANGUAGE_WEIGHT = 0.0
 UNKNOWN_LANGUAGE_WEIGHT = 1.0
 # candidates each leg brings to the fusion (at least k)
