@@ -3,9 +3,10 @@
 Starts ``mexma-search serve --demo`` on a free port over a fresh data directory (the models
 directory is shared with this checkout's ``models/`` when it exists, so nothing is rebuilt),
 waits for the demo corpus, then drives Debian's headless Chromium through every tab: search
-(empty and with results), library, admin login, training (advanced open), jobs (a short
-training run) and models. Browser console warnings and errors are printed at the end; the
-exit status is 1 when there were any.
+(empty and with results), library, admin login, translation memory (a TMX uploaded in the
+library, then looked up), training (advanced open), jobs (a short training run) and models.
+Browser console warnings and errors are printed at the end; the exit status is 1 when there
+were any.
 
     .venv/bin/python scripts/screenshots.py [--out DIR] [--no-training]
 """
@@ -40,6 +41,14 @@ FLAGS = [
 WIDTHS = (1400, 420)
 PASSWORD = "screenshots only"
 QUERY = "Who invented the bicycle?"
+TM_QUERY = "bridges"
+TM_PAIRS = [
+    ("The river flows under seven bridges.", "El río pasa bajo siete puentes."),
+    ("The old bridge was rebuilt in stone.", "El puente viejo fue reconstruido en piedra."),
+    ("The bakery opens at six every morning.", "La panadería abre a las seis cada mañana."),
+    ("Cross the bridge and turn left.", "Cruce el puente y gire a la izquierda."),
+    ("The next train leaves at noon.", "El próximo tren sale a mediodía."),
+]
 TIMEOUT_MS = 300_000
 TRAINING_TIMEOUT_MS = 1_800_000  # a few steps take minutes on a loaded CPU
 TRAINING = {"held_out": 8, "max_steps": 6, "batch_size": 4, "max_length": 32, "eval_every": 3}
@@ -89,7 +98,14 @@ def shoot(page: Page, out: Path, name: str, width: int) -> None:
 
 
 def open_tab(page: Page, name: str) -> None:
-    page.get_by_role("tab", name=name, exact=True).first.click()
+    """Click tab ``name``, in the "More tabs" menu when the bar is too narrow to show it."""
+    expect(page.get_by_role("tab").filter(visible=True).first).to_be_visible()
+    tab = page.get_by_role("tab", name=name, exact=True).filter(visible=True)
+    if tab.count() > 0:
+        tab.first.click()
+        return
+    page.get_by_role("button", name="More tabs").click()
+    page.locator(".overflow-dropdown").get_by_text(name, exact=True).click()
 
 
 def login(page: Page) -> None:
@@ -110,6 +126,46 @@ def write_bitext(path: Path) -> Path:
     return path
 
 
+def write_tmx(path: Path) -> Path:
+    """A small English-Spanish translation memory (TMX 1.4)."""
+    units = "".join(
+        f'<tu><tuv xml:lang="en"><seg>{en}</seg></tuv><tuv xml:lang="es"><seg>{es}</seg></tuv></tu>'
+        for en, es in TM_PAIRS
+    )
+    path.write_text(
+        '<?xml version="1.0" encoding="UTF-8"?><tmx version="1.4"><header srclang="en" '
+        f'datatype="plaintext" segtype="sentence" o-tmf="none" adminlang="en" '
+        f'creationtool="screenshots" creationtoolversion="1"/><body>{units}</body></tmx>',
+        encoding="utf-8",
+    )
+    return path
+
+
+def upload_tmx(page: Page, tmx: Path) -> None:
+    """Upload ``tmx`` in the library (it becomes a translation memory); waits for its job."""
+    open_tab(page, "Library")
+    collection = page.locator("#library-collection input")
+    collection.fill("demo")
+    collection.press("Enter")
+    page.locator("#library-files input[type=file]").set_input_files(str(tmx))
+    expect(page.locator("#library-files")).to_contain_text(tmx.stem)
+    page.locator("#library-upload").click()
+    expect(page.locator('#library-jobs [data-status="succeeded"]')).to_have_count(
+        1, timeout=TIMEOUT_MS
+    )
+
+
+def look_up(page: Page, out: Path, width: int) -> None:
+    """The Translation memory tab, before and after a lookup."""
+    open_tab(page, "Translation memory")
+    expect(page.locator("#tm-results")).to_contain_text("How did we translate this before?")
+    shoot(page, out, "tm-empty", width)
+    page.locator("#tm-query textarea, #tm-query input").first.fill(TM_QUERY)
+    page.locator("#tm-button").click()
+    expect(page.locator("#tm-results .mx-tm").first).to_be_visible(timeout=TIMEOUT_MS)
+    shoot(page, out, "tm", width)
+
+
 def train(page: Page, bitext: Path) -> None:
     """A few steps of training on ``bitext``; waits for the job to succeed."""
     page.locator("#training-bitext input[type=file]").set_input_files(str(bitext))
@@ -124,8 +180,10 @@ def train(page: Page, bitext: Path) -> None:
     expect(job).to_have_attribute("data-status", "succeeded", timeout=TRAINING_TIMEOUT_MS)
 
 
-def tour(page: Page, out: Path, width: int, bitext: Path | None) -> None:
-    """Every tab at ``width``; trains on ``bitext`` first when given."""
+def tour(page: Page, out: Path, width: int, bitext: Path | None, tmx: Path | None) -> None:
+    """Every tab at ``width``; trains on ``bitext`` and uploads ``tmx`` (into the public demo
+    collection, after logging in) first when given; without ``tmx`` the translation memory is
+    looked up before logging in, as a visitor."""
     shoot(page, out, "search-empty", width)
     page.locator("#search-query textarea, #search-query input").first.fill(QUERY)
     page.locator("#search-button").click()
@@ -134,9 +192,15 @@ def tour(page: Page, out: Path, width: int, bitext: Path | None) -> None:
     open_tab(page, "Library")
     expect(page.locator("#library-documents")).to_contain_text("demo")
     shoot(page, out, "library", width)
+    if tmx is None:
+        look_up(page, out, width)
     open_tab(page, "Admin")
     shoot(page, out, "admin-login", width)
     login(page)
+    if tmx is not None:
+        upload_tmx(page, tmx)
+        look_up(page, out, width)
+        open_tab(page, "Admin")
     if bitext is not None:
         train(page, bitext)
     open_tab(page, "Training")
@@ -192,7 +256,8 @@ def main() -> int:
                     page.goto(url)
                     train_first = number == 0 and not args.no_training
                     bitext = write_bitext(Path(data) / "pairs-en-es.tsv") if train_first else None
-                    tour(page, args.out, width, bitext)
+                    tmx = write_tmx(Path(data) / "city-en-es.tmx") if number == 0 else None
+                    tour(page, args.out, width, bitext, tmx)
                     page.close()
                 browser.close()
         finally:

@@ -132,7 +132,7 @@ def test_migrate_is_idempotent_and_matches_the_models(db: Engine) -> None:
     with db.connect() as connection:
         context = MigrationContext.configure(connection, opts={"compare_type": True})
         assert compare_metadata(context, Base.metadata) == []
-        assert context.get_current_revision() == "0005"
+        assert context.get_current_revision() == "0007"
 
 
 def test_migrate_creates_a_fresh_sqlite_file_from_a_url(tmp_path) -> None:

@@ -98,6 +98,8 @@ def test_every_route_refuses_a_request_without_a_valid_token(tiny_app: Any) -> N
         ("GET", "/collections"),
         ("GET", "/models"),
         ("POST", "/models/any/promote"),
+        ("GET", "/tm"),
+        ("GET", "/tm/search?q=river"),
     ]
     for token, reason in [
         (None, "an API token is needed"),
@@ -271,6 +273,8 @@ def test_the_openapi_document_lists_the_routes_and_the_docs_page_is_served(
         "/collections",
         "/models",
         "/models/{name}/promote",
+        "/tm",
+        "/tm/search",
     } == set(document["paths"])
     assert document["servers"] == [{"url": "/api"}]
     assert "HTTPBearer" in document["components"]["securitySchemes"]

@@ -21,6 +21,7 @@ from mexma_search.app.access import OPERATOR, Caller, Role, may_delete, owner_na
 from mexma_search.app.api_tokens import ApiTokens
 from mexma_search.app.bitext_summary import LanguageTally, columns_summary
 from mexma_search.app.caller_checks import check_write, readable_collections
+from mexma_search.app.concordance import ConcordanceHit, ConcordanceQuery, concordance
 from mexma_search.app.doctor import DoctorReport
 from mexma_search.app.document_operations import LibraryPage, LibraryQuery, library_page
 from mexma_search.app.document_reads import PassageInfo, document_info, document_passages
@@ -35,6 +36,7 @@ from mexma_search.app.search import search as search_index
 from mexma_search.app.serving_model import live_collection, live_version, version_name
 from mexma_search.app.settings import Settings
 from mexma_search.app.training_params import job_parameters, training_refusal
+from mexma_search.app.translation_memories import TmAdded, add_pairs, delete_tms, file_pairs
 from mexma_search.app.uploads import (
     RejectedFile,
     StoredFile,
@@ -59,6 +61,8 @@ from mexma_search.encoder.bitext import BitextError, format_report, validate_bit
 from mexma_search.encoder.training.data import BitextSource
 from mexma_search.index import LIVE_ALIAS
 from mexma_search.store import DocumentStatus, JobKind, JobStatus, read_scope, session_scope
+from mexma_search.store.tm_tables import SegmentOrigin
+from mexma_search.store.translation_memory import NewSegment, TmSummary, list_tms, tms_of_document
 from mexma_search.store.types import utcnow
 
 DEFAULT_COLLECTION = "default"
@@ -234,6 +238,79 @@ class Services:
             names = [collection.name for collection in db.list_collections(session)]
         return [name for name in names if caller is None or caller.may_read(name)]
 
+    # ----- translation memories -----------------------------------------------------------
+
+    def concordance(
+        self,
+        caller: Caller | None,
+        query: str,
+        *,
+        language_pair: str | None = None,
+        tm: str | None = None,
+        limit: int = 10,
+    ) -> list[ConcordanceHit]:
+        """Translation memory segments matching ``query`` (in any language, by either side),
+        best first, with both sides and the matched words; ``language_pair`` ('en-es', either
+        direction) and ``tm`` (a TM's name) narrow them. Only the TMs of collections ``caller``
+        may read are searched."""
+        collections = readable_collections(caller, None)
+        if collections == [] and query.strip():
+            return []
+        asked = ConcordanceQuery(query, language_pair, tm, limit)
+        return concordance(self.runtime, asked, None if collections is None else list(collections))
+
+    def add_pairs_to_tm(
+        self,
+        caller: Caller | None,
+        tm_name: str,
+        collection: str,
+        pairs: Iterable[NewSegment],
+        origin: SegmentOrigin | str,
+    ) -> TmAdded:
+        """Store translation ``pairs`` in the translation memory ``tm_name`` of ``collection``
+        (both created when missing) and make them searchable by :meth:`concordance`.
+
+        Each pair is a :class:`~mexma_search.store.NewSegment`: source and target language
+        (``en`` or ``en-US``), source and target text, and optionally a score (mining margin,
+        alignment score) and a note. ``origin`` is 'tmx', 'import', 'mined' or 'aligned'. Pairs
+        with an empty side, or already in the TM, are skipped (counted in ``skipped``).
+        PermissionError when ``caller`` may not write to the collection; ValueError, with
+        nothing stored, for a bad name, origin or missing language.
+        """
+        collection = _check_collection(collection)
+        self._check_writable(caller, collection)
+        return add_pairs(
+            self.runtime,
+            tm_name,
+            collection,
+            pairs,
+            SegmentOrigin(origin),
+            owner=owner_name(caller),
+        )
+
+    def import_tm_file(
+        self,
+        caller: Caller | None,
+        path: Path | str,
+        tm_name: str,
+        collection: str,
+        *,
+        src_lang: str | None = None,
+        trg_lang: str | None = None,
+    ) -> TmAdded:
+        """Add the pairs of a TMX (or TSV, CSV, JSONL) file to translation memory ``tm_name``
+        (see :meth:`add_pairs_to_tm`); languages given override the file's. BitextError names
+        the file and line of a problem."""
+        pairs, origin = file_pairs(Path(path), src_lang, trg_lang)
+        return self.add_pairs_to_tm(caller, tm_name, collection, pairs, origin)
+
+    def list_tms(self, *, caller: Caller | None = None) -> list[TmSummary]:
+        """The translation memories (with ``caller``, of the collections it may read), by
+        collection and name, with their size and language pairs."""
+        collections = readable_collections(caller, None)
+        with read_scope(self.runtime.engine) as session:
+            return list_tms(session, None if collections is None else list(collections))
+
     # ----- documents ----------------------------------------------------------------------
 
     def list_documents(
@@ -287,8 +364,10 @@ class Services:
             ):
                 raise PermissionError(f"{caller.name} may not delete document #{document_id}")
             stored_path = document.stored_path
+            memories = tms_of_document(session, document_id)
             db.delete_document(session, document_id)
         self.runtime.index.delete_document(document_id)
+        delete_tms(self.runtime, memories)
         if stored_path:
             Path(stored_path).unlink(missing_ok=True)
         return True

@@ -9,8 +9,14 @@ import click
 from mexma_search.app.relevance import RELEVANCE_LABELS
 from mexma_search.app.settings import get_settings
 from mexma_search.app.views import MAX_K
-from mexma_search.cli.output import emit_json, json_option
+from mexma_search.cli.output import emit_json, fail, json_option
 from mexma_search.cli.remote import SearchOptions, remote_app
+from mexma_search.cli.tm_memories import (
+    check_concordance_options,
+    concordance_here,
+    concordance_params,
+    print_concordance,
+)
 
 if TYPE_CHECKING:
     from mexma_search.app.search import SearchMode
@@ -43,6 +49,15 @@ if TYPE_CHECKING:
     is_flag=True,
     help="One result per passage (default: one per document, with its next best passages).",
 )
+@click.option(
+    "--tm",
+    "in_tm",
+    is_flag=True,
+    help="Search the translation memories instead (concordance): segments in either language "
+    "with their translation.",
+)
+@click.option("--tm-name", default=None, help="With --tm: only this translation memory.")
+@click.option("--pair", default=None, help="With --tm: only this language pair, e.g. en-es.")
 @json_option
 def search_command(
     query: str,
@@ -52,14 +67,26 @@ def search_command(
     collection: tuple[str, ...],
     mode: SearchMode | None,
     by_passage: bool,
+    in_tm: bool,
+    tm_name: str | None,
+    pair: str | None,
     as_json: bool,
 ) -> None:
-    """Find the documents closest in meaning to QUERY, whatever their language.
+    """Find the documents closest in meaning to QUERY, whatever their language; with --tm,
+    the translation memory segments (how was this translated before?).
 
     --page N shows results (N-1)*limit+1 to N*limit of the ranking (at most the first
     100). While `mexma-search serve` runs on the same data directory, the running app answers
     (or the app at MEXMA_API_URL, when set).
     """
+    if in_tm:
+        check_concordance_options(lang=lang, collection=collection, mode=mode, passages=by_passage)
+        if page != 1:
+            fail("--page applies to a document search, not to --tm")
+        _concordance(query, k, tm_name, pair, as_json)
+        return
+    if tm_name or pair:
+        fail("--tm-name and --pair apply to a translation memory search: add --tm")
     offset = (page - 1) * k
     if offset + k > MAX_K:
         raise click.BadParameter(
@@ -95,6 +122,18 @@ def _print_results(results: list[dict[str, Any]], *, first: int) -> None:
         click.echo(f"    {result['sentence']}")
         for more in result.get("passages", []):
             click.echo(f"    + passage {more['chunk']} ({more['score']:.3f}): {more['sentence']}")
+
+
+def _concordance(query: str, k: int, tm: str | None, pair: str | None, as_json: bool) -> None:
+    with remote_app(get_settings()) as app:
+        if app is not None:
+            hits = app.get("/tm/search", concordance_params(query, k, tm, pair))["results"]
+        else:
+            hits = concordance_here(query, k, tm, pair)
+    if as_json:
+        emit_json(hits)
+    else:
+        print_concordance(hits)
 
 
 def _search_here(request: SearchOptions) -> tuple[list[dict[str, Any]], bool]:

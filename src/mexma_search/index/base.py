@@ -18,6 +18,7 @@ from mexma_search.index.points import (
     ChunkPoint,
     Hit,
     batches,
+    is_chunk_collection,
     make_hit,
     model_version_of,
     search_filters,
@@ -136,9 +137,21 @@ class VectorIndex(ABC):
         Returns True when it was created; ValueError if it exists with another dimension.
         """
 
-    @abstractmethod
     def chunk_collections(self) -> list[str]:
         """The names of all chunk collections, sorted."""
+        return [name for name in self.collection_names() if is_chunk_collection(name)]
+
+    def tm_collections(self) -> list[str]:
+        """The names of all translation memory segment collections, sorted."""
+        return [name for name in self.collection_names() if not is_chunk_collection(name)]
+
+    def delete_points_of(self, collection: str, document_id: int) -> None:
+        """Remove the points stored under ``document_id`` from one collection."""
+        self._delete_document(collection, document_id)
+
+    @abstractmethod
+    def collection_names(self) -> list[str]:
+        """The names of all collections (of chunks and of TM segments), sorted."""
 
     @abstractmethod
     def alias_target(self, alias: str = LIVE_ALIAS) -> str | None:

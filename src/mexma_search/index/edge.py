@@ -162,7 +162,7 @@ class EdgeIndex(VectorIndex):
             points = shard.query(query)
         return keyword_scored_hits(points, request)
 
-    def chunk_collections(self) -> list[str]:
+    def collection_names(self) -> list[str]:
         with self._lock:
             return sorted(self._collections)
 

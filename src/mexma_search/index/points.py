@@ -21,6 +21,8 @@ import numpy as np
 
 LIVE_ALIAS = "chunks"
 COLLECTION_PREFIX = "chunks__"
+# translation memory segments, one collection per model version, apart from the chunks
+TM_COLLECTION_PREFIX = "tm__"
 # fixed, so that point ids stay the same across processes and releases
 POINT_NAMESPACE = uuid.UUID("6f0d5a3e-2b7c-5a1e-9c4d-8e2f1a7b3c90")
 MODEL_VERSION_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$")
@@ -46,11 +48,25 @@ def collection_name(model_version: str) -> str:
     return COLLECTION_PREFIX + model_version
 
 
+def tm_collection_name(model_version: str) -> str:
+    """The name of the collection holding ``model_version``'s translation memory segments."""
+    return TM_COLLECTION_PREFIX + collection_name(model_version).removeprefix(COLLECTION_PREFIX)
+
+
+def is_chunk_collection(name: str) -> bool:
+    """Whether ``name`` names a collection of document chunks (not of TM segments)."""
+    return name.startswith(COLLECTION_PREFIX)
+
+
 def model_version_of(collection: str) -> str:
-    """The model version whose embeddings ``collection`` holds (inverse of collection_name)."""
-    if not collection.startswith(COLLECTION_PREFIX):
+    """The model version whose embeddings ``collection`` holds (inverse of collection_name
+    and tm_collection_name)."""
+    prefix = next(
+        (p for p in (COLLECTION_PREFIX, TM_COLLECTION_PREFIX) if collection.startswith(p)), None
+    )
+    if prefix is None:
         raise ValueError(f"{collection!r} is not a chunk collection ({COLLECTION_PREFIX}<version>)")
-    version = collection.removeprefix(COLLECTION_PREFIX)
+    version = collection.removeprefix(prefix)
     if not MODEL_VERSION_PATTERN.match(version):
         raise ValueError(f"{collection!r} is not a valid chunk collection name")
     return version

@@ -147,10 +147,10 @@ class QdrantServerIndex(VectorIndex):
             ).points
         return keyword_scored_hits(points, request)
 
-    def chunk_collections(self) -> list[str]:
+    def collection_names(self) -> list[str]:
         with self._lock:
             names = [c.name for c in self._client.get_collections().collections]
-        return sorted(name for name in names if _is_chunk_collection(name))
+        return sorted(name for name in names if _is_ours(name))
 
     def _delete_document(self, collection: str, document_id: int) -> None:
         selector = models.FilterSelector(filter=_filter({"document_id": [document_id]}))
@@ -257,7 +257,8 @@ class QdrantServerIndex(VectorIndex):
                 return
 
 
-def _is_chunk_collection(name: str) -> bool:
+def _is_ours(name: str) -> bool:
+    """Whether ``name`` names a collection of chunks or TM segments."""
     try:
         model_version_of(name)
     except ValueError:

@@ -15,6 +15,7 @@ from mexma_search.app.job_queue import JobQueue
 from mexma_search.app.queues import STAGE_EMBEDDING, Step
 from mexma_search.app.runtime import Runtime
 from mexma_search.app.serving_model import serving_model
+from mexma_search.app.translation_memories import fill_from_document
 from mexma_search.documents import (
     IngestError,
     TokenCounter,
@@ -144,6 +145,9 @@ class IngestDocument(DocumentJob):
             for chunk in chunk_document(parsed, max_tokens=budget, count_tokens=count)
         ]
         languages = sorted({chunk.language for chunk in chunks if chunk.language})
+        if document.file_type.lower() == "tmx":
+            # before the checkpoint, so that a repeated step reads the memory again
+            fill_from_document(self.runtime, document_id)
         with session_scope(self.runtime.engine) as session:
             set_document_title(session, document_id, parsed.title)
             replace_chunks(

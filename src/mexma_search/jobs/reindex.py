@@ -3,12 +3,15 @@
 Chunk texts come from SQL. Search keeps answering from the old collection until the alias
 swap; after the swap, one more pass embeds chunks that were added meanwhile (their ingest
 jobs resolved the old live model before the swap, so they went to the old collection only).
+Then the translation memory segments are embedded into the new model's TM collection
+(concordance finds none of them until then).
 """
 
 from __future__ import annotations
 
 from mexma_search.app.queues import STAGE_EMBEDDING
 from mexma_search.app.serving_model import ServingModel, activate, register_model_version
+from mexma_search.app.translation_memories import reindex_all
 from mexma_search.index import LIVE_ALIAS, collection_name
 from mexma_search.jobs.embed import embed_chunks
 from mexma_search.jobs.handler import JobHandler
@@ -16,6 +19,7 @@ from mexma_search.store import chunks_after, count_chunks, session_scope
 
 STAGE_SWAPPING = "swapping"
 STAGE_CATCHING_UP = "catching up"
+STAGE_TRANSLATION_MEMORIES = "translation memories"
 
 
 class Reindex(JobHandler):
@@ -40,9 +44,16 @@ class Reindex(JobHandler):
             self.runtime.encoders.evict(retired)
         self.progress(stage=STAGE_CATCHING_UP)
         _, done = self._embed_after(model, last_id, done)
+        self.progress(stage=STAGE_TRANSLATION_MEMORIES)
+        segments = reindex_all(self.runtime, model)
         self.finish(
-            f"{name} is live ({done} passages re-embedded)",
-            {"model_version": name, "previous_collection": previous, "chunks": done},
+            f"{name} is live ({done} passages, {segments} TM segments re-embedded)",
+            {
+                "model_version": name,
+                "previous_collection": previous,
+                "chunks": done,
+                "tm_segments": segments,
+            },
         )
 
     def _embed_after(self, model: ServingModel, last_id: int, done: int) -> tuple[int, int]:

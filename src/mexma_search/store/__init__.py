@@ -85,6 +85,8 @@ from mexma_search.store.tables import (
     ModelStatus,
     ModelVersion,
 )
+from mexma_search.store.tm_tables import SegmentOrigin, TmSegment, TranslationMemory
+from mexma_search.store.translation_memory import NewSegment, TmSummary
 from mexma_search.store.user_tables import AccountRole, CollectionGrant, Group, GroupMember, User
 
 __all__ = [
@@ -108,6 +110,11 @@ __all__ = [
     "NewChunk",
     "NewDocument",
     "NewModelVersion",
+    "NewSegment",
+    "SegmentOrigin",
+    "TmSegment",
+    "TmSummary",
+    "TranslationMemory",
     "User",
     "active_model_version",
     "add_document",

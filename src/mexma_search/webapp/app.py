@@ -28,6 +28,7 @@ from mexma_search.webapp.errors import raises_errors, shows_errors
 from mexma_search.webapp.library_tab import LibraryTab
 from mexma_search.webapp.search_tab import SearchTab
 from mexma_search.webapp.sessions import UserSessions
+from mexma_search.webapp.tm_tab import TmTab
 
 STATIC = Path(__file__).parent / "static"
 TITLE = "MEXMA Search"
@@ -98,6 +99,9 @@ def build_app(services: Services, settings: Settings) -> WebApp:
             with gr.Tab("Library", id="library"):
                 library = LibraryTab(services, sessions)
                 library.build()
+            with gr.Tab("Translation memory", id="tm") as tm_page:
+                memory = TmTab(services, sessions)
+                memory.build()
             with gr.Tab("Admin", id="admin"):
                 AdminTab(services, credentials, sessions).build()
         _register_api(services, sessions)
@@ -111,6 +115,7 @@ def build_app(services: Services, settings: Settings) -> WebApp:
                 watched,
                 gr.Timer(active=bool(watched)),
                 *library.refresh(viewer),
+                *memory.refresh(viewer),
             )
 
         blocks.load(
@@ -121,12 +126,18 @@ def build_app(services: Services, settings: Settings) -> WebApp:
                 library.watched,
                 library.timer,
                 *library.refresh_outputs,
+                *memory.refresh_outputs,
             ],
             api_visibility="private",
         )
         search_page.select(
             sessions.with_viewer(search.refresh_filters),
             outputs=search.filter_outputs,
+            api_visibility="private",
+        )
+        tm_page.select(
+            sessions.with_viewer(memory.refresh),
+            outputs=memory.refresh_outputs,
             api_visibility="private",
         )
     # Jobs run in the backend's workers, not in Gradio's queue, so long ingestion or training

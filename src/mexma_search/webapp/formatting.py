@@ -178,12 +178,18 @@ def highlighted_passage(result: SearchResult) -> str:
 def relevance_badge(result: SearchResult) -> str:
     """The result's relevance label, its score in the tooltip (the score itself for a model
     without labels)."""
-    label = RELEVANCE_LABELS.get(result.relevance)
+    return score_badge(result.relevance, result.score)
+
+
+def score_badge(relevance: str, score: float) -> str:
+    """A match's ``relevance`` label with its cosine ``score`` in the tooltip (the score
+    itself when there is no label)."""
+    label = RELEVANCE_LABELS.get(relevance)
     if label is None:
-        return f'<span class="mx-score" title="cosine similarity">{result.score:.3f}</span>'
+        return f'<span class="mx-score" title="cosine similarity">{score:.3f}</span>'
     return (
-        f'<span class="mx-relevance mx-rel-{escape(result.relevance)}" '
-        f'title="cosine similarity {result.score:.3f}">{escape(label)}</span>'
+        f'<span class="mx-relevance mx-rel-{escape(relevance)}" '
+        f'title="cosine similarity {score:.3f}">{escape(label)}</span>'
     )
 
 

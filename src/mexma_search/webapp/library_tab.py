@@ -274,8 +274,8 @@ class LibraryTab:
         return (
             *self.documents(caller, *filters),
             gr.Dropdown(choices=collections or [DEFAULT_COLLECTION]),
-            gr.Dropdown(choices=_with_any(collections)),
-            gr.Dropdown(choices=_with_any(languages)),
+            gr.Dropdown(choices=with_any(collections)),
+            gr.Dropdown(choices=with_any(languages)),
         )
 
     def ask_delete(self, caller: Caller, document_id: int | None) -> tuple[Any, ...]:
@@ -309,10 +309,11 @@ class LibraryTab:
         return gr.Dropdown(value=None)
 
 
-def _with_any(values: Sequence[str]) -> list[tuple[str, str]]:
+def with_any(values: Sequence[str]) -> list[tuple[str, str]]:
+    """A filter's choices: "any" (the empty value, which does not filter), then ``values``."""
     return [ANY, *((value, value) for value in values)]
 
 
 def _any_dropdown(label: str, values: Sequence[str], elem_id: str) -> gr.Dropdown:
     """A filter whose empty choice, "any", does not filter."""
-    return gr.Dropdown(label=label, choices=_with_any(values), value="", scale=1, elem_id=elem_id)
+    return gr.Dropdown(label=label, choices=with_any(values), value="", scale=1, elem_id=elem_id)

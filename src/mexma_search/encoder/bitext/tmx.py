@@ -25,7 +25,7 @@ def _variant_texts(path: Path, unit: TranslationUnit) -> Iterator[tuple[str, str
         yield variant.lang, variant.segments[0] if variant.segments else None
 
 
-def _units(path: Path) -> Iterator[TranslationUnit]:
+def read_units(path: Path) -> Iterator[TranslationUnit]:
     """The file's translation units, as :class:`BitextError` reports its problems."""
     try:
         with open_binary(path) as stream:
@@ -45,7 +45,7 @@ def tmx_language_counts(path: Path, *, primary: bool = False) -> Counter[str]:
     """Count ``<tuv>`` elements per language (normalised tags, or primary subtags) in one pass."""
     return Counter(
         _language_key(lang, primary)
-        for unit in _units(path)
+        for unit in read_units(path)
         for lang, _ in _variant_texts(path, unit)
     )
 
@@ -94,7 +94,7 @@ def read_tmx(
         )
     counts: Counter[str] = Counter()
     pairs_found = 0
-    for unit in _units(path):
+    for unit in read_units(path):
         segments: dict[str, str | None] = {}
         for lang, text in _variant_texts(path, unit):
             counts[_language_key(lang, primary)] += 1

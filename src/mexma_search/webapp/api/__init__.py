@@ -15,15 +15,22 @@ from starlette.routing import BaseRoute, Mount
 
 from mexma_search.app.running_app import API_PREFIX
 from mexma_search.app.services import Services
-from mexma_search.webapp.api import document_routes, job_routes, model_routes, search_routes
+from mexma_search.webapp.api import (
+    document_routes,
+    job_routes,
+    model_routes,
+    search_routes,
+    tm_routes,
+)
 from mexma_search.webapp.api.errors import ERROR_RESPONSES, install_error_handlers
 
-DESCRIPTION = """Search, documents, jobs, collections and model versions of MEXMA Search.
+DESCRIPTION = """Search, documents, jobs, collections, model versions and translation memories of
+MEXMA Search.
 
 Send an API token with every request: `Authorization: Bearer mxs_...`. An admin creates
 tokens (`mexma-search tokens create`, or the Admin tab). Scopes nest: **read** (search,
-read documents, jobs, collections, models), **write** (also upload, delete, cancel) and
-**admin** (also promote a model version). Errors answer
+read documents, jobs, collections, models, translation memories), **write** (also upload,
+delete, cancel) and **admin** (also promote a model version). Errors answer
 `{"error": {"code": "...", "message": "..."}}`."""
 
 
@@ -40,7 +47,7 @@ def build_api(services: Services) -> FastAPI:
     )
     api.state.services = services
     install_error_handlers(api)
-    for module in (search_routes, document_routes, job_routes, model_routes):
+    for module in (search_routes, document_routes, job_routes, model_routes, tm_routes):
         api.include_router(module.router)
     return api
 
