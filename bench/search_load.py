@@ -1,13 +1,15 @@
 """Search under load: concurrent clients searching a running app while it ingests.
 
-    python bench/search_load.py [--clients 20] [--seconds 60] [--documents 300] [--json]
+    python bench/search_load.py [--clients 20] [--seconds 60] [--documents 300] [--threads N]
+                                [--json]
 
 Starts ``mexma-search serve`` on a scratch data directory (the demo corpus and the default
 model), queues ``--documents`` Wikipedia summaries for ingest, and has ``--clients`` threads
 search through the app's HTTP route (``GET /api/search``, what the CLI uses) for ``--seconds``,
 each sending its next query as soon as the last one is answered, with a read token made on the
-scratch data directory. Prints the searches, errors and latency percentiles; ``--url`` measures
-an app that is already running instead (its token in ``MEXMA_API_TOKEN``).
+scratch data directory. Prints the searches, errors and latency percentiles, and the documents
+and passages the ingest indexed during the load (its throughput beside the searches); ``--url``
+measures an app that is already running instead (its token in ``MEXMA_API_TOKEN``).
 """
 
 from __future__ import annotations
@@ -72,9 +74,12 @@ def read_token(data_dir: Path) -> str:
     return str(json.loads(made.stdout)["token"])
 
 
-def start_app(data_dir: Path, port: int, token: str) -> subprocess.Popen[str]:
-    """``serve --demo`` on ``data_dir`` (returns once it answers searches)."""
+def start_app(data_dir: Path, port: int, token: str, threads: int | None) -> subprocess.Popen[str]:
+    """``serve --demo`` on ``data_dir`` with ``threads`` torch CPU threads (None: the app's
+    default); returns once it answers searches."""
     environment = {**app_environment(data_dir), "MEXMA_PORT": str(port)}
+    if threads is not None:
+        environment["MEXMA_CPU_THREADS"] = str(threads)
     command = [*CLI, "serve", "--demo"]
     app = subprocess.Popen(
         command, env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, text=True
@@ -115,6 +120,28 @@ def search(url: str, token: str, query: str) -> list[Any]:
     request = urllib.request.Request(address, headers={"Authorization": f"Bearer {token}"})
     with urllib.request.urlopen(request, timeout=60) as response:
         return list(json.loads(response.read())["results"])
+
+
+def indexed(url: str, token: str) -> tuple[int, int]:
+    """The documents and passages of the app's succeeded ingest jobs (at most 1,000 jobs)."""
+    query = urllib.parse.urlencode({"kind": "ingest", "status": "succeeded", "limit": 1000})
+    request = urllib.request.Request(
+        f"{url}/api/jobs?{query}", headers={"Authorization": f"Bearer {token}"}
+    )
+    with urllib.request.urlopen(request, timeout=60) as response:
+        jobs = json.loads(response.read())["items"]
+    return len(jobs), sum(int(job["metrics"].get("chunks", 0)) for job in jobs)
+
+
+def ingest_rate(url: str, token: str, before: tuple[int, int], seconds: float) -> dict[str, float]:
+    """What the ingest indexed since ``before`` (from :func:`indexed`), per minute."""
+    documents, passages = indexed(url, token)
+    documents, passages = documents - before[0], passages - before[1]
+    return {
+        "ingested_documents": documents,
+        "ingested_passages": passages,
+        "passages_per_minute": round(passages * 60 / seconds, 1),
+    }
 
 
 def load(url: str, token: str, clients: int, seconds: float) -> dict[str, Any]:
@@ -160,6 +187,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=60.0)
     parser.add_argument("--documents", type=int, default=300, help="queued for ingest (0: none)")
     parser.add_argument("--port", type=int, default=7961)
+    parser.add_argument("--threads", type=int, help="torch CPU threads of the app")
     parser.add_argument("--url", help="an app that is already running (nothing is ingested)")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
@@ -170,13 +198,18 @@ def main() -> None:
         token = os.environ.get("MEXMA_API_TOKEN", "")
         if url is None:
             token = read_token(work / "data")
-            app = start_app(work / "data", args.port, token)
+            app = start_app(work / "data", args.port, token, args.threads)
             url = f"http://127.0.0.1:{args.port}"
-            if args.documents:
-                queue_ingest(work / "data", args.documents, work)
         try:
-            measured = load(url.rstrip("/"), token, args.clients, args.seconds)
-            report = {**measured, "machine": machine()}
+            if app is not None and args.documents:
+                queue_ingest(work / "data", args.documents, work)
+            url = url.rstrip("/")
+            before = indexed(url, token)
+            started = time.monotonic()
+            measured = load(url, token, args.clients, args.seconds)
+            ingest = ingest_rate(url, token, before, time.monotonic() - started)
+            threads = {"threads": args.threads or "default"}
+            report = {**threads, **measured, **ingest, "machine": machine()}
         finally:
             if app is not None:
                 app.terminate()

@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 import pytest
 
+from mexma_search.app.encoder_gate import EncoderGate
 from mexma_search.app.query_batcher import QueryBatcher
 from mexma_search.encoder.model import SentenceEncoder
 
@@ -54,3 +55,19 @@ def test_an_encoder_error_reaches_every_waiting_search() -> None:
     with pytest.raises(RuntimeError, match="out of memory"):
         batcher.encode("anything")
     batcher.close()
+
+
+def test_queries_are_encoded_inside_the_search_turn(tiny_mean_encoder: SentenceEncoder) -> None:
+    gate = EncoderGate()
+    batcher = QueryBatcher(tiny_mean_encoder, gate.search)
+    found: list[np.ndarray] = []
+    with gate.background():  # an ingest batch holds the encoder
+        searching = threading.Thread(target=lambda: found.append(batcher.encode(QUERIES[0])))
+        searching.start()
+        searching.join(0.5)
+        assert searching.is_alive() and not found
+    searching.join(10)
+    batcher.close()
+    np.testing.assert_allclose(
+        found[0], tiny_mean_encoder.encode([QUERIES[0]], prompt="query").vectors[0], atol=1e-5
+    )

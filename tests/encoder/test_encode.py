@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
+
 import numpy as np
 import pytest
 import torch
@@ -120,3 +123,22 @@ def test_token_budget_does_not_change_the_vectors(
     roomy = tiny_encoder.encode_array(texts, batch_size=8)
     tight = encode_texts(tiny_encoder, texts, batch_size=8, max_batch_tokens=64).vectors
     assert np.abs(roomy - tight).max() <= 1e-5
+
+
+def test_each_batch_runs_inside_its_turn(
+    tiny_encoder: SentenceEncoder, mixed_texts: list[str]
+) -> None:
+    events: list[str] = []
+
+    @contextlib.contextmanager
+    def turn() -> Iterator[None]:
+        events.append("turn")
+        yield
+        events.append("done")
+
+    def progress(done: int, total: int) -> None:
+        events.append(f"{done}/{total}")
+
+    turned = tiny_encoder.encode_array(mixed_texts, batch_size=3, progress=progress, turn=turn)
+    assert events == ["turn", "done", "3/7", "turn", "done", "6/7", "turn", "done", "7/7"]
+    np.testing.assert_allclose(turned, tiny_encoder.encode_array(mixed_texts), atol=1e-5)

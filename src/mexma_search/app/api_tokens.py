@@ -30,6 +30,7 @@ from mexma_search.store.api_tokens import (
     delete_api_token,
     list_api_tokens,
     revoke_api_token,
+    touch_api_token,
 )
 from mexma_search.store.tables import ApiToken
 from mexma_search.store.types import utcnow
@@ -190,18 +191,24 @@ class ApiTokens:
             return delete_api_token(session, token_id)
 
     def authenticate(self, secret: str) -> ApiTokenInfo:
-        """The token ``secret`` names, if it is valid now; TokenRefusedError otherwise."""
+        """The token ``secret`` names, if it is valid now; TokenRefusedError otherwise.
+
+        Every API request comes here: it only reads, so that requests never queue for the
+        database's write lock (which ingest holds often), except to record a use once every
+        ``TOUCH_EVERY``.
+        """
         now = utcnow()
-        with session_scope(self._engine()) as session:
+        with read_scope(self._engine()) as session:
             row = api_token_by_hash(session, _hash(secret.strip()))
-            if row is None:
-                raise TokenRefusedError("unknown API token")
-            token = ApiTokenInfo.from_row(row)
-            state = token.state(now)
-            if state != "active":
-                raise TokenRefusedError(f"this API token is {state}")
-            if row.last_used_at is None or now - row.last_used_at > TOUCH_EVERY:
-                row.last_used_at = now
+            token = ApiTokenInfo.from_row(row) if row is not None else None
+        if token is None:
+            raise TokenRefusedError("unknown API token")
+        state = token.state(now)
+        if state != "active":
+            raise TokenRefusedError(f"this API token is {state}")
+        if token.last_used_at is None or now - token.last_used_at > TOUCH_EVERY:
+            with session_scope(self._engine()) as session:
+                touch_api_token(session, token.id, now)
         return token
 
 

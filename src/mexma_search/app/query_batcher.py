@@ -13,6 +13,7 @@ from concurrent.futures import Future
 
 import numpy as np
 
+from mexma_search.encoder.encode import BatchTurn
 from mexma_search.encoder.model import SentenceEncoder
 
 WINDOW_S = 0.003
@@ -20,10 +21,12 @@ MAX_BATCH = 32
 
 
 class QueryBatcher:
-    """A thread that encodes the queries given to :meth:`encode` in batches."""
+    """A thread that encodes the queries given to :meth:`encode` in batches, each forward pass
+    inside ``turn()`` when given."""
 
-    def __init__(self, encoder: SentenceEncoder) -> None:
+    def __init__(self, encoder: SentenceEncoder, turn: BatchTurn | None = None) -> None:
         self.encoder = encoder
+        self._turn = turn
         self._waiting: queue.Queue[tuple[str, Future[np.ndarray]] | None] = queue.Queue()
         self._thread = threading.Thread(target=self._run, name="query-encoder", daemon=True)
         self._thread.start()
@@ -54,7 +57,8 @@ class QueryBatcher:
 
     def _encode(self, batch: list[tuple[str, Future[np.ndarray]]]) -> None:
         try:
-            vectors = self.encoder.encode([text for text, _ in batch], prompt="query").vectors
+            texts = [text for text, _ in batch]
+            vectors = self.encoder.encode(texts, prompt="query", turn=self._turn).vectors
         except BaseException as error:  # each search gets the encoder's error
             for _, found in batch:
                 found.set_exception(error)

@@ -15,6 +15,7 @@ import torch
 from sqlalchemy import Engine
 
 from mexma_search.app.encoder_cache import EncoderCache
+from mexma_search.app.encoder_gate import EncoderGate
 from mexma_search.app.heartbeats import Heartbeats
 from mexma_search.app.query_batcher import QueryBatcher
 from mexma_search.app.settings import Settings
@@ -36,6 +37,8 @@ class Runtime:
         if settings.cpu_threads:
             torch.set_num_threads(settings.cpu_threads)
         self.encoders = EncoderCache(settings)
+        # searches and background jobs take turns at the encoders, searches first
+        self.encoder_gate = EncoderGate()
         # set while an in-process worker shuts down: running jobs stop at their next batch
         self.stopping = threading.Event()
         self._lock = threading.Lock()
@@ -78,7 +81,8 @@ class Runtime:
             if batcher is None or batcher.encoder is not encoder:
                 if batcher is not None:
                     batcher.close()
-                batcher = self._query_batcher = QueryBatcher(encoder)
+                batcher = QueryBatcher(encoder, self.encoder_gate.search)
+                self._query_batcher = batcher
         return batcher.encode(query)
 
     def close(self) -> None:

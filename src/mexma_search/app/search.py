@@ -20,11 +20,12 @@ from mexma_search.app.runtime import Runtime
 from mexma_search.app.sentence_vectors import sentence_vectors
 from mexma_search.app.serving_model import ServingModel, serving_model
 from mexma_search.app.views import MAX_K, SearchResult
+from mexma_search.encoder.encode import BatchTurn
 from mexma_search.encoder.language_id import language_identifier
 from mexma_search.encoder.model import SentenceEncoder
 from mexma_search.index import Hit
 from mexma_search.index.keywords import KeywordQuery
-from mexma_search.store import Chunk, chunks_by_ids, get_document, read_scope
+from mexma_search.store import Chunk, chunks_by_ids, document_names, read_scope
 
 # below this probability the query's language is treated as unknown (short queries, names)
 QUERY_LANGUAGE_CONFIDENCE = 0.9
@@ -72,6 +73,8 @@ class Ranking:
     documents: dict[int, tuple[str, str]]
     # the index had no more matches than it returned: a deeper ranking would add no cards
     exhausted: bool
+    # the search's turn at the encoder, for sentences encoded at query time
+    encoder_turn: BatchTurn
 
     def relevance(self, card: list[Found]) -> Relevance | None:
         """The card's relevance label, from its best-ranked passage (None: the model has no
@@ -133,18 +136,23 @@ def rank(runtime: Runtime, query: Query, *, k: int, highlight: bool) -> Ranking:
     )
     with read_scope(runtime.engine) as session:
         chunks = chunks_by_ids(session, [hit.chunk_id for hit in hits])
-        documents = {}
-        for document_id_ in {hit.document_id for hit in hits}:
-            document = get_document(session, document_id_)
-            if document is not None:
-                documents[document_id_] = (document.filename, document.title or document.filename)
+        documents = document_names(session, list({hit.document_id for hit in hits}))
     found = [
         (hit, chunks[hit.chunk_id])
         for hit in hits
         if hit.chunk_id in chunks and hit.document_id in documents
     ]
     cards = by_document(found, k) if query.group else [[passage] for passage in found[:k]]
-    return Ranking(model, query_vector, language, mode, cards, documents, len(hits) < limit)
+    return Ranking(
+        model,
+        query_vector,
+        language,
+        mode,
+        cards,
+        documents,
+        exhausted=len(hits) < limit,
+        encoder_turn=runtime.encoder_gate.search,
+    )
 
 
 def _lang(hit: Hit, chunk: Chunk) -> str:
@@ -165,6 +173,7 @@ def results_of(
             ranking.query_vector,
             [chunk for _, chunk in shown],
             [hit.sentence_vectors for hit, _ in shown],
+            turn=ranking.encoder_turn,
         )
         if highlight
         else [((0, len(chunk.text)), None) for _, chunk in shown]
@@ -239,11 +248,13 @@ def sentence_matches(
     query_vector: np.ndarray,
     chunks: Sequence[Chunk],
     stored: Sequence[np.ndarray | None],
+    *,
+    turn: BatchTurn | None = None,
 ) -> list[tuple[Span, float | None]]:
     """For each chunk, the span of its sentence closest to the query and that sentence's
     cosine with it (None for a chunk of one sentence without vectors): by its ``stored``
     sentence vectors where they match its sentences, else by encoding its sentences (all such
-    chunks in one call)."""
+    chunks in one call, each batch inside ``turn()`` when given)."""
     spans_per_chunk = [chunk.sentence_spans() for chunk in chunks]
     vectors: list[np.ndarray | None] = [
         vectors if vectors is not None and len(vectors) == len(spans) else None
@@ -252,7 +263,7 @@ def sentence_matches(
     missing = [
         i for i, spans in enumerate(spans_per_chunk) if len(spans) > 1 and vectors[i] is None
     ]
-    encoded = sentence_vectors(encoder, [chunks[i] for i in missing])
+    encoded = sentence_vectors(encoder, [chunks[i] for i in missing], turn=turn)
     for i, chunk_vectors in zip(missing, encoded, strict=True):
         vectors[i] = chunk_vectors
     return [_closest(spans, chunk_vectors, query_vector) for spans, chunk_vectors in zip(

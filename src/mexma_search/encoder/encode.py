@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -19,6 +20,9 @@ if TYPE_CHECKING:
 # Padded tokens per batch: long texts go in smaller batches, which bounds activation memory
 # (attention is quadratic in length) without changing the batches of short texts.
 DEFAULT_MAX_BATCH_TOKENS = 8192
+
+# Called around each batch's forward pass: a context that may wait for its turn at the model.
+BatchTurn = Callable[[], AbstractContextManager[object]]
 
 
 @dataclass(frozen=True)
@@ -95,6 +99,7 @@ def encode_texts(
     batch_size: int = 32,
     progress: Callable[[int, int], object] | None = None,
     max_batch_tokens: int = DEFAULT_MAX_BATCH_TOKENS,
+    turn: BatchTurn | None = None,
 ) -> EncodeResult:
     """Embed ``texts`` in batches of similar length; see :meth:`SentenceEncoder.encode`."""
     if isinstance(texts, str):
@@ -110,22 +115,30 @@ def encode_texts(
     lengths = [len(ids_per_text[i]) for i in order]
     out = np.empty((len(texts), dim), dtype=np.float32)
     pad_id = encoder.tokenizer.pad_token_id
-    device = encoder.device
     done = 0
     with torch.inference_mode():
         for start, stop in batch_bounds(lengths, batch_size, max_batch_tokens):
             rows = order[start:stop]
             input_ids, attention_mask = pad_batch([ids_per_text[i] for i in rows], pad_id)
-            input_ids = to_device(input_ids, device)
-            attention_mask = to_device(attention_mask, device)
-            with autocast(device, encoder.autocast_dtype):
-                vectors = encoder.sentence_vectors(input_ids, attention_mask)
-            vectors = vectors.float()
-            if encoder.config.normalize:
-                vectors = F.normalize(vectors, p=2, dim=-1)
-            out[rows] = vectors.cpu().numpy()
+            with turn() if turn is not None else nullcontext():
+                out[rows] = _forward(encoder, input_ids, attention_mask)
             done += len(rows)
             if progress is not None:
                 progress(done, len(texts))
     n_tokens = sum(len(ids) for ids in ids_per_text)
     return EncodeResult(out, truncated, n_tokens)
+
+
+def _forward(
+    encoder: SentenceEncoder, input_ids: torch.Tensor, attention_mask: torch.Tensor
+) -> np.ndarray:
+    """One padded batch's sentence vectors (normalised if the config says so), on the host."""
+    device = encoder.device
+    with autocast(device, encoder.autocast_dtype):
+        vectors = encoder.sentence_vectors(
+            to_device(input_ids, device), to_device(attention_mask, device)
+        )
+    vectors = vectors.float()
+    if encoder.config.normalize:
+        vectors = F.normalize(vectors, p=2, dim=-1)
+    return vectors.cpu().numpy()

@@ -15,7 +15,12 @@ from transformers import AutoModel, AutoTokenizer, PreTrainedModel, PreTrainedTo
 
 from mexma_search.encoder.config import EncoderConfig, config_from_files
 from mexma_search.encoder.device import autocast_dtype, resolve_device
-from mexma_search.encoder.encode import EncodeResult, encode_texts
+from mexma_search.encoder.encode import (
+    DEFAULT_MAX_BATCH_TOKENS,
+    BatchTurn,
+    EncodeResult,
+    encode_texts,
+)
 from mexma_search.encoder.pooling import pool
 from mexma_search.encoder.token_count import TokenizerCounter
 
@@ -118,12 +123,25 @@ class SentenceEncoder:
         prompt: str | None = None,
         batch_size: int = 32,
         progress: ProgressCallback | None = None,
+        max_batch_tokens: int = DEFAULT_MAX_BATCH_TOKENS,
+        turn: BatchTurn | None = None,
     ) -> EncodeResult:
-        """Embed ``texts`` (with the ``query`` or ``passage`` prefix, or none).
+        """Embed ``texts`` (with the ``query`` or ``passage`` prefix, or none), in batches of
+        at most ``batch_size`` texts and ``max_batch_tokens`` padded tokens; each batch's
+        forward pass runs inside ``turn()`` when given (a process sharing the model decides
+        whose batch goes next).
 
         Returns float32 vectors in input order, L2-normalised if the config says so.
         """
-        return encode_texts(self, texts, prompt=prompt, batch_size=batch_size, progress=progress)
+        return encode_texts(
+            self,
+            texts,
+            prompt=prompt,
+            batch_size=batch_size,
+            progress=progress,
+            max_batch_tokens=max_batch_tokens,
+            turn=turn,
+        )
 
     def encode_array(self, texts: Sequence[str], **kwargs: Any) -> np.ndarray:
         """Shortcut for ``encode(...).vectors``."""

@@ -21,10 +21,12 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from mexma_search.app.encoder_gate import EncoderGate, background_batch_tokens
 from mexma_search.app.queues import STAGE_EMBEDDING, Step
-from mexma_search.app.sentence_vectors import sentence_vectors
+from mexma_search.app.sentence_vectors import encode_passages, sentence_vectors
 from mexma_search.app.serving_model import ServingModel, serving_model
 from mexma_search.documents import UNDETERMINED, embedding_text
+from mexma_search.encoder.encode import DEFAULT_MAX_BATCH_TOKENS
 from mexma_search.encoder.model import ProgressCallback
 from mexma_search.index import ChunkPoint
 from mexma_search.jobs.handler import TRANSIENT_ERRORS, JobInterruptedError
@@ -65,6 +67,7 @@ def embed_chunks(
     with_sentences: bool,
     with_titles: bool,
     progress: ProgressCallback | None = None,
+    gate: EncoderGate | None = None,
 ) -> tuple[list[ChunkPoint], set[int]]:
     """The points of ``chunks`` (passage prompt, one encoder call), each in its document
     collection; and the ids of the chunks the encoder had to truncate.
@@ -75,15 +78,25 @@ def embed_chunks(
     ``with_sentences`` also embeds each sentence of the chunks that have several (one more
     encoder call over all of them), for search to show the best one without encoding.
     ``progress`` is called after every batch of either call (it may raise to stop them).
+    With ``gate``, each batch is background work that waits for searches' batches (and on a
+    CPU is small, so that searches wait for little).
     """
     encoder = model.encoder
     rows = [item.chunk for item in chunks]
     texts = [
         embedding_text(item.chunk.text, item.title if with_titles else None) for item in chunks
     ]
-    result = encoder.encode(texts, prompt="passage", batch_size=batch_size, progress=progress)
+    turn = gate.background if gate is not None else None
+    max_tokens = (
+        background_batch_tokens(encoder.device) if gate is not None else DEFAULT_MAX_BATCH_TOKENS
+    )
+    result = encode_passages(
+        encoder, texts, batch_size, progress, max_batch_tokens=max_tokens, turn=turn
+    )
     sentences_per_chunk = (
-        sentence_vectors(encoder, rows, batch_size, progress)
+        sentence_vectors(
+            encoder, rows, batch_size, progress, max_batch_tokens=max_tokens, turn=turn
+        )
         if with_sentences
         else [None] * len(rows)
     )
@@ -290,6 +303,7 @@ class EmbedDocuments(DocumentJob):
                     with_sentences=settings.sentence_vectors == "ingest",
                     with_titles=settings.title_in_embedding,
                     progress=self._watch_while_encoding([item.job_id for item in items]),
+                    gate=self.runtime.encoder_gate,
                 )
             except _CancelledWhileEncodingError:
                 self._record_progress(items)  # ends the cancelled jobs

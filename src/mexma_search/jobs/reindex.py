@@ -70,6 +70,7 @@ class Reindex(JobHandler):
                 settings.encode_batch_size,
                 with_sentences=settings.sentence_vectors == "ingest",
                 with_titles=settings.title_in_embedding,
+                gate=self.runtime.encoder_gate,
             )
             self.runtime.index.upsert(model.collection, points)
             last_id = batch[-1].chunk.id

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, delete, select
+from sqlalchemy import CursorResult, delete, select, update
 from sqlalchemy.orm import Session
 
 from mexma_search.store.tables import ApiToken
@@ -46,6 +46,11 @@ def add_api_token(session: Session, new: NewApiToken) -> ApiToken:
 def api_token_by_hash(session: Session, token_hash: str) -> ApiToken | None:
     """The token whose hash is ``token_hash``, or None."""
     return session.scalar(select(ApiToken).where(ApiToken.token_hash == token_hash))
+
+
+def touch_api_token(session: Session, token_id: int, used_at: datetime) -> None:
+    """Record that the token was used at ``used_at``."""
+    session.execute(update(ApiToken).where(ApiToken.id == token_id).values(last_used_at=used_at))
 
 
 def list_api_tokens(session: Session) -> list[ApiToken]:

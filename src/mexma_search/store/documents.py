@@ -143,6 +143,17 @@ def get_documents(session: Session, document_ids: Sequence[int]) -> dict[int, Do
     return {document.id: document for document in session.scalars(query)}
 
 
+def document_names(session: Session, document_ids: Sequence[int]) -> dict[int, tuple[str, str]]:
+    """By id, the file name and the title shown (the parsed title, else the file name) of the
+    documents with these ids that exist (one query)."""
+    if not document_ids:
+        return {}
+    query = select(Document.id, Document.filename, Document.title).where(
+        Document.id.in_(list(document_ids))
+    )
+    return {id_: (filename, title or filename) for id_, filename, title in session.execute(query)}
+
+
 def existing_documents(session: Session, document_ids: Sequence[int]) -> set[int]:
     """Which of these document ids still exist (one query)."""
     if not document_ids:
