@@ -172,8 +172,9 @@ def test_search_filters_groups_pages_and_exports(
     scores = [r["score"] for r in results]
     assert scores == sorted(scores, reverse=True)
 
-    first = reader.get("/search", params={"q": "river", "k": 1}).json()
-    second = reader.get("/search", params={"q": "river", "k": 1, "offset": 1}).json()
+    # pages of the same ranking (same mode)
+    first = reader.get("/search", params={**params, "k": 1}).json()
+    second = reader.get("/search", params={**params, "k": 1, "offset": 1}).json()
     assert first["next_offset"] == 1 and second["offset"] == 1
     assert first["results"][0]["document_id"] == results[0]["document_id"]
     assert second["results"][0]["document_id"] == results[1]["document_id"]
@@ -184,14 +185,14 @@ def test_search_filters_groups_pages_and_exports(
     elsewhere = reader.get("/search", params={"q": "river", "collection": "no-such"}).json()
     assert elsewhere["results"] == []
 
-    as_csv = reader.get("/search/export", params={"q": "river", "format": "csv", "k": 10})
+    as_csv = reader.get("/search/export", params={**params, "format": "csv"})
     assert as_csv.headers["content-type"].startswith("text/csv")
     rows = list(csv.DictReader(io.StringIO(as_csv.text)))
     assert next(row["document_id"] for row in rows if row["rank"] == "1") == str(
         results[0]["document_id"]
     )
     assert {row["document"] for row in rows} == {r["document"] for r in results}
-    as_jsonl = reader.get("/search/export", params={"q": "river", "format": "jsonl", "k": 10})
+    as_jsonl = reader.get("/search/export", params={**params, "format": "jsonl"})
     records = [json.loads(line) for line in as_jsonl.text.splitlines()]
     assert [r["document_id"] for r in records] == [r["document_id"] for r in results]
     assert [r["rank"] for r in records] == list(range(1, len(results) + 1))

@@ -9,6 +9,8 @@ from typing import Any
 from mexma_search.store import Document, Job, JobStatus, ModelVersion
 
 FINAL_JOB_STATUSES = (JobStatus.SUCCEEDED, JobStatus.FAILED, JobStatus.CANCELLED)
+# the most results one search returns (paging included)
+MAX_K = 100
 
 
 class Record:
