@@ -14,7 +14,9 @@ Each backend is written in this process, then opened and searched in a fresh one
 ``open_s`` and ``rss_mb`` are those of a process that has just opened the index (as ``serve``
 does). ``rss_mb`` is measured before the encoder loads; ``rss_with_encoder_mb`` after.
 Latencies exclude query encoding except ``search_encoded_p50_ms``; ``recall_at_10`` compares
-the approximate search with exact search on the same data.
+the approximate search with exact search on the same data. Each passage's text is its topic's
+summary, for its keyword vector; ``hybrid_p50_ms``/``hybrid_p95_ms`` time hybrid searches
+(the titles as keywords, in their languages).
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ from mexma_search.index import (
     collection_name,
     open_index,
 )
+from mexma_search.index.keywords import KeywordQuery
 
 DIM = 384
 COLLECTIONS = ("news", "legal", "manuals", "research")
@@ -56,8 +59,11 @@ FILTERS: dict[str, dict[str, Any]] = {
 }
 
 
-def synthetic_points(n: int, centres: np.ndarray, seed: int = 0) -> Iterator[list[ChunkPoint]]:
-    """``n`` passage points in batches, documents of 10-100 passages."""
+def synthetic_points(
+    n: int, centres: np.ndarray, centre_texts: list[str], seed: int = 0
+) -> Iterator[list[ChunkPoint]]:
+    """``n`` passage points in batches, documents of 10-100 passages, each with its topic's
+    summary as its text (for its keyword vector)."""
     rng = np.random.default_rng(seed)
     written, document_id = 0, 0
     while written < n:
@@ -65,7 +71,8 @@ def synthetic_points(n: int, centres: np.ndarray, seed: int = 0) -> Iterator[lis
         while len(batch) < BATCH and written < n:
             document_id += 1
             size = min(int(rng.integers(10, 101)), n - written)
-            topic = centres[rng.integers(len(centres), size=size)]
+            topics = rng.integers(len(centres), size=size)
+            topic = centres[topics]
             noise = rng.standard_normal((size, DIM)).astype(np.float32) / np.sqrt(DIM)
             vectors = topic + TOPIC_SPREAD * noise
             lang = POINT_LANGUAGES[document_id % len(POINT_LANGUAGES)]
@@ -86,6 +93,7 @@ def synthetic_points(n: int, centres: np.ndarray, seed: int = 0) -> Iterator[lis
                         lang=lang,
                         vector=vectors[ordinal],
                         sentence_vectors=sentence_vectors,
+                        text=centre_texts[topics[ordinal]],
                     )
                 )
             written += size
@@ -98,13 +106,13 @@ def open_backend(backend: str, path: Path, quantization: bool = False) -> Vector
 
 
 def write_phase(
-    backend: str, path: Path, n: int, centres: np.ndarray, quantization: bool
+    backend: str, path: Path, n: int, centres: tuple[np.ndarray, list[str]], quantization: bool
 ) -> dict[str, float]:
     """Create and fill the index; build its graph (Edge); the timings."""
     index = open_backend(backend, path, quantization and backend == "edge")
     index.ensure_collection(COLLECTION, DIM)
     upsert_s = 0.0  # the time in upsert only, not making the synthetic points
-    for batch in synthetic_points(n, centres):
+    for batch in synthetic_points(n, *centres):
         started = time.perf_counter()
         index.upsert(COLLECTION, batch, batch_size=BATCH)
         upsert_s += time.perf_counter() - started
@@ -124,6 +132,7 @@ def search_phase(backend: str, path: Path, queries: np.ndarray, texts: list[str]
     cold = _timed(index, queries, {})  # the first searches read the index from disk
     unfiltered = _timed(index, queries, {})
     filtered = {name: _timed(index, queries, where) for name, where in FILTERS.items()}
+    hybrid = _timed(index, queries, {}, keywords=_keyword_queries(texts))
     approximate = [_ids(index.search(q, 10, target=COLLECTION)) for q in queries]
     exact = [_ids(index.search(q, 10, target=COLLECTION, exact=True)) for q in queries]
     recall = float(
@@ -146,6 +155,8 @@ def search_phase(backend: str, path: Path, queries: np.ndarray, texts: list[str]
         "search_p95_ms": unfiltered["p95_ms"],
         "search_encoded_p50_ms": encoded["p50_ms"],
         "filtered_p95_ms": {name: stats["p95_ms"] for name, stats in filtered.items()},
+        "hybrid_p50_ms": hybrid["p50_ms"],
+        "hybrid_p95_ms": hybrid["p95_ms"],
         "recall_at_10": recall,
     }
     index.close()
@@ -163,13 +174,26 @@ def _ids(hits: list[Any]) -> list[int]:
     return [hit.chunk_id for hit in hits]
 
 
-def _timed(index: VectorIndex, queries: np.ndarray, where: dict[str, Any]) -> dict[str, float]:
+def _timed(
+    index: VectorIndex,
+    queries: np.ndarray,
+    where: dict[str, Any],
+    keywords: list[KeywordQuery] | None = None,
+) -> dict[str, float]:
     seconds = []
-    for query in queries:
+    for i, query in enumerate(queries):
+        words = keywords[i] if keywords else None
         started = time.perf_counter()
-        index.search(query, 10, target=COLLECTION, with_sentence_vectors=True, **where)
+        index.search(
+            query, 10, target=COLLECTION, with_sentence_vectors=True, keywords=words, **where
+        )
         seconds.append(time.perf_counter() - started)
     return latency_stats(seconds)
+
+
+def _keyword_queries(texts: list[str]) -> list[KeywordQuery]:
+    """The query titles for the keyword leg, in their languages (which take turns)."""
+    return [KeywordQuery(text, LANGUAGES[i % len(LANGUAGES)]) for i, text in enumerate(texts)]
 
 
 def _encoded_latencies(index: VectorIndex, texts: list[str]) -> dict[str, float]:
@@ -208,7 +232,12 @@ def disk_mb(path: Path) -> float:
 
 
 def run_backend(
-    backend: str, n: int, work: Path, centres: np.ndarray, queries: Path, quantization: bool
+    backend: str,
+    n: int,
+    work: Path,
+    centres: tuple[np.ndarray, list[str]],
+    queries: Path,
+    quantization: bool,
 ) -> dict:
     path = work / f"{backend}-{n}{'-int8' if quantization else ''}"
     report: dict[str, Any] = {"backend": backend, "points": n, "quantization": quantization}
@@ -262,7 +291,12 @@ def main() -> None:
     backends = ("local", "edge") if args.backend == "both" else (args.backend,)
     for backend in backends:
         report = run_backend(
-            backend, args.points, args.work, centres, query_file, args.quantization
+            backend,
+            args.points,
+            args.work,
+            (centres, centre_texts),
+            query_file,
+            args.quantization,
         )
         if args.json:
             print(json.dumps(report))

@@ -2,10 +2,10 @@
 
 Encoding 2 x 200k sentences on a CPU takes hours, so the vectors are stand-ins built like
 ``bench/index_scale.py`` builds its points: real vectors of the default model (the cached Bible
-verse vectors of ``bench/mine_bible.py``, else 1,000 Wikipedia summaries) plus Gaussian noise,
-re-normalised. A share ``--translated`` of the target rows are translations of source rows (the
-source vector plus a smaller noise); precision and recall against them are a sanity check, the
-figures that matter are time and peak RSS.
+verse vectors of ``bench/mine_bible.py``, so run that first) plus Gaussian noise, re-normalised.
+A share ``--translated`` of the target rows are translations of source rows (the source vector
+plus a smaller noise); precision and recall against them are a sanity check, the figures that
+matter are time (wall and CPU) and peak RSS.
 
     python bench/mine_scale.py --n 200000 [--translated 0.2]
 """
@@ -13,6 +13,7 @@ figures that matter are time and peak RSS.
 from __future__ import annotations
 
 import argparse
+import os
 import resource
 import sys
 import time
@@ -73,9 +74,10 @@ def main() -> None:
         real_vectors(args.cache), args.n, translated, args.noise, args.translation_noise
     )
     before = rss_mb()
-    started = time.perf_counter()
+    load_before = os.getloadavg()
+    started, cpu_started = time.perf_counter(), time.process_time()
     candidates = mine_candidates(src, trg, candidates=args.candidates)
-    mine_s = time.perf_counter() - started
+    mine_s, cpu_s = time.perf_counter() - started, time.process_time() - cpu_started
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     gold = {(i, i) for i in range(translated)}
     threshold, _ = choose_threshold(candidates, gold)
@@ -85,6 +87,8 @@ def main() -> None:
         f"{translated} translated pairs (noise {args.translation_noise})",
         "candidates_per_sentence": args.candidates,
         "mine_s": mine_s,
+        "mine_cpu_s": cpu_s,
+        "load_average_before": [round(x, 2) for x in load_before],
         "rss_before_mb": before,
         "peak_rss_mb": peak,
         "vectors_mb": (src.nbytes + trg.nbytes) / 2**20,

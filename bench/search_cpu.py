@@ -41,7 +41,7 @@ SEARCH_STAGES = (
     "query_language",
     "chunks_by_ids",
     "document_names",
-    "best_sentences",
+    "sentence_matches",
     "results_of",
 )
 

@@ -226,6 +226,9 @@ def tour(page: Page, out: Path, width: int, bitext: Path | None, tmx: Path | Non
     page.locator("#training-advanced").get_by_text("Advanced").first.click()
     shoot(page, out, "admin-training", width)
     open_tab(page, "Jobs")
+    if page.locator("#admin-training-view").is_visible():
+        # the charts draw a moment after their data comes
+        expect(page.locator("#admin-loss-chart svg.marks")).to_be_visible(timeout=TIMEOUT_MS)
     shoot(page, out, "admin-jobs", width)
     open_tab(page, "Models")
     shoot(page, out, "admin-models", width)

@@ -110,10 +110,20 @@ def indexed(services: Services, worker: InProcessWorker) -> Iterator[Services]:
     yield services
 
 
+def _document_scores(services: Services, query: str) -> list[float]:
+    """The score of each document's best-ranked passage (dense), best first: what labels
+    the document's card."""
+    passages = services.search(query, k=100, mode="dense", group=False)
+    best: dict[int, float] = {}
+    for passage in passages:
+        best.setdefault(passage.document_id, passage.score)
+    return list(best.values())
+
+
 def test_results_carry_the_label_of_their_score(
     indexed: Services, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    scores = sorted(r.score for r in indexed.search("river bridges", k=20, mode="dense"))
+    scores = sorted(_document_scores(indexed, "river bridges"))[-20:]
     _set_thresholds(monkeypatch, strong=scores[-1], good=scores[-3], floor=scores[-6])
     results = indexed.search("river bridges", k=20, mode="dense")
     assert [r.relevance for r in results[:6]] == ["strong", "good", "good", *["weak"] * 3]
@@ -143,7 +153,7 @@ def test_the_floor_hides_weak_results_until_asked(
     indexed: Services, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     ranked = indexed.search("river bridges", k=100, mode="dense")
-    scores = sorted((r.score for r in ranked), reverse=True)
+    scores = sorted(_document_scores(indexed, "river bridges"), reverse=True)
     _set_thresholds(monkeypatch, strong=1.0, good=1.0, floor=scores[3])
     page = indexed.search_page("river bridges", page_size=10, mode="dense")
     assert [r.document_id for r in page.results] == [r.document_id for r in ranked[:4]]
@@ -180,3 +190,11 @@ def test_a_model_without_a_calibration_is_not_labelled_and_hides_nothing(
     assert {r.relevance for r in ranked} == {""}
     page = indexed.search_page("river bridges", page_size=50, mode="dense")
     assert len(page.results) == len(ranked) and page.hidden == 0
+
+
+def test_a_sentence_takes_its_best_guess_language_for_keywords_a_name_does_not() -> None:
+    sentence = "Honoré de Balzac was a French novelist and playwright."
+    assert mexma_search.app.search.query_language(sentence) is None  # the identifier is unsure
+    assert mexma_search.app.search.keyword_language(sentence) == "en"
+    assert mexma_search.app.search.keyword_language("Westminster Abbey") is None
+    assert mexma_search.app.search.keyword_language("ISO 9001") is None

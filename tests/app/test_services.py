@@ -19,11 +19,11 @@ from threadpoolctl import threadpool_info
 import mexma_search.app.services
 import mexma_search.jobs.ingest
 from mexma_search.app.access import OPERATOR
-from mexma_search.app.search import GROUP_DEPTH, best_sentences
+from mexma_search.app.search import GROUP_DEPTH, sentence_matches
 from mexma_search.app.services import Services
 from mexma_search.app.serving_model import serving_model
 from mexma_search.app.settings import Settings
-from mexma_search.app.views import JobInfo
+from mexma_search.app.views import JobInfo, SearchResult
 from mexma_search.index import LIVE_ALIAS
 from mexma_search.jobs.backends import open_services
 from mexma_search.jobs.inprocess import BLAS_THREADS, SWITCH_INTERVAL_S, InProcessWorker
@@ -388,13 +388,39 @@ def test_search_gives_one_card_per_document_with_its_next_best_passages(
     for rank, passage in enumerate(passages):
         first_rank.setdefault(passage.document_id, rank)
     assert documents == sorted(first_rank, key=first_rank.__getitem__)[:5]
+    closeness = _best_sentence_closeness(services, "river bridges", passages)
     for card in cards:
         assert len(card.passages) <= 2
         assert {p.document_id for p in card.passages} <= {card.document_id}
-        same_document = [p.chunk_id for p in passages if p.document_id == card.document_id]
-        assert [card.chunk_id, *(p.chunk_id for p in card.passages)] == same_document[:3]
+        same_document = [p.chunk_id for p in passages if p.document_id == card.document_id][:3]
+        # led by the passage holding the closest sentence, the others in ranking order
+        lead = max(same_document, key=closeness.__getitem__)
+        assert card.chunk_id == lead
+        assert [p.chunk_id for p in card.passages] == [c for c in same_document if c != lead]
     assert any(card.passages for card in cards)
+    assert any(card.chunk_id != _first_of(passages, card.document_id) for card in cards)
     assert list(cards[0].to_dict()["passages"]) == [p.to_dict() for p in cards[0].passages]
+
+
+def _best_sentence_closeness(
+    services: Services, query: str, results: list[SearchResult]
+) -> dict[int, float]:
+    """Chunk id -> the cosine of ``query`` and the chunk's closest sentence (its passage's
+    score for a passage of one sentence)."""
+    model = serving_model(services.runtime)
+    query_vector = model.encoder.encode([query], prompt="query").vectors[0]
+    with session_scope(services.runtime.engine) as session:
+        chunks = chunks_by_ids(session, [r.chunk_id for r in results])
+    ordered = [chunks[r.chunk_id] for r in results]
+    matches = sentence_matches(model.encoder, query_vector, ordered, [None] * len(ordered))
+    return {
+        r.chunk_id: r.score if closeness is None else closeness
+        for r, (_, closeness) in zip(results, matches, strict=True)
+    }
+
+
+def _first_of(results: list[SearchResult], document_id: int) -> int:
+    return next(r.chunk_id for r in results if r.document_id == document_id)
 
 
 def test_hybrid_search_puts_the_passage_with_an_exact_code_first(
@@ -434,8 +460,8 @@ def test_stored_sentence_vectors_pick_the_same_sentence_as_encoding_them(
     assert several, "the fixtures must give passages of several sentences"
     query_vector = encode(["river bridges"], prompt="query").vectors[0]
     ordered = [chunks[r.chunk_id] for r in several]
-    encoded = best_sentences(model.encoder, query_vector, ordered, [None] * len(ordered))
-    assert [(r.sentence_start, r.sentence_end) for r in several] == encoded
+    encoded = sentence_matches(model.encoder, query_vector, ordered, [None] * len(ordered))
+    assert [(r.sentence_start, r.sentence_end) for r in several] == [span for span, _ in encoded]
 
 
 def test_promotion_reindexes_and_swaps_while_search_keeps_answering(

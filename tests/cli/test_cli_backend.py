@@ -148,3 +148,22 @@ def test_doctor_reports_drift_with_status_1_and_repairs_it(
     repaired = _run("doctor", "--repair")
     assert repaired.exit_code == 0 and "ingest job" in repaired.output, repaired.output
     assert _json("doctor")["healthy"]  # type: ignore[index]
+
+
+def test_search_pages_follow_on_from_each_other(
+    env: pytest.MonkeyPatch, tiny_mean_model_dir: Path
+) -> None:
+    env.setenv("MEXMA_DEFAULT_MODEL", str(tiny_mean_model_dir))
+    names = ("river_en.txt", "river_fr.md", "train_de.txt", "bakery_es.html", "train_zh.txt")
+    _json("ingest", *(str(DOCS / name) for name in names), "--wait")
+    whole = _json("search", "river", "--passages", "--limit", "4")
+    assert isinstance(whole, list) and len(whole) == 4
+    first, second = (
+        _json("search", "river", "--passages", "--limit", "2", "--page", page) for page in "12"
+    )
+    assert [r["chunk_id"] for r in first + second] == [r["chunk_id"] for r in whole]  # type: ignore[operator, index]
+    shown = _run("search", "river", "--passages", "-k", "2", "--page", "2")
+    assert shown.exit_code == 0, shown.output
+    assert shown.output.startswith(" 3. ") and "More: --page 3" in shown.output
+    past = _run("search", "river", "--limit", "30", "--page", "4")
+    assert past.exit_code == 2 and "--page" in past.output and "page 3" in past.output

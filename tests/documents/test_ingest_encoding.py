@@ -1,4 +1,5 @@
-"""Encoding detection: byte-order marks first, then UTF-8, then charset detection."""
+"""Encoding detection: byte-order marks first, then UTF-8, then Western text, then charset
+detection; the encoding read is reported, and a chosen one is applied as it is."""
 
 from __future__ import annotations
 
@@ -7,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from mexma_search.documents import IngestError, parse_document
-from mexma_search.documents.encoding import decode_text
+from mexma_search.documents import IngestError, parse_bytes, parse_document
+from mexma_search.documents.encoding import decode_text, read_text, text_encoding
 
 RIVER_FR = "La rivière coule sous le pont ; l’été, l’eau est claire et les enfants s’y baignent."
 
@@ -95,3 +96,44 @@ def test_lying_or_unknown_declaration_falls_back() -> None:
 def test_broken_utf16_after_bom_names_the_byte() -> None:
     with pytest.raises(IngestError, match=r"r\.txt: invalid utf-16-le text at byte 2"):
         decode_text(codecs.BOM_UTF16_LE + b"a\x00\x00\xdc", "r.txt")
+
+
+@pytest.mark.parametrize(
+    ("data", "encoding"),
+    [
+        ("El niño".encode("latin-1"), "cp1252"),  # short Western text: not a detector's guess
+        ("El niño juega con su mamá.".encode("latin-1"), "cp1252"),
+        ("Łódź leży nad rzeką. Żółty dom stoi przy ulicy.".encode("cp1250"), "cp1250"),
+        ("Старая река течёт через город.".encode("cp1251"), "cp1251"),
+        ("El niño".encode(), "utf-8"),
+        (codecs.BOM_UTF16_LE + "El niño".encode("utf-16-le"), "utf-16-le"),
+    ],
+)
+def test_the_encoding_read_is_reported(data: bytes, encoding: str) -> None:
+    decoded = read_text(data, "r.txt")
+    assert decoded.encoding == encoding
+    assert decoded.text == data.removeprefix(codecs.BOM_UTF16_LE).decode(encoding)
+
+
+def test_a_chosen_encoding_is_applied_as_it_is() -> None:
+    data = "Dobrý den, mám se dobře.".encode("cp1250")
+    assert read_text(data, "r.txt").text == "Dobrý den, mám se dobøe."  # reads as Western
+    chosen = read_text(data, "r.txt", chosen="Windows-1250")
+    assert (chosen.text, chosen.encoding) == ("Dobrý den, mám se dobře.", "cp1250")
+    with pytest.raises(IngestError, match=r"r\.txt: invalid utf-8 text at byte 4"):
+        read_text(data, "r.txt", chosen="utf-8")
+
+
+@pytest.mark.parametrize("name", ["klingon", "base64", "rot13", ""])
+def test_an_unknown_or_non_text_encoding_is_refused_by_name(name: str) -> None:
+    with pytest.raises(ValueError, match=f"unknown text encoding '{name}'; e.g. utf-8, cp1252"):
+        text_encoding(name)
+
+
+def test_only_plain_text_formats_take_an_encoding(docs: Path) -> None:
+    data = (docs / "bakery_fr_cp1252.txt").read_bytes()
+    assert parse_bytes(data, "b.md", encoding="latin-1").encoding == "iso8859-1"
+    assert parse_bytes(data, "b.txt").encoding == "cp1252"
+    assert parse_bytes((docs / "river_en_fr.pdf").read_bytes(), "r.pdf").encoding is None
+    with pytest.raises(IngestError, match=r"r\.pdf: is a \.pdf file, which names its own"):
+        parse_bytes((docs / "river_en_fr.pdf").read_bytes(), "r.pdf", encoding="cp1252")

@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 
 from mexma_search.index import LIVE_ALIAS, ChunkPoint, VectorIndex, collection_name, open_index
-from mexma_search.index.keywords import STANDOUT_RATIO, KeywordQuery, stands_out
+from mexma_search.index.fusion import STANDOUT_RATIO, stands_out
+from mexma_search.index.keywords import KeywordQuery
 
 pytestmark = pytest.mark.filterwarnings("ignore:Failed to obtain server version:UserWarning")
 

@@ -6,8 +6,15 @@ import numpy as np
 import pytest
 from unit_encoder import UnitEncoder
 
-from mexma_search.encoder.evaluate import topk_both_ways, topk_cosine
-from mexma_search.tm.mining import UniqueTexts, kept_pairs, mine_candidates, suggest_threshold
+from mexma_search.encoder.evaluate import Candidate, mine, topk_both_ways, topk_cosine
+from mexma_search.tm.mining import (
+    DEFAULT_MINING_CANDIDATES,
+    UniqueTexts,
+    kept_pairs,
+    mine_candidates,
+    one_to_one,
+    suggest_threshold,
+)
 from mexma_search.tm.workflow import mine_sentences
 
 
@@ -78,3 +85,26 @@ def test_both_ways_search_equals_two_one_way_searches(block_size: int) -> None:
     np.testing.assert_allclose(bs, -np.sort(-exact.T, axis=1)[:, :4], rtol=1e-5)
     np.testing.assert_array_equal(topk_cosine(src, trg, 5, block_size=block_size)[1], fi)
     np.testing.assert_allclose(fs, -np.sort(-exact, axis=1)[:, :5], rtol=1e-5)
+
+
+def test_one_to_one_keeps_the_best_pair_of_each_sentence() -> None:
+    candidates = [Candidate(0, 0, 1.3), Candidate(0, 1, 1.2), Candidate(1, 0, 1.1)]
+    candidates += [Candidate(1, 1, 1.05), Candidate(2, 1, 1.0), Candidate(3, 2, 0.9)]
+    kept = one_to_one(candidates)
+    assert [(c.src, c.trg) for c in kept] == [(0, 0), (1, 1), (3, 2)]
+
+
+def test_mined_candidates_pair_each_sentence_once() -> None:
+    rng = np.random.default_rng(3)
+    src = rng.normal(size=(40, 16))
+    trg = np.concatenate([src[:10] + 0.1 * rng.normal(size=(10, 16)), rng.normal(size=(30, 16))])
+    src, trg = (
+        (side / np.linalg.norm(side, axis=1, keepdims=True)).astype(np.float32)
+        for side in (src, trg)
+    )
+    union = mine(src, trg, candidates=DEFAULT_MINING_CANDIDATES)
+    kept = mine_candidates(src, trg)
+    assert len({c.src for c in union}) < len(union)
+    assert len({c.src for c in kept}) == len({c.trg for c in kept}) == len(kept)
+    assert {(c.src, c.trg) for c in kept} <= {(c.src, c.trg) for c in union}
+    assert {(i, i) for i in range(10)} <= {(c.src, c.trg) for c in kept}

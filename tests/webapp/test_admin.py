@@ -3,6 +3,7 @@ train on it, follow the job's curves and read the before/after table (tiny model
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -57,6 +58,12 @@ def test_a_bad_bitext_is_reported_and_cannot_start_training(
     assert refused(started, "line 2")
 
 
+def _chart_points(chart: dict[str, Any]) -> list[dict[str, Any]]:
+    """The points a chart output (a Vega-Lite spec) draws."""
+    points: list[dict[str, Any]] = json.loads(chart["plot"])["data"]["values"]
+    return points
+
+
 def test_train_follow_the_curves_and_read_the_evaluation(
     new_session: Callable[[], Any], admin_password: str, bitext: Path, tiny_app: Any
 ) -> None:
@@ -89,9 +96,9 @@ def test_train_follow_the_curves_and_read_the_evaluation(
     view = session.call("admin_show_job", [job_id])
     html, _, losses, dev, table = (_output(view, i) for i in range(5))
     assert f'data-job="{job_id}"' in html and 'data-status="succeeded"' in html
-    loss_names = {row[1] for row in losses["data"]}
+    loss_names = {point["metric"] for point in _chart_points(losses)}
     assert {"Total loss", "Alignment loss", "Masked-word loss"} <= loss_names
-    dev_steps = {row[0] for row in dev["data"]}
+    dev_steps = {point["step"] for point in _chart_points(dev)}
     assert {0, 3, 6} <= dev_steps
     metrics = {row[0] for row in table["data"]}
     assert {

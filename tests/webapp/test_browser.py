@@ -53,10 +53,16 @@ def train_and_follow(page: Any, bitext: Path) -> None:
     expect = playwright_api.expect
     page.locator("#training-bitext input[type=file]").set_input_files(str(bitext))
     expect(page.locator("#training-bitext")).to_contain_text(bitext.stem)
-    page.locator("#training-src textarea, #training-src input").first.fill("en")
-    page.locator("#training-trg textarea, #training-trg input").first.fill("es")
+    # the file's header is offered as the columns to choose from
+    for side, column in (("src", "en"), ("trg", "es")):
+        choice = page.locator(f"#training-{side}-column")
+        choice.locator("input").click()
+        choice.get_by_role("option", name=column, exact=True).click()
     page.locator("#training-validate").click()
     expect(page.locator("#training-report")).to_contain_text("Ready to train")
+    expect(page.locator("#training-report")).to_contain_text(
+        "columns: en (source), es (target) of en, es"
+    )
     expect(page.locator("#training-report")).to_contain_text("pairs kept: 60")
     page.locator("#training-advanced").get_by_text("Advanced").click()
     for field, value in TRAINING_FORM.items():

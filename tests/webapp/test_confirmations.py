@@ -1,6 +1,6 @@
 """Destructive actions ask first: what the question says (promote: the candidate's held-out
-error before and after, a warning when it is not better, the metrics that got worse), and in
-Chromium that Keep keeps and Confirm deletes."""
+error before and after, a warning when it is not better, the metrics that got worse; re-read:
+the old and new encoding), and in Chromium that Keep keeps and Confirm acts."""
 
 from __future__ import annotations
 
@@ -11,8 +11,9 @@ from typing import Any
 import pytest
 from browser_steps import expect, log_in, needs_chromium, open_tab
 
+from mexma_search.app.access import OPERATOR
 from mexma_search.app.model_checks import worse_metrics
-from mexma_search.app.views import ModelVersionInfo
+from mexma_search.app.views import DocumentInfo, ModelVersionInfo
 from mexma_search.webapp import formatting
 
 pytestmark = [pytest.mark.timeout(600)]
@@ -97,3 +98,61 @@ def test_delete_asks_first_keep_keeps_and_confirm_deletes(
 
 def _document_ids(app: Any) -> set[int]:
     return {document.id for document in app.services.list_documents(limit=1000)}
+
+
+def test_the_reread_question_names_the_old_and_new_encoding() -> None:
+    document = tiny_document(encoding="cp1252")
+    html = formatting.reread_question(document, "cp1250")
+    assert "Read document #7 den.txt again as cp1250 (it was read as cp1252)?" in html
+    assert "stay searchable until the new ones replace them" in html
+    assert "it was read as" not in formatting.reread_question(tiny_document(), "utf-8")
+
+
+@needs_chromium
+def test_reread_asks_first_and_reads_the_document_in_the_chosen_encoding(
+    page: Any, tiny_app: Any, admin_password: str, tmp_path: Path
+) -> None:
+    czech = tmp_path / "den.txt"
+    czech.write_bytes("Dobrý den, jak se máš? Mám se dobře, děkuji.\n".encode("cp1250"))
+    (job_id,) = tiny_app.services.ingest_paths([czech], "reread-test")
+    document_id = tiny_app.services.wait_for_job(job_id, timeout=120).parameters["document_id"]
+    log_in(page, admin_password)
+    expect(page.locator("#admin-panel")).to_contain_text("Logged in as admin")
+    open_tab(page, "Library")
+    page.locator("#library-refresh").click()
+    row = page.locator("#library-documents tr", has_text="den.txt")
+    expect(row).to_contain_text("cp1252")
+    page.locator("#library-reread").click()
+    expect(page.locator(".toast-body")).to_contain_text("Choose a document to read again")
+    page.locator("#library-delete-choice input").click()
+    page.get_by_role("option", name=f"#{document_id} den.txt").click()
+    page.locator("#library-encoding input").click()
+    page.get_by_role("option", name="Windows-1250 (Central European)").click()
+    question = page.locator("#library-confirm-reread")
+
+    page.locator("#library-reread").click()
+    expect(question).to_contain_text(f"Read document #{document_id} den.txt again as cp1250")
+    page.locator("#library-confirm-reread-yes").click()
+    expect(page.locator(".toast-body").last).to_contain_text(
+        f"Reading document #{document_id} again"
+    )
+    expect(row).to_contain_text("cp1250", timeout=60_000)
+    document = tiny_app.services.get_document(document_id, caller=OPERATOR)
+    assert document.encoding == "cp1250"
+
+
+def tiny_document(encoding: str | None = None) -> DocumentInfo:
+    return DocumentInfo(
+        id=7,
+        collection="c",
+        filename="den.txt",
+        file_type="txt",
+        size_bytes=40,
+        status="indexed",
+        error=None,
+        languages=["cs"],
+        n_chunks=2,
+        duplicate_of_id=None,
+        created_at=datetime(2026, 12, 1, tzinfo=UTC),
+        encoding=encoding,
+    )

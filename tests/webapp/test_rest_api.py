@@ -92,6 +92,7 @@ def test_every_route_refuses_a_request_without_a_valid_token(tiny_app: Any) -> N
         ("DELETE", "/documents/1"),
         ("GET", "/documents/1/passages"),
         ("GET", "/documents/1/passages/export"),
+        ("POST", "/documents/1/reingest"),
         ("GET", "/jobs"),
         ("GET", "/jobs/1"),
         ("POST", "/jobs/1/cancel"),
@@ -121,6 +122,7 @@ def test_a_read_token_cannot_write_and_a_write_token_cannot_promote(
     for response in [
         reader.post("/documents", files=files),
         reader.delete("/documents/1"),
+        reader.post("/documents/1/reingest", json={"encoding": "cp1252"}),
         reader.post("/jobs/1/cancel"),
         reader.post("/models/any/promote"),
     ]:
@@ -170,8 +172,9 @@ def test_search_filters_groups_pages_and_exports(
     scores = [r["score"] for r in results]
     assert scores == sorted(scores, reverse=True)
 
-    first = reader.get("/search", params={"q": "river", "k": 1}).json()
-    second = reader.get("/search", params={"q": "river", "k": 1, "offset": 1}).json()
+    # pages of the same ranking (same mode)
+    first = reader.get("/search", params={**params, "k": 1}).json()
+    second = reader.get("/search", params={**params, "k": 1, "offset": 1}).json()
     assert first["next_offset"] == 1 and second["offset"] == 1
     assert first["results"][0]["document_id"] == results[0]["document_id"]
     assert second["results"][0]["document_id"] == results[1]["document_id"]
@@ -182,14 +185,14 @@ def test_search_filters_groups_pages_and_exports(
     elsewhere = reader.get("/search", params={"q": "river", "collection": "no-such"}).json()
     assert elsewhere["results"] == []
 
-    as_csv = reader.get("/search/export", params={"q": "river", "format": "csv", "k": 10})
+    as_csv = reader.get("/search/export", params={**params, "format": "csv"})
     assert as_csv.headers["content-type"].startswith("text/csv")
     rows = list(csv.DictReader(io.StringIO(as_csv.text)))
     assert next(row["document_id"] for row in rows if row["rank"] == "1") == str(
         results[0]["document_id"]
     )
     assert {row["document"] for row in rows} == {r["document"] for r in results}
-    as_jsonl = reader.get("/search/export", params={"q": "river", "format": "jsonl", "k": 10})
+    as_jsonl = reader.get("/search/export", params={**params, "format": "jsonl"})
     records = [json.loads(line) for line in as_jsonl.text.splitlines()]
     assert [r["document_id"] for r in records] == [r["document_id"] for r in results]
     assert [r["rank"] for r in records] == list(range(1, len(results) + 1))
@@ -247,6 +250,27 @@ def test_a_document_is_deleted(writer: httpx.Client) -> None:
     _error(writer.get(f"/documents/{document_id}"), 404, "not_found")
 
 
+def test_a_document_is_read_again_in_another_encoding(writer: httpx.Client) -> None:
+    czech = "Dobrý den, jak se máš? Mám se dobře, děkuji.".encode("cp1250")
+    response = writer.post("/documents", files=[("files", ("den.txt", czech))])
+    document_id = _wait(writer, response.json()["job_ids"])[0]["parameters"]["document_id"]
+    assert writer.get(f"/documents/{document_id}").json()["encoding"] == "cp1252"
+
+    reread = writer.post(f"/documents/{document_id}/reingest", json={"encoding": "cp1250"})
+    assert reread.status_code == 202, reread.text
+    [job] = _wait(writer, [reread.json()["job_id"]])
+    assert job["status"] == "succeeded", job
+    assert writer.get(f"/documents/{document_id}").json()["encoding"] == "cp1250"
+    passages = writer.get(f"/documents/{document_id}/passages").json()["items"]
+    assert "dobře, děkuji" in " ".join(p["text"] for p in passages)
+
+    unknown = writer.post(f"/documents/{document_id}/reingest", json={"encoding": "klingon"})
+    assert "unknown text encoding 'klingon'" in _error(unknown, 422, "invalid_request")
+    missing = writer.post("/documents/999999/reingest", json={"encoding": "cp1252"})
+    assert "no document 999999" in _error(missing, 404, "not_found")
+    _error(writer.post(f"/documents/{document_id}/reingest", json={}), 422, "invalid_request")
+
+
 def test_models_are_listed_and_an_admin_token_may_promote(tiny_app: Any) -> None:
     with _client(tiny_app, _token(tiny_app, "admin")) as admin:
         models = admin.get("/models").json()["items"]
@@ -267,6 +291,7 @@ def test_the_openapi_document_lists_the_routes_and_the_docs_page_is_served(
         "/documents/{document_id}",
         "/documents/{document_id}/passages",
         "/documents/{document_id}/passages/export",
+        "/documents/{document_id}/reingest",
         "/jobs",
         "/jobs/{job_id}",
         "/jobs/{job_id}/cancel",

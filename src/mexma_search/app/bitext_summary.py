@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping
-from typing import Any
+from collections.abc import Iterable, Iterator
 
 from mexma_search.encoder.bitext.core import BitextPair
+from mexma_search.encoder.bitext.layout import BitextLayout
 
 UNKNOWN = "?"
 
@@ -34,21 +34,22 @@ class LanguageTally:
         return f"languages: {shown}"
 
 
-def columns_summary(read_options: Mapping[str, Any]) -> str:
-    """Which columns (TSV/CSV) or variants (TMX) were read."""
-    src, trg = read_options.get("src_column"), read_options.get("trg_column")
-    if src is not None or trg is not None:
-        return f"columns: source {_column(src)}, target {_column(trg)}"
-    langs = read_options.get("src_lang"), read_options.get("trg_lang")
-    if any(langs):
-        return "columns / TMX variants: those named " + " and ".join(lang for lang in langs if lang)
-    return (
-        "columns: the file's language-named columns (else the first two); "
-        "TMX: its first two variants"
-    )
-
-
-def _column(column: object) -> str:
-    if column is None:
-        return "by language"
-    return f"#{column} (from 0)" if isinstance(column, int) else repr(column)
+def layout_summary(layout: BitextLayout) -> str:
+    """Which columns, keys or TMX variants a read took, among those the file offers, e.g.
+    ``columns: en (source), es (target), ref (pair id) of ref, en, es``."""
+    fields = layout.fields
+    chosen = [f"{layout.source} (source)", f"{layout.target} (target)"]
+    if layout.ref is not None:
+        chosen.append(f"{layout.ref} (pair id)")
+    taken = ", ".join(chosen)
+    if fields.format == "text":
+        return f"files: {taken}, line by line"
+    if fields.format == "tmx":
+        counts = zip(fields.names, fields.counts, strict=True)
+        offered = ", ".join(f"{lang} ({n})" for lang, n in counts)
+        return f"TMX variants: {taken} of {offered or 'none'}"
+    if fields.format == "jsonl":
+        return f"keys: {taken} of {', '.join(fields.names)}"
+    if not fields.header:
+        return f"columns: {taken} of {fields.width} (no header row; numbered from 0)"
+    return f"columns: {taken} of {', '.join(fields.names)}"

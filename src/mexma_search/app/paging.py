@@ -9,8 +9,8 @@ unless ``show_all``; when that leaves a page short, the ranking is read to MAX_K
 from __future__ import annotations
 
 from mexma_search.app.runtime import Runtime
-from mexma_search.app.search import MAX_K, Query, rank, results_of
-from mexma_search.app.views import SearchPage
+from mexma_search.app.search import Query, rank, results_of
+from mexma_search.app.views import MAX_K, SearchPage
 
 MAX_PAGE_SIZE = 50
 

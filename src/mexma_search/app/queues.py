@@ -18,6 +18,8 @@ QUEUES = (QUEUE_INGEST, QUEUE_EMBED, QUEUE_TRAIN)
 
 # an ingest job's stage once its chunks are stored: it waits for the encoder
 STAGE_EMBEDDING = "embedding"
+# the parameter that makes an ingest job re-read its document in the encoding it names
+REREAD_ENCODING = "encoding"
 
 
 class Step(StrEnum):

@@ -21,8 +21,8 @@ from pathlib import Path, PurePath
 from typing import TYPE_CHECKING, Any
 
 from mexma_search.app.access import OPERATOR
-from mexma_search.app.search import MAX_K, SearchMode
-from mexma_search.app.views import DocumentInfo, SearchResult
+from mexma_search.app.search import SearchMode
+from mexma_search.app.views import MAX_K, DocumentInfo, SearchResult
 from mexma_search.encoder.retrieval_metrics import RetrievalScores, score_rankings
 
 if TYPE_CHECKING:

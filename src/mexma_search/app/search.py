@@ -19,7 +19,7 @@ from mexma_search.app.relevance import Relevance, match_kind, relevance
 from mexma_search.app.runtime import Runtime
 from mexma_search.app.sentence_vectors import sentence_vectors
 from mexma_search.app.serving_model import ServingModel, serving_model
-from mexma_search.app.views import SearchResult
+from mexma_search.app.views import MAX_K, SearchResult
 from mexma_search.encoder.encode import BatchTurn
 from mexma_search.encoder.language_id import language_identifier
 from mexma_search.encoder.model import SentenceEncoder
@@ -27,9 +27,11 @@ from mexma_search.index import Hit
 from mexma_search.index.keywords import KeywordQuery
 from mexma_search.store import Chunk, chunks_by_ids, document_names, read_scope
 
-MAX_K = 100
 # below this probability the query's language is treated as unknown (short queries, names)
 QUERY_LANGUAGE_CONFIDENCE = 0.9
+# a query of this many words is a sentence: the identifier's best guess of its language is
+# nearly always right, even when unsure
+SENTENCE_WORDS = 5
 
 # grouped search: passages asked of the index per document wanted (so that documents with
 # many matching passages still leave k documents), at most MAX_GROUPED_HITS
@@ -121,6 +123,7 @@ def rank(runtime: Runtime, query: Query, *, k: int, highlight: bool) -> Ranking:
     # The concrete collection, not the alias: the query vector was made by its model, and a
     # promotion may move the alias in the meantime.
     limit = min(k * GROUP_DEPTH, MAX_GROUPED_HITS) if query.group else k
+    keywords = KeywordQuery(query.text, keyword_language(query.text)) if mode == "hybrid" else None
     hits = runtime.index.search(
         query_vector,
         limit,
@@ -129,7 +132,7 @@ def rank(runtime: Runtime, query: Query, *, k: int, highlight: bool) -> Ranking:
         document_id=query.document_id,
         target=model.collection,
         with_sentence_vectors=highlight,
-        keywords=KeywordQuery(query.text, language) if mode == "hybrid" else None,
+        keywords=keywords,
     )
     with read_scope(runtime.engine) as session:
         chunks = chunks_by_ids(session, [hit.chunk_id for hit in hits])
@@ -159,10 +162,13 @@ def _lang(hit: Hit, chunk: Chunk) -> str:
 def results_of(
     ranking: Ranking, cards: Sequence[list[Found]], *, highlight: bool
 ) -> list[SearchResult]:
-    """``cards`` of ``ranking`` as results, each with its best sentence when ``highlight``."""
+    """``cards`` of ``ranking`` as results, each with its best sentence when ``highlight``;
+    each card is led by its passage holding the sentence closest to the query and carries
+    the label of its best-ranked passage (the document's match, as the relevance floor sees
+    it); its further passages carry their own."""
     shown = [passage for card in cards for passage in card]
-    spans = (
-        best_sentences(
+    matches = (
+        sentence_matches(
             ranking.model.encoder,
             ranking.query_vector,
             [chunk for _, chunk in shown],
@@ -170,30 +176,42 @@ def results_of(
             turn=ranking.encoder_turn,
         )
         if highlight
-        else [(0, len(chunk.text)) for _, chunk in shown]
+        else [((0, len(chunk.text)), None) for _, chunk in shown]
     )
     results = iter(
-        SearchResult(
-            score=float(hit.score),
-            text=chunk.text,
-            sentence=chunk.text[start:end],
-            sentence_start=start,
-            sentence_end=end,
-            lang=_lang(hit, chunk),
-            document=ranking.documents[hit.document_id][0],
-            document_id=hit.document_id,
-            collection=str(hit.payload.get("collection", "")),
-            chunk=chunk.ordinal,
-            chunk_id=chunk.id,
-            model_version=ranking.model.version,
-            document_title=ranking.documents[hit.document_id][1],
-            relevance=ranking.relevance([(hit, chunk)]) or "",
+        (
+            SearchResult(
+                score=float(hit.score),
+                text=chunk.text,
+                sentence=chunk.text[start:end],
+                sentence_start=start,
+                sentence_end=end,
+                lang=_lang(hit, chunk),
+                document=ranking.documents[hit.document_id][0],
+                document_id=hit.document_id,
+                collection=str(hit.payload.get("collection", "")),
+                chunk=chunk.ordinal,
+                chunk_id=chunk.id,
+                model_version=ranking.model.version,
+                document_title=ranking.documents[hit.document_id][1],
+                relevance=ranking.relevance([(hit, chunk)]) or "",
+            ),
+            hit.score if closeness is None else closeness,
         )
-        for (hit, chunk), (start, end) in zip(shown, spans, strict=True)
+        for (hit, chunk), ((start, end), closeness) in zip(shown, matches, strict=True)
     )
+    led = [best_sentence_first([next(results) for _ in card]) for card in cards]
     return [
-        replace(next(results), passages=tuple(next(results) for _ in card[1:])) for card in cards
+        replace(lead, passages=tuple(more), relevance=ranking.relevance(card) or "")
+        for (lead, *more), card in zip(led, cards, strict=True)
     ]
+
+
+def best_sentence_first(card: list[tuple[SearchResult, float]]) -> list[SearchResult]:
+    """The results of ``card`` (each with its best sentence's closeness to the query) in
+    ranking order, but led by the one whose best sentence is closest."""
+    lead = max(range(len(card)), key=lambda i: card[i][1])
+    return [card[lead][0], *(result for i, (result, _) in enumerate(card) if i != lead)]
 
 
 def by_document(found: list[Found], k: int) -> list[list[Found]]:
@@ -216,15 +234,25 @@ def query_language(query: str) -> str | None:
     return str(lang) if probability >= QUERY_LANGUAGE_CONFIDENCE else None
 
 
-def best_sentences(
+def keyword_language(query: str) -> str | None:
+    """The language the keyword leg takes ``query`` in: the clear language of a short query
+    (else None: it may be a name or a code), the best guess for a sentence."""
+    lang, probability = language_identifier().classify(query)
+    if probability >= QUERY_LANGUAGE_CONFIDENCE or len(query.split()) >= SENTENCE_WORDS:
+        return str(lang)
+    return None
+
+
+def sentence_matches(
     encoder: SentenceEncoder,
     query_vector: np.ndarray,
     chunks: Sequence[Chunk],
     stored: Sequence[np.ndarray | None],
     *,
     turn: BatchTurn | None = None,
-) -> list[Span]:
-    """For each chunk, the span of its sentence closest to the query: by its ``stored``
+) -> list[tuple[Span, float | None]]:
+    """For each chunk, the span of its sentence closest to the query and that sentence's
+    cosine with it (None for a chunk of one sentence without vectors): by its ``stored``
     sentence vectors where they match its sentences, else by encoding its sentences (all such
     chunks in one call, each batch inside ``turn()`` when given)."""
     spans_per_chunk = [chunk.sentence_spans() for chunk in chunks]
@@ -238,8 +266,16 @@ def best_sentences(
     encoded = sentence_vectors(encoder, [chunks[i] for i in missing], turn=turn)
     for i, chunk_vectors in zip(missing, encoded, strict=True):
         vectors[i] = chunk_vectors
-    return [
-        spans[0] if len(spans) == 1 or chunk_vectors is None
-        else spans[int(np.argmax(chunk_vectors @ query_vector))]
-        for spans, chunk_vectors in zip(spans_per_chunk, vectors, strict=True)
-    ]  # fmt: skip
+    return [_closest(spans, chunk_vectors, query_vector) for spans, chunk_vectors in zip(
+        spans_per_chunk, vectors, strict=True
+    )]  # fmt: skip
+
+
+def _closest(
+    spans: list[Span], vectors: np.ndarray | None, query_vector: np.ndarray
+) -> tuple[Span, float | None]:
+    if vectors is None:
+        return spans[0], None
+    closeness = vectors @ query_vector
+    best = int(np.argmax(closeness))
+    return spans[best], float(closeness[best])

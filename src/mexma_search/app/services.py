@@ -19,11 +19,16 @@ from mexma_search import store as db
 from mexma_search.app import doctor
 from mexma_search.app.access import OPERATOR, Caller, Role, may_delete, owner_name
 from mexma_search.app.api_tokens import ApiTokens
-from mexma_search.app.bitext_summary import LanguageTally, columns_summary
+from mexma_search.app.bitext_summary import LanguageTally, layout_summary
 from mexma_search.app.caller_checks import check_write, readable_collections
 from mexma_search.app.concordance import ConcordanceHit, ConcordanceQuery, concordance
 from mexma_search.app.doctor import DoctorReport
-from mexma_search.app.document_operations import LibraryPage, LibraryQuery, library_page
+from mexma_search.app.document_operations import (
+    LibraryPage,
+    LibraryQuery,
+    library_page,
+    queue_reread,
+)
 from mexma_search.app.document_reads import PassageInfo, document_info, document_passages
 from mexma_search.app.encoder_cache import resolve_model_source
 from mexma_search.app.job_queue import JobQueue
@@ -58,7 +63,14 @@ from mexma_search.app.views import (
     SearchResult,
     WorkerStatus,
 )
-from mexma_search.encoder.bitext import BitextError, format_report, validate_bitext
+from mexma_search.encoder.bitext import (
+    BitextError,
+    BitextFields,
+    bitext_fields,
+    bitext_layout,
+    format_report,
+    validate_bitext,
+)
 from mexma_search.encoder.training.data import BitextSource
 from mexma_search.index import LIVE_ALIAS
 from mexma_search.store import DocumentStatus, JobKind, JobStatus, read_scope, session_scope
@@ -375,6 +387,13 @@ class Services:
             Path(stored_path).unlink(missing_ok=True)
         return True
 
+    def reread_document(
+        self, document_id: int, encoding: str, *, caller: Caller | None = None
+    ) -> int:
+        """Queue a job that reads a plain-text document again in ``encoding``; its id. See
+        :func:`~mexma_search.app.document_operations.queue_reread` for the refusals."""
+        return queue_reread(self.runtime, self.queue, document_id, encoding, caller)
+
     # ----- jobs ---------------------------------------------------------------------------
 
     def list_jobs(
@@ -512,13 +531,19 @@ class Services:
         source = BitextSource(Path(path), dict(read_options))
         languages = LanguageTally()
         try:
+            layout = bitext_layout(Path(path), **source.read_options)
             report = validate_bitext(languages.count(source.read()), source.filter_options)
         except BitextError as exc:
             return {"ok": False, "error": exc.brief, "report": None, "text": exc.brief}
         error = training_refusal(params or {}, self.settings, report.pairs_kept)
-        read_as = [columns_summary(read_options), languages.summary()]
+        read_as = [layout_summary(layout), languages.summary()]
         text = "\n".join([*read_as, format_report(report)])
         return {"ok": error is None, "error": error, "report": report.to_dict(), "text": text}
+
+    def bitext_fields(self, path: Path | str) -> BitextFields:
+        """What a bitext file offers to choose from (TSV/CSV columns, JSONL keys, TMX
+        languages), for the training form; BitextError when it cannot be read."""
+        return bitext_fields(Path(path))
 
     def start_training(
         self,

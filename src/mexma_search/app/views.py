@@ -9,6 +9,8 @@ from typing import Any
 from mexma_search.store import Document, Job, JobStatus, ModelVersion
 
 FINAL_JOB_STATUSES = (JobStatus.SUCCEEDED, JobStatus.FAILED, JobStatus.CANCELLED)
+# the most results one search returns (paging included)
+MAX_K = 100
 
 
 class Record:
@@ -89,6 +91,8 @@ class DocumentInfo(Record):
     title: str | None = None
     # the user name of who uploaded it (None: the command line or the app itself)
     owner: str | None = None
+    # the text encoding a plain-text file was read in (None: PDF, DOCX, TMX, or parsed before)
+    encoding: str | None = None
 
     @classmethod
     def from_row(cls, document: Document, collection: str) -> DocumentInfo:
@@ -106,6 +110,7 @@ class DocumentInfo(Record):
             created_at=document.created_at,
             title=document.title,
             owner=document.owner,
+            encoding=document.encoding,
         )
 
 

@@ -42,10 +42,12 @@ class SearchOptions:
     collection: list[str]
     mode: SearchMode | None
     group: bool
+    offset: int = 0
 
     def params(self) -> Params:
         return (
-            [("q", self.query), ("k", str(self.k)), ("group", "true" if self.group else "false")]
+            [("q", self.query), ("k", str(self.k)), ("offset", str(self.offset))]
+            + [("group", "true" if self.group else "false")]
             + ([("mode", self.mode)] if self.mode else [])
             + [("lang", v) for v in self.lang]
             + [("collection", v) for v in self.collection]

@@ -8,6 +8,7 @@ import click
 
 from mexma_search.app.relevance import RELEVANCE_LABELS
 from mexma_search.app.settings import get_settings
+from mexma_search.app.views import MAX_K
 from mexma_search.cli.output import emit_json, fail, json_option
 from mexma_search.cli.remote import SearchOptions, remote_app
 from mexma_search.cli.tm_memories import (
@@ -24,7 +25,16 @@ if TYPE_CHECKING:
 @click.command("search")
 @click.argument("query")
 @click.option(
-    "-k", "k", type=click.IntRange(1, 100), default=10, show_default=True, help="Results."
+    "-k",
+    "--limit",
+    "k",
+    type=click.IntRange(1, MAX_K),
+    default=10,
+    show_default=True,
+    help="Results a page.",
+)
+@click.option(
+    "--page", type=click.IntRange(1), default=1, show_default=True, help="Which page of results."
 )
 @click.option("--lang", multiple=True, help="Only passages in this language (repeatable).")
 @click.option("--collection", multiple=True, help="Only this collection (repeatable).")
@@ -52,6 +62,7 @@ if TYPE_CHECKING:
 def search_command(
     query: str,
     k: int,
+    page: int,
     lang: tuple[str, ...],
     collection: tuple[str, ...],
     mode: SearchMode | None,
@@ -64,27 +75,44 @@ def search_command(
     """Find the documents closest in meaning to QUERY, whatever their language; with --tm,
     the translation memory segments (how was this translated before?).
 
-    While `mexma-search serve` runs on the same data directory, the running app answers (or
-    the app at MEXMA_API_URL, when set).
+    --page N shows results (N-1)*limit+1 to N*limit of the ranking (at most the first
+    100). While `mexma-search serve` runs on the same data directory, the running app answers
+    (or the app at MEXMA_API_URL, when set).
     """
     if in_tm:
         check_concordance_options(lang=lang, collection=collection, mode=mode, passages=by_passage)
+        if page != 1:
+            fail("--page applies to a document search, not to --tm")
         _concordance(query, k, tm_name, pair, as_json)
         return
     if tm_name or pair:
         fail("--tm-name and --pair apply to a translation memory search: add --tm")
-    request = SearchOptions(query, k, list(lang), list(collection), mode, not by_passage)
+    offset = (page - 1) * k
+    if offset + k > MAX_K:
+        raise click.BadParameter(
+            f"page {page} of {k} results ends past result {MAX_K}, the last one a search "
+            f"returns (at most page {MAX_K // k} for --limit {k})",
+            param_hint="'--page'",
+        )
+    request = SearchOptions(query, k, list(lang), list(collection), mode, not by_passage, offset)
     with remote_app(get_settings()) as app:
         if app is not None:
-            results = app.get("/search", request.params())["results"]
+            found = app.get("/search", request.params())
+            results, more = found["results"], found["next_offset"] is not None
         else:
-            results = _search_here(request)
+            results, more = _search_here(request)
     if as_json:
         emit_json(results)
         return
+    _print_results(results, first=offset + 1)
+    if more:
+        click.echo(f"More: --page {page + 1}")
+
+
+def _print_results(results: list[dict[str, Any]], *, first: int) -> None:
     if not results:
         click.echo("No results.")
-    for rank, result in enumerate(results, start=1):
+    for rank, result in enumerate(results, start=first):
         label = RELEVANCE_LABELS.get(result.get("relevance", ""), "")
         click.echo(
             f"{rank:2}. {result['score']:.3f} {label} {result.get('document_title', '')} "
@@ -108,14 +136,16 @@ def _concordance(query: str, k: int, tm: str | None, pair: str | None, as_json: 
         print_concordance(hits)
 
 
-def _search_here(request: SearchOptions) -> list[dict[str, Any]]:
+def _search_here(request: SearchOptions) -> tuple[list[dict[str, Any]], bool]:
+    """The page ``request`` asks for, and whether more results follow it."""
     from mexma_search.cli.backend import backend  # the backend's imports take seconds
 
     with backend() as services:
         try:
             found = services.search(
                 request.query,
-                k=request.k,
+                # one more than the page, to tell whether a next page exists
+                k=min(request.offset + request.k + 1, MAX_K),
                 lang=request.lang or None,
                 collection=request.collection or None,
                 mode=request.mode,
@@ -123,4 +153,5 @@ def _search_here(request: SearchOptions) -> list[dict[str, Any]]:
             )
         except ValueError as exc:
             raise click.ClickException(str(exc)) from exc
-    return [result.to_dict() for result in found]
+    end = request.offset + request.k
+    return [result.to_dict() for result in found[request.offset : end]], len(found) > end

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 UNIT_SEPARATOR = "\n\n"
 MAX_TITLE_CHARS = 200
@@ -35,12 +35,18 @@ class ParsedDocument:
 
     ``title``: the document's title (a leading title line, or the file's metadata), kept out
     of ``text``; it is shown with search results and prepended to each passage for embedding.
+    ``encoding``: the text encoding a plain-text format was read in (None for PDF, DOCX, TMX).
     """
 
     text: str
     units: tuple[Unit, ...]
     format: str
     title: str | None = None
+    encoding: str | None = None
+
+    def read_in(self, encoding: str) -> ParsedDocument:
+        """This document, recorded as read in ``encoding``."""
+        return replace(self, encoding=encoding)
 
     @classmethod
     def from_text(cls, text: str, format: str) -> ParsedDocument:

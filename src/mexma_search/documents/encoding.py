@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import codecs
 import unicodedata
+from dataclasses import dataclass
 
 from charset_normalizer import from_bytes
 
@@ -20,31 +21,67 @@ _BOMS: tuple[tuple[bytes, str], ...] = (
 )
 
 
-def decode_text(data: bytes, source: str, declared: str | None = None) -> str:
-    """Decode ``data``: a BOM wins, then a ``declared`` encoding, then UTF-8, then detection.
+@dataclass(frozen=True, slots=True)
+class DecodedText:
+    """A file's text and the encoding it was read in (a Python codec name, e.g. ``cp1252``)."""
+
+    text: str
+    encoding: str
+
+
+def text_encoding(name: str) -> str:
+    """The codec name of a text encoding (``Windows-1252`` -> ``cp1252``).
 
     Raises:
-        IngestError: the bytes are not text in any encoding that can be recognised.
+        ValueError: ``name`` is no text encoding Python knows (``base64`` is not a text one).
     """
+    try:
+        b"x".decode(name.strip(), "ignore")  # refuses bytes-to-bytes codecs (base64) too
+        return codecs.lookup(name.strip()).name
+    except (LookupError, ValueError):
+        raise ValueError(
+            f"unknown text encoding {name!r}; e.g. utf-8, cp1252 (Western), latin-1, "
+            "cp1250 (Central European), cp1251 (Cyrillic), shift_jis, gb18030"
+        ) from None
+
+
+def decode_text(data: bytes, source: str, declared: str | None = None) -> str:
+    """``data`` as text (see :func:`read_text`)."""
+    return read_text(data, source, declared).text
+
+
+def read_text(
+    data: bytes, source: str, declared: str | None = None, *, chosen: str | None = None
+) -> DecodedText:
+    """Decode ``data``: a ``chosen`` encoding (the user's) is applied as it is; otherwise a
+    BOM wins, then a ``declared`` encoding, then UTF-8, then Western text, then detection.
+
+    Raises:
+        IngestError: the bytes are not text in any encoding that can be recognised, or not
+            valid in the chosen one.
+    """
+    if chosen is not None:
+        encoding = text_encoding(chosen)
+        return DecodedText(_decode(data, encoding, source).removeprefix("\ufeff"), encoding)
     for bom, encoding in _BOMS:
         if data.startswith(bom):
-            return _decode(data[len(bom) :], encoding, source)
+            return DecodedText(_decode(data[len(bom) :], encoding, source), encoding)
     if declared is not None and _is_known_codec(declared):
         try:
-            return data.decode(declared)
+            return DecodedText(data.decode(declared), codecs.lookup(declared).name)
         except UnicodeDecodeError:
             pass  # the declaration lies; fall through to detection
     try:
-        return data.decode("utf-8")
+        return DecodedText(data.decode("utf-8"), "utf-8")
     except UnicodeDecodeError:
         pass
     western = _western_text(data)
     if western is not None:
-        return western
+        return DecodedText(western, "cp1252")
     best = from_bytes(data).best()
     if best is None:
         raise IngestError(source, "could not detect the text encoding (is this a binary file?)")
-    return str(best)
+    return DecodedText(str(best), codecs.lookup(best.encoding).name)
 
 
 # Western European text in Windows-1252 (a superset of Latin-1's printable characters) is

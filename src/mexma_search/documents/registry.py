@@ -6,6 +6,7 @@ from collections.abc import Callable
 from pathlib import Path, PurePath
 
 from mexma_search.documents.document import ParsedDocument
+from mexma_search.documents.encoding import text_encoding
 from mexma_search.documents.errors import IngestError
 from mexma_search.documents.formats.docx import parse_docx
 from mexma_search.documents.formats.html import parse_html
@@ -18,26 +19,33 @@ from mexma_search.documents.formats.tmx import parse_tmx
 from mexma_search.documents.ocr import OcrOptions
 
 Parser = Callable[[bytes, str], ParsedDocument]
-FieldParser = Callable[[bytes, str, str | None], ParsedDocument]
+# (data, name, encoding): plain-text formats, read in a chosen encoding or the detected one
+TextParser = Callable[[bytes, str, str | None], ParsedDocument]
+# (data, name, text column, encoding): formats made of records, where the caller may name the
+# field holding the text
+FieldParser = Callable[[bytes, str, str | None, str | None], ParsedDocument]
 
 _PARSERS: dict[str, Parser] = {
+    ".pdf": parse_pdf,
+    ".docx": parse_docx,
+    ".tmx": parse_tmx,
+}
+_TEXT_PARSERS: dict[str, TextParser] = {
     ".txt": parse_txt,
     ".md": parse_md,
     ".markdown": parse_md,
     ".html": parse_html,
     ".htm": parse_html,
-    ".pdf": parse_pdf,
-    ".docx": parse_docx,
-    ".tmx": parse_tmx,
 }
-# Formats made of records, where the caller may name the field holding the text.
 _FIELD_PARSERS: dict[str, FieldParser] = {
     ".csv": parse_csv,
     ".tsv": parse_tsv,
     ".jsonl": parse_jsonl,
 }
+# the formats read as text in some encoding (PDF, DOCX and TMX say their own)
+TEXT_EXTENSIONS: tuple[str, ...] = tuple(sorted({*_TEXT_PARSERS, *_FIELD_PARSERS}))
 ARCHIVE_EXTENSIONS: tuple[str, ...] = (".zip",)
-DOCUMENT_EXTENSIONS: tuple[str, ...] = tuple(sorted({*_PARSERS, *_FIELD_PARSERS}))
+DOCUMENT_EXTENSIONS: tuple[str, ...] = tuple(sorted({*_PARSERS, *TEXT_EXTENSIONS}))
 SUPPORTED_EXTENSIONS: tuple[str, ...] = tuple(sorted({*DOCUMENT_EXTENSIONS, *ARCHIVE_EXTENSIONS}))
 
 
@@ -57,16 +65,28 @@ def parse_document(path: Path, *, text_column: str | None = None) -> ParsedDocum
 
 
 def parse_bytes(
-    data: bytes, name: str, *, text_column: str | None = None, ocr: OcrOptions | None = None
+    data: bytes,
+    name: str,
+    *,
+    text_column: str | None = None,
+    ocr: OcrOptions | None = None,
+    encoding: str | None = None,
 ) -> ParsedDocument:
     """Parse a file's content; ``name`` gives the format (by extension) and labels errors;
-    ``ocr`` reads the scanned pages of PDFs."""
+    ``ocr`` reads the scanned pages of PDFs; ``encoding`` (a plain-text format's) overrides
+    the detected one (ValueError when Python knows no such text encoding)."""
     extension = _check_extension(name)
+    if encoding is not None:
+        encoding = text_encoding(encoding)
+        if extension not in TEXT_EXTENSIONS:
+            raise IngestError(name, f"is a {extension} file, which names its own encoding")
     try:
         if extension == ".pdf":
             document = parse_pdf(data, name, ocr)
         elif extension in _FIELD_PARSERS:
-            document = _FIELD_PARSERS[extension](data, name, text_column)
+            document = _FIELD_PARSERS[extension](data, name, text_column, encoding)
+        elif extension in _TEXT_PARSERS:
+            document = _TEXT_PARSERS[extension](data, name, encoding)
         else:
             document = _PARSERS[extension](data, name)
     except IngestError:

@@ -23,103 +23,16 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import torch
+
+from mexma_search.encoder.topk import DEFAULT_BLOCK_SIZE, topk_both_ways
 
 if TYPE_CHECKING:
     from mexma_search.encoder.model import SentenceEncoder
 
 DEFAULT_K = 4
 DEFAULT_CANDIDATES = 64
-DEFAULT_BLOCK_SIZE = 2048
 
 Pair = tuple[int, int]
-
-
-def _as_matrix(vectors: np.ndarray, name: str) -> torch.Tensor:
-    array = np.ascontiguousarray(vectors, dtype=np.float32)
-    if array.ndim != 2:
-        raise ValueError(f"{name} must be a 2-D matrix, got shape {array.shape}")
-    return torch.from_numpy(array)
-
-
-def _by_score_then_index(
-    scores: torch.Tensor, indices: torch.Tensor
-) -> tuple[torch.Tensor, torch.Tensor]:
-    by_index = torch.argsort(indices, dim=1)
-    scores, indices = scores.gather(1, by_index), indices.gather(1, by_index)
-    by_score = torch.argsort(scores, dim=1, descending=True, stable=True)
-    return scores.gather(1, by_score), indices.gather(1, by_score)
-
-
-def _merge_topk(
-    best: tuple[torch.Tensor, torch.Tensor], new: tuple[torch.Tensor, torch.Tensor], k: int
-) -> tuple[torch.Tensor, torch.Tensor]:
-    scores = torch.cat([best[0], new[0]], dim=1)
-    indices = torch.cat([best[1], new[1]], dim=1)
-    top_scores, positions = torch.topk(scores, min(k, scores.shape[1]), dim=1)
-    return top_scores, indices.gather(1, positions)
-
-
-def _check_topk(queries: torch.Tensor, keys: torch.Tensor, k: int, block_size: int) -> None:
-    if queries.shape[1] != keys.shape[1]:
-        raise ValueError(f"dimension mismatch: queries {queries.shape[1]}, keys {keys.shape[1]}")
-    if not 1 <= k <= keys.shape[0]:
-        raise ValueError(f"k must be between 1 and the number of keys ({keys.shape[0]}), got {k}")
-    if block_size < 1:
-        raise ValueError(f"block_size must be >= 1, got {block_size}")
-
-
-def _empty_best(rows: int) -> tuple[torch.Tensor, torch.Tensor]:
-    return torch.empty((rows, 0)), torch.empty((rows, 0), dtype=torch.long)
-
-
-def topk_both_ways(
-    src: np.ndarray,
-    trg: np.ndarray,
-    k_src: int,
-    k_trg: int,
-    *,
-    block_size: int = DEFAULT_BLOCK_SIZE,
-) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
-    """The ``k_src`` targets nearest each source and the ``k_trg`` sources nearest each target.
-
-    Returns ``((scores, indices) per source, (scores, indices) per target)``, best first, by
-    dot product. One pass over ``block_size x block_size`` blocks of similarities serves both
-    directions (each block's rows and columns), so no more than one block exists at once
-    whatever the sizes. Exactly tied scores (duplicate sentences) are ordered by index; which
-    of them are kept is unspecified only where a tie straddles the k-th place.
-    ``k_trg=0`` searches one way only.
-    """
-    s, t = _as_matrix(src, "queries"), _as_matrix(trg, "keys")
-    _check_topk(s, t, k_src, block_size)
-    if k_trg:
-        _check_topk(t, s, k_trg, block_size)
-    forward = (np.empty((len(s), k_src), np.float32), np.empty((len(s), k_src), np.int64))
-    backward = [
-        _empty_best(min(block_size, len(t) - start)) for start in range(0, len(t), block_size)
-    ]
-    for s_start in range(0, len(s), block_size):
-        s_block = s[s_start : s_start + block_size]
-        best = _empty_best(len(s_block))
-        for block, t_start in enumerate(range(0, len(t), block_size)):
-            sims = s_block @ t[t_start : t_start + block_size].T
-            top = torch.topk(sims, min(k_src, sims.shape[1]), dim=1)
-            best = _merge_topk(best, (top.values, top.indices + t_start), k_src)
-            if k_trg:
-                top = torch.topk(sims.T, min(k_trg, sims.shape[0]), dim=1)
-                backward[block] = _merge_topk(
-                    backward[block], (top.values, top.indices + s_start), k_trg
-                )
-        best = _by_score_then_index(*best)
-        forward[0][s_start : s_start + len(s_block)] = best[0].numpy()
-        forward[1][s_start : s_start + len(s_block)] = best[1].numpy()
-    if not k_trg:
-        return forward, (np.empty((len(t), 0), np.float32), np.empty((len(t), 0), np.int64))
-    ordered = [_by_score_then_index(*pair) for pair in backward]
-    return forward, (
-        torch.cat([scores for scores, _ in ordered]).numpy(),
-        torch.cat([indices for _, indices in ordered]).numpy(),
-    )
 
 
 def topk_cosine(

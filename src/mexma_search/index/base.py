@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
 
-from mexma_search.index.keywords import KeywordQuery, stands_out
+from mexma_search.index.fusion import hybrid_depth, hybrid_ranking
+from mexma_search.index.keywords import KeywordQuery
 from mexma_search.index.points import (
     LIVE_ALIAS,
     PASSAGE_VECTOR,
@@ -43,8 +44,8 @@ class IndexBusyError(RuntimeError):
     """The embedded index directory is held by another process."""
 
 
-def hybrid_vectors(request: SearchRequest) -> list[str]:
-    """The named vectors a hybrid search reads back: the passage vector (for the cosine) and
+def keyword_vectors(request: SearchRequest) -> list[str]:
+    """The named vectors a keyword search reads back: the passage vector (for the cosine) and
     the sentence vectors when asked for."""
     return [PASSAGE_VECTOR, *([SENTENCE_VECTORS] if request.with_sentence_vectors else [])]
 
@@ -59,27 +60,9 @@ def keyword_scored_hits(points: Iterable[Any], request: SearchRequest) -> list[t
     ]
 
 
-def scored_hits(points: Iterable[Any], request: SearchRequest) -> list[Hit]:
-    """The engine's scored points as hits; after a fusion (hybrid search), scored by the cosine
-    of the query and the stored passage vector."""
-    rescore = request.query if request.keywords is not None else None
-    return [make_hit(p.score, p.payload, p.vector, rescore) for p in points if p.payload]
-
-
-def best_per_document(scored: list[tuple[float, Hit]]) -> list[tuple[float, Hit]]:
-    """The first of ``scored`` (best first) of each document."""
-    seen: set[int] = set()
-    firsts = []
-    for score, hit in scored:
-        if hit.document_id not in seen:
-            seen.add(hit.document_id)
-            firsts.append((score, hit))
-    return firsts
-
-
-def standout_first(hits: list[Hit], standout: Hit, k: int) -> list[Hit]:
-    """The first ``k`` of ``standout`` followed by ``hits`` without it."""
-    return [standout, *(hit for hit in hits if hit.chunk_id != standout.chunk_id)][:k]
+def scored_hits(points: Iterable[Any]) -> list[Hit]:
+    """The engine's points from a dense search as hits (scored by cosine)."""
+    return [make_hit(p.score, p.payload, p.vector) for p in points if p.payload]
 
 
 class VectorIndex(ABC):
@@ -122,25 +105,21 @@ class VectorIndex(ABC):
 
         Each filter takes one value or several (any of them matches). ``exact`` compares the
         query with every matching point instead of walking the approximate (HNSW) graph.
-        With ``keywords``, the ranking fuses the dense search with keyword (BM25) searches
-        (hybrid search); the dense search is never restricted by the keywords, and every hit's
-        score stays the cosine of the query and the passage. The best keyword hit goes first
-        when its BM25 score stands out from other documents' (see
-        :func:`~mexma_search.index.keywords.stands_out`).
+        With ``keywords``, the ranking fuses the dense search with a keyword (BM25) search
+        (hybrid search, see :mod:`~mexma_search.index.fusion`); the dense search is never
+        restricted by the keywords, and every hit's score stays the cosine of the query and
+        the passage.
         """
         if k < 1:
             raise ValueError(f"k must be at least 1 (got {k})")
         filters = search_filters(lang=lang, collection=collection, document_id=document_id)
-        if keywords is not None and not keywords.text.strip():
-            keywords = None
-        request = SearchRequest(unit(vector), k, filters, with_sentence_vectors, exact, keywords)
-        hits = self._search(target, request)
-        if keywords is None:
-            return hits
-        best = best_per_document(self._keyword_hits(target, request))
-        if not stands_out([score for score, _ in best]):
-            return hits
-        return standout_first(hits, best[0][1], k)
+        request = SearchRequest(unit(vector), k, filters, with_sentence_vectors, exact, None)
+        if keywords is None or not keywords.text.strip():
+            return self._search(target, request)
+        deep = replace(request, k=hybrid_depth(k))
+        dense = self._search(target, deep)
+        found = self._keyword_search(target, replace(deep, keywords=keywords))
+        return hybrid_ranking(dense, found, keywords, k)
 
     def delete_document(self, document_id: int) -> None:
         """Remove a document's points from every chunk collection."""
@@ -208,13 +187,14 @@ class VectorIndex(ABC):
 
     @abstractmethod
     def _search(self, target: str, request: SearchRequest) -> list[Hit]:
-        """The answer to ``request`` from collection (or alias) ``target``."""
+        """The ``request.k`` nearest passages of the dense ``request`` in collection (or alias)
+        ``target``, scored by cosine."""
 
     @abstractmethod
-    def _keyword_hits(self, target: str, request: SearchRequest) -> list[tuple[float, Hit]]:
-        """The ``STANDOUT_CANDIDATES`` best keyword (BM25) hits of ``request`` over every
-        language, best first, each with its BM25 score (the hits scored, as in a hybrid
-        search, by the cosine)."""
+    def _keyword_search(self, target: str, request: SearchRequest) -> list[tuple[float, Hit]]:
+        """The ``request.k`` best keyword (BM25) hits of ``request.keywords`` over every
+        language in ``target``, best first, each with its BM25 score (the hit itself scored
+        by the cosine of the query and the passage)."""
 
     @abstractmethod
     def _delete_document(self, collection: str, document_id: int) -> None:

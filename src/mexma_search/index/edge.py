@@ -16,9 +16,7 @@ from typing import Any
 
 from qdrant_edge import (
     Filter,
-    Fusion,
     HasVectorCondition,
-    Prefetch,
     QuantizationSearchParams,
     Query,
     QueryRequest,
@@ -29,8 +27,8 @@ from qdrant_edge import (
 from mexma_search.index.base import (
     SearchRequest,
     VectorIndex,
-    hybrid_vectors,
     keyword_scored_hits,
+    keyword_vectors,
     scored_hits,
 )
 from mexma_search.index.edge_build import (
@@ -46,15 +44,7 @@ from mexma_search.index.edge_storage import (
     collection_names,
     lock_directory,
 )
-from mexma_search.index.keywords import (
-    KEYWORD_VECTOR,
-    RRF_K,
-    STANDOUT_CANDIDATES,
-    KeywordQuery,
-    hybrid_depth,
-    keyword_legs,
-    query_keywords,
-)
+from mexma_search.index.keywords import KEYWORD_VECTOR, query_keywords
 from mexma_search.index.points import (
     LIVE_ALIAS,
     PASSAGE_VECTOR,
@@ -146,60 +136,27 @@ class EdgeIndex(VectorIndex):
         self._builder.written()
 
     def _search(self, target: str, request: SearchRequest) -> list[Hit]:
-        vectors = [SENTENCE_VECTORS] if request.with_sentence_vectors else []
-        where = edge_filter(request.filters) if request.filters else None
-        dense = Query.Nearest(request.query, using=PASSAGE_VECTOR)
         collection = self._collection(target)
-        params = _search_params(request.exact, collection.quantized)
-        if request.keywords is None:
-            query = QueryRequest(
-                limit=request.k,
-                query=dense,
-                filter=where,
-                params=params,
-                with_payload=True,
-                with_vector=vectors or False,
-            )
-        else:
-            query = self._hybrid(request, request.keywords, dense, where, params, vectors)
+        query = QueryRequest(
+            limit=request.k,
+            query=Query.Nearest(request.query, using=PASSAGE_VECTOR),
+            filter=edge_filter(request.filters) if request.filters else None,
+            params=_search_params(request.exact, collection.quantized),
+            with_payload=True,
+            with_vector=[SENTENCE_VECTORS] if request.with_sentence_vectors else False,
+        )
         with collection.reading() as shard:
             points = shard.query(query)
-        return scored_hits(points, request)
+        return scored_hits(points)
 
-    def _hybrid(
-        self,
-        request: SearchRequest,
-        keywords: KeywordQuery,
-        dense: Query,
-        where: Filter | None,
-        params: SearchParams,
-        vectors: list[str],
-    ) -> QueryRequest:
-        depth = hybrid_depth(request.k)
-        legs = [Prefetch(limit=depth, query=dense, filter=where, params=params)]
-        weights = [1.0]
-        sparse = Query.Nearest(query_keywords(keywords), using=KEYWORD_VECTOR)
-        for leg in keyword_legs(keywords):
-            restricted = edge_filter(request.filters, leg.must, excluded=leg.must_not)
-            legs.append(Prefetch(limit=depth, query=sparse, filter=restricted))
-            weights.append(leg.weight)
-        return QueryRequest(
-            limit=request.k,
-            # the stub types Fusion's variants apart from Fusion itself
-            query=Fusion.Rrf(k=RRF_K, weights=weights),  # type: ignore[arg-type]
-            prefetches=legs,
-            with_payload=True,
-            with_vector=[PASSAGE_VECTOR, *vectors],
-        )
-
-    def _keyword_hits(self, target: str, request: SearchRequest) -> list[tuple[float, Hit]]:
+    def _keyword_search(self, target: str, request: SearchRequest) -> list[tuple[float, Hit]]:
         assert request.keywords is not None
         query = QueryRequest(
-            limit=STANDOUT_CANDIDATES,
+            limit=request.k,
             query=Query.Nearest(query_keywords(request.keywords), using=KEYWORD_VECTOR),
             filter=edge_filter(request.filters) if request.filters else None,
             with_payload=True,
-            with_vector=hybrid_vectors(request),
+            with_vector=keyword_vectors(request),
         )
         with self._collection(target).reading() as shard:
             points = shard.query(query)

@@ -272,21 +272,10 @@ def edge_point(point: ChunkPoint, passage: list[float], model_version: str) -> P
     )
 
 
-def edge_filter(
-    *required: dict[str, list[Any]], excluded: dict[str, list[Any]] | None = None
-) -> Filter:
-    """Every condition of each ``required`` (field: the values of which any matches), none of
-    ``excluded``."""
+def edge_filter(conditions: dict[str, list[Any]]) -> Filter:
+    """Every condition of ``conditions`` (field: the values of which any matches)."""
     return Filter(
-        must=[
-            FieldCondition(key, match=MatchAny(values))
-            for conditions in required
-            for key, values in conditions.items()
-        ],
-        must_not=[
-            FieldCondition(key, match=MatchAny(values)) for key, values in (excluded or {}).items()
-        ]
-        or None,
+        must=[FieldCondition(key, match=MatchAny(values)) for key, values in conditions.items()]
     )
 
 

@@ -37,25 +37,13 @@ STEMMED_LANGUAGES = {
 }
 # written without spaces between words: split by the multilingual tokenizer
 UNSPACED_LANGUAGES = frozenset({"zh", "ja", "ko", "th", "lo", "km", "my"})
-# weighted reciprocal rank fusion: the dense leg counts 1
-RRF_K = 60
-SAME_LANGUAGE_WEIGHT = 0.6
-OTHER_LANGUAGE_WEIGHT = 0.3
-# a query whose language is unclear is mostly names, numbers or codes: its keywords count more
-UNKNOWN_LANGUAGE_WEIGHT = 2.0
-# candidates each leg of a hybrid search contributes to the fusion (at least k)
-HYBRID_DEPTH = 100
-# a keyword hit whose BM25 score is at least this many times the best of any other document's
-# goes first (rank fusion cannot see that a rare term matched one passage far better than the
-# rest), looked for among this many keyword hits
-STANDOUT_RATIO = 2.0
-STANDOUT_CANDIDATES = 10
 
 
 @dataclass(frozen=True)
 class KeywordQuery:
     """The words of a query for the keyword leg: its text, and its language when known (the
-    keyword leg weighs passages in that language more than others)."""
+    keyword leg weighs passages in that language more than others; see
+    :mod:`~mexma_search.index.fusion`)."""
 
     text: str
     lang: str | None = None
@@ -69,41 +57,6 @@ def _model(lang: str | None) -> Bm25:
     if language is None:
         return Bm25(Bm25Config(tokenizer=TokenizerType.Multilingual, stopwords=None))
     return Bm25(Bm25Config(language=language))
-
-
-@dataclass(frozen=True)
-class KeywordLeg:
-    """One keyword prefetch of a hybrid query: the conditions it adds to the search's filters
-    (``must``: any of the values; ``must_not``: none of them) and its weight in the fusion."""
-
-    must: dict[str, list[str]]
-    must_not: dict[str, list[str]]
-    weight: float
-
-
-def keyword_legs(query: KeywordQuery) -> list[KeywordLeg]:
-    """The keyword prefetches for ``query``: passages in the query's language, weighted more,
-    and the others (where only names, numbers and codes match across languages)."""
-    if query.lang is None:
-        return [KeywordLeg({}, {}, UNKNOWN_LANGUAGE_WEIGHT)]
-    same = {"lang": [query.lang]}
-    return [
-        KeywordLeg(same, {}, SAME_LANGUAGE_WEIGHT),
-        KeywordLeg({}, same, OTHER_LANGUAGE_WEIGHT),
-    ]
-
-
-def hybrid_depth(k: int) -> int:
-    """How many candidates each leg of a hybrid search for ``k`` hits brings to the fusion."""
-    return max(HYBRID_DEPTH, k)
-
-
-def stands_out(scores: list[float]) -> bool:
-    """Whether the first of the BM25 ``scores`` of a keyword search's best hits (best first,
-    one per document) stands out from the next one; a lone hit stands out too."""
-    if not scores or scores[0] <= 0:
-        return False
-    return len(scores) == 1 or scores[0] >= STANDOUT_RATIO * scores[1]
 
 
 def document_keywords(text: str, lang: str | None) -> SparseVector:

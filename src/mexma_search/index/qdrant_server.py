@@ -19,20 +19,11 @@ from mexma_search.index.base import (
     IndexBusyError,
     SearchRequest,
     VectorIndex,
-    hybrid_vectors,
     keyword_scored_hits,
+    keyword_vectors,
     scored_hits,
 )
-from mexma_search.index.keywords import (
-    KEYWORD_VECTOR,
-    RRF_K,
-    STANDOUT_CANDIDATES,
-    KeywordQuery,
-    document_keywords,
-    hybrid_depth,
-    keyword_legs,
-    query_keywords,
-)
+from mexma_search.index.keywords import KEYWORD_VECTOR, document_keywords, query_keywords
 from mexma_search.index.points import (
     KEYWORD_FIELDS,
     LIVE_ALIAS,
@@ -126,53 +117,22 @@ class QdrantServerIndex(VectorIndex):
             self._client.upsert(collection, points=structs, wait=True)
 
     def _search(self, target: str, request: SearchRequest) -> list[Hit]:
-        where = _filter(request.filters) if request.filters else None
-        vectors = [SENTENCE_VECTORS] if request.with_sentence_vectors else []
         # local mode always searches exactly (and warns about search parameters)
         params = models.SearchParams(exact=True) if request.exact and not self._local else None
-        arguments: dict[str, Any]
-        if request.keywords is None:
-            arguments = {"query": request.query, "using": PASSAGE_VECTOR, "query_filter": where}
-        else:
-            arguments = self._hybrid(request, request.keywords, where, params)
-            vectors = [PASSAGE_VECTOR, *vectors]
         with self._lock:
             points = self._client.query_points(
                 target,
+                query=request.query,
+                using=PASSAGE_VECTOR,
+                query_filter=_filter(request.filters) if request.filters else None,
                 limit=request.k,
                 search_params=params,
                 with_payload=True,
-                with_vectors=vectors or False,
-                **arguments,
+                with_vectors=[SENTENCE_VECTORS] if request.with_sentence_vectors else False,
             ).points
-        return scored_hits(points, request)
+        return scored_hits(points)
 
-    def _hybrid(
-        self,
-        request: SearchRequest,
-        keywords: KeywordQuery,
-        where: models.Filter | None,
-        params: models.SearchParams | None,
-    ) -> dict[str, Any]:
-        depth = hybrid_depth(request.k)
-        legs = [
-            models.Prefetch(
-                query=request.query, using=PASSAGE_VECTOR, filter=where, params=params, limit=depth
-            )
-        ]
-        weights = [1.0]
-        found = query_keywords(keywords)
-        sparse = models.SparseVector(indices=found.indices, values=found.values)
-        for leg in keyword_legs(keywords):
-            restricted = _filter(request.filters, leg.must, excluded=leg.must_not)
-            legs.append(
-                models.Prefetch(query=sparse, using=KEYWORD_VECTOR, filter=restricted, limit=depth)
-            )
-            weights.append(leg.weight)
-        fusion = models.RrfQuery(rrf=models.Rrf(k=RRF_K, weights=weights))
-        return {"query": fusion, "prefetch": legs}
-
-    def _keyword_hits(self, target: str, request: SearchRequest) -> list[tuple[float, Hit]]:
+    def _keyword_search(self, target: str, request: SearchRequest) -> list[tuple[float, Hit]]:
         assert request.keywords is not None
         found = query_keywords(request.keywords)
         with self._lock:
@@ -181,9 +141,9 @@ class QdrantServerIndex(VectorIndex):
                 query=models.SparseVector(indices=found.indices, values=found.values),
                 using=KEYWORD_VECTOR,
                 query_filter=_filter(request.filters) if request.filters else None,
-                limit=STANDOUT_CANDIDATES,
+                limit=request.k,
                 with_payload=True,
-                with_vectors=hybrid_vectors(request),
+                with_vectors=keyword_vectors(request),
             ).points
         return keyword_scored_hits(points, request)
 
@@ -347,20 +307,11 @@ def _chunk_point(record: models.Record) -> ChunkPoint:
     return chunk_point(record.payload, record.vector)
 
 
-def _filter(
-    *required: dict[str, list[Any]], excluded: dict[str, list[Any]] | None = None
-) -> models.Filter:
-    """Every condition of each ``required`` (field: the values of which any matches), none of
-    ``excluded``."""
+def _filter(conditions: dict[str, list[Any]]) -> models.Filter:
+    """Every condition of ``conditions`` (field: the values of which any matches)."""
     return models.Filter(
         must=[
             models.FieldCondition(key=key, match=models.MatchAny(any=values))
-            for conditions in required
             for key, values in conditions.items()
-        ],
-        must_not=[
-            models.FieldCondition(key=key, match=models.MatchAny(any=values))
-            for key, values in (excluded or {}).items()
         ]
-        or None,
     )

@@ -108,13 +108,13 @@ def create_celery_app(settings: Settings, runtime: Runtime | None = None) -> Mex
 
 
 def _register(app: MexmaCelery, step: Step) -> None:
-    handler_class = HANDLERS[step]
+    make_handler = HANDLERS[step]
     queue = CeleryJobQueue(app)
 
     def run(task: JobTask, *, job_id: int) -> None:
         worker = WorkerIdentity(task.request.hostname or socket.gethostname(), task.request.id)
-        execute(task.runtime, queue, job_id, handler_class, worker)
+        execute(task.runtime, queue, job_id, make_handler, worker)
 
-    run.__name__ = run.__qualname__ = handler_class.__name__
-    run.__doc__ = handler_class.__doc__
+    run.__name__ = run.__qualname__ = make_handler.__name__
+    run.__doc__ = make_handler.__doc__
     app.task(name=step.value, base=JobTask, bind=True, shared=False)(run)

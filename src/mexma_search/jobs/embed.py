@@ -25,6 +25,7 @@ from mexma_search.app.encoder_gate import EncoderGate, background_batch_tokens
 from mexma_search.app.queues import STAGE_EMBEDDING, Step
 from mexma_search.app.sentence_vectors import encode_passages, sentence_vectors
 from mexma_search.app.serving_model import ServingModel, serving_model
+from mexma_search.app.settings import Settings
 from mexma_search.documents import UNDETERMINED, embedding_text
 from mexma_search.encoder.encode import DEFAULT_MAX_BATCH_TOKENS
 from mexma_search.encoder.model import ProgressCallback
@@ -62,25 +63,28 @@ NOT_ISOLATED: tuple[type[Exception], ...] = (JobInterruptedError, *TRANSIENT_ERR
 def embed_chunks(
     model: ServingModel,
     chunks: Sequence[ChunkInCollection],
-    batch_size: int,
+    settings: Settings,
     *,
-    with_sentences: bool,
-    with_titles: bool,
     progress: ProgressCallback | None = None,
     gate: EncoderGate | None = None,
 ) -> tuple[list[ChunkPoint], set[int]]:
-    """The points of ``chunks`` (passage prompt, one encoder call), each in its document
-    collection; and the ids of the chunks the encoder had to truncate.
+    """The points of ``chunks`` (passage prompt, one encoder call, ``encode_batch_size`` texts
+    a batch), each in its document collection; and the ids of the chunks the encoder had to
+    truncate.
 
-    ``with_titles`` embeds each passage with its document's title before it (the point's text,
-    which the keyword leg indexes, stays the passage's).
+    With ``title_in_embedding``, each passage is embedded with its document's title before it
+    (the point's text, which the keyword leg indexes, stays the passage's).
 
-    ``with_sentences`` also embeds each sentence of the chunks that have several (one more
-    encoder call over all of them), for search to show the best one without encoding.
-    ``progress`` is called after every batch of either call (it may raise to stop them).
+    With ``sentence_vectors`` ``ingest``, each sentence of the chunks that have several is
+    embedded too (one more encoder call over all of them), for search to show the best one
+    without encoding. ``progress`` is called after every batch of either call (it may raise to
+    stop them).
     With ``gate``, each batch is background work that waits for searches' batches (and on a
     CPU is small, so that searches wait for little).
     """
+    batch_size = settings.encode_batch_size
+    with_sentences = settings.sentence_vectors == "ingest"
+    with_titles = settings.title_in_embedding
     encoder = model.encoder
     rows = [item.chunk for item in chunks]
     texts = [
@@ -299,9 +303,7 @@ class EmbedDocuments(DocumentJob):
                         for item, chunks in part
                         for chunk in chunks
                     ],
-                    settings.encode_batch_size,
-                    with_sentences=settings.sentence_vectors == "ingest",
-                    with_titles=settings.title_in_embedding,
+                    settings,
                     progress=self._watch_while_encoding([item.job_id for item in items]),
                     gate=self.runtime.encoder_gate,
                 )

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 from abc import ABC, abstractmethod
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import partial
@@ -142,16 +142,20 @@ class JobHandler(ABC):
             finish_job(session, self.job_id, message=message, metrics=metrics)
 
 
+# a handler class, or a function that picks one by the job
+HandlerFactory = Callable[[Runtime, JobQueue, Job, WorkerIdentity], JobHandler]
+
+
 def execute(
     runtime: Runtime,
     queue: JobQueue,
     job_id: int,
-    handler_class: type[JobHandler],
+    make_handler: HandlerFactory,
     worker: WorkerIdentity,
 ) -> bool:
-    """Run job ``job_id`` with ``handler_class`` and record how it ended; False when the job
-    could not be claimed (gone, ended, or alive on another worker)."""
-    handler = _start(runtime, queue, job_id, handler_class, worker)
+    """Run job ``job_id`` with the handler ``make_handler`` makes and record how it ended;
+    False when the job could not be claimed (gone, ended, or alive on another worker)."""
+    handler = _start(runtime, queue, job_id, make_handler, worker)
     if handler is None:
         return False
     try:
@@ -181,7 +185,7 @@ def _start(
     runtime: Runtime,
     queue: JobQueue,
     job_id: int,
-    handler_class: type[JobHandler],
+    make_handler: HandlerFactory,
     worker: WorkerIdentity,
 ) -> JobHandler | None:
     """Claim a queued job, or take over a running one whose worker died (silent for
@@ -198,7 +202,7 @@ def _start(
         )
         if job is None:
             return None
-        handler = handler_class(runtime, queue, job, worker)
+        handler = make_handler(runtime, queue, job, worker)
         handler.begin(session)
         return handler
 

@@ -18,6 +18,7 @@ from mexma_search.app.serving_model import serving_model
 from mexma_search.app.translation_memories import fill_from_document
 from mexma_search.documents import (
     IngestError,
+    ParsedDocument,
     TokenCounter,
     chunk_document,
     embedding_text,
@@ -59,6 +60,38 @@ def passage_budget(
         - count(encoder.config.passage_prefix + embedding_text("", title))
     )
     return count, max(1, min(max_tokens, room))
+
+
+def read_upload(stored_path: str, filename: str) -> bytes:
+    """A document's stored upload; IngestError (naming ``filename``) when it cannot be read."""
+    try:
+        return Path(stored_path).read_bytes()
+    except OSError as exc:
+        raise IngestError(
+            filename,
+            f"the stored upload is unreadable ({exc.strerror or type(exc).__name__})",
+        ) from exc
+
+
+def chunk_rows(runtime: Runtime, parsed: ParsedDocument) -> list[NewChunk]:
+    """The passages of a parsed document, cut to the serving model's budget, as chunk rows."""
+    settings = runtime.settings
+    count, budget = passage_budget(
+        serving_model(runtime).encoder,
+        settings.chunk_max_tokens,
+        parsed.title if settings.title_in_embedding else None,
+    )
+    return [
+        NewChunk(
+            ordinal=chunk.ordinal,
+            text=chunk.text,
+            start_offset=chunk.start,
+            end_offset=chunk.end,
+            language=chunk.language,
+            sentences=[(span.start, span.end) for span in chunk.sentences],
+        )
+        for chunk in chunk_document(parsed, max_tokens=budget, count_tokens=count)
+    ]
 
 
 def discard_document(runtime: Runtime, document_id: int, reason: str) -> None:
@@ -116,40 +149,19 @@ class IngestDocument(DocumentJob):
         if document is None:
             raise JobError(f"document {document_id} no longer exists")
         started = time.monotonic()
-        try:
-            data = Path(document.stored_path).read_bytes()
-        except OSError as exc:
-            raise IngestError(
-                document.filename,
-                f"the stored upload is unreadable ({exc.strerror or type(exc).__name__})",
-            ) from exc
         ocr = OcrOptions(self.runtime.settings.ocr_language_codes)
-        parsed = parse_bytes(data, document.filename, ocr=ocr)
+        parsed = parse_bytes(
+            read_upload(document.stored_path, document.filename), document.filename, ocr=ocr
+        )
         if time.monotonic() - started > STAGE_VISIBLE_S:
             self.progress(stage=STAGE_CHUNKING)
-        settings = self.runtime.settings
-        count, budget = passage_budget(
-            serving_model(self.runtime).encoder,
-            settings.chunk_max_tokens,
-            parsed.title if settings.title_in_embedding else None,
-        )
-        chunks = [
-            NewChunk(
-                ordinal=chunk.ordinal,
-                text=chunk.text,
-                start_offset=chunk.start,
-                end_offset=chunk.end,
-                language=chunk.language,
-                sentences=[(span.start, span.end) for span in chunk.sentences],
-            )
-            for chunk in chunk_document(parsed, max_tokens=budget, count_tokens=count)
-        ]
+        chunks = chunk_rows(self.runtime, parsed)
         languages = sorted({chunk.language for chunk in chunks if chunk.language})
         if document.file_type.lower() == "tmx":
             # before the checkpoint, so that a repeated step reads the memory again
             fill_from_document(self.runtime, document_id)
         with session_scope(self.runtime.engine) as session:
-            set_document_title(session, document_id, parsed.title)
+            set_document_title(session, document_id, parsed.title, parsed.encoding)
             replace_chunks(
                 session,
                 document_id,

@@ -64,14 +64,7 @@ class Reindex(JobHandler):
                 batch = chunks_after(session, last_id, settings.embed_gather_chunks)
             if not batch:
                 return last_id, done
-            points, _ = embed_chunks(
-                model,
-                batch,
-                settings.encode_batch_size,
-                with_sentences=settings.sentence_vectors == "ingest",
-                with_titles=settings.title_in_embedding,
-                gate=self.runtime.encoder_gate,
-            )
+            points, _ = embed_chunks(model, batch, settings, gate=self.runtime.encoder_gate)
             self.runtime.index.upsert(model.collection, points)
             last_id = batch[-1].chunk.id
             done += len(batch)

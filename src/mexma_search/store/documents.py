@@ -174,9 +174,13 @@ def set_document_status(
     session.execute(update(Document).where(Document.id == document_id).values(**values))
 
 
-def set_document_title(session: Session, document_id: int, title: str | None) -> None:
-    """Record the title parsed from the document's file (None: it has none)."""
-    session.execute(update(Document).where(Document.id == document_id).values(title=title))
+def set_document_title(
+    session: Session, document_id: int, title: str | None, encoding: str | None = None
+) -> None:
+    """Record the title parsed from the document's file (None: it has none) and the text
+    encoding it was read in (None: not a plain-text format)."""
+    statement = update(Document).where(Document.id == document_id)
+    session.execute(statement.values(title=title, encoding=encoding))
 
 
 def start_processing(session: Session, document_id: int) -> Document | None:

@@ -146,6 +146,8 @@ class Document(Base):
     filename: Mapped[str] = mapped_column(String(255))
     # from the file (heading, <title>, metadata); None for documents parsed before titles
     title: Mapped[str | None] = mapped_column(Text)
+    # the text encoding a plain-text file was read in (None: PDF, DOCX, TMX, or parsed before)
+    encoding: Mapped[str | None] = mapped_column(String(40))
     file_type: Mapped[str] = mapped_column(String(32))
     size_bytes: Mapped[int] = mapped_column(Integer)
     stored_path: Mapped[str] = mapped_column(Text)

@@ -3,8 +3,9 @@
 Candidates come from the k nearest neighbours of every sentence in the other side, both ways,
 scored by LASER's ratio margin (``encoder.evaluate``: blocked matrix products, never an
 N x N matrix). Identical sentences are searched once, so a repeated sentence neither pairs
-twice nor turns into a hub; the union of both directions is deduplicated and pairs scoring
-below the threshold are dropped.
+twice nor turns into a hub. Of the union of both directions, best first, a pair sharing a
+sentence with a better pair is dropped (each sentence is in at most one pair, as translations
+are), and pairs scoring below the threshold are dropped.
 """
 
 from __future__ import annotations
@@ -62,11 +63,27 @@ def mine_candidates(
     candidates: int = DEFAULT_MINING_CANDIDATES,
     block_size: int = DEFAULT_BLOCK_SIZE,
 ) -> list[Candidate]:
-    """Margin-scored candidates of both directions, best first; ``k`` shrinks for tiny sides."""
+    """Margin-scored candidates of both directions, one per sentence, best first.
+
+    ``k`` shrinks for tiny sides.
+    """
     k = min(k, len(src_vecs), len(trg_vecs))
     if k == 0:
         return []
-    return mine(src_vecs, trg_vecs, k=k, candidates=candidates, block_size=block_size)
+    return one_to_one(mine(src_vecs, trg_vecs, k=k, candidates=candidates, block_size=block_size))
+
+
+def one_to_one(candidates: Iterable[Candidate]) -> list[Candidate]:
+    """The candidates in their order, less those sharing a source or target with an earlier one."""
+    used_src: set[int] = set()
+    used_trg: set[int] = set()
+    kept = []
+    for candidate in candidates:
+        if candidate.src not in used_src and candidate.trg not in used_trg:
+            used_src.add(candidate.src)
+            used_trg.add(candidate.trg)
+            kept.append(candidate)
+    return kept
 
 
 def kept_pairs(

@@ -20,6 +20,7 @@ from mexma_search.app.services import Services
 from mexma_search.app.views import JobInfo
 from mexma_search.webapp import formatting, limits
 from mexma_search.webapp.auth import Credentials, client_host
+from mexma_search.webapp.charts import metric_chart
 from mexma_search.webapp.confirm import Confirmation
 from mexma_search.webapp.errors import raises_errors, shows_errors
 from mexma_search.webapp.sessions import LOGOUT_JS, REDEEM_GRANT_JS, UserSessions, request_cookie
@@ -29,6 +30,8 @@ from mexma_search.webapp.users_panel import UsersPanel
 
 REFRESH_SECONDS = 2.0
 JOBS_SHOWN = 50
+LOSS_TITLE = "Training losses"
+DEV_TITLE = "Held-out translation retrieval error (%)"
 PRIVATE: dict[str, Any] = {"api_visibility": "private"}
 MAX_JOB_DIGITS = 18  # fits a 64-bit row id
 
@@ -100,26 +103,12 @@ class AdminTab:
         self.job_view = gr.HTML(elem_id="admin-job-view")
         with gr.Column(visible=False, elem_id="admin-training-view") as self.training_view:
             with gr.Row():
-                self.loss_plot = gr.LinePlot(
-                    x="step",
-                    y="value",
-                    color="metric",
-                    title="Training losses",
-                    caption=formatting.metric_explanations(formatting.LOSS_METRICS),
-                    x_axis_format="d",
-                    y_axis_format=".3~g",
-                    height=260,
-                )
-                self.dev_plot = gr.LinePlot(
-                    x="step",
-                    y="value",
-                    color="metric",
-                    title="Held-out translation retrieval error (%)",
-                    caption=formatting.metric_explanations(formatting.DEV_METRICS),
-                    x_axis_format="d",
-                    y_axis_format=".3~g",
-                    height=260,
-                )
+                with gr.Column(min_width=300):
+                    self.loss_plot = gr.Plot(show_label=False, elem_id="admin-loss-chart")
+                    gr.Markdown(_caption(formatting.LOSS_METRICS), elem_classes="mx-caption")
+                with gr.Column(min_width=300):
+                    self.dev_plot = gr.Plot(show_label=False, elem_id="admin-dev-chart")
+                    gr.Markdown(_caption(formatting.DEV_METRICS), elem_classes="mx-caption")
             self.eval_table = gr.Dataframe(
                 headers=formatting.EVAL_COLUMNS,
                 interactive=False,
@@ -344,8 +333,12 @@ class AdminTab:
         return (
             formatting.job_progress(job),
             gr.Column(visible=True),
-            formatting.metric_frame(rows, formatting.LOSS_METRICS),
-            formatting.metric_frame(rows, formatting.DEV_METRICS),
+            metric_chart(
+                formatting.metric_frame(rows, formatting.LOSS_METRICS), LOSS_TITLE, "loss"
+            ),
+            metric_chart(
+                formatting.metric_frame(rows, formatting.DEV_METRICS), DEV_TITLE, "error (%)"
+            ),
             formatting.evaluation_rows(job.metrics),
         )
 
@@ -393,6 +386,12 @@ class AdminTab:
             raise formatting.ui_error(str(exc)) from exc
         gr.Info(f"Re-index job #{job_id} started.")
         return self.follow_job(caller, job_id)
+
+
+def _caption(metrics: tuple[str, ...]) -> str:
+    """A chart's caption: each metric's label and what it measures, one per line."""
+    lines = formatting.metric_explanations(metrics).splitlines()
+    return "\n".join(f"- {line}" for line in lines)
 
 
 def _may(caller: Caller) -> str:

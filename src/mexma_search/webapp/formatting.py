@@ -27,9 +27,18 @@ from mexma_search.app.views import (
     WorkerStatus,
 )
 
-DOCUMENT_COLUMNS = ["id", "document", "collection", "languages", "passages", "status", "error"]
+DOCUMENT_COLUMNS = [
+    "id",
+    "document",
+    "collection",
+    "languages",
+    "passages",
+    "encoding",
+    "status",
+    "error",
+]
 # pixels: narrow screens scroll the table sideways instead of breaking headers mid-word
-DOCUMENT_COLUMN_WIDTHS: list[str | int] = [56, 260, 120, 110, 100, 100, 260]
+DOCUMENT_COLUMN_WIDTHS: list[str | int] = [56, 240, 120, 110, 100, 100, 100, 230]
 JOB_COLUMNS = ["id", "kind", "status", "stage", "progress", "what", "created", "message / error"]
 MODEL_COLUMNS = [
     "name",
@@ -123,6 +132,16 @@ def delete_question(document: DocumentInfo) -> str:
         f"Delete document #{document.id} {document.filename} ({document.collection})?",
         f"Its {document.n_chunks} passages leave the index and its stored file is removed. "
         "This cannot be undone.",
+    )
+
+
+def reread_question(document: DocumentInfo, encoding: str) -> str:
+    """Asks before reading ``document`` again in ``encoding``."""
+    was = f" (it was read as {document.encoding})" if document.encoding else ""
+    return question(
+        f"Read document #{document.id} {document.filename} again as {encoding}{was}?",
+        f"Its {document.n_chunks} passages stay searchable until the new ones replace them; "
+        "if the file is not valid in that encoding, nothing changes.",
     )
 
 
@@ -360,6 +379,7 @@ def document_rows(documents: Sequence[DocumentInfo]) -> list[list[Any]]:
             d.collection,
             ", ".join(d.languages),
             d.n_chunks,
+            d.encoding or "",
             d.status,
             d.error or (f"duplicate of #{d.duplicate_of_id}" if d.duplicate_of_id else ""),
         ]

@@ -1,7 +1,9 @@
-"""The Library tab: upload documents into a collection, follow their jobs, list and delete.
+"""The Library tab: upload documents into a collection, follow their jobs, list, read again in
+another encoding, and delete.
 
 Each handler gets its caller from the session cookie: the list shows the collections they may
-read; uploading needs the editor or admin role, deleting an editor's own document or admin."""
+read; uploading needs the editor or admin role; deleting or re-reading a document, an editor's
+own or admin."""
 
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ from mexma_search.app.access import Caller
 from mexma_search.app.document_operations import STATUSES, LibraryQuery
 from mexma_search.app.services import DEFAULT_COLLECTION, Services
 from mexma_search.app.views import DocumentInfo
+from mexma_search.documents.encoding import text_encoding
 from mexma_search.documents.registry import SUPPORTED_EXTENSIONS
 from mexma_search.webapp import formatting, limits
 from mexma_search.webapp.confirm import Confirmation
@@ -25,6 +28,23 @@ POLL_SECONDS = 1.0
 DOCUMENTS_PER_PAGE = 50
 ANY = ("any", "")
 WATCHED_JOBS_SHOWN = 200
+# the encodings offered for reading a plain-text document again (any other can be typed)
+ENCODINGS = [
+    ("UTF-8", "utf-8"),
+    ("Windows-1252 (Western European, Latin-1)", "cp1252"),
+    ("ISO-8859-1 (Latin-1)", "latin-1"),
+    ("Windows-1250 (Central European)", "cp1250"),
+    ("ISO-8859-2 (Latin-2)", "iso8859-2"),
+    ("Windows-1251 (Cyrillic)", "cp1251"),
+    ("KOI8-R (Russian)", "koi8-r"),
+    ("Windows-1253 (Greek)", "cp1253"),
+    ("Windows-1254 (Turkish)", "cp1254"),
+    ("Shift JIS (Japanese)", "shift_jis"),
+    ("GB18030 (Chinese)", "gb18030"),
+    ("Big5 (Traditional Chinese)", "big5"),
+    ("EUC-KR (Korean)", "euc-kr"),
+    ("UTF-16", "utf-16"),
+]
 
 
 class LibraryTab:
@@ -90,6 +110,18 @@ class LibraryTab:
                 "Delete", variant="stop", scale=1, elem_id="library-delete"
             )
         self.confirm_delete = Confirmation("library-confirm-delete", "Delete")
+        with gr.Row(equal_height=True):
+            self.encoding = gr.Dropdown(
+                label="Read the chosen document again in another encoding (plain-text formats)",
+                choices=ENCODINGS,
+                value=None,
+                allow_custom_value=True,
+                scale=4,
+                min_width=300,  # a narrow screen puts the button below, not beside it
+                elem_id="library-encoding",
+            )
+            self.reread_button = gr.Button("Read again", scale=1, elem_id="library-reread")
+        self.confirm_reread = Confirmation("library-confirm-reread", "Read again")
 
         with_caller, with_viewer = self.sessions.with_caller, self.sessions.with_viewer
         self.upload_button.click(
@@ -145,6 +177,23 @@ class LibraryTab:
         )
         self.to_delete.change(
             self.confirm_delete.hide, outputs=self.confirm_delete.box, api_visibility="private"
+        )
+        self.reread_button.click(
+            with_caller(self.ask_reread),
+            inputs=[self.to_delete, self.encoding],
+            outputs=self.confirm_reread.ask_outputs,
+            api_visibility="private",
+        )
+        for choice in (self.to_delete, self.encoding):
+            choice.change(
+                self.confirm_reread.hide, outputs=self.confirm_reread.box, api_visibility="private"
+            )
+        self.confirm_reread.on_confirm(
+            with_caller(self.reread),
+            inputs=[self.to_delete, self.encoding, self.watched],
+            outputs=[self.watched, self.timer],
+            api_name="reread_document",
+            api_visibility="private",
         )
         self.confirm_delete.on_confirm(
             with_caller(self.delete),
@@ -282,9 +331,38 @@ class LibraryTab:
         """Ask before deleting the chosen document."""
         return Confirmation.ask(formatting.delete_question(self._chosen(caller, document_id)))
 
-    def _chosen(self, caller: Caller, document_id: int | None) -> DocumentInfo:
+    def ask_reread(
+        self, caller: Caller, document_id: int | None, encoding: str | None
+    ) -> tuple[Any, ...]:
+        """Ask before reading the chosen document again in the chosen encoding."""
+        document = self._chosen(caller, document_id, "read again")
+        if not (encoding or "").strip():
+            raise ValueError("Choose or type an encoding, e.g. cp1252.")
+        question = formatting.reread_question(document, text_encoding(encoding or ""))
+        return Confirmation.ask(question)
+
+    def reread(
+        self, caller: Caller, document_id: int | None, encoding: str | None, watched: list[int]
+    ) -> tuple[list[int], Any]:
+        """Queue the re-read (admins any document, editors their own) and follow its job."""
+        if document_id is None or not encoding:
+            raise formatting.ui_error("Choose a document and an encoding first.")
+        try:
+            job_id = self.services.reread_document(int(document_id), encoding, caller=caller)
+        except PermissionError:
+            raise formatting.ui_error(
+                f"You may not change document #{document_id}: editors re-read their own uploads."
+            ) from None
+        except KeyError:
+            raise formatting.ui_error(f"There is no document #{document_id}.") from None
+        gr.Info(f"Reading document #{document_id} again (job #{job_id}).")
+        return [job_id, *watched][:WATCHED_JOBS_SHOWN], gr.Timer(active=True)
+
+    def _chosen(
+        self, caller: Caller, document_id: int | None, action: str = "delete"
+    ) -> DocumentInfo:
         if document_id is None:
-            raise ValueError("Choose a document to delete.")
+            raise ValueError(f"Choose a document to {action}.")
         try:
             document = self.services.get_document(int(document_id), caller=caller)
         except PermissionError:

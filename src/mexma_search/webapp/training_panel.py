@@ -16,11 +16,14 @@ import gradio as gr
 from mexma_search.app.access import Caller
 from mexma_search.app.services import Services
 from mexma_search.app.training_params import HELD_OUT_MAX, parameter_defaults
+from mexma_search.encoder.bitext import BitextFields
 from mexma_search.encoder.training.objectives import ALIGNMENTS
 from mexma_search.webapp import formatting
 from mexma_search.webapp.sessions import UserSessions
 
 BITEXT_TYPES = [".tsv", ".csv", ".tmx", ".jsonl"]
+# the empty choice of a column or language: the reader chooses (see the validation report)
+AUTOMATIC = ("automatic", "")
 
 
 @dataclass(frozen=True)
@@ -97,11 +100,11 @@ class TrainingPanel:
                 elem_id="training-bitext",
             )
             with gr.Column(scale=2):
-                self.src_lang, self.trg_lang = _per_side(
-                    "language", "optional, e.g. en; TMX: picks the variant", ""
-                )
                 self.src_column, self.trg_column = _per_side(
-                    "column", "TSV/CSV, optional: header name or number from 0", "-column"
+                    "column", "TSV/CSV/JSONL: the file's columns once uploaded", "-column"
+                )
+                self.src_lang, self.trg_lang = _per_side(
+                    "language", "TMX: the file's languages once uploaded; or type, e.g. en", ""
                 )
                 self.validate_button = gr.Button("Validate", elem_id="training-validate")
         self.report = gr.HTML(elem_id="training-report")
@@ -135,6 +138,13 @@ class TrainingPanel:
         """Connect the buttons; a started job updates ``start_outputs`` (see ``on_started``)."""
         read_options = self.read_options
         self.validate_after(self.validate_button.click, api_name="admin_validate_bitext")
+        self.bitext.change(
+            self.sessions.required(self.offer_fields),
+            inputs=self.bitext,
+            outputs=[self.src_column, self.trg_column, self.src_lang, self.trg_lang],
+            api_name="admin_bitext_fields",
+            api_visibility="private",
+        )
         self.start_button.click(
             self.sessions.required(self.start),
             inputs=[*read_options, self.base, *self.inputs],
@@ -169,6 +179,19 @@ class TrainingPanel:
             # a number box cannot be empty in the browser (it sends 0): "empty" needs text
             return gr.Textbox(value="", placeholder="empty", **common)
         return gr.Number(value=default, precision=field.precision, **common)
+
+    def offer_fields(self, caller: Caller, path: str | None) -> tuple[Any, ...]:
+        """The column choices (TSV/CSV header or positions, JSONL keys) and the language
+        choices (TMX languages) of the uploaded file; every choice back to automatic."""
+        if not path:
+            columns: list[tuple[str, str]] = []
+            languages: list[tuple[str, str]] = []
+        else:
+            fields = self.services.bitext_fields(path)
+            columns, languages = column_choices(fields), language_choices(fields)
+        updates = [gr.Dropdown(choices=[AUTOMATIC, *columns], value="") for _ in range(2)]
+        updates += [gr.Dropdown(choices=[AUTOMATIC, *languages], value="") for _ in range(2)]
+        return tuple(updates)
 
     def validate(
         self,
@@ -241,11 +264,36 @@ def _parse_number(field: Field, text: str) -> float | int | None:
         raise ValueError(f"{field.label.split(' (')[0]}: {text!r} is not {kind}") from None
 
 
-def _per_side(what: str, hint: str, suffix: str) -> tuple[gr.Textbox, gr.Textbox]:
-    """A source and a target box side by side (``elem_id`` training-src/trg + ``suffix``)."""
+def column_choices(fields: BitextFields) -> list[tuple[str, str]]:
+    """Dropdown choices ``(label, value)`` of the columns or keys a file offers: its header's
+    names, or the positions of a headerless TSV/CSV (the reader numbers them from 0)."""
+    if fields.format in ("tsv", "csv") and not fields.header:
+        return [(f"column {i + 1} of {fields.width}", str(i)) for i in range(fields.width)]
+    if fields.format in ("tsv", "csv", "jsonl"):
+        return [(name, name) for name in fields.names]
+    return []
+
+
+def language_choices(fields: BitextFields) -> list[tuple[str, str]]:
+    """Dropdown choices of the languages a TMX file holds, most frequent first."""
+    if fields.format != "tmx":
+        return []
+    counted = zip(fields.names, fields.counts, strict=True)
+    return [(f"{lang} ({n} segments)", lang) for lang, n in counted]
+
+
+def _per_side(what: str, hint: str, suffix: str) -> tuple[gr.Dropdown, gr.Dropdown]:
+    """A source and a target choice side by side (``elem_id`` training-src/trg + ``suffix``);
+    empty chooses automatically, and a value may be typed."""
     with gr.Row():
         boxes = tuple(
-            gr.Textbox(label=f"{side.title()} {what} ({hint})", elem_id=f"training-{key}{suffix}")
+            gr.Dropdown(
+                label=f"{side.title()} {what} ({hint})",
+                choices=[AUTOMATIC],
+                value="",
+                allow_custom_value=True,
+                elem_id=f"training-{key}{suffix}",
+            )
             for key, side in (("src", "source"), ("trg", "target"))
         )
     return boxes[0], boxes[1]

@@ -6,7 +6,7 @@ import re
 from html.parser import HTMLParser
 
 from mexma_search.documents.document import ParsedDocument
-from mexma_search.documents.encoding import decode_text
+from mexma_search.documents.encoding import read_text
 
 _INVISIBLE = frozenset(
     {"script", "style", "noscript", "template", "title", "svg", "math", "iframe", "object"}
@@ -25,13 +25,16 @@ _SPACES = re.compile(r"[^\S\n]+")
 _AROUND_NEWLINES = re.compile(r"[^\S\n]*\n\s*")
 
 
-def parse_html(data: bytes, source: str) -> ParsedDocument:
-    """The visible text of an HTML page, in the encoding its ``<meta charset>`` declares;
-    its ``<title>`` (else a leading title line) is the title."""
+def parse_html(data: bytes, source: str, encoding: str | None = None) -> ParsedDocument:
+    """The visible text of an HTML page, in ``encoding``, else the one its ``<meta charset>``
+    declares, else the detected one; its ``<title>`` (else a leading title line) is the title."""
     declared = _META_CHARSET.search(data[:4096])
-    text = decode_text(data, source, declared.group(1).decode("ascii") if declared else None)
-    extractor = _read(text)
-    return ParsedDocument.from_titled_text(extractor.text(), "html", extractor.title())
+    decoded = read_text(
+        data, source, declared.group(1).decode("ascii") if declared else None, chosen=encoding
+    )
+    extractor = _read(decoded.text)
+    document = ParsedDocument.from_titled_text(extractor.text(), "html", extractor.title())
+    return document.read_in(decoded.encoding)
 
 
 def html_to_text(html: str) -> str:

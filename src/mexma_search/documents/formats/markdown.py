@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from mexma_search.documents.document import ParsedDocument
-from mexma_search.documents.encoding import decode_text
+from mexma_search.documents.encoding import read_text
 
 _FENCE = re.compile(r"^\s{0,3}(`{3,}|~{3,})")
 _HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(.*?)(?:\s+#+)?\s*$")
@@ -29,10 +29,12 @@ _INLINE: tuple[tuple[re.Pattern[str], str], ...] = (
 )
 
 
-def parse_md(data: bytes, source: str) -> ParsedDocument:
-    """The text of a Markdown file without heading markers, emphasis and link targets; a
-    leading heading (or title line) becomes the title."""
-    return ParsedDocument.from_titled_text(strip_markdown(decode_text(data, source)), "md")
+def parse_md(data: bytes, source: str, encoding: str | None = None) -> ParsedDocument:
+    """The text of a Markdown file (in ``encoding``, else the detected one) without heading
+    markers, emphasis and link targets; a leading heading (or title line) becomes the title."""
+    decoded = read_text(data, source, chosen=encoding)
+    document = ParsedDocument.from_titled_text(strip_markdown(decoded.text), "md")
+    return document.read_in(decoded.encoding)
 
 
 def strip_markdown(markdown: str) -> str:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from mexma_search.documents.document import ParsedDocument
-from mexma_search.documents.encoding import decode_text
+from mexma_search.documents.encoding import read_text
 
 
-def parse_txt(data: bytes, source: str) -> ParsedDocument:
-    """The decoded text as it is; a leading title line becomes the title."""
-    return ParsedDocument.from_titled_text(decode_text(data, source), "txt")
+def parse_txt(data: bytes, source: str, encoding: str | None = None) -> ParsedDocument:
+    """The decoded text (in ``encoding``, else the detected one) as it is; a leading title
+    line becomes the title."""
+    decoded = read_text(data, source, chosen=encoding)
+    return ParsedDocument.from_titled_text(decoded.text, "txt").read_in(decoded.encoding)

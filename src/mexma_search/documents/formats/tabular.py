@@ -6,28 +6,36 @@ import csv
 import io
 
 from mexma_search.documents.document import ParsedDocument
-from mexma_search.documents.encoding import decode_text
+from mexma_search.documents.encoding import read_text
 from mexma_search.documents.errors import IngestError
 
 _SNIFF_BYTES = 16_384
 _CSV_DELIMITERS = ",;\t|"
 
 
-def parse_csv(data: bytes, source: str, text_column: str | None) -> ParsedDocument:
-    """Rows of a comma (or sniffed ``;``/``|``/tab) separated file with a header row."""
-    text = decode_text(data, source)
+def parse_csv(
+    data: bytes, source: str, text_column: str | None, encoding: str | None = None
+) -> ParsedDocument:
+    """Rows of a comma (or sniffed ``;``/``|``/tab) separated file with a header row;
+    ``encoding`` overrides the detected one."""
+    decoded = read_text(data, source, chosen=encoding)
+    text = decoded.text
     try:
         dialect: type[csv.Dialect] | csv.Dialect = csv.Sniffer().sniff(
             text[:_SNIFF_BYTES], delimiters=_CSV_DELIMITERS
         )
     except csv.Error:
         dialect = csv.excel
-    return _parse_table(text, source, text_column, dialect, "csv")
+    return _parse_table(text, source, text_column, dialect, "csv").read_in(decoded.encoding)
 
 
-def parse_tsv(data: bytes, source: str, text_column: str | None) -> ParsedDocument:
-    """Rows of a tab separated file with a header row."""
-    return _parse_table(decode_text(data, source), source, text_column, csv.excel_tab, "tsv")
+def parse_tsv(
+    data: bytes, source: str, text_column: str | None, encoding: str | None = None
+) -> ParsedDocument:
+    """Rows of a tab separated file with a header row; ``encoding`` overrides the detected one."""
+    decoded = read_text(data, source, chosen=encoding)
+    document = _parse_table(decoded.text, source, text_column, csv.excel_tab, "tsv")
+    return document.read_in(decoded.encoding)
 
 
 def _parse_table(

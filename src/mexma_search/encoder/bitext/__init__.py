@@ -7,6 +7,12 @@ pairs for evaluation. Nothing here holds a whole file in memory.
 """
 
 from mexma_search.encoder.bitext.core import BitextError, BitextPair, is_language_code, lang_matches
+from mexma_search.encoder.bitext.layout import (
+    BitextFields,
+    BitextLayout,
+    bitext_fields,
+    bitext_layout,
+)
 from mexma_search.encoder.bitext.readers import FORMATS, Format, detect_format, read_bitext
 from mexma_search.encoder.bitext.splits import (
     FixedSplits,
@@ -30,7 +36,9 @@ from mexma_search.encoder.bitext.validation import (
 __all__ = [
     "FORMATS",
     "BitextError",
+    "BitextFields",
     "BitextFilter",
+    "BitextLayout",
     "BitextPair",
     "DropReason",
     "FilterOptions",
@@ -38,6 +46,8 @@ __all__ = [
     "Format",
     "HeldOutSplit",
     "ValidationReport",
+    "bitext_fields",
+    "bitext_layout",
     "detect_format",
     "drop_lines",
     "format_report",

@@ -6,7 +6,7 @@ import csv
 from collections.abc import Iterator
 from itertools import chain
 from pathlib import Path
-from typing import Literal
+from typing import BinaryIO, Literal
 
 from mexma_search.encoder.bitext.columns import Choice, Selection, looks_like_header, resolve
 from mexma_search.encoder.bitext.core import BitextError, BitextPair
@@ -33,11 +33,8 @@ def read_delimited(
     (``header=None``) when it looks like one (see :func:`looks_like_header`). Blank lines
     become pairs with empty sides, so validation reports them.
     """
-    quoting: Literal[0, 3] = csv.QUOTE_NONE if delimiter == "\t" else csv.QUOTE_MINIMAL
     with open_binary(path) as stream:
-        lines = (text for _, text in iter_lines(path, stream))
-        reader = csv.reader(lines, delimiter=delimiter, quoting=quoting, strict=True)
-        rows = _rows(path, reader)
+        rows = _rows(path, _reader(path, stream, delimiter))
         first = next(rows, None)
         if first is None:
             return
@@ -48,6 +45,23 @@ def read_delimited(
         choice = resolve(selection, names, width, path)
         body = rows if header else chain([first], rows)
         yield from _pairs(path, body, width, choice, delimiter)
+
+
+def first_row(path: Path, delimiter: str, header: bool | None) -> tuple[list[str], bool]:
+    """The fields of the file's first row, and whether it is a header (``header``, else as
+    :func:`looks_like_header` decides); BitextError for an empty file."""
+    with open_binary(path) as stream:
+        first = next(_rows(path, _reader(path, stream, delimiter)), None)
+    if first is None:
+        raise BitextError("the file is empty", path=path)
+    return first[1], looks_like_header(first[1]) if header is None else header
+
+
+def _reader(path: Path, stream: BinaryIO, delimiter: str) -> Iterator[list[str]]:
+    """CSV rows of ``stream``: TSV fields unquoted, CSV with standard quoting."""
+    quoting: Literal[0, 3] = csv.QUOTE_NONE if delimiter == "\t" else csv.QUOTE_MINIMAL
+    lines = (text for _, text in iter_lines(path, stream))
+    return csv.reader(lines, delimiter=delimiter, quoting=quoting, strict=True)
 
 
 def _pairs(

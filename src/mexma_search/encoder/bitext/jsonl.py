@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from itertools import chain
 from pathlib import Path
 from typing import Any
@@ -13,7 +13,7 @@ from mexma_search.encoder.bitext.core import BitextError, BitextPair
 from mexma_search.encoder.bitext.textio import iter_lines, open_binary
 
 
-def _objects(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
+def _objects(path: Path) -> Generator[tuple[int, dict[str, Any]]]:
     with open_binary(path) as stream:
         for number, text in iter_lines(path, stream):
             if not text.strip():
@@ -31,13 +31,22 @@ def _objects(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
             yield number, obj
 
 
-def _choose_keys(path: Path, selection: Selection, line: int, first: dict[str, Any]) -> Choice:
+def choose_keys(path: Path, selection: Selection, line: int, first: dict[str, Any]) -> Choice:
     columns = (selection.src_column, selection.trg_column, selection.ref_column)
     if any(isinstance(c, int) for c in columns):
         raise BitextError("JSONL fields are chosen by key name, not by index", path=path)
     keys = list(first)
     strings = [i for i, key in enumerate(keys) if isinstance(first[key], str)]
     return resolve(selection, keys, len(keys), path, text_columns=strings, line=line)
+
+
+def first_object(path: Path) -> tuple[int, dict[str, Any]] | None:
+    """The line and the first JSON object of the file (None: it holds none)."""
+    objects = _objects(path)
+    try:
+        return next(objects, None)
+    finally:
+        objects.close()
 
 
 def _value(path: Path, line: int, obj: dict[str, Any], key: str) -> str:
@@ -64,7 +73,7 @@ def read_jsonl(path: Path, selection: Selection) -> Iterator[BitextPair]:
     if first is None:
         return
     keys = list(first[1])
-    choice = _choose_keys(path, selection, *first)
+    choice = choose_keys(path, selection, *first)
     src_key, trg_key = keys[choice.src], keys[choice.trg]
     ref_key = keys[choice.ref] if choice.ref is not None else None
     for line, obj in chain([first], objects):

@@ -1,4 +1,5 @@
-"""``/api/documents``: upload, list, read (with passages and their export) and delete."""
+"""``/api/documents``: upload, list, read (with passages and their export), read again in
+another encoding, and delete."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, File, Form, Query, UploadFile
 from fastapi.responses import Response
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from mexma_search.app.document_reads import PassageInfo
 from mexma_search.app.export import passages_as_jsonl
@@ -46,6 +47,18 @@ class Passages(BaseModel):
 
 class Deleted(BaseModel):
     deleted: int
+
+
+class Reread(BaseModel):
+    """How to read a plain-text document again."""
+
+    encoding: str = Field(description="a text encoding, e.g. utf-8, cp1252, cp1250, shift_jis")
+
+
+class Queued(BaseModel):
+    """The job doing it (follow it at ``/api/jobs/{id}``)."""
+
+    job_id: int
 
 
 @router.get("", response_model=DocumentPage, summary="List documents")
@@ -122,6 +135,24 @@ def export_passages(document_id: int, services: ServicesDep, caller: Reader) -> 
 def _passages(services: ServicesDep, document_id: int, caller: Reader) -> list[PassageInfo]:
     passages = services.document_passages(document_id, caller=caller)
     return found(passages, f"document {document_id}")
+
+
+@router.post(
+    "/{document_id}/reingest",
+    response_model=Queued,
+    status_code=202,
+    summary="Read a document again in another encoding",
+)
+def reingest_document(
+    document_id: int, reread: Reread, services: ServicesDep, caller: Writer
+) -> Queued:
+    """Queue a job that reads a plain-text document's stored file again in ``encoding``; its
+    passages stay searchable until the new ones replace them, and stay if it fails. Editors
+    re-read their own uploads, admins any; PDF, DOCX and TMX files name their own encoding."""
+    try:
+        return Queued(job_id=services.reread_document(document_id, reread.encoding, caller=caller))
+    except KeyError:
+        raise ApiError(404, f"no document {document_id}") from None
 
 
 @router.delete("/{document_id}", response_model=Deleted, summary="Delete a document")

@@ -11,9 +11,9 @@ from pydantic import BaseModel
 
 from mexma_search.app.access import Caller
 from mexma_search.app.export import EXPORT_FORMATS, ExportFormat, export_results
-from mexma_search.app.search import MAX_K, SearchMode
+from mexma_search.app.search import SearchMode
 from mexma_search.app.services import Services
-from mexma_search.app.views import SearchResult
+from mexma_search.app.views import MAX_K, SearchResult
 from mexma_search.webapp.api.auth import Reader, ServicesDep
 from mexma_search.webapp.api.errors import ApiError
 from mexma_search.webapp.api.files import attachment, file_responses

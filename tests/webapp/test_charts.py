@@ -1,0 +1,77 @@
+"""The training charts mark every point, so a run of one step shows its point (a line needs
+two): the Vega-Lite spec, and the chart Chromium draws from it."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import gradio as gr
+import pytest
+from browser_steps import expect, needs_chromium
+
+from mexma_search.webapp import formatting
+from mexma_search.webapp.charts import metric_chart
+
+pytestmark = [pytest.mark.timeout(300)]
+
+
+def _chart(rows: list[dict[str, Any]], names: tuple[str, ...]) -> Any:
+    return metric_chart(formatting.metric_frame(rows, names), "Training losses", "loss")
+
+
+def _spec(chart: Any) -> dict[str, Any]:
+    spec: dict[str, Any] = json.loads(chart.plot)
+    return spec
+
+
+ONE_STEP = [{"step": 1, "loss": 2.5, "align": 0.75}]
+THREE_STEPS = [{"step": s, "loss": 3.0 / s, "align": 1.0 / s} for s in (1, 2, 3)]
+
+
+def test_a_chart_marks_every_point_with_human_labels_and_whole_step_ticks() -> None:
+    spec = _spec(_chart(ONE_STEP, ("loss", "align")))
+    [layer] = spec["layer"]
+    assert layer["mark"]["type"] == "line" and layer["mark"]["point"]
+    assert spec["data"]["values"] == [
+        {"step": 1, "metric": "Total loss", "value": 2.5},
+        {"step": 1, "metric": "Alignment loss", "value": 0.75},
+    ]
+    encoding = layer["encoding"]
+    assert encoding["x"]["axis"] == {"format": "d", "tickMinStep": 1, "tickCount": 1}
+    assert encoding["y"]["axis"]["format"] == ".3~g"
+    assert encoding["color"]["scale"]["domain"] == ["Total loss", "Alignment loss"]
+    assert spec["title"] == "Training losses"
+
+
+def test_no_chart_before_any_value_and_no_point_that_json_cannot_carry() -> None:
+    assert _chart([{"step": 1, "lr": 0.1}], ("loss",)) is None
+    rows = [{"step": 1, "loss": 2.0}, {"step": 2, "loss": float("nan")}, {"step": 3, "loss": 1.0}]
+    spec = _spec(_chart(rows, ("loss",)))
+    assert [point["step"] for point in spec["data"]["values"]] == [1, 3]
+
+
+@pytest.fixture
+def chart_page(browser: Any) -> Iterator[Any]:
+    """A page of two charts: one step of two metrics, and three steps of two metrics."""
+    with gr.Blocks() as demo:
+        gr.Plot(_chart(ONE_STEP, ("loss", "align")), elem_id="one-step")
+        gr.Plot(_chart(THREE_STEPS, ("loss", "align")), elem_id="three-steps")
+    _, url, _ = demo.launch(prevent_thread_lock=True, server_name="127.0.0.1", quiet=True)
+    context = browser.new_context(viewport={"width": 1400, "height": 900})
+    page = context.new_page()
+    page.goto(url)
+    yield page
+    context.close()
+    demo.close()
+
+
+@needs_chromium
+def test_chromium_draws_a_point_for_every_step_even_the_only_one(chart_page: Any) -> None:
+    for chart, points in (("#one-step", 2), ("#three-steps", 6)):
+        marks = chart_page.locator(f"{chart} svg.marks .mark-symbol.role-mark path")
+        expect(marks).to_have_count(points)
+    legend = chart_page.locator("#one-step svg.marks")
+    expect(legend).to_contain_text("Total loss")
+    expect(legend).to_contain_text("Alignment loss")
