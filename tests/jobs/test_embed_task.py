@@ -6,17 +6,17 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 from unittest import mock
 
 import pytest
+from counting_gate import CountingGate, recorded_batch_budgets
 from qdrant_client.http.exceptions import ResponseHandlingException
 
 import mexma_search.jobs.embed
 from mexma_search.app.access import OPERATOR
-from mexma_search.app.encoder_gate import BACKGROUND_BATCH_TOKENS, EncoderGate
+from mexma_search.app.encoder_gate import BACKGROUND_BATCH_TOKENS
 from mexma_search.app.queues import QUEUE_EMBED, QUEUE_INGEST
 from mexma_search.app.services import Services
 from mexma_search.app.settings import Settings
@@ -100,31 +100,12 @@ def test_waiting_documents_are_encoded_together_and_each_job_ends_on_its_own(
     assert _points(services) == total
 
 
-class CountingGate(EncoderGate):
-    """The runtime's gate, counting the background turns taken."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.background_turns = 0
-
-    def background(self) -> AbstractContextManager[None]:
-        self.background_turns += 1
-        return super().background()
-
-
 def test_embedding_batches_are_background_turns_at_the_encoder(
     services: Services, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     gate = CountingGate()
     monkeypatch.setattr(services.runtime, "encoder_gate", gate)
-    encode = SentenceEncoder.encode
-    budgets: list[int] = []
-
-    def recording(encoder: SentenceEncoder, texts: Any, **kwargs: Any) -> Any:
-        budgets.append(kwargs["max_batch_tokens"])
-        return encode(encoder, texts, **kwargs)
-
-    monkeypatch.setattr(SentenceEncoder, "encode", recording)
+    budgets = recorded_batch_budgets(monkeypatch)
     jobs = _embed(services, _parsed_and_waiting(services))
     assert {job.status for job in jobs.values()} == {"succeeded"}
     # passages and sentences: at least one batch each, all small on this CPU

@@ -4,11 +4,10 @@ reports encoding progress, stores the pairs, and only admins may start them or r
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import AbstractContextManager
 from pathlib import Path
-from typing import Any
 
 import pytest
+from counting_gate import CountingGate, recorded_batch_budgets
 from tm_library import (
     ENGLISH_ONLY,
     PLANTED,
@@ -20,12 +19,11 @@ from tm_library import (
 )
 
 from mexma_search.app.access import Caller, Role
-from mexma_search.app.encoder_gate import BACKGROUND_BATCH_TOKENS, EncoderGate
+from mexma_search.app.encoder_gate import BACKGROUND_BATCH_TOKENS
 from mexma_search.app.runtime import Runtime
 from mexma_search.app.services import Services
 from mexma_search.app.tm_jobs import AlignmentSide, MiningSide, results_path
 from mexma_search.encoder.bitext import read_bitext
-from mexma_search.encoder.model import SentenceEncoder
 from mexma_search.jobs import tm as tm_task
 from mexma_search.jobs.inprocess import InProcessWorker
 from mexma_search.tm.results import ResultQuery
@@ -119,31 +117,12 @@ def test_alignment_runs_on_the_serving_model(
     assert job.total == job.done > len(sentences)  # the sentences and their neighbours joined
 
 
-class CountingGate(EncoderGate):
-    """The runtime's gate, counting the background turns taken."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.background_turns = 0
-
-    def background(self) -> AbstractContextManager[None]:
-        self.background_turns += 1
-        return super().background()
-
-
 def test_alignment_encodes_in_background_turns_at_the_encoder(
     services: Services, worker: InProcessWorker, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     gate = CountingGate()
     monkeypatch.setattr(services.runtime, "encoder_gate", gate)
-    encode = SentenceEncoder.encode
-    budgets: list[int] = []
-
-    def recording(encoder: SentenceEncoder, texts: Any, **kwargs: Any) -> Any:
-        budgets.append(kwargs["max_batch_tokens"])
-        return encode(encoder, texts, **kwargs)
-
-    monkeypatch.setattr(SentenceEncoder, "encode", recording)
+    budgets = recorded_batch_budgets(monkeypatch)
     sentences = [en for en, _ in PLANTED]
     first = ingest(services, write_side(tmp_path, "first.txt", sentences), "one")
     second = ingest(services, write_side(tmp_path, "second.txt", sentences), "two")
