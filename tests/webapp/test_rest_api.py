@@ -273,6 +273,7 @@ def test_a_document_is_read_again_in_another_encoding(writer: httpx.Client) -> N
 
 def test_models_are_listed_and_an_admin_token_may_promote(tiny_app: Any) -> None:
     with _client(tiny_app, _token(tiny_app, "admin")) as admin:
+        admin.get("/search", params={"q": "river"})  # the first search registers the model
         models = admin.get("/models").json()["items"]
         assert [m["live"] for m in models].count(True) == 1
         response = admin.post("/models/no-such-model/promote")
