@@ -108,3 +108,13 @@ def test_mined_candidates_pair_each_sentence_once() -> None:
     assert len({c.src for c in kept}) == len({c.trg for c in kept}) == len(kept)
     assert {(c.src, c.trg) for c in kept} <= {(c.src, c.trg) for c in union}
     assert {(i, i) for i in range(10)} <= {(c.src, c.trg) for c in kept}
+
+
+def test_the_suggestion_is_placed_against_the_wrong_candidates_one_per_sentence_drops() -> None:
+    src, trg, gold = _sides(20, 20)
+    labelled = sorted(gold)[:2]
+    report = mine_sentences(src, trg, UnitEncoder(noise=0.5), labelled=labelled)
+    labelled_scores = [p.score for p in report.pairs if (p.src, p.trg) in set(labelled)]
+    assert report.suggestion is not None and len(labelled_scores) == 2
+    # halfway to the best wrong candidate of a sample sentence, not at the sample's lowest score
+    assert report.suggestion.threshold < min(labelled_scores)

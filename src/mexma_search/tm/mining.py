@@ -62,15 +62,18 @@ def mine_candidates(
     k: int = DEFAULT_K,
     candidates: int = DEFAULT_MINING_CANDIDATES,
     block_size: int = DEFAULT_BLOCK_SIZE,
+    one_per_sentence: bool = True,
 ) -> list[Candidate]:
-    """Margin-scored candidates of both directions, one per sentence, best first.
+    """Margin-scored candidates of both directions, best first, one per sentence unless
+    ``one_per_sentence`` is false (then the union of both directions).
 
     ``k`` shrinks for tiny sides.
     """
     k = min(k, len(src_vecs), len(trg_vecs))
     if k == 0:
         return []
-    return one_to_one(mine(src_vecs, trg_vecs, k=k, candidates=candidates, block_size=block_size))
+    found = mine(src_vecs, trg_vecs, k=k, candidates=candidates, block_size=block_size)
+    return one_to_one(found) if one_per_sentence else found
 
 
 def one_to_one(candidates: Iterable[Candidate]) -> list[Candidate]:
@@ -125,7 +128,9 @@ def suggest_threshold(
 ) -> ThresholdSuggestion:
     """The F1-maximising threshold on a sample of known translation pairs.
 
-    Only the candidates whose source or target sentence is in the sample are judged (a
+    Pass the union of both directions (``one_per_sentence=False``): the wrong candidates that
+    one pair per sentence drops are the negatives the threshold is placed against. Only the
+    candidates whose source or target sentence is in the sample are judged (a
     candidate pairing a sample sentence with anything but its translation is wrong); sample
     pairs whose sentences are not in the sides are ignored. Raises ``ValueError`` when no
     sample pair is in the sides.

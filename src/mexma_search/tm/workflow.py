@@ -19,6 +19,7 @@ from mexma_search.tm.mining import (
     UniqueTexts,
     kept_pairs,
     mine_candidates,
+    one_to_one,
     suggest_threshold,
 )
 
@@ -87,8 +88,11 @@ def mine_sentences(
     src, trg = UniqueTexts.of(src_sentences), UniqueTexts.of(trg_sentences)
     vectors = encode([*src.texts, *trg.texts])
     encoded = time.perf_counter()
-    candidates = mine_candidates(vectors[: len(src.texts)], vectors[len(src.texts) :])
-    suggestion = suggest_threshold(candidates, src, trg, labelled) if labelled else None
+    both_ways = mine_candidates(
+        vectors[: len(src.texts)], vectors[len(src.texts) :], one_per_sentence=False
+    )
+    suggestion = suggest_threshold(both_ways, src, trg, labelled) if labelled else None
+    candidates = one_to_one(both_ways)
     if threshold is None:
         threshold = suggestion.threshold if suggestion else DEFAULT_THRESHOLD
     return MiningReport(
