@@ -228,7 +228,7 @@ def tour(page: Page, out: Path, width: int, bitext: Path | None, tmx: Path | Non
     open_tab(page, "Jobs")
     if page.locator("#admin-training-view").is_visible():
         # the charts draw a moment after their data comes
-        expect(page.locator("#admin-loss-chart svg.marks")).to_be_visible(timeout=TIMEOUT_MS)
+        expect(page.locator("#admin-loss-chart svg.marks").first).to_be_attached(timeout=TIMEOUT_MS)
     shoot(page, out, "admin-jobs", width)
     open_tab(page, "Models")
     shoot(page, out, "admin-models", width)

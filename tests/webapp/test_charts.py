@@ -12,7 +12,7 @@ import pytest
 from browser_steps import expect, needs_chromium
 
 from mexma_search.webapp import formatting
-from mexma_search.webapp.charts import metric_chart
+from mexma_search.webapp.charts import MAX_STEP_TICKS, metric_chart, step_ticks
 
 pytestmark = [pytest.mark.timeout(300)]
 
@@ -39,10 +39,17 @@ def test_a_chart_marks_every_point_with_human_labels_and_whole_step_ticks() -> N
         {"step": 1, "metric": "Alignment loss", "value": 0.75},
     ]
     encoding = layer["encoding"]
-    assert encoding["x"]["axis"] == {"format": "d", "tickMinStep": 1, "tickCount": 1}
+    assert encoding["x"]["axis"] == {"format": "d", "values": [1]}
     assert encoding["y"]["axis"]["format"] == ".3~g"
     assert encoding["color"]["scale"]["domain"] == ["Total loss", "Alignment loss"]
     assert spec["title"] == "Training losses"
+
+
+def test_step_ticks_are_whole_steps_and_at_most_eight() -> None:
+    assert step_ticks([{"step": s} for s in (1, 2, 3)]) == [1, 2, 3]
+    ticks = step_ticks([{"step": s} for s in range(1, 51)])
+    assert ticks[0] == 1 and ticks[-1] == 50 and len(ticks) == MAX_STEP_TICKS
+    assert ticks == sorted(set(ticks)) and all(isinstance(t, int) for t in ticks)
 
 
 def test_no_chart_before_any_value_and_no_point_that_json_cannot_carry() -> None:

@@ -33,7 +33,6 @@ def metric_chart(frame: pd.DataFrame | None, title: str, y_title: str) -> Altair
 
 def _spec(points: list[dict[str, Any]], title: str, y_title: str) -> dict[str, Any]:
     metrics = list(dict.fromkeys(point["metric"] for point in points))
-    ticks = max(1, min(MAX_STEP_TICKS, len({point["step"] for point in points})))
     return {
         "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
         # SVG like Gradio's other plots (and its marks are elements a test can find)
@@ -53,8 +52,8 @@ def _spec(points: list[dict[str, Any]], title: str, y_title: str) -> dict[str, A
                         "field": "step",
                         "type": "quantitative",
                         "title": "step",
-                        # no more ticks than steps: "d" would print 1.5 as a second "2"
-                        "axis": {"format": "d", "tickMinStep": 1, "tickCount": ticks},
+                        # whole steps only: "d" would print a tick at 1.5 as a second "2"
+                        "axis": {"format": "d", "values": step_ticks(points)},
                         "scale": {"zero": False},
                     },
                     "y": {
@@ -80,3 +79,14 @@ def _spec(points: list[dict[str, Any]], title: str, y_title: str) -> dict[str, A
             }
         ],
     }
+
+
+def step_ticks(points: list[dict[str, Any]]) -> list[int]:
+    """The x axis's tick values: every step, or at most ``MAX_STEP_TICKS`` whole steps evenly
+    spread from the first to the last."""
+    steps = sorted({int(point["step"]) for point in points})
+    if len(steps) <= MAX_STEP_TICKS:
+        return steps
+    first, last = steps[0], steps[-1]
+    spread = (last - first) / (MAX_STEP_TICKS - 1)
+    return sorted({round(first + spread * i) for i in range(MAX_STEP_TICKS)})
