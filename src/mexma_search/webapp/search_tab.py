@@ -177,10 +177,8 @@ class SearchTab:
                 page=page,
                 page_size=int(k),
                 show_all=show_all,
-                lang=languages or None,
-                collection=collections or None,
-                document_id=document_id or None,
                 caller=caller,
+                **_filters(languages, collections, document_id),
             )
         except ValueError as exc:
             raise formatting.ui_error(str(exc)) from exc
@@ -203,10 +201,8 @@ class SearchTab:
             return self.services.search(
                 query,
                 k=int(k),
-                lang=languages or None,
-                collection=collections or None,
-                document_id=document_id or None,
                 caller=caller,
+                **_filters(languages, collections, document_id),
             )
         except ValueError as exc:
             raise formatting.ui_error(str(exc)) from exc
@@ -255,3 +251,14 @@ def pager(page: SearchPage | None) -> tuple[Any, Any, Any]:
         formatting.page_label(page),
         gr.Button(visible=page.has_next),
     )
+
+
+def _filters(
+    languages: list[str] | None, collections: list[str] | None, document_id: int | None
+) -> dict[str, Any]:
+    """The tab's filters as the search services take them (empty: no filter)."""
+    return {
+        "lang": languages or None,
+        "collection": collections or None,
+        "document_id": document_id or None,
+    }
