@@ -30,7 +30,7 @@ def search_page(
     start, end = (page - 1) * page_size, page * page_size
     depth = min(end + 1, MAX_K)
     while True:
-        ranking = rank(runtime, query, k=depth, highlight=True)
+        ranking = rank(runtime, query, k=depth)
         shown = [card for card in ranking.cards if show_all or ranking.relevance(card) != "poor"]
         if len(shown) > end or ranking.exhausted or depth == MAX_K:
             break

@@ -23,7 +23,7 @@ from mexma_search.app.views import MAX_K, SearchResult
 from mexma_search.encoder.encode import BatchTurn
 from mexma_search.encoder.language_id import language_identifier
 from mexma_search.encoder.model import SentenceEncoder
-from mexma_search.index import Hit
+from mexma_search.index import Hit, VectorIndex
 from mexma_search.index.keywords import KeywordQuery
 from mexma_search.store import Chunk, chunks_by_ids, document_names, read_scope
 
@@ -75,6 +75,8 @@ class Ranking:
     exhausted: bool
     # the search's turn at the encoder, for sentences encoded at query time
     encoder_turn: BatchTurn
+    # where the shown passages' stored sentence vectors are read
+    index: VectorIndex
 
     def relevance(self, card: list[Found]) -> Relevance | None:
         """The card's relevance label, from its best-ranked passage (None: the model has no
@@ -103,13 +105,13 @@ def search(
     of its passages in ``passages``; without, each passage is a match of its own.
     """
     asked = Query(query, lang, collection, document_id, mode, group)
-    found = rank(runtime, asked, k=k, highlight=highlight)
+    found = rank(runtime, asked, k=k)
     return results_of(found, found.cards, highlight=highlight)
 
 
-def rank(runtime: Runtime, query: Query, *, k: int, highlight: bool) -> Ranking:
-    """The first ``k`` cards for ``query`` (see :func:`search`); ``highlight`` fetches the
-    stored sentence vectors too."""
+def rank(runtime: Runtime, query: Query, *, k: int) -> Ranking:
+    """The first ``k`` cards for ``query`` (see :func:`search`), their hits without sentence
+    vectors (:func:`results_of` reads those of the cards it shows)."""
     mode = query.mode
     if not query.text.strip():
         raise ValueError("the query is empty")
@@ -131,7 +133,6 @@ def rank(runtime: Runtime, query: Query, *, k: int, highlight: bool) -> Ranking:
         collection=query.collection,
         document_id=query.document_id,
         target=model.collection,
-        with_sentence_vectors=highlight,
         keywords=keywords,
     )
     with read_scope(runtime.engine) as session:
@@ -152,6 +153,7 @@ def rank(runtime: Runtime, query: Query, *, k: int, highlight: bool) -> Ranking:
         documents,
         exhausted=len(hits) < limit,
         encoder_turn=runtime.encoder_gate.search,
+        index=runtime.index,
     )
 
 
@@ -172,7 +174,7 @@ def results_of(
             ranking.model.encoder,
             ranking.query_vector,
             [chunk for _, chunk in shown],
-            [hit.sentence_vectors for hit, _ in shown],
+            stored_sentence_vectors(ranking, [hit for hit, _ in shown]),
             turn=ranking.encoder_turn,
         )
         if highlight
@@ -205,6 +207,12 @@ def results_of(
         replace(lead, passages=tuple(more), relevance=ranking.relevance(card) or "")
         for (lead, *more), card in zip(led, cards, strict=True)
     ]
+
+
+def stored_sentence_vectors(ranking: Ranking, hits: list[Hit]) -> list[np.ndarray | None]:
+    """The sentence vectors stored with ``hits`` of ``ranking`` (None where there are none)."""
+    found = ranking.index.with_sentence_vectors(hits, ranking.model.collection)
+    return [hit.sentence_vectors for hit in found]
 
 
 def best_sentence_first(card: list[tuple[SearchResult, float]]) -> list[SearchResult]:

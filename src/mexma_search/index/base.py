@@ -13,14 +13,13 @@ from mexma_search.index.fusion import hybrid_depth, hybrid_ranking
 from mexma_search.index.keywords import KeywordQuery
 from mexma_search.index.points import (
     LIVE_ALIAS,
-    PASSAGE_VECTOR,
-    SENTENCE_VECTORS,
     ChunkPoint,
     Hit,
     batches,
     is_chunk_collection,
     make_hit,
     model_version_of,
+    point_id,
     search_filters,
     unit,
 )
@@ -29,25 +28,19 @@ from mexma_search.index.points import (
 @dataclass(frozen=True)
 class SearchRequest:
     """A validated search: the unit query vector, how many hits, the filters (field -> the
-    values of which any matches), whether to return sentence vectors, exact or approximate,
-    and the keywords of a hybrid search."""
+    values of which any matches), exact or approximate, and the keywords of a hybrid search.
+    Engines return hits without sentence vectors (:meth:`VectorIndex.with_sentence_vectors`
+    reads them for the few hits shown)."""
 
     query: list[float]
     k: int
     filters: dict[str, list[Any]]
-    with_sentence_vectors: bool
     exact: bool
     keywords: KeywordQuery | None
 
 
 class IndexBusyError(RuntimeError):
     """The embedded index directory is held by another process."""
-
-
-def keyword_vectors(request: SearchRequest) -> list[str]:
-    """The named vectors a keyword search reads back: the passage vector (for the cosine) and
-    the sentence vectors when asked for."""
-    return [PASSAGE_VECTOR, *([SENTENCE_VECTORS] if request.with_sentence_vectors else [])]
 
 
 def keyword_scored_hits(points: Iterable[Any], request: SearchRequest) -> list[tuple[float, Hit]]:
@@ -108,18 +101,37 @@ class VectorIndex(ABC):
         With ``keywords``, the ranking fuses the dense search with a keyword (BM25) search
         (hybrid search, see :mod:`~mexma_search.index.fusion`); the dense search is never
         restricted by the keywords, and every hit's score stays the cosine of the query and
-        the passage.
+        the passage. ``with_sentence_vectors`` reads the returned hits' sentence vectors once
+        they are ranked (the candidates of a hybrid search go without).
         """
         if k < 1:
             raise ValueError(f"k must be at least 1 (got {k})")
         filters = search_filters(lang=lang, collection=collection, document_id=document_id)
-        request = SearchRequest(unit(vector), k, filters, with_sentence_vectors, exact, None)
+        request = SearchRequest(unit(vector), k, filters, exact, None)
         if keywords is None or not keywords.text.strip():
-            return self._search(target, request)
-        deep = replace(request, k=hybrid_depth(k))
-        dense = self._search(target, deep)
-        found = self._keyword_search(target, replace(deep, keywords=keywords))
-        return hybrid_ranking(dense, found, keywords, k)
+            hits = self._search(target, request)
+        else:
+            deep = replace(request, k=hybrid_depth(k))
+            dense = self._search(target, deep)
+            found = self._keyword_search(target, replace(deep, keywords=keywords))
+            hits = hybrid_ranking(dense, found, keywords, k)
+        return self.with_sentence_vectors(hits, target) if with_sentence_vectors else hits
+
+    def with_sentence_vectors(self, hits: Sequence[Hit], target: str = LIVE_ALIAS) -> list[Hit]:
+        """``hits`` of chunk collection (or alias) ``target``, each with the sentence vectors
+        stored with its point (None where the passage has none), read in one request."""
+        if not hits:
+            return []
+        collection = target if is_chunk_collection(target) else self.alias_target(target)
+        if collection is None:
+            raise ValueError(f"the index has no collection {target!r}")
+        version = model_version_of(collection)
+        ids = [point_id(hit.document_id, hit.payload["ordinal"], version) for hit in hits]
+        stored = self._sentence_vectors(collection, ids)
+        return [
+            replace(hit, sentence_vectors=stored.get(point))
+            for hit, point in zip(hits, ids, strict=True)
+        ]
 
     def delete_document(self, document_id: int) -> None:
         """Remove a document's points from every chunk collection."""
@@ -195,6 +207,11 @@ class VectorIndex(ABC):
         """The ``request.k`` best keyword (BM25) hits of ``request.keywords`` over every
         language in ``target``, best first, each with its BM25 score (the hit itself scored
         by the cosine of the query and the passage)."""
+
+    @abstractmethod
+    def _sentence_vectors(self, collection: str, ids: list[str]) -> dict[str, np.ndarray]:
+        """The sentence vectors stored with the points ``ids`` of ``collection`` (point id ->
+        ``[n_sentences, dim]`` float32), for the points that have them."""
 
     @abstractmethod
     def _delete_document(self, collection: str, document_id: int) -> None:

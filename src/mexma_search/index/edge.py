@@ -14,6 +14,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from qdrant_edge import (
     Filter,
     HasVectorCondition,
@@ -28,7 +29,6 @@ from mexma_search.index.base import (
     SearchRequest,
     VectorIndex,
     keyword_scored_hits,
-    keyword_vectors,
     scored_hits,
 )
 from mexma_search.index.edge_build import (
@@ -53,6 +53,7 @@ from mexma_search.index.points import (
     Hit,
     chunk_point,
     model_version_of,
+    sentence_vectors_by_id,
 )
 
 SCROLL_PAGE = 2048
@@ -143,7 +144,7 @@ class EdgeIndex(VectorIndex):
             filter=edge_filter(request.filters) if request.filters else None,
             params=_search_params(request.exact, collection.quantized),
             with_payload=True,
-            with_vector=[SENTENCE_VECTORS] if request.with_sentence_vectors else False,
+            with_vector=False,
         )
         with collection.reading() as shard:
             points = shard.query(query)
@@ -156,11 +157,18 @@ class EdgeIndex(VectorIndex):
             query=Query.Nearest(query_keywords(request.keywords), using=KEYWORD_VECTOR),
             filter=edge_filter(request.filters) if request.filters else None,
             with_payload=True,
-            with_vector=keyword_vectors(request),
+            with_vector=[PASSAGE_VECTOR],
         )
         with self._collection(target).reading() as shard:
             points = shard.query(query)
         return keyword_scored_hits(points, request)
+
+    def _sentence_vectors(self, collection: str, ids: list[str]) -> dict[str, np.ndarray]:
+        with self._collection(collection).reading() as shard:
+            records = shard.retrieve(
+                list[Any](ids), with_payload=False, with_vector=[SENTENCE_VECTORS]
+            )
+        return sentence_vectors_by_id(records)
 
     def collection_names(self) -> list[str]:
         with self._lock:

@@ -116,22 +116,30 @@ class Hit:
 def make_hit(
     score: float, payload: dict[str, Any], vectors: Any, query: list[float] | None = None
 ) -> Hit:
-    """A :class:`Hit` from an engine's score, payload and (named) vectors. With ``query``
-    (a fused ranking, whose scores are not cosines), the score is the cosine of ``query`` and
-    the stored passage vector."""
-    named = vectors if isinstance(vectors, dict) else {}
-    sentences = None
-    if named.get(SENTENCE_VECTORS) is not None:
-        sentences = np.asarray(named[SENTENCE_VECTORS], dtype=np.float32)
-    if query is not None and named.get(PASSAGE_VECTOR) is not None:
-        score = float(np.dot(np.asarray(query), np.asarray(named[PASSAGE_VECTOR])))
+    """A :class:`Hit` (without sentence vectors) from an engine's score, payload and named
+    ``vectors``. With ``query`` (a fused ranking, whose scores are not cosines), the score is
+    the cosine of ``query`` and the stored passage vector."""
+    passage = vectors.get(PASSAGE_VECTOR) if isinstance(vectors, dict) else None
+    if query is not None and passage is not None:
+        score = float(np.dot(np.asarray(query), np.asarray(passage)))
     return Hit(
         chunk_id=payload["chunk_id"],
         document_id=payload["document_id"],
         score=score,
         payload=payload,
-        sentence_vectors=sentences,
     )
+
+
+def sentence_vectors_by_id(records: Iterable[Any]) -> dict[str, np.ndarray]:
+    """The sentence vectors of an engine's ``records`` (each with an ``id`` and its named
+    vectors as ``vector``) by point id, ``[n_sentences, dim]`` float32, for those that have
+    them."""
+    found = {}
+    for record in records:
+        sentences = record.vector.get(SENTENCE_VECTORS) if isinstance(record.vector, dict) else None
+        if sentences is not None:
+            found[str(record.id)] = np.asarray(sentences, dtype=np.float32)
+    return found
 
 
 def chunk_point(payload: dict[str, Any], vectors: Any) -> ChunkPoint:

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 
+import numpy as np
 from qdrant_client import QdrantClient, models
 
 from mexma_search.index.base import (
@@ -20,7 +21,6 @@ from mexma_search.index.base import (
     SearchRequest,
     VectorIndex,
     keyword_scored_hits,
-    keyword_vectors,
     scored_hits,
 )
 from mexma_search.index.keywords import KEYWORD_VECTOR, document_keywords, query_keywords
@@ -35,6 +35,7 @@ from mexma_search.index.points import (
     float_rows,
     model_version_of,
     point_id,
+    sentence_vectors_by_id,
     unit,
 )
 
@@ -128,7 +129,7 @@ class QdrantServerIndex(VectorIndex):
                 limit=request.k,
                 search_params=params,
                 with_payload=True,
-                with_vectors=[SENTENCE_VECTORS] if request.with_sentence_vectors else False,
+                with_vectors=False,
             ).points
         return scored_hits(points)
 
@@ -143,9 +144,16 @@ class QdrantServerIndex(VectorIndex):
                 query_filter=_filter(request.filters) if request.filters else None,
                 limit=request.k,
                 with_payload=True,
-                with_vectors=keyword_vectors(request),
+                with_vectors=[PASSAGE_VECTOR],
             ).points
         return keyword_scored_hits(points, request)
+
+    def _sentence_vectors(self, collection: str, ids: list[str]) -> dict[str, np.ndarray]:
+        with self._lock:
+            records = self._client.retrieve(
+                collection, ids, with_payload=False, with_vectors=[SENTENCE_VECTORS]
+            )
+        return sentence_vectors_by_id(records)
 
     def collection_names(self) -> list[str]:
         with self._lock:
