@@ -7,9 +7,11 @@ Starts ``mexma-search serve`` on a scratch data directory (the demo corpus and t
 model), queues ``--documents`` Wikipedia summaries for ingest, and has ``--clients`` threads
 search through the app's HTTP route (``GET /api/search``, what the CLI uses) for ``--seconds``,
 each sending its next query as soon as the last one is answered, with a read token made on the
-scratch data directory. Prints the searches, errors and latency percentiles, and the documents
-and passages the ingest indexed during the load (its throughput beside the searches); ``--url``
-measures an app that is already running instead (its token in ``MEXMA_API_TOKEN``).
+scratch data directory. Prints the searches, errors and latency percentiles, the documents
+and passages the ingest indexed during the load (its throughput beside the searches), and the
+app process's CPU time during the load per search (ingest included; a figure the neighbours'
+load changes less than the latencies); ``--url`` measures an app that is already running
+instead (its token in ``MEXMA_API_TOKEN``; no CPU figure).
 """
 
 from __future__ import annotations
@@ -144,6 +146,12 @@ def ingest_rate(url: str, token: str, before: tuple[int, int], seconds: float) -
     }
 
 
+def process_cpu_s(pid: int) -> float:
+    """The CPU seconds (user and system) process ``pid`` has used so far (Linux)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def load(url: str, token: str, clients: int, seconds: float) -> dict[str, Any]:
     """``clients`` threads searching for ``seconds``; the counts and latencies."""
     latencies: list[float] = []
@@ -206,7 +214,11 @@ def main() -> None:
             url = url.rstrip("/")
             before = indexed(url, token)
             started = time.monotonic()
+            cpu = process_cpu_s(app.pid) if app is not None else None
             measured = load(url, token, args.clients, args.seconds)
+            if cpu is not None and app is not None and measured["searches"]:
+                cpu = process_cpu_s(app.pid) - cpu
+                measured["app_cpu_ms_per_search"] = round(cpu * 1000 / measured["searches"], 1)
             ingest = ingest_rate(url, token, before, time.monotonic() - started)
             threads = {"threads": args.threads or "default"}
             report = {**threads, **measured, **ingest, "machine": machine()}
