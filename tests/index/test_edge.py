@@ -163,6 +163,28 @@ def test_an_alias_switch_cut_short_leaves_the_previous_record(tmp_path: Path) ->
     final.close()
 
 
+def test_searches_read_the_alias_record_from_memory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    index = EdgeIndex(tmp_path / "index")
+    index.ensure_collection(V1, DIM)
+    index.upsert(V1, _points(20))
+    index.swap_alias(LIVE_ALIAS, V1)
+    file_reads: list[Path] = []
+    read_text = Path.read_text
+
+    def counted(path: Path, *args: object, **kwargs: object) -> str:
+        file_reads.append(path)
+        return read_text(path, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Path, "read_text", counted)
+    for _ in range(3):
+        assert index.search(np.ones(DIM), 2, with_sentence_vectors=True)
+    assert index.alias_target() == V1
+    assert [path for path in file_reads if path.name == "aliases.json"] == []
+    index.close()
+
+
 def test_a_second_process_cannot_open_the_same_directory(tmp_path: Path) -> None:
     index = EdgeIndex(tmp_path / "index")
     with pytest.raises(IndexBusyError, match="another process"):

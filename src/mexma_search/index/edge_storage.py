@@ -58,13 +58,20 @@ def lock_directory(root: Path) -> IO[bytes]:
 
 
 class AliasRecord:
-    """The aliases (alias -> collection) kept in one JSON file."""
+    """The aliases (alias -> collection) kept in one JSON file, read once: the index directory
+    is held by one process (:func:`lock_directory`), so only this record writes the file."""
 
     def __init__(self, root: Path) -> None:
         self._path = root / ALIASES_FILE
+        self._aliases: dict[str, str] | None = None
 
     def read(self) -> dict[str, str]:
-        """Every alias and the collection it names."""
+        """Every alias and the collection it names (a copy)."""
+        if self._aliases is None:
+            self._aliases = self._read_file()
+        return dict(self._aliases)
+
+    def _read_file(self) -> dict[str, str]:
         if not self._path.exists():
             return {}
         aliases = json.loads(self._path.read_text(encoding="utf-8"))
@@ -75,6 +82,7 @@ class AliasRecord:
     def write(self, aliases: dict[str, str]) -> None:
         """Replace the record with ``aliases`` atomically."""
         write_atomically(self._path, json.dumps(aliases, indent=2, sort_keys=True))
+        self._aliases = dict(aliases)
 
 
 class CollectionDirectory:
