@@ -68,6 +68,7 @@ def read_scope(engine: Engine) -> Iterator[Session]:
     """A read-only unit of work: one consistent snapshot, never committed (closing the session
     ends its transaction; the objects read stay loaded). On SQLite it does not take the write
     lock, so polling and search never delay the workers' commits."""
-    read_engine = engine.execution_options(**{READ_ONLY_OPTION: True})
-    with make_session_factory(read_engine)() as session:
+    with Session(engine, expire_on_commit=False) as session:
+        # the connection's options are set before its transaction begins (_begin_immediate)
+        session.connection(execution_options={READ_ONLY_OPTION: True})
         yield session
