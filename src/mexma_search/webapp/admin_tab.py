@@ -205,6 +205,7 @@ class AdminTab:
             **limits.POLL,
             **PRIVATE,
         )
+        self.redraw_charts_on(self.tabs)
         self.job.input(
             required(self.show_job),
             inputs=self.job,
@@ -316,9 +317,12 @@ class AdminTab:
         the previously selected job's until the next refresh)."""
         return self.job_choices(job_id), gr.Tabs(selected="jobs"), *self.show_job(caller, job_id)
 
-    def show_job(self, caller: Caller, picked: int | str | None) -> tuple[Any, ...]:
+    def show_job(
+        self, caller: Caller, picked: int | str | None, *, redraw: bool = False
+    ) -> tuple[Any, ...]:
         """The selected job's progress bar, stage, ETA and outcome; for a training job also
-        its loss and held-out curves and, once finished, the before/after table."""
+        its loss and held-out curves (drawn anew with ``redraw``) and, once finished, the
+        before/after table."""
         job_id = picked_job(picked)
         job = self.services.get_job(job_id) if job_id is not None else None
         if job is None or job.kind != "train":
@@ -334,12 +338,36 @@ class AdminTab:
             formatting.job_progress(job),
             gr.Column(visible=True),
             metric_chart(
-                formatting.metric_frame(rows, formatting.LOSS_METRICS), LOSS_TITLE, "loss"
+                formatting.metric_frame(rows, formatting.LOSS_METRICS),
+                LOSS_TITLE,
+                "loss",
+                redraw=redraw,
             ),
             metric_chart(
-                formatting.metric_frame(rows, formatting.DEV_METRICS), DEV_TITLE, "error (%)"
+                formatting.metric_frame(rows, formatting.DEV_METRICS),
+                DEV_TITLE,
+                "error (%)",
+                redraw=redraw,
             ),
             formatting.evaluation_rows(job.metrics),
+        )
+
+    def redraw_job(self, viewer: Caller, picked: int | str | None) -> tuple[Any, ...]:
+        """For an admin, the selected job's view with its charts drawn anew (its tab was just
+        shown); nothing for anyone else (the tab shows them the login form)."""
+        if viewer.role is not Role.ADMIN:
+            return tuple(gr.skip() for _ in self.job_view_outputs)
+        return self.show_job(viewer, picked, redraw=True)
+
+    def redraw_charts_on(self, tab: gr.Tab | gr.Tabs) -> None:
+        """Draw the job's charts anew whenever ``tab`` (one holding the Jobs view) is shown:
+        charts drawn while hidden would stay 0 px wide (see :func:`metric_chart`)."""
+        tab.select(
+            self.sessions.with_viewer(self.redraw_job),
+            inputs=self.job,
+            outputs=self.job_view_outputs,
+            **limits.POLL,
+            **PRIVATE,
         )
 
     def ask_cancel(self, caller: Caller, picked: int | str | None) -> tuple[Any, ...]:
