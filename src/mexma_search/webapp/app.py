@@ -106,7 +106,7 @@ def build_app(services: Services, settings: Settings) -> WebApp:
             with gr.Tab("Admin", id="admin") as admin_page:
                 admin = AdminTab(services, credentials, sessions, [memory.admin_section])
                 admin.build()
-        admin.redraw_charts_on(admin_page)
+        admin.jobs.redraw_charts_on(admin_page)
         training = TrainingLink(admin.training, page_tabs, "admin", admin.tabs, "training")
         memory.wire_jobs(tm_page, admin.timer, training)
         _register_api(services, sessions)
