@@ -15,6 +15,7 @@ from typing import Literal
 
 import numpy as np
 
+from mexma_search.app.exact_phrase import phrase_first
 from mexma_search.app.relevance import Relevance, match_kind, relevance
 from mexma_search.app.runtime import Runtime
 from mexma_search.app.sentence_vectors import sentence_vectors
@@ -142,6 +143,9 @@ def rank(runtime: Runtime, query: Query, *, k: int, highlight: bool) -> Ranking:
         for hit in hits
         if hit.chunk_id in chunks and hit.document_id in documents
     ]
+    if keywords is not None and keywords.lang is None:
+        # a name, a code or a number: the passages holding it as typed go first
+        found = phrase_first(found, query.text, lambda passage: passage[1].text)
     cards = by_document(found, k) if query.group else [[passage] for passage in found[:k]]
     return Ranking(
         model,
