@@ -72,7 +72,8 @@ class Ranking:
     cards: list[list[Found]]
     # document id -> (file name, title shown: the parsed title, else the file name)
     documents: dict[int, tuple[str, str]]
-    # the index had no more matches than it returned: a deeper ranking would add no cards
+    # the index had no more matches than it returned and all of them made cards: a deeper
+    # ranking would add none
     exhausted: bool
     # the search's turn at the encoder, for sentences encoded at query time
     encoder_turn: BatchTurn
@@ -154,7 +155,7 @@ def rank(runtime: Runtime, query: Query, *, k: int, highlight: bool) -> Ranking:
         mode,
         cards,
         documents,
-        exhausted=len(hits) < limit,
+        exhausted=len(hits) < limit and len(cards) < k,
         encoder_turn=runtime.encoder_gate.search,
     )
 
