@@ -26,7 +26,7 @@ MODEL_COLUMNS = [
     "held-out",
     "created",
 ]
-MODEL_COLUMN_WIDTHS: list[str | int] = [240, 90, 50, 200, 70, 56, 220, 80, 170]
+MODEL_COLUMN_WIDTHS: list[str | int] = [240, 90, 50, 190, 82, 56, 220, 80, 170]
 EVAL_COLUMNS = ["metric (%)", "better", "before", "after", "change (points)", "got worse"]
 LOSS_METRICS = ("loss", "align", "mlm", "koleo")
 DEV_METRICS = ("xsim_cos_error", "xsim_margin_error")
@@ -46,6 +46,9 @@ METRIC_LABELS = {
     ),
 }
 DIRECTIONS = {"_src2trg": " (source to target)", "_trg2src": " (target to source)"}
+# the held-out search metrics, ``retrieval_<task>_<score>``
+RETRIEVAL_TASKS = {"same": "Search, same language", "cross": "Search across languages"}
+RETRIEVAL_SCORES = {"recall@1": "recall@1", "recall@10": "recall@10", "mrr@10": "MRR@10"}
 HEADLINE_METRIC = "xsim_margin_error"
 MAX_PLOT_POINTS = 1000
 
@@ -56,6 +59,9 @@ def metric_label(name: str) -> str:
     for suffix, direction in DIRECTIONS.items():
         if name.endswith(suffix):
             return metric_label(name.removesuffix(suffix)) + direction
+    task, _, score = name.removeprefix("retrieval_").partition("_")
+    if name.startswith("retrieval_") and task in RETRIEVAL_TASKS and score in RETRIEVAL_SCORES:
+        return f"{RETRIEVAL_TASKS[task]}: {RETRIEVAL_SCORES[score]} (%)"
     return METRIC_LABELS.get(name, (name.replace("_", " "), ""))[0]
 
 
@@ -79,7 +85,8 @@ def promote_question(version: ModelVersionInfo, worse: Sequence[MetricChange] = 
             [] if after < before else ["It is not better than the model it was trained from."]
         )
     if worse:
-        warnings.append("Worse after training: " + "; ".join(c.describe() for c in worse) + ".")
+        listed = "; ".join(f"{metric_label(c.name)} {c.before:.2f} → {c.after:.2f}" for c in worse)
+        warnings.append(f"Worse after training: {listed}.")
     return question(
         f"Promote {version.name} to the live model?",
         f"{change} Every passage is re-embedded with it, then search switches to it; the "
