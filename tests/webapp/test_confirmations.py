@@ -63,7 +63,7 @@ def test_the_promote_question_lists_the_metrics_that_got_worse() -> None:
     worse = worse_metrics(metrics)
     assert [change.name for change in worse] == ["retrieval_same_recall@1"]
     html = formatting.promote_question(_version(metrics), worse)
-    assert "Worse after training: retrieval_same_recall@1 62.00 -&gt; 55.00" in html
+    assert "Worse after training: Search, same language: recall@1 (%) 62.00 → 55.00" in html
     assert "not better" not in html
     assert "Worse after training" not in formatting.promote_question(_version(metrics))
 

@@ -221,8 +221,8 @@ def test_the_evaluation_table_compares_before_and_after() -> None:
         },
     }
     assert formatting.evaluation_rows(summary) == [
-        ["retrieval cross recall@1", "higher", 80.0, 90.0, 10.0, ""],
-        ["retrieval same recall@1", "higher", 60.0, 55.5, -4.5, "yes"],
+        ["Search across languages: recall@1 (%)", "higher", 80.0, 90.0, 10.0, ""],
+        ["Search, same language: recall@1 (%)", "higher", 60.0, 55.5, -4.5, "yes"],
         ["Translation retrieval error, cosine (%)", "lower", 20.0, 21.0, 1.0, "yes"],
         ["Translation retrieval error, margin (%)", "lower", 12.5, 7.25, -5.25, ""],
     ]
@@ -292,6 +292,13 @@ def test_metrics_have_human_labels_and_a_line_on_what_each_measures() -> None:
     assert formatting.metric_label("xsim_cos_error_src2trg") == (
         "Translation retrieval error, cosine (%) (source to target)"
     )
+    assert formatting.metric_label("retrieval_same_recall@1") == (
+        "Search, same language: recall@1 (%)"
+    )
+    assert (
+        formatting.metric_label("retrieval_cross_mrr@10") == "Search across languages: MRR@10 (%)"
+    )
+    assert formatting.metric_label("retrieval_other_recall@1") == "retrieval other recall@1"
     lines = formatting.metric_explanations(formatting.LOSS_METRICS).splitlines()
     assert len(lines) == len(formatting.LOSS_METRICS)
     assert lines[-1].startswith("KoLeo spread: ")
