@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from mexma_search import store as db
-from mexma_search.app import doctor
+from mexma_search.app import doctor, tm_manage
 from mexma_search.app.access import OPERATOR, Caller, Role, may_delete, owner_name
 from mexma_search.app.api_tokens import ApiTokens
 from mexma_search.app.bitext_summary import LanguageTally, layout_summary
@@ -41,6 +41,7 @@ from mexma_search.app.search import search as search_index
 from mexma_search.app.serving_model import live_collection, live_version, version_name
 from mexma_search.app.settings import Settings
 from mexma_search.app.tm_jobs import TmJobs
+from mexma_search.app.tm_manage import TmChanged
 from mexma_search.app.training_params import job_parameters, training_refusal
 from mexma_search.app.translation_memories import TmAdded, add_pairs, delete_tms, file_pairs
 from mexma_search.app.uploads import (
@@ -325,6 +326,24 @@ class Services:
         collections = readable_collections(caller, None)
         with read_scope(self.runtime.engine) as session:
             return list_tms(session, None if collections is None else list(collections))
+
+    def rename_tm(
+        self, caller: Caller | None, name: str, new_name: str, *, collection: str | None = None
+    ) -> TmChanged:
+        """Rename translation memory ``name`` (of ``collection`` when several have that name);
+        see :func:`mexma_search.app.tm_manage.rename` for who may and the refusals."""
+        return tm_manage.rename(self.runtime, caller, name, new_name, collection)
+
+    def delete_tm(
+        self, caller: Caller | None, name: str, *, collection: str | None = None
+    ) -> TmChanged:
+        """Delete translation memory ``name``, its segments and vectors; see
+        :func:`mexma_search.app.tm_manage.delete`."""
+        return tm_manage.delete(self.runtime, caller, name, collection)
+
+    def manageable_tms(self, caller: Caller) -> list[TmSummary]:
+        """The translation memories ``caller`` may rename and delete."""
+        return tm_manage.manageable(self.runtime, caller)
 
     # ----- documents ----------------------------------------------------------------------
 
