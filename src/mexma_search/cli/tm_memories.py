@@ -1,5 +1,5 @@
-"""``mexma-search tm ...``: fill and list translation memories; ``search --tm`` prints
-concordance results with :func:`print_concordance`."""
+"""``mexma-search tm ...``: fill, list, rename and delete translation memories; ``search
+--tm`` prints concordance results with :func:`print_concordance`."""
 
 from __future__ import annotations
 
@@ -75,6 +75,50 @@ def list_command(as_json: bool) -> None:
         click.echo(f"{m['segments']:8} {pairs:16} {m['collection']}/{m['name']}")
 
 
+collection_option = click.option(
+    "--collection", default=None, help="Its collection (needed when several have that name)."
+)
+
+
+@tm_group.command("rename")
+@click.argument("name")
+@click.argument("new_name")
+@collection_option
+@json_option
+def rename_command(name: str, new_name: str, collection: str | None, as_json: bool) -> None:
+    """Rename translation memory NAME to NEW_NAME (its pairs stay searchable)."""
+    from mexma_search.cli.backend import backend
+
+    with backend() as services:
+        try:
+            changed = services.rename_tm(None, name, new_name, collection=collection)
+        except ValueError as exc:
+            raise click.ClickException(str(exc)) from exc
+    if as_json:
+        emit_json(changed.__dict__)
+        return
+    click.echo(f"Renamed {changed.collection}/{changed.name} to {changed.new_name}.")
+
+
+@tm_group.command("delete")
+@click.argument("name")
+@collection_option
+@json_option
+def delete_command(name: str, collection: str | None, as_json: bool) -> None:
+    """Delete translation memory NAME: its pairs and their vectors."""
+    from mexma_search.cli.backend import backend
+
+    with backend() as services:
+        try:
+            changed = services.delete_tm(None, name, collection=collection)
+        except ValueError as exc:
+            raise click.ClickException(str(exc)) from exc
+    if as_json:
+        emit_json(changed.__dict__)
+        return
+    click.echo(f"Deleted {changed.collection}/{changed.name} ({changed.segments} pairs).")
+
+
 def concordance_params(query: str, limit: int, tm: str | None, pair: str | None) -> Params:
     """The query parameters of ``GET /api/tm/search``."""
     return (
@@ -99,7 +143,8 @@ def concordance_here(
 
 
 def print_concordance(hits: list[dict[str, Any]]) -> None:
-    """Concordance results for people: both sides, the query's words in bold."""
+    """Concordance results for people: both sides, the query's words in bold, the words
+    likely to translate them underlined."""
     if not hits:
         click.echo("No matching segments.")
     for rank, hit in enumerate(hits, start=1):
@@ -108,15 +153,20 @@ def print_concordance(hits: list[dict[str, Any]]) -> None:
             f"({hit['src_lang']}-{hit['trg_lang']}, matched {hit[hit['matched_side'] + '_lang']})"
         )
         for side in ("src", "trg"):
-            marked = _marked(hit[f"{side}_text"], hit[f"{side}_spans"])
+            marked = _marked(hit[f"{side}_text"], hit[f"{side}_spans"], hit[f"{side}_aligned"])
             click.echo(f"    {hit[f'{side}_lang']}: {marked}")
 
 
-def _marked(text: str, spans: list[list[int]]) -> str:
+def _marked(text: str, found: list[list[int]], aligned: list[list[int]]) -> str:
+    styled = sorted(
+        [(s, e, {"bold": True}) for s, e in found]
+        + [(s, e, {"underline": True}) for s, e in aligned]
+    )
     pieces, at = [], 0
-    for start, end in spans:
-        pieces += [text[at:start], click.style(text[start:end], bold=True)]
-        at = end
+    for start, end, style in styled:
+        if start >= at:
+            pieces += [text[at:start], click.style(text[start:end], **style)]
+            at = end
     return "".join([*pieces, text[at:]])
 
 
