@@ -3,14 +3,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from mexma_search.app.settings import get_settings
 from mexma_search.cli.output import emit_json, fail, json_option
 from mexma_search.cli.remote import Params, remote_app
+
+if TYPE_CHECKING:  # the backend's imports take seconds
+    from mexma_search.app.services import Services
+    from mexma_search.app.tm_manage import TmChanged
 
 
 @click.group("tm")
@@ -87,13 +92,9 @@ collection_option = click.option(
 @json_option
 def rename_command(name: str, new_name: str, collection: str | None, as_json: bool) -> None:
     """Rename translation memory NAME to NEW_NAME (its pairs stay searchable)."""
-    from mexma_search.cli.backend import backend
-
-    with backend() as services:
-        try:
-            changed = services.rename_tm(None, name, new_name, collection=collection)
-        except ValueError as exc:
-            raise click.ClickException(str(exc)) from exc
+    changed = _change(
+        lambda services: services.rename_tm(None, name, new_name, collection=collection)
+    )
     if as_json:
         emit_json(changed.__dict__)
         return
@@ -106,17 +107,22 @@ def rename_command(name: str, new_name: str, collection: str | None, as_json: bo
 @json_option
 def delete_command(name: str, collection: str | None, as_json: bool) -> None:
     """Delete translation memory NAME: its pairs and their vectors."""
-    from mexma_search.cli.backend import backend
-
-    with backend() as services:
-        try:
-            changed = services.delete_tm(None, name, collection=collection)
-        except ValueError as exc:
-            raise click.ClickException(str(exc)) from exc
+    changed = _change(lambda services: services.delete_tm(None, name, collection=collection))
     if as_json:
         emit_json(changed.__dict__)
         return
     click.echo(f"Deleted {changed.collection}/{changed.name} ({changed.segments} pairs).")
+
+
+def _change(change: Callable[[Services], TmChanged]) -> TmChanged:
+    """``change(services)`` on the backend in this process; its refusal as a CLI error."""
+    from mexma_search.cli.backend import backend
+
+    with backend() as services:
+        try:
+            return change(services)
+        except ValueError as exc:
+            raise click.ClickException(str(exc)) from exc
 
 
 def concordance_params(query: str, limit: int, tm: str | None, pair: str | None) -> Params:

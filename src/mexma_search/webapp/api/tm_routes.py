@@ -4,6 +4,7 @@ concordance search over them."""
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
@@ -21,6 +22,9 @@ from mexma_search.webapp.api.errors import ApiError
 from mexma_search.webapp.api.files import receive_upload
 
 router = APIRouter(tags=["translation memory"])
+InCollection = Annotated[
+    str | None, Query(description="its collection, when several have that name")
+]
 
 
 class ConcordancePage(BaseModel):
@@ -75,16 +79,11 @@ def rename_tm(
     new: NewName,
     services: ServicesDep,
     caller: Writer,
-    collection: Annotated[
-        str | None, Query(description="its collection, when several have that name")
-    ] = None,
+    collection: InCollection = None,
 ) -> TmChanged:
     """Rename a translation memory (admins, or the editor who created it); 404 for an unknown
     name, 422 for an invalid or taken new name."""
-    try:
-        return services.rename_tm(caller, name, new.name, collection=collection)
-    except UnknownTmError as exc:
-        raise ApiError(404, str(exc)) from None
+    return _known(lambda: services.rename_tm(caller, name, new.name, collection=collection))
 
 
 @router.delete("/tm/{name:path}", response_model=TmChanged, summary="Delete a translation memory")
@@ -92,14 +91,17 @@ def delete_tm(
     name: str,
     services: ServicesDep,
     caller: Writer,
-    collection: Annotated[
-        str | None, Query(description="its collection, when several have that name")
-    ] = None,
+    collection: InCollection = None,
 ) -> TmChanged:
     """Delete a translation memory, its pairs and their vectors (admins, or the editor who
     created it); 404 for an unknown name."""
+    return _known(lambda: services.delete_tm(caller, name, collection=collection))
+
+
+def _known(change: Callable[[], TmChanged]) -> TmChanged:
+    """``change()``; a 404 when it names no memory the caller may read."""
     try:
-        return services.delete_tm(caller, name, collection=collection)
+        return change()
     except UnknownTmError as exc:
         raise ApiError(404, str(exc)) from None
 
