@@ -100,7 +100,7 @@ def test_rename_and_delete_a_memory(cli: CliRunner) -> None:
 def test_concordance_marks_the_translation_of_the_found_words(cli: CliRunner) -> None:
     _json(cli, "tm", "import", str(BITEXT / "sample.tsv"), "--name", "s", "--collection", "c")
     for query, side, text, found, other, translation in [
-        ("cheese", "src", "Bread, cheese and wine.", "cheese", "trg", "queso"),
+        ("rivers", "src", "The river flows through the old town.", "river", "trg", "río"),
         ("tren", "trg", "El próximo tren sale a mediodía.", "tren", "src", "train"),
     ]:
         [hit] = _json(cli, "search", "--tm", query, "-k", "1")  # type: ignore[misc]

@@ -1,5 +1,5 @@
-"""Contextual token vectors from the first layers of a BERT-style encoder (XLM-R, as the
-project's models are), with each token's character span in its text."""
+"""Token vectors from the embedding layer and the first layers of a BERT-style encoder (XLM-R,
+as the project's models are), with each token's character span in its text."""
 
 from __future__ import annotations
 
@@ -41,12 +41,14 @@ def token_vectors(
         return_tensors="pt",
     )
     transformer, device = encoder.transformer, encoder.device
-    mask = to_device(batch["attention_mask"], device)
     with torch.inference_mode(), autocast(device, encoder.autocast_dtype):
         hidden = transformer.embeddings(input_ids=to_device(batch["input_ids"], device))
-        attention = create_bidirectional_mask(
-            config=transformer.config, inputs_embeds=hidden, attention_mask=mask
-        )
+        if layers > 0:
+            attention = create_bidirectional_mask(
+                config=transformer.config,
+                inputs_embeds=hidden,
+                attention_mask=to_device(batch["attention_mask"], device),
+            )
         for layer in transformer.encoder.layer[:layers]:
             out = layer(hidden, attention_mask=attention)
             hidden = out[0] if isinstance(out, tuple) else out

@@ -1,11 +1,14 @@
 """Which words of a translation render given words of its source: the translation-side
 highlight of concordance results.
 
-Both texts go through the encoder's embeddings and first :data:`ALIGN_LAYERS` layers; a word's
-vector is the mean of its tokens' vectors, so it is contextual. A given word is linked to the
-word of the other text with the most similar vector (cosine) when that link is mutual: no other
-word of the first text is closer to it (the "intersection" rule of SimAlign, Jalili Sabet et
-al., 2020). Unlinked words get no highlight rather than a guess.
+Both texts go through the encoder's embedding layer (sub-word embeddings with their position,
+:data:`ALIGN_LAYERS` transformer layers after it); a word's vector is the mean of its tokens'
+vectors, and the pair's words are centred on their mean, which takes out what all words of the
+pair share. A given word is linked to the word of the other text with the most similar vector
+(cosine) when that link is mutual: no other word of the first text is closer to it (the
+"intersection" rule of SimAlign, Jalili Sabet et al., 2020). Unlinked words get no highlight
+rather than a guess. Later layers link a few more words but cost a forward pass per page of
+results (see docs/benchmarks.md, concordance).
 """
 
 from __future__ import annotations
@@ -20,9 +23,7 @@ from mexma_search.encoder.model import SentenceEncoder
 from mexma_search.encoder.token_vectors import TokenVectors, token_vectors
 from mexma_search.tm.memory_index import WORD, Span
 
-# early layers keep a word's lexical identity, which is what lines up across languages, and
-# cost a quarter of the full pass (see docs/benchmarks.md, concordance)
-ALIGN_LAYERS = 3
+ALIGN_LAYERS = 0
 
 
 @dataclass(frozen=True)
@@ -49,7 +50,8 @@ def _links(request: AlignRequest, source: TokenVectors, target: TokenVectors) ->
     trg_words, trg_vectors = _word_vectors(request.target, target)
     if not src_words or not trg_words:
         return []
-    similarity = src_vectors @ trg_vectors.T
+    centre = np.vstack([src_vectors, trg_vectors]).mean(axis=0)
+    similarity = _unit(src_vectors - centre) @ _unit(trg_vectors - centre).T
     linked = set()
     for i, word in enumerate(src_words):
         if any(start < word[1] and word[0] < end for start, end in request.spans):
@@ -59,8 +61,12 @@ def _links(request: AlignRequest, source: TokenVectors, target: TokenVectors) ->
     return sorted(linked)
 
 
+def _unit(vectors: np.ndarray) -> np.ndarray:
+    return vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+
+
 def _word_vectors(text: str, tokens: TokenVectors) -> tuple[list[Span], np.ndarray]:
-    """The words of ``text`` that have tokens, and their unit-length mean token vectors."""
+    """The words of ``text`` that have tokens, and the mean vector of each one's tokens."""
     spans = [match.span() for match in WORD.finditer(text)]
     starts = [start for start, _ in spans]
     members: dict[int, list[int]] = {}
@@ -72,5 +78,4 @@ def _word_vectors(text: str, tokens: TokenVectors) -> tuple[list[Span], np.ndarr
     if not words:
         return [], np.zeros((0, 0), dtype=np.float32)
     vectors = np.stack([tokens.vectors[members[word]].mean(axis=0) for word in words])
-    vectors /= np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
-    return [spans[word] for word in words], vectors.astype(np.float32)
+    return [spans[word] for word in words], vectors
