@@ -6,8 +6,9 @@ waits for the demo corpus, then drives Debian's headless Chromium through every 
 (empty and with results), library, admin login, translation memory (a TMX uploaded in the
 library, then looked up), training (advanced open), jobs (a short training run), models,
 and the Translation memory tab's admin sections: manage (a deletion asked, kept) and mining &
-alignment (a mining job on the demo corpus). Browser console warnings and
-errors are printed at the end; the exit status is 1 when there were any.
+alignment (a mining job on the demo corpus). Browser console warnings and errors are printed
+at the end; the exit status is 1 when there were any but Gradio's own
+(:data:`GRADIO_CLIENT_NOISE`, listed apart).
 
     .venv/bin/python scripts/screenshots.py [--out DIR] [--no-training]
 """
@@ -51,6 +52,9 @@ TM_PAIRS = [
     ("The next train leaves at noon.", "El próximo tren sale a mediodía."),
 ]
 TIMEOUT_MS = 300_000
+# Gradio's JavaScript client warns so each time it closes its event stream (its stand-in
+# EventSource has no close method), whatever the app does
+GRADIO_CLIENT_NOISE = {"warning: Method not implemented."}
 TRAINING_TIMEOUT_MS = 1_800_000  # a few steps take minutes on a loaded CPU
 TRAINING = {"held_out": 8, "max_steps": 6, "batch_size": 4, "max_length": 32, "eval_every": 3}
 
@@ -195,7 +199,8 @@ def train(page: Page, bitext: Path) -> None:
     for field, value in TRAINING.items():
         page.locator(f"#training-{field} input, #training-{field} textarea").first.fill(str(value))
     page.locator("#training-start").click()
-    job = page.locator("#admin-job-view .mx-job").first
+    # the view shows the previous job until the new one is picked: wait for the training job
+    job = page.locator("#admin-job-view .mx-job", has_text=f"train: {bitext.name}")
     expect(job).to_have_attribute("data-status", "succeeded", timeout=TRAINING_TIMEOUT_MS)
 
 
@@ -301,9 +306,12 @@ def main() -> int:
         finally:
             server.terminate()
             server.wait(timeout=60)
-    for line in console:
+    ours = [line for line in console if line not in GRADIO_CLIENT_NOISE]
+    for line in ours:
         print(f"console {line}")
-    return 1 if console else 0
+    if noise := len(console) - len(ours):
+        print(f"Gradio's own client, not the app: {noise} console line(s) of {GRADIO_CLIENT_NOISE}")
+    return 1 if ours else 0
 
 
 if __name__ == "__main__":

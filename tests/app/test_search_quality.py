@@ -166,6 +166,23 @@ def test_the_floor_hides_weak_results_until_asked(
     assert nothing.results == () and nothing.no_good_match
 
 
+def test_the_count_of_hidden_results_does_not_depend_on_the_page_size(
+    services: Services, worker: InProcessWorker, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # few passages: the index returns all of them to a shallow ranking
+    for n, topic in enumerate(["river", "bridge", "bakery", "train", "piano", "ferry", "snow"]):
+        (tmp_path / f"{n}.txt").write_text(f"A short note about the {topic}.\n", "utf-8")
+    services.wait_for_jobs(services.ingest_paths([tmp_path]), TIMEOUT)
+    ranked = services.search("river bridges", k=100, mode="dense")
+    scores = sorted(_document_scores(services, "river bridges"), reverse=True)
+    _set_thresholds(monkeypatch, strong=1.0, good=1.0, floor=scores[1])
+    # every page size that holds the two results above the floor: all the rest are hidden
+    for page_size in (2, 3, 5, 10):
+        page = services.search_page("river bridges", page_size=page_size, mode="dense")
+        assert len(page.results) == 2 and not page.has_next
+        assert page.hidden == len(ranked) - 2, page_size
+
+
 def test_a_floor_that_leaves_a_page_short_reads_the_ranking_further(
     indexed: Services, monkeypatch: pytest.MonkeyPatch
 ) -> None:

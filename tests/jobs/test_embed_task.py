@@ -17,6 +17,7 @@ from qdrant_client.http.exceptions import ResponseHandlingException
 import mexma_search.jobs.embed
 from mexma_search.app.access import OPERATOR
 from mexma_search.app.encoder_gate import BACKGROUND_BATCH_TOKENS
+from mexma_search.app.formatting import counted
 from mexma_search.app.queues import QUEUE_EMBED, QUEUE_INGEST
 from mexma_search.app.services import Services
 from mexma_search.app.settings import Settings
@@ -97,6 +98,7 @@ def test_waiting_documents_are_encoded_together_and_each_job_ends_on_its_own(
         document = next(d for d in documents.values() if d.id == job.metrics["document_id"])
         assert document.status == "indexed"
         assert job.metrics["chunks"] == job.done == document.n_chunks > 0
+        assert job.message == f"indexed {counted(document.n_chunks, 'passage')}"
     assert _points(services) == total
 
 

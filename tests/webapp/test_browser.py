@@ -15,23 +15,12 @@ from typing import Any
 from urllib.parse import urlparse
 
 import pytest
-from browser_steps import CHROMIUM, FLAGS
+from browser_steps import CHROMIUM, FLAGS, TRAINING_TIMEOUT_MS, train_and_follow
 
 DOCS = Path(__file__).resolve().parents[1] / "fixtures" / "docs"
 UPLOADS = ["river_fr.md", "bakery_es.html", "train_de.txt"]  # French, Spanish, German
 QUERY = "When does the bakery open in the morning?"  # English
 TIMEOUT_MS = 120_000
-TRAINING_TIMEOUT_MS = 600_000
-# a few steps of real training: enough to see the curves and the evaluation table
-TRAINING_FORM = {
-    "held_out": 8,
-    "max_steps": 6,
-    "batch_size": 4,
-    "grad_accumulation": 1,
-    "max_length": 32,
-    "eval_every": 3,
-}
-
 playwright_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
 pytestmark = [
     pytest.mark.slow,
@@ -42,36 +31,6 @@ pytestmark = [
         reason="needs Debian's chromium at /usr/bin/chromium (apt-get install chromium)",
     ),
 ]
-
-
-def _fill(page: Any, field: str, value: object) -> None:
-    page.locator(f"#training-{field} input, #training-{field} textarea").first.fill(str(value))
-
-
-def train_and_follow(page: Any, bitext: Path) -> None:
-    """Validate a bitext, start a short training run and wait for its evaluation table."""
-    expect = playwright_api.expect
-    page.locator("#training-bitext input[type=file]").set_input_files(str(bitext))
-    expect(page.locator("#training-bitext")).to_contain_text(bitext.stem)
-    # the file's header is offered as the columns to choose from
-    for side, column in (("src", "en"), ("trg", "es")):
-        choice = page.locator(f"#training-{side}-column")
-        choice.locator("input").click()
-        choice.get_by_role("option", name=column, exact=True).click()
-    page.locator("#training-validate").click()
-    expect(page.locator("#training-report")).to_contain_text("Ready to train")
-    expect(page.locator("#training-report")).to_contain_text(
-        "columns: en (source), es (target) of en, es"
-    )
-    expect(page.locator("#training-report")).to_contain_text("pairs kept: 60")
-    page.locator("#training-advanced").get_by_text("Advanced").click()
-    for field, value in TRAINING_FORM.items():
-        _fill(page, field, value)
-    page.locator("#training-start").click()
-    job = page.locator("#admin-job-view .mx-job", has_text=f"train: {bitext.name}")
-    expect(job).to_have_attribute("data-status", "succeeded", timeout=TRAINING_TIMEOUT_MS)
-    expect(page.locator("#admin-eval")).to_contain_text("Translation retrieval error, margin")
-    expect(page.locator("#admin-training-view")).to_contain_text("Training losses")
 
 
 def test_upload_three_languages_and_search_in_a_fourth(

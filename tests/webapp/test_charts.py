@@ -1,15 +1,17 @@
 """The training charts mark every point, so a run of one step shows its point (a line needs
-two): the Vega-Lite spec, and the chart Chromium draws from it."""
+two): the Vega-Lite spec, and the chart Chromium draws from it, also after its tab was hidden
+and shown again."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import gradio as gr
 import pytest
-from browser_steps import expect, needs_chromium
+from browser_steps import expect, log_in, needs_chromium, open_tab, train_and_follow
 
 from mexma_search.webapp import formatting
 from mexma_search.webapp.charts import MAX_STEP_TICKS, metric_chart, step_ticks
@@ -82,3 +84,38 @@ def test_chromium_draws_a_point_for_every_step_even_the_only_one(chart_page: Any
     legend = chart_page.locator("#one-step svg.marks")
     expect(legend).to_contain_text("Total loss")
     expect(legend).to_contain_text("Alignment loss")
+
+
+def test_a_redrawn_chart_is_a_new_spec_with_the_same_data() -> None:
+    frame = formatting.metric_frame(THREE_STEPS, ("loss",))
+    plain = json.loads(metric_chart(frame, "t", "y").plot)
+    redrawn = [json.loads(metric_chart(frame, "t", "y", redraw=True).plot) for _ in range(2)]
+    assert redrawn[0] != plain and redrawn[0] != redrawn[1]
+    for spec in redrawn:
+        assert spec["data"] == plain["data"] and spec["layer"] == plain["layer"]
+
+
+def _chart_widths(page: Any) -> list[float]:
+    charts = page.locator("#admin-loss-chart svg.marks, #admin-dev-chart svg.marks")
+    expect(charts).to_have_count(2)
+    return [float(chart.get_attribute("width")) for chart in charts.all()]
+
+
+@needs_chromium
+def test_the_job_charts_are_drawn_again_when_their_tab_is_shown_again(
+    page: Any, admin_password: str, bitext: Path
+) -> None:
+    log_in(page, admin_password)
+    open_tab(page, "Training")
+    train_and_follow(page, bitext)
+    drawn = _chart_widths(page)
+    assert min(drawn) > 200
+    # Gradio's plot narrows a chart to 0 px while its tab is hidden; shown again, the app
+    # has it drawn anew at full width
+    for away, back in (("Training", "Jobs"), ("Search", "Admin")):
+        open_tab(page, away)
+        page.wait_for_timeout(2500)  # the admin refresh ticks while the charts are hidden
+        open_tab(page, back)
+        expect(page.locator("#admin-loss-chart svg.marks")).not_to_have_attribute("width", "0")
+        expect(page.locator("#admin-dev-chart svg.marks")).not_to_have_attribute("width", "0")
+        assert _chart_widths(page) == drawn

@@ -6,7 +6,7 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from mexma_search.app.formatting import format_duration, model_description
+from mexma_search.app.formatting import counted, format_duration, model_description
 from mexma_search.app.views import (
     BusyWorker,
     DocumentInfo,
@@ -295,3 +295,7 @@ def test_metrics_have_human_labels_and_a_line_on_what_each_measures() -> None:
     lines = formatting.metric_explanations(formatting.LOSS_METRICS).splitlines()
     assert len(lines) == len(formatting.LOSS_METRICS)
     assert lines[-1].startswith("KoLeo spread: ")
+
+
+def test_a_count_of_one_is_singular() -> None:
+    assert [counted(n, "passage") for n in (0, 1, 2)] == ["0 passages", "1 passage", "2 passages"]

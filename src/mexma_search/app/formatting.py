@@ -17,6 +17,11 @@ def format_duration(seconds: float) -> str:
     return f"{hours} h {minutes} min"
 
 
+def counted(count: int, noun: str) -> str:
+    """``count`` and ``noun``, plural unless one: ``1 passage``, ``3 passages``."""
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
 def model_description(name: str, base: str | None) -> str:
     """What a model version is, honestly: the default model is multilingual-e5-small and not
     MEXMA weights; a fine-tuned version names what it was trained from."""

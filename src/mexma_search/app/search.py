@@ -15,6 +15,7 @@ from typing import Literal
 
 import numpy as np
 
+from mexma_search.app.exact_phrase import phrase_first
 from mexma_search.app.relevance import Relevance, match_kind, relevance
 from mexma_search.app.runtime import Runtime
 from mexma_search.app.sentence_vectors import sentence_vectors
@@ -71,7 +72,8 @@ class Ranking:
     cards: list[list[Found]]
     # document id -> (file name, title shown: the parsed title, else the file name)
     documents: dict[int, tuple[str, str]]
-    # the index had no more matches than it returned: a deeper ranking would add no cards
+    # the index had no more matches than it returned and all of them made cards: a deeper
+    # ranking would add none
     exhausted: bool
     # the search's turn at the encoder, for sentences encoded at query time
     encoder_turn: BatchTurn
@@ -142,6 +144,9 @@ def rank(runtime: Runtime, query: Query, *, k: int, highlight: bool) -> Ranking:
         for hit in hits
         if hit.chunk_id in chunks and hit.document_id in documents
     ]
+    if keywords is not None and keywords.lang is None:
+        # a name, a code or a number: the passages holding it as typed go first
+        found = phrase_first(found, query.text, lambda passage: passage[1].text)
     cards = by_document(found, k) if query.group else [[passage] for passage in found[:k]]
     return Ranking(
         model,
@@ -150,7 +155,7 @@ def rank(runtime: Runtime, query: Query, *, k: int, highlight: bool) -> Ranking:
         mode,
         cards,
         documents,
-        exhausted=len(hits) < limit,
+        exhausted=len(hits) < limit and len(cards) < k,
         encoder_turn=runtime.encoder_gate.search,
     )
 

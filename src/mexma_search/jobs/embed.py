@@ -22,6 +22,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from mexma_search.app.encoder_gate import EncoderGate, background_batch_tokens
+from mexma_search.app.formatting import counted
 from mexma_search.app.queues import STAGE_EMBEDDING, Step
 from mexma_search.app.sentence_vectors import encode_passages, sentence_vectors
 from mexma_search.app.serving_model import ServingModel, serving_model
@@ -360,7 +361,7 @@ class EmbedDocuments(DocumentJob):
                 session,
                 {
                     item.job_id: (
-                        f"indexed {len(item.chunks)} passages",
+                        f"indexed {counted(len(item.chunks), 'passage')}",
                         {
                             "document_id": item.document_id,
                             "chunks": len(item.chunks),

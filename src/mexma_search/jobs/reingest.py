@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, replace
 
+from mexma_search.app.formatting import counted
 from mexma_search.app.queues import REREAD_ENCODING
 from mexma_search.app.serving_model import ServingModel, serving_model
 from mexma_search.documents import parse_bytes
@@ -77,8 +78,9 @@ class RereadDocument(JobHandler):
             set_document_title(session, document.id, parsed.title, parsed.encoding)
             new_points = [replace(p, chunk_id=i) for p, i in zip(points, ids, strict=True)]
             self._swap_points(model, document, new_points)
+        passages = counted(len(chunks), "passage")
         self.finish(
-            f"{document.filename}: read again as {parsed.encoding}, {len(chunks)} passages",
+            f"{document.filename}: read again as {parsed.encoding}, {passages}",
             {"document_id": document.id, "encoding": parsed.encoding, "chunks": len(chunks)},
         )
 

@@ -17,23 +17,18 @@ import gradio as gr
 
 from mexma_search.app.access import Caller, Role
 from mexma_search.app.services import Services
-from mexma_search.app.views import JobInfo
 from mexma_search.webapp import formatting, limits
 from mexma_search.webapp.auth import Credentials, client_host
-from mexma_search.webapp.charts import metric_chart
 from mexma_search.webapp.confirm import Confirmation
 from mexma_search.webapp.errors import raises_errors, shows_errors
+from mexma_search.webapp.jobs_panel import JobsPanel
 from mexma_search.webapp.sessions import LOGOUT_JS, REDEEM_GRANT_JS, UserSessions, request_cookie
 from mexma_search.webapp.tokens_panel import TokensPanel
 from mexma_search.webapp.training_panel import TrainingPanel
 from mexma_search.webapp.users_panel import UsersPanel
 
 REFRESH_SECONDS = 2.0
-JOBS_SHOWN = 50
-LOSS_TITLE = "Training losses"
-DEV_TITLE = "Held-out translation retrieval error (%)"
 PRIVATE: dict[str, Any] = {"api_visibility": "private"}
-MAX_JOB_DIGITS = 18  # fits a 64-bit row id
 
 
 class AdminTab:
@@ -51,6 +46,7 @@ class AdminTab:
         self.credentials = credentials
         self.sessions = sessions
         self.training = TrainingPanel(services, sessions, self.follow_job)
+        self.jobs = JobsPanel(services, sessions)
         self.users = UsersPanel(services, sessions)
         self.tokens = TokensPanel(services, sessions)
 
@@ -74,7 +70,7 @@ class AdminTab:
                 with gr.Tab("Training", id="training"):
                     self.training.build()
                 with gr.Tab("Jobs", id="jobs"):
-                    self._build_jobs()
+                    self.jobs.build()
                 with gr.Tab("Models", id="models"):
                     self._build_models()
                 with gr.Tab("Users", id="users"):
@@ -82,45 +78,6 @@ class AdminTab:
                 with gr.Tab("API tokens", id="tokens") as self.tokens_tab:
                     self.tokens.build()
         self._wire()
-
-    def _build_jobs(self) -> None:
-        self.queue = gr.Markdown(elem_id="admin-queue")
-        with gr.Row(equal_height=True):
-            # Custom values: a tick that read the job list just before a job was started
-            # overwrites the picker's choices without it while the new job stays picked; with
-            # strict choices every later tick would then be refused (and the view freeze).
-            self.job = gr.Dropdown(
-                label="Job (or type its number)",
-                choices=[],
-                allow_custom_value=True,
-                scale=4,
-                elem_id="admin-job",
-            )
-            self.cancel_button = gr.Button(
-                "Cancel job", variant="stop", scale=1, elem_id="admin-cancel"
-            )
-        self.confirm_cancel = Confirmation("admin-confirm-cancel", "Cancel the job")
-        self.job_view = gr.HTML(elem_id="admin-job-view")
-        with gr.Column(visible=False, elem_id="admin-training-view") as self.training_view:
-            with gr.Row():
-                with gr.Column(min_width=300):
-                    self.loss_plot = gr.Plot(show_label=False, elem_id="admin-loss-chart")
-                    gr.Markdown(_caption(formatting.LOSS_METRICS), elem_classes="mx-caption")
-                with gr.Column(min_width=300):
-                    self.dev_plot = gr.Plot(show_label=False, elem_id="admin-dev-chart")
-                    gr.Markdown(_caption(formatting.DEV_METRICS), elem_classes="mx-caption")
-            self.eval_table = gr.Dataframe(
-                headers=formatting.EVAL_COLUMNS,
-                interactive=False,
-                label="Held-out evaluation: before and after training",
-                elem_id="admin-eval",
-            )
-        self.jobs_table = gr.Dataframe(
-            headers=formatting.JOB_COLUMNS,
-            interactive=False,
-            wrap=True,
-            column_widths=formatting.JOB_COLUMN_WIDTHS,
-        )
 
     def _build_models(self) -> None:
         self.models_table = gr.Dataframe(
@@ -143,21 +100,14 @@ class AdminTab:
         )
 
     @property
-    def job_view_outputs(self) -> list[Any]:
-        return [self.job_view, self.training_view, self.loss_plot, self.dev_plot, self.eval_table]
-
-    @property
     def follow_outputs(self) -> list[Any]:
         """What :meth:`follow_job` updates."""
-        return [self.job, self.tabs, *self.job_view_outputs]
+        return [self.jobs.job, self.tabs, *self.jobs.view_outputs]
 
     @property
     def refresh_outputs(self) -> list[Any]:
         return [
-            self.queue,
-            self.job,
-            *self.job_view_outputs,
-            self.jobs_table,
+            *self.jobs.refresh_outputs,
             self.models_table,
             self.model,
         ]
@@ -174,7 +124,7 @@ class AdminTab:
             **PRIVATE,
         ).success(
             self.sessions.with_user(self.open),
-            inputs=[self.grant, self.job],
+            inputs=[self.grant, self.jobs.job],
             outputs=[
                 self.grant,
                 self.login_box,
@@ -199,33 +149,14 @@ class AdminTab:
         )
         self.timer.tick(
             required(self.refresh),
-            inputs=self.job,
+            inputs=self.jobs.job,
             outputs=self.refresh_outputs,
             api_name="admin_refresh",
             **limits.POLL,
             **PRIVATE,
         )
-        self.job.input(
-            required(self.show_job),
-            inputs=self.job,
-            outputs=self.job_view_outputs,
-            api_name="admin_show_job",
-            **PRIVATE,
-        )
-        self.cancel_button.click(
-            required(self.ask_cancel),
-            inputs=self.job,
-            outputs=self.confirm_cancel.ask_outputs,
-            **PRIVATE,
-        )
-        self.job.change(self.confirm_cancel.hide, outputs=self.confirm_cancel.box, **PRIVATE)
-        self.confirm_cancel.on_confirm(
-            required(self.cancel),
-            inputs=self.job,
-            outputs=self.job_view_outputs,
-            api_name="admin_cancel",
-            **PRIVATE,
-        )
+        self.jobs.wire()
+        self.jobs.redraw_charts_on(self.tabs)
         self.promote_button.click(
             required(self.ask_promote),
             inputs=self.model,
@@ -280,89 +211,22 @@ class AdminTab:
         )
 
     def refresh(self, caller: Caller, picked: int | str | None) -> tuple[Any, ...]:
-        """Queue, job list, the selected job's live view and the model versions."""
-        job_id = picked_job(picked)
-        jobs = self.services.list_jobs(limit=JOBS_SHOWN)
+        """The Jobs view (see :meth:`JobsPanel.refresh`) and the model versions."""
         versions = self.services.list_model_versions()
-        # Only pick a job when none is chosen: a tick that started before the user (or a
-        # started job) changed the choice must not switch it back.
-        picker = self.job_choices(None, jobs)
-        if job_id is None and jobs:
-            job_id = jobs[0].id
-            picker = self.job_choices(job_id, jobs)
         return (
-            f"{formatting.worker_summary(self.services.worker_status())}  \n"
-            f"**Last {JOBS_SHOWN} jobs:** {formatting.queue_summary(jobs)}",
-            picker,
-            *self.show_job(caller, job_id),
-            formatting.job_rows(jobs),
+            *self.jobs.refresh(caller, picked),
             formatting.model_rows(versions),
             gr.Dropdown(choices=[v.name for v in versions if not v.live]),
         )
 
-    def job_choices(self, selected: int | None, jobs: Sequence[JobInfo] | None = None) -> Any:
-        """The job picker: the recent jobs, with ``selected`` chosen (None: unchanged)."""
-        if jobs is None:
-            jobs = self.services.list_jobs(limit=JOBS_SHOWN)
-        choices = [
-            (f"#{j.id} {formatting.job_name(j)} {formatting.job_subject(j)}", j.id) for j in jobs
-        ]
-        if selected is None:
-            return gr.Dropdown(choices=choices)
-        return gr.Dropdown(choices=choices, value=selected)
-
     def follow_job(self, caller: Caller, job_id: int) -> tuple[Any, ...]:
-        """Select a new job in the Jobs tab, show that tab and the job's own view at once (not
-        the previously selected job's until the next refresh)."""
-        return self.job_choices(job_id), gr.Tabs(selected="jobs"), *self.show_job(caller, job_id)
-
-    def show_job(self, caller: Caller, picked: int | str | None) -> tuple[Any, ...]:
-        """The selected job's progress bar, stage, ETA and outcome; for a training job also
-        its loss and held-out curves and, once finished, the before/after table."""
-        job_id = picked_job(picked)
-        job = self.services.get_job(job_id) if job_id is not None else None
-        if job is None or job.kind != "train":
-            if job is not None:
-                html = formatting.job_progress(job)
-            elif job_id is not None:
-                html = formatting.message_box(f"No job #{job_id}", "Pick a job from the list.")
-            else:
-                html = ""
-            return html, gr.Column(visible=False), None, None, None
-        rows = self.services.job_metrics(job.id)
+        """Show the Jobs tab with ``job_id`` picked and its own view at once (not the
+        previously picked job's until the next refresh)."""
         return (
-            formatting.job_progress(job),
-            gr.Column(visible=True),
-            metric_chart(
-                formatting.metric_frame(rows, formatting.LOSS_METRICS), LOSS_TITLE, "loss"
-            ),
-            metric_chart(
-                formatting.metric_frame(rows, formatting.DEV_METRICS), DEV_TITLE, "error (%)"
-            ),
-            formatting.evaluation_rows(job.metrics),
+            self.jobs.job_choices(job_id),
+            gr.Tabs(selected="jobs"),
+            *self.jobs.show_job(caller, job_id),
         )
-
-    def ask_cancel(self, caller: Caller, picked: int | str | None) -> tuple[Any, ...]:
-        """Ask before stopping the selected job."""
-        return Confirmation.ask(formatting.cancel_question(self._picked_job_info(picked)))
-
-    def _picked_job_info(self, picked: int | str | None) -> JobInfo:
-        job_id = picked_job(picked)
-        if job_id is None:
-            raise ValueError("Choose a job first.")
-        job = self.services.get_job(job_id)
-        if job is None:
-            raise ValueError(f"There is no job #{job_id}.")
-        return job
-
-    def cancel(self, caller: Caller, picked: int | str | None) -> tuple[Any, ...]:
-        """Ask the selected job to stop; its refreshed view."""
-        job = self._picked_job_info(picked)
-        if self.services.cancel_job(job.id, caller=caller):
-            gr.Info(f"Job #{job.id} will stop at its next checkpoint.")
-        else:
-            gr.Warning(f"Job #{job.id} has already ended.")
-        return self.show_job(caller, job.id)
 
     def ask_promote(self, caller: Caller, name: str | None) -> tuple[Any, ...]:
         """Ask before promoting: the candidate's held-out error before and after training,
@@ -388,12 +252,6 @@ class AdminTab:
         return self.follow_job(caller, job_id)
 
 
-def _caption(metrics: tuple[str, ...]) -> str:
-    """A chart's caption: each metric's label and what it measures, one per line."""
-    lines = formatting.metric_explanations(metrics).splitlines()
-    return "\n".join(f"- {line}" for line in lines)
-
-
 def _may(caller: Caller) -> str:
     """What a non-admin may read and write, for the line that says who is logged in."""
     if caller.readable is None:
@@ -403,14 +261,3 @@ def _may(caller: Caller) -> str:
         return f"  \nYou may read: {readable}."
     writable = ", ".join([*sorted(caller.writable or ()), "a new collection"])
     return f"  \nYou may read: {readable}. You may add documents to: {writable}."
-
-
-def picked_job(picked: int | str | None) -> int | None:
-    """The job id in the picker: a listed job's id or a typed number (``12`` or ``#12``);
-    None when empty. Anything else is refused with a message naming it."""
-    if picked is None or picked == "":
-        return None
-    text = str(picked).strip().removeprefix("#")
-    if not (text.isascii() and text.isdigit() and len(text) <= MAX_JOB_DIGITS):
-        raise formatting.ui_error(f"{str(picked)[:40]!r} is not a job number.")
-    return int(text)

@@ -103,9 +103,10 @@ def build_app(services: Services, settings: Settings) -> WebApp:
             with gr.Tab("Translation memory", id="tm") as tm_page:
                 memory = TmTab(services, sessions)
                 memory.build()
-            with gr.Tab("Admin", id="admin"):
+            with gr.Tab("Admin", id="admin") as admin_page:
                 admin = AdminTab(services, credentials, sessions, [memory.admin_section])
                 admin.build()
+        admin.jobs.redraw_charts_on(admin_page)
         training = TrainingLink(admin.training, page_tabs, "admin", admin.tabs, "training")
         memory.wire_jobs(tm_page, admin.timer, training)
         _register_api(services, sessions)

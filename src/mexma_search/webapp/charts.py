@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import math
+import time
 from typing import Any
 
 import pandas as pd
@@ -17,10 +18,17 @@ MAX_STEP_TICKS = 8
 _COLOURS = ["#f97316", "#3b82f6", "#22c55e", "#ef4444", "#a855f7", "#eab308", "#14b8a6"]
 
 
-def metric_chart(frame: pd.DataFrame | None, title: str, y_title: str) -> AltairPlotData | None:
+def metric_chart(
+    frame: pd.DataFrame | None, title: str, y_title: str, *, redraw: bool = False
+) -> AltairPlotData | None:
     """A line per metric of a long-format ``step, metric, value`` frame, each point marked;
     whole-number step ticks, 3-significant-digit value ticks. None without a frame; points
-    whose value is not finite (a diverged loss) are left out, as JSON cannot carry them."""
+    whose value is not finite (a diverged loss) are left out, as JSON cannot carry them.
+
+    ``redraw`` makes the spec differ from any sent before, so the page draws the chart anew,
+    for a chart whose tab is shown again: Gradio's plot narrows a drawn chart to its hidden
+    tab's width (0) and, finding on return the width it first drew at, never widens it back;
+    an unchanged spec is not drawn again, a new one is."""
     if frame is None:
         return None
     points = [
@@ -28,7 +36,10 @@ def metric_chart(frame: pd.DataFrame | None, title: str, y_title: str) -> Altair
         for row in frame.to_dict(orient="records")
         if math.isfinite(row["value"])
     ]
-    return AltairPlotData(chart="line", plot=json.dumps(_spec(points, title, y_title)))
+    spec = _spec(points, title, y_title)
+    if redraw:
+        spec["usermeta"]["drawn"] = time.monotonic_ns()
+    return AltairPlotData(chart="line", plot=json.dumps(spec))
 
 
 def _spec(points: list[dict[str, Any]], title: str, y_title: str) -> dict[str, Any]:
