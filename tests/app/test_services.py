@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy import update
 from threadpoolctl import threadpool_info
 
-import mexma_search.app.services
+import mexma_search.app.library_services
 import mexma_search.jobs.ingest
 from mexma_search.app.access import OPERATOR
 from mexma_search.app.search import GROUP_DEPTH, sentence_matches
@@ -135,8 +135,8 @@ def test_an_upload_is_stored_whole_then_recorded_and_queued_a_batch_at_a_time(
         shutil.copy(DOCS / name, corpus / f"{i}-{name}")
     shutil.copy(DOCS / "river_en.txt", corpus / "5-copy.txt")
     events: list[str] = []
-    store_upload = mexma_search.app.services.store_upload
-    record_upload = mexma_search.app.services.record_upload
+    store_upload = mexma_search.app.library_services.store_upload
+    record_upload = mexma_search.app.library_services.record_upload
 
     def storing(*args: Any) -> Any:
         uploads = store_upload(*args)
@@ -148,9 +148,9 @@ def test_an_upload_is_stored_whole_then_recorded_and_queued_a_batch_at_a_time(
         return record_upload(*args)
 
     with (
-        mock.patch.object(mexma_search.app.services, "UPLOAD_BATCH", 2),
-        mock.patch.object(mexma_search.app.services, "store_upload", storing),
-        mock.patch.object(mexma_search.app.services, "record_upload", recording),
+        mock.patch.object(mexma_search.app.library_services, "UPLOAD_BATCH", 2),
+        mock.patch.object(mexma_search.app.library_services, "store_upload", storing),
+        mock.patch.object(mexma_search.app.library_services, "record_upload", recording),
         mock.patch.object(services.queue, "enqueue", lambda job_id, step: events.append("queued")),
     ):
         job_ids = services.ingest_paths([corpus], caller=OPERATOR)

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from gradio_client import Client, handle_file
+from refusals import refused
 
 from mexma_search.app.access import OPERATOR
 
@@ -103,4 +104,4 @@ def test_without_anonymous_reading_a_visitor_gets_nothing(closed_app: Any) -> No
         Client(closed_app.url, verbose=False).predict(QUERY, api_name="/search")
     raw = closed_app.raw_client()
     assert raw.call("on_load", [])["success"], "the page itself still loads"
-    assert raw.call("run", [QUERY, 10, None, None, 0])["success"] is False
+    assert refused(raw.call("run", [QUERY, 10, None, None, 0, True]), "Log in first")

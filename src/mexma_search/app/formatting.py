@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from mexma_search.encoder.config import DEFAULT_MODEL_NAME
 
 
@@ -15,6 +17,11 @@ def format_duration(seconds: float) -> str:
         return f"{minutes} min {secs} s"
     hours, minutes = divmod(minutes, 60)
     return f"{hours} h {minutes} min"
+
+
+def format_time(moment: datetime | None) -> str:
+    """A moment to the second, ``2026-12-05 22:44:40`` (empty for None)."""
+    return moment.strftime("%Y-%m-%d %H:%M:%S") if moment else ""
 
 
 def counted(count: int, noun: str) -> str:

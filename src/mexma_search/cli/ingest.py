@@ -10,7 +10,7 @@ import click
 from tqdm import tqdm
 
 from mexma_search.app.access import OPERATOR
-from mexma_search.app.services import DEFAULT_COLLECTION
+from mexma_search.app.service_base import DEFAULT_COLLECTION
 from mexma_search.app.views import JobInfo
 from mexma_search.cli.backend import backend, runs_jobs_elsewhere
 from mexma_search.cli.output import emit_json, json_option

@@ -8,19 +8,23 @@ Typical use::
         job = create_job(session, JobKind.INGEST)
 """
 
-from mexma_search.store.documents import (
+from mexma_search.store.chunks import (
     ChunkInCollection,
-    DocumentFilter,
-    DocumentWithChunks,
     NewChunk,
-    NewDocument,
-    add_document,
     chunk_ids_by_document,
     chunk_languages,
     chunks_after,
     chunks_by_ids,
     chunks_of_documents,
     count_chunks,
+    iter_chunk_batches,
+    replace_chunks,
+)
+from mexma_search.store.documents import (
+    DocumentFilter,
+    DocumentWithChunks,
+    NewDocument,
+    add_document,
     count_documents,
     delete_document,
     document_names,
@@ -30,10 +34,8 @@ from mexma_search.store.documents import (
     get_document,
     get_documents,
     get_or_create_collection,
-    iter_chunk_batches,
     list_collections,
     list_documents,
-    replace_chunks,
     set_document_status,
     set_document_title,
     set_documents_indexed,

@@ -1,19 +1,20 @@
-"""Collections, documents and their chunks: the queries the services and tasks use.
+"""Collections and documents: the queries the services and tasks use (their chunks:
+:mod:`.chunks`).
 
 Functions take a session and never commit: the caller's ``session_scope`` is the transaction.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any, NamedTuple, TypeVar, cast
 
-from sqlalchemy import CursorResult, Select, delete, func, insert, select, update
+from sqlalchemy import CursorResult, Select, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 
-from mexma_search.store.tables import Chunk, Collection, Document, DocumentStatus, table_of
+from mexma_search.store.tables import Chunk, Collection, Document, DocumentStatus
 
 
 @dataclass(frozen=True)
@@ -29,32 +30,11 @@ class NewDocument:
     owner: str | None = None
 
 
-@dataclass(frozen=True)
-class NewChunk:
-    """A passage cut from a document's text (offsets into that text, end exclusive)."""
-
-    ordinal: int
-    text: str
-    start_offset: int
-    end_offset: int
-    language: str | None = None
-    sentences: Sequence[tuple[int, int]] = field(default_factory=tuple)
-
-
 class DocumentWithChunks(NamedTuple):
     """A document and how many chunk rows it has."""
 
     document: Document
     chunk_count: int
-
-
-class ChunkInCollection(NamedTuple):
-    """A chunk and the name of its document's collection (the index payload needs both), and
-    its document's title (for embedding, where titles are prepended)."""
-
-    chunk: Chunk
-    collection: str
-    title: str | None = None
 
 
 def get_or_create_collection(session: Session, name: str) -> Collection:
@@ -170,7 +150,7 @@ def set_document_status(
     languages: Sequence[str] | None = None,
 ) -> None:
     """Move a document to ``status``; ``error`` is cleared unless given."""
-    values = _status_values(status, error, languages)
+    values = document_status_values(status, error, languages)
     session.execute(update(Document).where(Document.id == document_id).values(**values))
 
 
@@ -189,15 +169,16 @@ def start_processing(session: Session, document_id: int) -> Document | None:
     statement = (
         update(Document)
         .where(Document.id == document_id)
-        .values(**_status_values(DocumentStatus.PROCESSING, None, None))
+        .values(**document_status_values(DocumentStatus.PROCESSING, None, None))
         .returning(Document)
     )
     return session.scalars(statement).one_or_none()
 
 
-def _status_values(
+def document_status_values(
     status: DocumentStatus, error: str | None, languages: Sequence[str] | None
 ) -> dict[str, object]:
+    """The column values that move a document to ``status`` (with ``languages``, those too)."""
     values: dict[str, object] = {"status": status, "error": error}
     if languages is not None:
         values["languages"] = sorted(set(languages))
@@ -277,125 +258,7 @@ def delete_document(session: Session, document_id: int) -> int | None:
     return n_chunks if result.rowcount else None
 
 
-def replace_chunks(
-    session: Session,
-    document_id: int,
-    chunks: Sequence[NewChunk],
-    *,
-    status: DocumentStatus | None = None,
-    error: str | None = None,
-    languages: Sequence[str] | None = None,
-) -> list[int]:
-    """Make ``chunks`` the document's chunks (a re-run replaces the old ones); their ids.
-
-    The ids are returned in the order of ``chunks`` and ``n_chunks`` is updated; with
-    ``status``, the same UPDATE moves the document to it as :func:`set_document_status` does.
-    """
-    values: dict[str, object] = {"n_chunks": len(chunks)}
-    if status is not None:
-        values.update(_status_values(status, error, languages))
-    # table statements: the ORM's bulk machinery is a real share of a small document's ingest
-    chunks_table, documents_table = table_of(Chunk), table_of(Document)
-    session.execute(delete(chunks_table).where(chunks_table.c.document_id == document_id))
-    session.execute(
-        update(documents_table).where(documents_table.c.id == document_id).values(**values)
-    )
-    if not chunks:
-        return []
-    rows = [
-        {
-            "document_id": document_id,
-            "ordinal": chunk.ordinal,
-            "text": chunk.text,
-            "language": chunk.language,
-            "start_offset": chunk.start_offset,
-            "end_offset": chunk.end_offset,
-            "sentences": [[start, end] for start, end in chunk.sentences],
-        }
-        for chunk in chunks
-    ]
-    statement = insert(chunks_table).returning(chunks_table.c.id, sort_by_parameter_order=True)
-    return list(session.scalars(statement, rows))
-
-
-def chunks_by_ids(session: Session, chunk_ids: Sequence[int]) -> dict[int, Chunk]:
-    """The chunks with these ids (missing ones are left out), keyed by id."""
-    if not chunk_ids:
-        return {}
-    chunks = session.scalars(select(Chunk).where(Chunk.id.in_(chunk_ids)))
-    return {chunk.id: chunk for chunk in chunks}
-
-
-def chunks_of_documents(session: Session, document_ids: Sequence[int]) -> dict[int, list[Chunk]]:
-    """The chunks of each of these documents in reading order, by document (one query; a
-    document without chunks, or that does not exist, maps to an empty list)."""
-    found: dict[int, list[Chunk]] = {document_id: [] for document_id in document_ids}
-    if not found:
-        return found
-    query = (
-        select(Chunk)
-        .where(Chunk.document_id.in_(list(found)))
-        .order_by(Chunk.document_id, Chunk.ordinal)
-    )
-    for chunk in session.scalars(query):
-        found[chunk.document_id].append(chunk)
-    return found
-
-
-def iter_chunk_batches(
-    session: Session, batch_size: int = 512
-) -> Iterator[list[ChunkInCollection]]:
-    """All chunks, in id order, ``batch_size`` at a time (for re-embedding into a new index)."""
-    last_id = 0
-    while batch := chunks_after(session, last_id, batch_size):
-        yield batch
-        last_id = batch[-1].chunk.id
-
-
-def chunks_after(session: Session, after_id: int, limit: int) -> list[ChunkInCollection]:
-    """Up to ``limit`` chunks with ids above ``after_id``, in id order.
-
-    A long re-embedding calls this with a short session per batch (and remembers the last id),
-    so that it never holds a transaction open while it encodes.
-    """
-    query = (
-        select(Chunk, Collection.name, Document.title)
-        .join(Document, Chunk.document_id == Document.id)
-        .join(Collection, Document.collection_id == Collection.id)
-        .where(Chunk.id > after_id)
-        .order_by(Chunk.id)
-        .limit(limit)
-    )
-    return [ChunkInCollection(chunk, name, title) for chunk, name, title in session.execute(query)]
-
-
-def count_chunks(session: Session) -> int:
-    """The number of chunk rows."""
-    return session.scalar(select(func.count()).select_from(Chunk)) or 0
-
-
-def chunk_languages(session: Session, collections: Sequence[str] | None = None) -> list[str]:
-    """The distinct languages of the stored chunks, sorted (with ``collections``, of the
-    chunks of those collections' documents only)."""
-    query = select(Chunk.language).where(Chunk.language.is_not(None)).distinct()
-    if collections is not None:
-        query = (
-            query.join(Document, Chunk.document_id == Document.id)
-            .join(Collection, Document.collection_id == Collection.id)
-            .where(Collection.name.in_(list(collections)))
-        )
-    return sorted(language for language in session.scalars(query) if language)
-
-
 def document_states(session: Session) -> dict[int, tuple[DocumentStatus, str]]:
     """Every document's status and file name, by id."""
     rows = session.execute(select(Document.id, Document.status, Document.filename))
     return {document_id: (status, filename) for document_id, status, filename in rows}
-
-
-def chunk_ids_by_document(session: Session) -> dict[int, set[int]]:
-    """Every chunk row's id, by document."""
-    found: dict[int, set[int]] = {}
-    for document_id, chunk_id in session.execute(select(Chunk.document_id, Chunk.id)):
-        found.setdefault(document_id, set()).add(chunk_id)
-    return found

@@ -15,7 +15,8 @@ import gradio as gr
 
 from mexma_search.app.access import Caller
 from mexma_search.app.document_operations import STATUSES, LibraryQuery
-from mexma_search.app.services import DEFAULT_COLLECTION, Services
+from mexma_search.app.service_base import DEFAULT_COLLECTION
+from mexma_search.app.services import Services
 from mexma_search.app.views import DocumentInfo
 from mexma_search.documents.encoding import text_encoding
 from mexma_search.documents.registry import SUPPORTED_EXTENSIONS

@@ -14,7 +14,7 @@ from mexma_search.app.access import Caller
 from mexma_search.app.services import Services
 from mexma_search.app.tm_manage import TmChanged
 from mexma_search.store import TmSummary
-from mexma_search.webapp import formatting
+from mexma_search.webapp import notices
 from mexma_search.webapp.confirm import Confirmation
 from mexma_search.webapp.sessions import UserSessions
 
@@ -37,8 +37,8 @@ def done(changed: TmChanged) -> str:
     """The notice after a rename or deletion."""
     where = f"{changed.collection}/{changed.name}"
     if changed.new_name is None:
-        return formatting.message_box("Deleted", f"{where} and its {changed.segments} pairs.")
-    return formatting.message_box("Renamed", f"{where} is now called {changed.new_name}.")
+        return notices.message_box("Deleted", f"{where} and its {changed.segments} pairs.")
+    return notices.message_box("Renamed", f"{where} is now called {changed.new_name}.")
 
 
 class TmManagePanel:
@@ -125,7 +125,7 @@ class TmManagePanel:
         if memory is None:
             raise ValueError(f"no translation memory named {name!r} that you may delete")
         return Confirmation.ask(
-            formatting.question(
+            notices.question(
                 f"Delete translation memory {collection}/{name}?",
                 f"Its {memory.segments} pairs leave the store and the index; the other "
                 "memories stay as they are. This cannot be undone.",

@@ -13,7 +13,7 @@ from pydantic import BaseModel, Field
 
 from mexma_search.app.document_reads import PassageInfo
 from mexma_search.app.export import passages_as_jsonl
-from mexma_search.app.services import DEFAULT_COLLECTION
+from mexma_search.app.service_base import DEFAULT_COLLECTION
 from mexma_search.app.views import DocumentInfo
 from mexma_search.store import DocumentStatus
 from mexma_search.webapp.api.auth import Reader, ServicesDep, Writer

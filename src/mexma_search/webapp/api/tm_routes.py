@@ -13,7 +13,7 @@ from pydantic import BaseModel, Field
 
 from mexma_search.app.concordance import ConcordanceHit
 from mexma_search.app.search import MAX_K
-from mexma_search.app.services import DEFAULT_COLLECTION
+from mexma_search.app.service_base import DEFAULT_COLLECTION
 from mexma_search.app.tm_manage import TmChanged, UnknownTmError
 from mexma_search.app.translation_memories import TmAdded
 from mexma_search.store import TmSummary
