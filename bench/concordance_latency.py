@@ -14,7 +14,9 @@ verses (a term lookup) and whole verses, English and Spanish taking turns. Timed
 - ``index``: :func:`~mexma_search.tm.memory_index.search_segments` (the hybrid search in the TM
   collection, k=10), without a filter, with a language pair and with a TM filter;
 - ``service``: ``Services.concordance`` with the query vector given (the SQL reads, the word
-  highlighting and the relevance floor included; the encoder not called).
+  highlighting, the relevance floor and the translation-side highlight, which runs the
+  encoder's first layers over the results' two sides, included; the query not encoded), and
+  the same without the translation-side highlight.
 
     python bench/concordance_latency.py [--pairs 31022] [--encoded 3000] [--queries 300]
 
@@ -33,6 +35,7 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
+from unittest.mock import patch
 
 import numpy as np
 
@@ -50,6 +53,7 @@ from bench.common import (  # noqa: E402
     off_main_thread,
     write_report,
 )
+from mexma_search.app import concordance as concordance_module  # noqa: E402
 from mexma_search.app.search import query_language  # noqa: E402
 from mexma_search.app.services import Services  # noqa: E402
 from mexma_search.app.serving_model import serving_model  # noqa: E402
@@ -202,11 +206,16 @@ def measure(services: Services, pairs: list[tuple[str, str]], n: int) -> dict[st
     def service(query: str, _vector: np.ndarray) -> Any:
         return services.concordance(None, query, limit=10)
 
+    def no_translation_highlight(query: str, _vector: np.ndarray) -> Any:
+        with patch.object(concordance_module, "with_translations", lambda _e, hits, _t: hits):
+            return services.concordance(None, query, limit=10)
+
     runs = {
         "index, no filter": index_level(),
         "index, pair en-es": index_level(languages=("en", "es")),
         "index, tm filter": index_level(tm_ids=[1]),
         "service (no encoding)": service,
+        "service, no translation marks": no_translation_highlight,
     }
     for run in runs.values():  # warm
         for query in queries[:20]:

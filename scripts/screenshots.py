@@ -5,9 +5,10 @@ directory is shared with this checkout's ``models/`` when it exists, so nothing 
 waits for the demo corpus, then drives Debian's headless Chromium through every tab: search
 (empty and with results), library, admin login, translation memory (a TMX uploaded in the
 library, then looked up), training (advanced open), jobs (a short training run), models,
-and the Translation memory tab's admin section: mining & alignment (a mining job on the demo
-corpus). Browser console warnings and errors are printed at the end; the exit status is 1
-when there were any but Gradio's own (:data:`GRADIO_CLIENT_NOISE`, listed apart).
+and the Translation memory tab's admin sections: manage (a deletion asked, kept) and mining &
+alignment (a mining job on the demo corpus). Browser console warnings and errors are printed
+at the end; the exit status is 1 when there were any but Gradio's own
+(:data:`GRADIO_CLIENT_NOISE`, listed apart).
 
     .venv/bin/python scripts/screenshots.py [--out DIR] [--no-training]
 """
@@ -177,6 +178,17 @@ def look_up(page: Page, out: Path, width: int) -> None:
     shoot(page, out, "tm", width)
 
 
+def manage(page: Page, out: Path, width: int) -> None:
+    """The Translation memory tab's manage section, asking before a deletion (kept)."""
+    expect(page.locator("#tm-manage")).to_be_visible()
+    page.locator("#tm-manage-name input").first.click()
+    page.get_by_role("option").filter(has_text="city-en-es.tmx").first.click()
+    page.locator("#tm-delete").click()
+    expect(page.locator("#tm-confirm-delete")).to_be_visible()
+    shoot(page, out, "tm-manage", width)
+    page.locator("#tm-confirm-delete-no").click()
+
+
 def train(page: Page, bitext: Path) -> None:
     """A few steps of training on ``bitext``; waits for the job to succeed."""
     page.locator("#training-bitext input[type=file]").set_input_files(str(bitext))
@@ -238,6 +250,7 @@ def tour(page: Page, out: Path, width: int, bitext: Path | None, tmx: Path | Non
     shoot(page, out, "admin-models", width)
     open_tab(page, "Translation memory")
     expect(page.locator("#tm-admin")).to_be_visible()
+    manage(page, out, width)
     mine(page)
     shoot(page, out, "tm-admin", width)
 

@@ -304,10 +304,13 @@ def test_the_openapi_document_lists_the_routes_and_the_docs_page_is_served(
         "/tm/jobs/{job_id}/pairs",
         "/tm",
         "/tm/search",
+        "/tm/{name}",
     } == set(document["paths"])
     assert document["servers"] == [{"url": "/api"}]
     assert "HTTPBearer" in document["components"]["securitySchemes"]
     assert set(document["paths"]["/documents/{document_id}"]) == {"get", "delete"}
+    assert set(document["paths"]["/tm/{name}"]) == {"patch", "delete"}
+    assert set(document["paths"]["/tm"]) == {"get", "post"}
     page = httpx.get(f"{base}/api/docs")
     assert page.status_code == 200 and "/api/openapi.json" in page.text
 

@@ -12,6 +12,8 @@ from typing import Any
 import pytest
 from browser_steps import expect, log_in, needs_chromium, open_tab
 
+from mexma_search.store import NewSegment
+
 pytestmark = [pytest.mark.timeout(600), needs_chromium]
 SENTENCES = [f"Sentence {n} tells how river {n} passes bakery {n % 5}." for n in range(24)]
 
@@ -20,6 +22,11 @@ def _pick(page: Any, selector: str, value: str) -> None:
     box = page.locator(f"{selector} input").first
     box.fill(value)
     box.press("Enter")
+
+
+def _choose(page: Any, selector: str, label: str) -> None:
+    page.locator(f"{selector} input").first.click()
+    page.get_by_role("option", name=label, exact=True).click()
 
 
 def test_an_admin_aligns_documents_and_opens_the_pairs_in_the_training_form(
@@ -69,5 +76,31 @@ def test_an_admin_aligns_documents_and_opens_the_pairs_in_the_training_form(
     open_tab(page, "Translation memory")
     expect(page.locator("#tm-query")).to_be_visible()
     expect(page.locator("#tm-admin")).to_be_hidden()
+    errors = [text for kind, text in page.console if kind == "error"]
+    assert not errors, errors
+
+
+def test_an_admin_renames_and_deletes_a_memory_after_confirming(
+    page: Any, tiny_app: Any, admin_password: str
+) -> None:
+    pairs = [NewSegment("en", "es", "The bakery opens.", "La panadería abre.")]
+    tiny_app.services.add_pairs_to_tm(None, "doomed", "tm-browser-manage", pairs, "import")
+    tiny_app.services.add_pairs_to_tm(None, "kept", "tm-browser-manage", pairs, "import")
+    open_tab(page, "Translation memory")
+    expect(page.locator("#tm-manage")).to_be_hidden()
+    log_in(page, admin_password)
+    open_tab(page, "Translation memory")
+    expect(page.locator("#tm-manage")).to_be_visible()
+    _choose(page, "#tm-manage-name", "tm-browser-manage/kept (1 pairs)")
+    page.locator("#tm-manage-new-name textarea, #tm-manage-new-name input").first.fill("kept")
+    page.locator("#tm-rename").click()
+    expect(page.locator(".toast-body").first).to_contain_text("already called")
+    _choose(page, "#tm-manage-name", "tm-browser-manage/doomed (1 pairs)")
+    page.locator("#tm-delete").click()
+    expect(page.locator("#tm-confirm-delete")).to_contain_text("Delete translation memory")
+    page.locator("#tm-confirm-delete-yes").click()
+    expect(page.locator("#tm-manage-status")).to_contain_text("tm-browser-manage/doomed")
+    left = tiny_app.services.list_tms()
+    assert [m.name for m in left if m.collection == "tm-browser-manage"] == ["kept"]
     errors = [text for kind, text in page.console if kind == "error"]
     assert not errors, errors

@@ -21,6 +21,8 @@ from mexma_search.app.runtime import Runtime
 from mexma_search.app.search import MAX_K, query_language
 from mexma_search.app.serving_model import serving_model
 from mexma_search.documents.langid import normalize_language
+from mexma_search.encoder.encode import BatchTurn
+from mexma_search.encoder.model import SentenceEncoder
 from mexma_search.index.keywords import KeywordQuery, query_keywords
 from mexma_search.store import read_scope
 from mexma_search.store.tables import Collection
@@ -34,6 +36,7 @@ from mexma_search.tm.memory_index import (
     matched_words,
     search_segments,
 )
+from mexma_search.tm.word_alignment import AlignRequest, aligned_spans
 
 # concordance ranks like a hybrid document search
 MODE = "hybrid"
@@ -44,8 +47,9 @@ PAIR_DEPTH = 4
 @dataclass(frozen=True)
 class ConcordanceHit:
     """A segment found for a concordance query: both sides, the side that matched best, the
-    cosine of the query and that side, and the query's words found on each side (character
-    spans, end exclusive)."""
+    cosine of the query and that side, the query's words found on each side (character spans,
+    end exclusive), and on each side the words linked to the other side's found words (their
+    likely translation, :mod:`mexma_search.tm.word_alignment`)."""
 
     segment_id: int
     tm: str
@@ -59,6 +63,9 @@ class ConcordanceHit:
     origin: str
     src_spans: list[Span] = field(default_factory=list)
     trg_spans: list[Span] = field(default_factory=list)
+    # the words likely to translate the other side's query words (see tm.word_alignment)
+    src_aligned: list[Span] = field(default_factory=list)
+    trg_aligned: list[Span] = field(default_factory=list)
     pair_score: float | None = None
     note: str | None = None
     # the match's relevance label ('' for a model without a calibration)
@@ -67,7 +74,7 @@ class ConcordanceHit:
     def to_dict(self) -> dict[str, Any]:
         """The hit as JSON-ready values (spans as ``[start, end]`` lists)."""
         found = asdict(self)
-        for side in ("src_spans", "trg_spans"):
+        for side in ("src_spans", "trg_spans", "src_aligned", "trg_aligned"):
             found[side] = [list(span) for span in found[side]]
         return found
 
@@ -135,7 +142,38 @@ def concordance(
             result, relevance=relevance(result.score, model.version, MODE, kind) or ""
         )
     shown = [r for r in results if r.src_spans or r.trg_spans or r.relevance != "poor"]
-    return shown[: query.limit]
+    return with_translations(model.encoder, shown[: query.limit], runtime.encoder_gate.search)
+
+
+def with_translations(
+    encoder: SentenceEncoder, hits: list[ConcordanceHit], turn: BatchTurn
+) -> list[ConcordanceHit]:
+    """``hits`` with, on each side, the words linked to the query's words found on the other
+    side (those found themselves left out); the encoder runs inside ``turn()``."""
+    # (hit, whether its target is wanted) for each side with found words
+    wanted = [
+        (i, to_trg)
+        for i, hit in enumerate(hits)
+        for to_trg in (True, False)
+        if (hit.src_spans if to_trg else hit.trg_spans)
+    ]
+    requests = [
+        AlignRequest(hits[i].src_text, hits[i].src_spans, hits[i].trg_text)
+        if to_trg
+        else AlignRequest(hits[i].trg_text, hits[i].trg_spans, hits[i].src_text)
+        for i, to_trg in wanted
+    ]
+    if not requests:
+        return hits
+    with turn():
+        found = aligned_spans(encoder, requests)
+    for (i, to_trg), spans in zip(wanted, found, strict=True):
+        hit = hits[i]
+        if to_trg:
+            hits[i] = replace(hit, trg_aligned=[s for s in spans if s not in hit.trg_spans])
+        else:
+            hits[i] = replace(hit, src_aligned=[s for s in spans if s not in hit.src_spans])
+    return hits
 
 
 def _tm_filter(

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
+from mexma_search.app import tm_manage
 from mexma_search.app.access import Caller, owner_name
 from mexma_search.app.api_tokens import ApiTokens
 from mexma_search.app.caller_checks import readable_collections
@@ -23,6 +24,7 @@ from mexma_search.app.runtime import Runtime
 from mexma_search.app.search_services import SearchServices
 from mexma_search.app.service_base import check_collection as _check_collection
 from mexma_search.app.tm_jobs import TmJobs
+from mexma_search.app.tm_manage import TmChanged
 from mexma_search.app.training_services import TrainingServices
 from mexma_search.app.translation_memories import TmAdded, add_pairs, file_pairs
 from mexma_search.store import read_scope
@@ -112,3 +114,21 @@ class Services(SearchServices, LibraryServices, JobServices, TrainingServices, M
         collections = readable_collections(caller, None)
         with read_scope(self.runtime.engine) as session:
             return list_tms(session, None if collections is None else list(collections))
+
+    def rename_tm(
+        self, caller: Caller | None, name: str, new_name: str, *, collection: str | None = None
+    ) -> TmChanged:
+        """Rename translation memory ``name`` (of ``collection`` when several have that name);
+        see :func:`mexma_search.app.tm_manage.rename` for who may and the refusals."""
+        return tm_manage.rename(self.runtime, caller, name, new_name, collection)
+
+    def delete_tm(
+        self, caller: Caller | None, name: str, *, collection: str | None = None
+    ) -> TmChanged:
+        """Delete translation memory ``name``, its segments and vectors; see
+        :func:`mexma_search.app.tm_manage.delete`."""
+        return tm_manage.delete(self.runtime, caller, name, collection)
+
+    def manageable_tms(self, caller: Caller) -> list[TmSummary]:
+        """The translation memories ``caller`` may rename and delete."""
+        return tm_manage.manageable(self.runtime, caller)

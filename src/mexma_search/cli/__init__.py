@@ -37,7 +37,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "evaluate": ("bitext", "evaluate_command", "Score a model on a bitext (xsim errors)."),
     "mine": ("tm", "mine_command", "Mine translation pairs from two sides (TSV/TMX)."),
     "align": ("tm", "align_command", "Align the sentences of a document and its translation."),
-    "tm": ("tm_memories", "tm_group", "Import and list translation memories."),
+    "tm": ("tm_memories", "tm_group", "Import, list, rename and delete translation memories."),
     "evaluate-retrieval": (
         "retrieval",
         "evaluate_retrieval_command",

@@ -1,16 +1,21 @@
-"""``mexma-search tm ...``: fill and list translation memories; ``search --tm`` prints
-concordance results with :func:`print_concordance`."""
+"""``mexma-search tm ...``: fill, list, rename and delete translation memories; ``search
+--tm`` prints concordance results with :func:`print_concordance`."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from mexma_search.app.settings import get_settings
 from mexma_search.cli.output import emit_json, fail, json_option
 from mexma_search.cli.remote import Params, remote_app
+
+if TYPE_CHECKING:  # the backend's imports take seconds
+    from mexma_search.app.services import Services
+    from mexma_search.app.tm_manage import TmChanged
 
 
 @click.group("tm")
@@ -75,6 +80,51 @@ def list_command(as_json: bool) -> None:
         click.echo(f"{m['segments']:8} {pairs:16} {m['collection']}/{m['name']}")
 
 
+collection_option = click.option(
+    "--collection", default=None, help="Its collection (needed when several have that name)."
+)
+
+
+@tm_group.command("rename")
+@click.argument("name")
+@click.argument("new_name")
+@collection_option
+@json_option
+def rename_command(name: str, new_name: str, collection: str | None, as_json: bool) -> None:
+    """Rename translation memory NAME to NEW_NAME (its pairs stay searchable)."""
+    changed = _change(
+        lambda services: services.rename_tm(None, name, new_name, collection=collection)
+    )
+    if as_json:
+        emit_json(changed.__dict__)
+        return
+    click.echo(f"Renamed {changed.collection}/{changed.name} to {changed.new_name}.")
+
+
+@tm_group.command("delete")
+@click.argument("name")
+@collection_option
+@json_option
+def delete_command(name: str, collection: str | None, as_json: bool) -> None:
+    """Delete translation memory NAME: its pairs and their vectors."""
+    changed = _change(lambda services: services.delete_tm(None, name, collection=collection))
+    if as_json:
+        emit_json(changed.__dict__)
+        return
+    click.echo(f"Deleted {changed.collection}/{changed.name} ({changed.segments} pairs).")
+
+
+def _change(change: Callable[[Services], TmChanged]) -> TmChanged:
+    """``change(services)`` on the backend in this process; its refusal as a CLI error."""
+    from mexma_search.cli.backend import backend
+
+    with backend() as services:
+        try:
+            return change(services)
+        except ValueError as exc:
+            raise click.ClickException(str(exc)) from exc
+
+
 def concordance_params(query: str, limit: int, tm: str | None, pair: str | None) -> Params:
     """The query parameters of ``GET /api/tm/search``."""
     return (
@@ -99,7 +149,8 @@ def concordance_here(
 
 
 def print_concordance(hits: list[dict[str, Any]]) -> None:
-    """Concordance results for people: both sides, the query's words in bold."""
+    """Concordance results for people: both sides, the query's words in bold, the words
+    likely to translate them underlined."""
     if not hits:
         click.echo("No matching segments.")
     for rank, hit in enumerate(hits, start=1):
@@ -108,15 +159,20 @@ def print_concordance(hits: list[dict[str, Any]]) -> None:
             f"({hit['src_lang']}-{hit['trg_lang']}, matched {hit[hit['matched_side'] + '_lang']})"
         )
         for side in ("src", "trg"):
-            marked = _marked(hit[f"{side}_text"], hit[f"{side}_spans"])
+            marked = _marked(hit[f"{side}_text"], hit[f"{side}_spans"], hit[f"{side}_aligned"])
             click.echo(f"    {hit[f'{side}_lang']}: {marked}")
 
 
-def _marked(text: str, spans: list[list[int]]) -> str:
+def _marked(text: str, found: list[list[int]], aligned: list[list[int]]) -> str:
+    styled = sorted(
+        [(s, e, {"bold": True}) for s, e in found]
+        + [(s, e, {"underline": True}) for s, e in aligned]
+    )
     pieces, at = [], 0
-    for start, end in spans:
-        pieces += [text[at:start], click.style(text[start:end], bold=True)]
-        at = end
+    for start, end, style in styled:
+        if start >= at:
+            pieces += [text[at:start], click.style(text[start:end], **style)]
+            at = end
     return "".join([*pieces, text[at:]])
 
 

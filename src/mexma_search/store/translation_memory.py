@@ -167,3 +167,25 @@ def list_tms(session: Session, collections: Sequence[str] | None = None) -> list
 def clear_segments(session: Session, tm_id: int) -> None:
     """Delete every segment of translation memory ``tm_id`` (a re-read replaces them)."""
     session.execute(delete(TmSegment).where(TmSegment.tm_id == tm_id))
+
+
+def find_tms(
+    session: Session, name: str, collections: Sequence[str] | None = None
+) -> list[TranslationMemory]:
+    """The translation memories called ``name`` (in ``collections`` when given), by
+    collection."""
+    query = select(TranslationMemory).join(Collection).where(TranslationMemory.name == name)
+    if collections is not None:
+        query = query.where(Collection.name.in_(collections))
+    return list(session.scalars(query.order_by(Collection.name)))
+
+
+def count_segments(session: Session, tm_id: int) -> int:
+    """How many segments translation memory ``tm_id`` holds."""
+    return session.scalar(select(func.count()).where(TmSegment.tm_id == tm_id)) or 0
+
+
+def delete_tm(session: Session, tm_id: int) -> None:
+    """Delete translation memory ``tm_id`` and its segments."""
+    clear_segments(session, tm_id)
+    session.execute(delete(TranslationMemory).where(TranslationMemory.id == tm_id))

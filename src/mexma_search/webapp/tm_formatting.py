@@ -8,6 +8,9 @@ from html import escape
 from mexma_search.app.concordance import ConcordanceHit
 from mexma_search.webapp.formatting import message_box, score_badge
 
+ALIGNED_MARK = (
+    '<mark class="mx-aligned" title="likely translation of the words found on the other side">'
+)
 NO_TMS = message_box(
     "No translation memories yet",
     "Upload a .tmx file in the Library tab (it becomes a translation memory of its collection), "
@@ -22,12 +25,18 @@ TM_HINT = message_box(
 )
 
 
-def marked(text: str, spans: Sequence[Sequence[int]]) -> str:
-    """``text`` with each span in a ``<mark>``."""
+def marked(text: str, spans: Sequence[Sequence[int]], aligned: Sequence[Sequence[int]] = ()) -> str:
+    """``text`` with each span in a ``<mark>``, and each ``aligned`` span (a likely translation
+    of the words found on the other side) in a ``<mark class="mx-aligned">``."""
+    # by position, a found word before a translation mark of the same span
+    styled = sorted(
+        [(start, 0, end, "<mark>") for start, end in spans]
+        + [(start, 1, end, ALIGNED_MARK) for start, end in aligned]
+    )
     pieces, at = [], 0
-    for start, end in spans:
+    for start, _, end, tag in styled:
         if at <= start < end <= len(text):
-            pieces += [escape(text[at:start]), f"<mark>{escape(text[start:end])}</mark>"]
+            pieces += [escape(text[at:start]), f"{tag}{escape(text[start:end])}</mark>"]
             at = end
     return "".join([*pieces, escape(text[at:])])
 
@@ -36,12 +45,13 @@ def _side(hit: ConcordanceHit, side: str) -> str:
     lang = hit.src_lang if side == "src" else hit.trg_lang
     text = hit.src_text if side == "src" else hit.trg_text
     spans = hit.src_spans if side == "src" else hit.trg_spans
+    aligned = hit.src_aligned if side == "src" else hit.trg_aligned
     matched = side == hit.matched_side
     role = "source" if side == "src" else "translation"
     return (
         f'<div class="mx-tm-side{" mx-tm-matched" if matched else ""}" lang="{escape(lang)}">'
         f'<span class="mx-tm-lang" title="{role}">{escape(lang)}</span>'
-        f'<p class="mx-passage">{marked(text, spans)}</p></div>'
+        f'<p class="mx-passage">{marked(text, spans, aligned)}</p></div>'
     )
 
 
@@ -68,7 +78,13 @@ def tm_results(hits: Sequence[ConcordanceHit], query: str) -> str:
             "No match",
             f"No segment matched {query!r} with these filters: try other words or remove a filter.",
         )
-    return f'<div class="mx-results">{"".join(tm_card(hit) for hit in hits)}</div>'
+    legend = ""
+    if any(hit.src_aligned or hit.trg_aligned for hit in hits):
+        legend = (
+            '<p class="mx-tm-legend"><mark>found</mark> the words of the query; '
+            f"{ALIGNED_MARK}translation</mark> the words most likely to translate them</p>"
+        )
+    return f'<div class="mx-results">{legend}{"".join(tm_card(hit) for hit in hits)}</div>'
 
 
 def pair_choices(pairs: Sequence[str]) -> list[str]:

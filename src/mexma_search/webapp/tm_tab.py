@@ -1,6 +1,7 @@
 """The Translation memory tab: concordance for everyone who may read a collection (search box,
-language pair and memory filters, results side by side) and, below it for a logged-in admin,
-mining and alignment jobs (see :mod:`mexma_search.webapp.tm_jobs_panel`)."""
+language pair and memory filters, results side by side), renaming and deleting memories for
+those who may (see :mod:`mexma_search.webapp.tm_manage_panel`) and, below it for a logged-in
+admin, mining and alignment jobs (see :mod:`mexma_search.webapp.tm_jobs_panel`)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from mexma_search.webapp.library_tab import with_any
 from mexma_search.webapp.sessions import UserSessions
 from mexma_search.webapp.tm_formatting import NO_TMS, TM_HINT, pair_choices, tm_results
 from mexma_search.webapp.tm_jobs_panel import TmJobsPanel, TrainingLink
+from mexma_search.webapp.tm_manage_panel import TmManagePanel
 
 MAX_RESULTS = 50
 
@@ -26,6 +28,7 @@ class TmTab:
         self.services = services
         self.sessions = sessions
         self.jobs = TmJobsPanel(services, sessions)
+        self.manage = TmManagePanel(services, sessions)
 
     def build(self) -> None:
         with gr.Row(equal_height=True):
@@ -59,6 +62,14 @@ class TmTab:
             api_visibility="private",
             **limits.SEARCH,
         )
+        self.manage.build()
+        self.manage.wire(
+            lambda event: event.then(
+                self.sessions.with_viewer(self.refresh),
+                outputs=self.refresh_outputs,
+                api_visibility="private",
+            )
+        )
         # shown on an admin's login (the Admin tab's), hidden on logout; its handlers check
         # the caller on the server
         with gr.Column(visible=False, elem_id="tm-admin") as self.admin_section:
@@ -72,8 +83,9 @@ class TmTab:
 
     @property
     def refresh_outputs(self) -> list[Any]:
-        """What :meth:`refresh` updates: the filters and the result area."""
-        return [self.pair, self.memory, self.results]
+        """What :meth:`refresh` updates: the filters, the result area and the manage
+        section."""
+        return [self.pair, self.memory, self.results, *self.manage.refresh_outputs]
 
     def refresh(self, caller: Caller) -> tuple[Any, ...]:
         """The filters' choices from the memories ``caller`` may read, and the notice the
@@ -85,6 +97,7 @@ class TmTab:
             gr.Dropdown(choices=with_any(pairs)),
             gr.Dropdown(choices=with_any(names)),
             TM_HINT if memories else NO_TMS,
+            *self.manage.refresh(caller),
         )
 
     def run(

@@ -18,10 +18,9 @@ from mexma_search.app.views import DocumentInfo
 from mexma_search.store import DocumentStatus
 from mexma_search.webapp.api.auth import Reader, ServicesDep, Writer
 from mexma_search.webapp.api.errors import ApiError, found
-from mexma_search.webapp.api.files import attachment, file_responses
+from mexma_search.webapp.api.files import attachment, file_responses, receive_upload
 
 router = APIRouter(prefix="/documents", tags=["documents"])
-COPY_BLOCK = 1 << 20
 
 
 class DocumentPage(BaseModel):
@@ -90,25 +89,10 @@ def upload_documents(
     """Store the files and queue one ingest job per document."""
     limit = services.settings.max_upload_mb << 20
     with tempfile.TemporaryDirectory(prefix="mexma-api-") as scratch:
-        paths = [_receive(upload, Path(scratch) / str(n), limit) for n, upload in enumerate(files)]
+        paths = [
+            receive_upload(upload, Path(scratch) / str(n), limit) for n, upload in enumerate(files)
+        ]
         return Uploaded(job_ids=services.ingest_paths(paths, collection, caller=caller))
-
-
-def _receive(upload: UploadFile, directory: Path, limit: int) -> Path:
-    """The uploaded file, copied under ``directory`` with its own name; 413 past ``limit``."""
-    name = Path(upload.filename or "").name
-    if not name:
-        raise ApiError(422, "each uploaded file needs a file name")
-    directory.mkdir()
-    path = directory / name
-    with path.open("wb") as target:
-        copied = 0
-        while block := upload.file.read(COPY_BLOCK):
-            copied += len(block)
-            if copied > limit:
-                raise ApiError(413, f"{name} is larger than the upload limit ({limit >> 20} MB)")
-            target.write(block)
-    return path
 
 
 @router.get("/{document_id}", response_model=DocumentInfo, summary="One document")
