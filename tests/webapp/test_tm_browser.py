@@ -89,6 +89,8 @@ def test_an_admin_renames_and_deletes_a_memory_after_confirming(
     open_tab(page, "Translation memory")
     expect(page.locator("#tm-manage")).to_be_hidden()
     log_in(page, admin_password)
+    # the manage section is shown by the login's reply: wait for it before switching tabs
+    expect(page.locator("#admin-panel")).to_contain_text("Logged in as admin")
     open_tab(page, "Translation memory")
     expect(page.locator("#tm-manage")).to_be_visible()
     _choose(page, "#tm-manage-name", "tm-browser-manage/kept (1 pairs)")
