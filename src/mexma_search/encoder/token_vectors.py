@@ -31,6 +31,14 @@ def token_vectors(
 ) -> list[TokenVectors]:
     """The tokens of ``texts`` (no prefix, cut to the model's length) after the embeddings and
     the first ``layers`` transformer layers, run as one padded batch."""
+    return token_vectors_by_layer(encoder, texts, [layers])[0]
+
+
+def token_vectors_by_layer(
+    encoder: SentenceEncoder, texts: Sequence[str], layers: Sequence[int]
+) -> list[list[TokenVectors]]:
+    """:func:`token_vectors` after each of several layer counts (0: the embeddings), from one
+    forward pass: one list of ``texts``' tokens per entry of ``layers``."""
     batch = encoder.tokenizer(
         list(texts),
         return_offsets_mapping=True,
@@ -41,23 +49,31 @@ def token_vectors(
         return_tensors="pt",
     )
     transformer, device = encoder.transformer, encoder.device
+    # a model with fewer layers gives its last layer's vectors
+    layers = [min(layer, len(transformer.encoder.layer)) for layer in layers]
+    states: dict[int, np.ndarray] = {}
     with torch.inference_mode(), autocast(device, encoder.autocast_dtype):
         hidden = transformer.embeddings(input_ids=to_device(batch["input_ids"], device))
-        if layers > 0:
+        if max(layers) > 0:
             attention = create_bidirectional_mask(
                 config=transformer.config,
                 inputs_embeds=hidden,
                 attention_mask=to_device(batch["attention_mask"], device),
             )
-        for layer in transformer.encoder.layer[:layers]:
-            out = layer(hidden, attention_mask=attention)
-            hidden = out[0] if isinstance(out, tuple) else out
-    states = hidden.float().cpu().numpy()
+        for done in range(max(layers) + 1):
+            if done > 0:
+                out = transformer.encoder.layer[done - 1](hidden, attention_mask=attention)
+                hidden = out[0] if isinstance(out, tuple) else out
+            if done in layers:
+                states[done] = hidden.float().cpu().numpy()
     kept = (batch["attention_mask"] == 1) & (batch["special_tokens_mask"] == 0)
     offsets = batch["offset_mapping"].tolist()
-    found = []
-    for row in range(len(texts)):
-        columns = kept[row].nonzero().flatten().tolist()
-        spans = [(int(offsets[row][c][0]), int(offsets[row][c][1])) for c in columns]
-        found.append(TokenVectors(spans, states[row, columns]))
-    return found
+    columns = [kept[row].nonzero().flatten().tolist() for row in range(len(texts))]
+    spans = [
+        [(int(offsets[row][c][0]), int(offsets[row][c][1])) for c in columns[row]]
+        for row in range(len(texts))
+    ]
+    return [
+        [TokenVectors(spans[row], states[layer][row, columns[row]]) for row in range(len(texts))]
+        for layer in layers
+    ]

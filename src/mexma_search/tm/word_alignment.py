@@ -46,12 +46,12 @@ def aligned_spans(encoder: SentenceEncoder, requests: Sequence[AlignRequest]) ->
 
 
 def _links(request: AlignRequest, source: TokenVectors, target: TokenVectors) -> list[Span]:
-    src_words, src_vectors = _word_vectors(request.source, source)
-    trg_words, trg_vectors = _word_vectors(request.target, target)
+    src_words, src_vectors = word_vectors(request.source, source)
+    trg_words, trg_vectors = word_vectors(request.target, target)
     if not src_words or not trg_words:
         return []
     centre = np.vstack([src_vectors, trg_vectors]).mean(axis=0)
-    similarity = _unit(src_vectors - centre) @ _unit(trg_vectors - centre).T
+    similarity = unit_rows(src_vectors - centre) @ unit_rows(trg_vectors - centre).T
     linked = set()
     for i, word in enumerate(src_words):
         if any(start < word[1] and word[0] < end for start, end in request.spans):
@@ -61,11 +61,11 @@ def _links(request: AlignRequest, source: TokenVectors, target: TokenVectors) ->
     return sorted(linked)
 
 
-def _unit(vectors: np.ndarray) -> np.ndarray:
+def unit_rows(vectors: np.ndarray) -> np.ndarray:
     return vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
 
 
-def _word_vectors(text: str, tokens: TokenVectors) -> tuple[list[Span], np.ndarray]:
+def word_vectors(text: str, tokens: TokenVectors) -> tuple[list[Span], np.ndarray]:
     """The words of ``text`` that have tokens, and the mean vector of each one's tokens."""
     spans = [match.span() for match in WORD.finditer(text)]
     starts = [start for start, _ in spans]
