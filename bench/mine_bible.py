@@ -80,18 +80,29 @@ def distractor_refs(bible: Bible, distractors: int, dev_distractors: int) -> lis
     return random.Random(0).sample(bible.splits["train"], 2 * distractors + 2 * dev_distractors)
 
 
+SideRefs = tuple[list[str], list[str], set[tuple[int, int]]]
+
+
+def side_refs(pairs: list[str], noise_src: list[str], noise_trg: list[str], seed: int) -> SideRefs:
+    """The refs of the shuffled English and Spanish rows and the gold (row, row) pairs."""
+    src_refs, trg_refs = pairs + noise_src, pairs + noise_trg
+    src_order = random.Random(seed).sample(range(len(src_refs)), len(src_refs))
+    trg_order = random.Random(seed + 1).sample(range(len(trg_refs)), len(trg_refs))
+    src_row = {i: row for row, i in enumerate(src_order)}
+    trg_row = {i: row for row, i in enumerate(trg_order)}
+    return (
+        [src_refs[i] for i in src_order],
+        [trg_refs[i] for i in trg_order],
+        {(src_row[i], trg_row[i]) for i in range(len(pairs))},
+    )
+
+
 def mining_side(
     cache: VectorCache, pairs: list[str], noise_src: list[str], noise_trg: list[str], seed: int
 ) -> Side:
     """Shuffled English and Spanish sides and the gold (row, row) pairs between them."""
-    src_refs, trg_refs = pairs + noise_src, pairs + noise_trg
-    src_order = random.Random(seed).sample(range(len(src_refs)), len(src_refs))
-    trg_order = random.Random(seed + 1).sample(range(len(trg_refs)), len(trg_refs))
-    src = cache.vectors([src_refs[i] for i in src_order], "en")
-    trg = cache.vectors([trg_refs[i] for i in trg_order], "es")
-    src_row = {i: row for row, i in enumerate(src_order)}
-    trg_row = {i: row for row, i in enumerate(trg_order)}
-    return src, trg, {(src_row[i], trg_row[i]) for i in range(len(pairs))}
+    src_refs, trg_refs, gold = side_refs(pairs, noise_src, noise_trg, seed)
+    return cache.vectors(src_refs, "en"), cache.vectors(trg_refs, "es"), gold
 
 
 def scored_selection(
