@@ -92,8 +92,8 @@ class TmJobs:
         caller: Caller | None = None,
     ) -> int:
         """Queue a job that mines the pairs of ``source`` and ``target`` that translate each
-        other (margin score at least ``threshold``, default
-        :data:`~mexma_search.tm.mining.DEFAULT_THRESHOLD`); its job id."""
+        other (verified margin score at least ``threshold``, default
+        :data:`~mexma_search.tm.verify.DEFAULT_VERIFIED_THRESHOLD`); its job id."""
         require_admin(caller, "mine translation pairs")
         sides = [
             _checked_mining_side(side, name)

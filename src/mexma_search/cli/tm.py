@@ -15,6 +15,7 @@ from mexma_search.encoder.bitext import BitextError, read_bitext
 from mexma_search.store.engine import read_scope
 from mexma_search.tm.export import export_format, export_pairs
 from mexma_search.tm.sources import SourceError, file_sentences, side_sentences
+from mexma_search.tm.verify import word_vector_function
 from mexma_search.tm.workflow import align_documents, encoder_function, mine_sentences
 
 _OUTPUT = click.option(
@@ -54,8 +55,14 @@ def _labelled_pairs(path: Path | None, src_lang: str, trg_lang: str) -> list[tup
     "--threshold",
     type=float,
     default=None,
-    help="Keep pairs with a margin score at least this (default: suggested by --labelled, "
-    "else 1.01).",
+    help="Keep pairs with a (verified) margin score at least this (default: suggested by "
+    "--labelled, else 1.0 verified, 1.01 with --no-verify).",
+)
+@click.option(
+    "--verify/--no-verify",
+    default=True,
+    show_default=True,
+    help="Rescore the margin candidates by word-level agreement (numbers, names, word vectors).",
 )
 @click.option(
     "--labelled",
@@ -74,6 +81,7 @@ def mine_command(
     target_lang: str,
     threshold: float | None,
     labelled_path: Path | None,
+    verify: bool,
     output_path: Path,
     model_name: str | None,
     as_json: bool,
@@ -96,7 +104,10 @@ def mine_command(
             bar.update(done - bar.n)
 
         encode = encoder_function(encoder, settings.encode_batch_size, progress)
-        report = mine_sentences(src, trg, encode, threshold=threshold, labelled=labelled)
+        words = word_vector_function(encoder, settings.encode_batch_size) if verify else None
+        report = mine_sentences(
+            src, trg, encode, threshold=threshold, labelled=labelled, verify=words
+        )
     export_pairs(output_path, report.pairs, source_lang, target_lang)
     summary = {**report.summary(), "output": str(output_path)}
     if as_json:

@@ -29,6 +29,7 @@ from mexma_search.tm.sources import (
     stored_document_language,
     stored_document_sentences,
 )
+from mexma_search.tm.verify import WordVectors, word_vector_function
 from mexma_search.tm.workflow import Progress, align_documents, encoder_function, mine_sentences
 
 Encode = Callable[[Sequence[str]], np.ndarray]
@@ -45,6 +46,15 @@ def serving_encode(runtime: Runtime, progress: Progress) -> Encode:
         runtime.settings.encode_batch_size,
         progress,
         max_batch_tokens=background_batch_tokens(encoder.device),
+        turn=runtime.encoder_gate.background,
+    )
+
+
+def serving_words(runtime: Runtime) -> WordVectors:
+    """The live model's word vectors for verifying mined candidates, in background turns."""
+    return word_vector_function(
+        serving_model(runtime).encoder,
+        runtime.settings.encode_batch_size,
         turn=runtime.encoder_gate.background,
     )
 
@@ -69,7 +79,11 @@ class TranslationMemoryJob(JobHandler):
             src = _mining_side(session, source)
             trg = _mining_side(session, target)
         report = mine_sentences(
-            src, trg, self._encoder(), threshold=self.job.parameters.get("threshold")
+            src,
+            trg,
+            self._encoder(),
+            threshold=self.job.parameters.get("threshold"),
+            verify=self._verifier(),
         )
         self.progress(stage="writing", message=f"{len(report.pairs)} pairs")
         count = write_results(results_path(self.runtime.settings, self.job_id), report.pairs)
@@ -119,6 +133,17 @@ class TranslationMemoryJob(JobHandler):
 
         self.progress(stage="encoding", done=0, message="loading the model")
         return serving_encode(self.runtime, report)
+
+    def _verifier(self) -> WordVectors:
+        """The serving model's word vectors, a progress row (and a stop if cancelled) per
+        chunk of candidates verified."""
+        words = serving_words(self.runtime)
+
+        def verify(texts: Sequence[str]) -> list[np.ndarray]:
+            self.progress(stage="verifying", message="checking the candidates word by word")
+            return words(texts)
+
+        return verify
 
     def cleanup(self, reason: str) -> None:
         """Remove a result file a failed re-delivery might have left."""

@@ -22,6 +22,7 @@ from mexma_search.tm.mining import (
     one_to_one,
     suggest_threshold,
 )
+from mexma_search.tm.verify import DEFAULT_VERIFIED_THRESHOLD, WordVectors, verify_candidates
 
 # (texts done, texts in all) while encoding
 Progress = Callable[[int, int], None]
@@ -62,11 +63,13 @@ class MiningReport:
     candidates: int
     suggestion: ThresholdSuggestion | None = None
     timing: dict[str, float] = field(default_factory=dict)
+    verified: bool = False
 
     def summary(self) -> dict[str, Any]:
         return {
             "pairs": len(self.pairs),
             "threshold": self.threshold,
+            "verified": self.verified,
             "unique_sentences": {"source": self.sentences[0], "target": self.sentences[1]},
             "candidates": self.candidates,
             "suggestion": self.suggestion.to_dict() if self.suggestion else None,
@@ -81,9 +84,12 @@ def mine_sentences(
     *,
     threshold: float | None = None,
     labelled: Sequence[tuple[str, str]] = (),
+    verify: WordVectors | None = None,
 ) -> MiningReport:
-    """Mine two sides. Without ``threshold``: the one suggested by ``labelled`` if given,
-    else :data:`DEFAULT_THRESHOLD`."""
+    """Mine two sides. With ``verify`` (texts -> word vectors), the margin candidates are
+    rescored by word-level agreement (:mod:`mexma_search.tm.verify`) before one pair per
+    sentence is kept. Without ``threshold``: the one suggested by ``labelled`` if given, else
+    :data:`DEFAULT_VERIFIED_THRESHOLD` or :data:`DEFAULT_THRESHOLD`."""
     started = time.perf_counter()
     src, trg = UniqueTexts.of(src_sentences), UniqueTexts.of(trg_sentences)
     vectors = encode([*src.texts, *trg.texts])
@@ -91,17 +97,27 @@ def mine_sentences(
     both_ways = mine_candidates(
         vectors[: len(src.texts)], vectors[len(src.texts) :], one_per_sentence=False
     )
+    mined = time.perf_counter()
+    if verify is not None:
+        both_ways = verify_candidates(both_ways, src.texts, trg.texts, verify)
+    verified = time.perf_counter()
     suggestion = suggest_threshold(both_ways, src, trg, labelled) if labelled else None
     candidates = one_to_one(both_ways)
     if threshold is None:
-        threshold = suggestion.threshold if suggestion else DEFAULT_THRESHOLD
+        default = DEFAULT_THRESHOLD if verify is None else DEFAULT_VERIFIED_THRESHOLD
+        threshold = suggestion.threshold if suggestion else default
     return MiningReport(
         pairs=kept_pairs(candidates, src, trg, threshold),
         threshold=threshold,
         sentences=(len(src.texts), len(trg.texts)),
         candidates=len(candidates),
         suggestion=suggestion,
-        timing={"encode_s": encoded - started, "mine_s": time.perf_counter() - encoded},
+        timing={
+            "encode_s": encoded - started,
+            "mine_s": mined - encoded + time.perf_counter() - verified,
+            "verify_s": verified - mined,
+        },
+        verified=verify is not None,
     )
 
 

@@ -19,8 +19,8 @@ from mexma_search.app.services import Services
 from mexma_search.app.tm_jobs import AlignmentSide, MiningSide, job_languages
 from mexma_search.app.views import JobInfo
 from mexma_search.tm.export import EXPORT_FORMATS
-from mexma_search.tm.mining import DEFAULT_THRESHOLD
 from mexma_search.tm.results import ResultQuery
+from mexma_search.tm.verify import DEFAULT_VERIFIED_THRESHOLD
 from mexma_search.webapp import formatting, limits
 from mexma_search.webapp.errors import raises_errors
 from mexma_search.webapp.export_panel import fresh_export_file
@@ -69,8 +69,8 @@ class TmJobsPanel:
                 self.mine_trg = _side("Target", "tm-mine-trg")
             with gr.Row(equal_height=True):
                 self.threshold = gr.Number(
-                    value=DEFAULT_THRESHOLD,
-                    label="Keep pairs with a margin score at least",
+                    value=DEFAULT_VERIFIED_THRESHOLD,
+                    label="Keep pairs with a verified margin score at least",
                     minimum=0,
                     step=0.01,
                     elem_id="tm-threshold",

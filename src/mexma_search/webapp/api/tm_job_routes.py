@@ -28,7 +28,9 @@ class MiningRequest(BaseModel):
     source: MiningSideIn
     target: MiningSideIn
     threshold: float | None = Field(
-        default=None, description="Keep pairs whose margin score is at least this (default 1.01)."
+        default=None,
+        description="Keep pairs whose verified margin score (margin plus word-level "
+        "agreement) is at least this (default 1.0).",
     )
 
 
