@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -93,10 +93,10 @@ def test_mining_with_the_verifier_rescores_and_uses_its_default_threshold() -> N
 def test_word_vectors_come_per_word_in_batches_inside_the_turn(
     tiny_encoder: SentenceEncoder,
 ) -> None:
-    turns = []
+    turns: list[int] = []
 
     @contextmanager
-    def turn():  # type: ignore[no-untyped-def]
+    def turn() -> Iterator[None]:
         turns.append(1)
         yield
 
