@@ -10,6 +10,7 @@ from click.testing import CliRunner
 
 from mexma_search.cli import main
 from mexma_search.encoder.bitext import read_bitext
+from mexma_search.tm.mining import DEFAULT_THRESHOLD
 
 EN = (
     "The cat sleeps on the mat. It is a sunny day.\n\nThe children play in the garden. "
@@ -21,10 +22,12 @@ ES = (
 )
 
 
-def _mine_args(source: str, target: str, output: Path, *extra: str) -> list[str]:
+def _mine_args(
+    source: str, target: str, output: Path, *extra: str, target_lang: str = "es"
+) -> list[str]:
     return [
         "mine", "--source", source, "--source-lang", "en", "--target", target,
-        "--target-lang", "es", "--output", str(output), *extra,
+        "--target-lang", target_lang, "--output", str(output), *extra,
     ]  # fmt: skip
 
 
@@ -80,6 +83,7 @@ def test_mine_finds_the_translations_and_writes_tsv(cli: CliRunner, tmp_path: Pa
     result = cli.invoke(main, args)
     assert result.exit_code == 0, result.output
     summary = json.loads(result.stdout)
+    assert summary["verified"] is True
     assert summary["suggestion"]["f1"] == 100.0
     mined = {(p.src, p.trg) for p in read_bitext(output)}
     assert {
@@ -88,6 +92,23 @@ def test_mine_finds_the_translations_and_writes_tsv(cli: CliRunner, tmp_path: Pa
         ("We sold the old car.", "Vendimos el coche viejo."),
     } <= mined
     assert ("My brother is a doctor.", "Los perros ladran por la noche.") not in mined
+
+
+@pytest.mark.slow
+def test_mine_keeps_the_margin_alone_for_a_language_written_without_spaces(
+    cli: CliRunner, tmp_path: Path
+) -> None:
+    (tmp_path / "en.txt").write_text("I like apples.\n\nWhere is the library?", encoding="utf-8")
+    (tmp_path / "ja.txt").write_text("図書館はどこですか？\n\nりんごが好きです。", encoding="utf-8")
+    output = tmp_path / "mined.tsv"
+    args = _mine_args(
+        str(tmp_path / "en.txt"), str(tmp_path / "ja.txt"), output, "--json", target_lang="ja"
+    )
+    result = cli.invoke(main, args)
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.stdout)
+    assert summary["verified"] is False
+    assert summary["threshold"] == DEFAULT_THRESHOLD
 
 
 def test_mine_names_a_side_that_does_not_exist(

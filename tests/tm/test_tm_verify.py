@@ -17,6 +17,7 @@ from mexma_search.tm.verify import (
     DEFAULT_VERIFIED_THRESHOLD,
     REFERENCE,
     pair_features,
+    reads_words,
     verified_score,
     verify_candidates,
     word_vector_agreement,
@@ -115,3 +116,9 @@ def test_the_default_model_prefers_the_translation_with_the_right_numbers(
     candidates = [Candidate(0, 1, 1.02), Candidate(0, 0, 1.02)]
     found = verify_candidates(candidates, [ENGLISH], [TRUE, NEAR], words)
     assert [(c.src, c.trg) for c in found] == [(0, 0), (0, 1)]
+
+
+def test_the_verifier_reads_spaced_languages_only() -> None:
+    assert reads_words("en", "es")
+    assert not reads_words("en", "ja")
+    assert not reads_words("zh", "en")

@@ -15,7 +15,7 @@ from mexma_search.encoder.bitext import BitextError, read_bitext
 from mexma_search.store.engine import read_scope
 from mexma_search.tm.export import export_format, export_pairs
 from mexma_search.tm.sources import SourceError, file_sentences, side_sentences
-from mexma_search.tm.verify import word_vector_function
+from mexma_search.tm.verify import reads_words, word_vector_function
 from mexma_search.tm.workflow import align_documents, encoder_function, mine_sentences
 
 _OUTPUT = click.option(
@@ -62,7 +62,8 @@ def _labelled_pairs(path: Path | None, src_lang: str, trg_lang: str) -> list[tup
     "--verify/--no-verify",
     default=True,
     show_default=True,
-    help="Rescore the margin candidates by word-level agreement (numbers, names, word vectors).",
+    help="Rescore the margin candidates by word-level agreement (numbers, names, word vectors; "
+    "not for languages written without spaces).",
 )
 @click.option(
     "--labelled",
@@ -104,7 +105,11 @@ def mine_command(
             bar.update(done - bar.n)
 
         encode = encoder_function(encoder, settings.encode_batch_size, progress)
-        words = word_vector_function(encoder, settings.encode_batch_size) if verify else None
+        words = (
+            word_vector_function(encoder, settings.encode_batch_size)
+            if verify and reads_words(source_lang, target_lang)
+            else None
+        )
         report = mine_sentences(
             src, trg, encode, threshold=threshold, labelled=labelled, verify=words
         )

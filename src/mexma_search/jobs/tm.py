@@ -29,7 +29,7 @@ from mexma_search.tm.sources import (
     stored_document_language,
     stored_document_sentences,
 )
-from mexma_search.tm.verify import WordVectors, word_vector_function
+from mexma_search.tm.verify import WordVectors, reads_words, word_vector_function
 from mexma_search.tm.workflow import Progress, align_documents, encoder_function, mine_sentences
 
 Encode = Callable[[Sequence[str]], np.ndarray]
@@ -83,7 +83,7 @@ class TranslationMemoryJob(JobHandler):
             trg,
             self._encoder(),
             threshold=self.job.parameters.get("threshold"),
-            verify=self._verifier(),
+            verify=self._verifier() if reads_words(source["lang"], target["lang"]) else None,
         )
         self.progress(stage="writing", message=f"{len(report.pairs)} pairs")
         count = write_results(results_path(self.runtime.settings, self.job_id), report.pairs)

@@ -24,6 +24,7 @@ from mexma_search.encoder.encode import BatchTurn
 from mexma_search.encoder.evaluate import Candidate
 from mexma_search.encoder.model import SentenceEncoder
 from mexma_search.encoder.token_vectors import token_vectors
+from mexma_search.index.keywords import UNSPACED_LANGUAGES
 from mexma_search.tm.numbers import number_agreement
 from mexma_search.tm.word_alignment import unit_rows, word_vectors
 
@@ -58,6 +59,13 @@ class PairFeatures:
 # margin units per unit of each feature, and each feature's mean over true pairs
 WEIGHTS = PairFeatures(0.101, 0.064, 0.0218, -0.0075, 0.0091, 0.0231)
 REFERENCE = PairFeatures(0.456, 0.729, 0.989, 0.104, 0.407, 0.882)
+
+
+def reads_words(*languages: str) -> bool:
+    """Whether the verifier can read text in every one of ``languages``: it counts and
+    compares words as separated by spaces, which Chinese, Japanese, Thai and the like do not
+    use (mining in them keeps the margin alone)."""
+    return not any(lang in UNSPACED_LANGUAGES for lang in languages)
 
 
 def word_vector_agreement(src: np.ndarray, trg: np.ndarray) -> tuple[float, float]:
