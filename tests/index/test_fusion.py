@@ -13,6 +13,7 @@ from mexma_search.index.fusion import (
     OTHER_LANGUAGE_WEIGHT,
     SAME_LANGUAGE_WEIGHT,
     UNKNOWN_LANGUAGE_WEIGHT,
+    code_query,
     code_terms,
     fuse,
     hybrid_ranking,
@@ -71,6 +72,13 @@ def test_a_keyword_hit_the_dense_leg_missed_joins_with_its_cosine() -> None:
 def test_code_terms_are_numbers_and_capitalised_codes() -> None:
     assert code_terms("Certified to ISO 9001, under PBL 9 kap.") == ["ISO", "9001", "PBL", "9"]
     assert code_terms("Honoré de Balzac was a French novelist") == []
+    assert code_terms("Jacques-Louis David painted in COVID-19 times") == ["COVID-19"]
+
+
+def test_the_code_query_holds_the_code_terms_of_a_query_in_a_known_language() -> None:
+    assert code_query(KeywordQuery("the ISO 9001 bridge", "en")) == KeywordQuery("ISO 9001")
+    assert code_query(KeywordQuery("the stone bridge", "en")) is None
+    assert code_query(KeywordQuery("ISO 9001", None)) is None  # every hit counts already
 
 
 @pytest.mark.parametrize(
@@ -78,7 +86,7 @@ def test_code_terms_are_numbers_and_capitalised_codes() -> None:
     [
         (KeywordQuery("the bridge of stone", "en"), "en", True),
         (KeywordQuery("the bridge of stone", "en"), "fr", False),  # chance, in another language
-        (KeywordQuery("the ISO 9001 bridge", "en"), "fr", True),  # a code reads alike
+        (KeywordQuery("the ISO 9001 bridge", "en"), "fr", False),  # not on the code itself
         (KeywordQuery("the bridge of stone", None), "fr", True),  # language unclear: any
     ],
 )
@@ -89,6 +97,17 @@ def test_a_lone_keyword_hit_goes_first_unless_a_chance_cross_language_match(
     ranked = hybrid_ranking(dense, [(2.5, _hit(9, 0.5, lang))], query, 3)
     assert (ranked[0].chunk_id == 9) is goes_first
     assert len(ranked) == 3
+
+
+@pytest.mark.parametrize(("code_document", "goes_first"), [(9, True), (8, False)])
+def test_a_passage_in_another_language_goes_first_when_it_holds_the_code_terms_best(
+    code_document: int, goes_first: bool
+) -> None:
+    dense = [_hit(1, 0.9), _hit(2, 0.8), _hit(3, 0.7)]
+    query = KeywordQuery("the ISO 9001 bridge", "en")
+    code_hit = (4.0, _hit(code_document, 0.4, "fr"))
+    ranked = hybrid_ranking(dense, [(2.5, _hit(9, 0.5, "fr"))], query, 3, [code_hit])
+    assert (ranked[0].chunk_id == 9) is goes_first
 
 
 @pytest.fixture

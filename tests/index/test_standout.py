@@ -26,16 +26,20 @@ def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[VectorInd
     index.close()
 
 
-def _index_with(index: VectorIndex, query: np.ndarray, rare_texts: list[str]) -> list[int]:
-    """Index 120 passages near ``query`` with no query word, and ``rare_texts`` far from it;
-    the chunk ids of the rare ones."""
+def _index_with(
+    index: VectorIndex, query: np.ndarray, rare_texts: list[str], rare_lang: str = "en"
+) -> list[int]:
+    """Index 120 English passages near ``query`` with no query word, and ``rare_texts`` (in
+    ``rare_lang``) far from it; the chunk ids of the rare ones."""
     rng = np.random.default_rng(3)
     near = [
         (query + 0.3 * rng.standard_normal(DIM), f"Report {i} on the harvest") for i in range(120)
     ]
     far = [(-query + 0.1 * rng.standard_normal(DIM), text) for text in rare_texts]
     points = [
-        ChunkPoint(i, i, 0, "news", "en", vector.tolist(), text=text)
+        ChunkPoint(
+            i, i, 0, "news", "en" if i <= len(near) else rare_lang, vector.tolist(), text=text
+        )
         for i, (vector, text) in enumerate(near + far, start=1)
     ]
     index.ensure_collection(collection_name("v1"), DIM)
@@ -84,3 +88,16 @@ def test_a_keyword_hit_stands_out_from_other_documents_not_its_own(engine: Vecto
     engine.upsert(collection_name("v1"), [sibling])
     hits = engine.search(query, 5, keywords=KeywordQuery("ISO 9001", "en"))
     assert hits[0].document_id == rare
+
+
+def test_a_passage_in_another_language_stands_out_only_on_a_code_term(
+    engine: VectorIndex,
+) -> None:
+    query = np.random.default_rng(5).standard_normal(DIM)
+    words, code = _index_with(
+        engine, query, ["bridge stone bridge stone", "Le pont certifié ISO 9001"], "fr"
+    )
+    hits = engine.search(query, 5, keywords=KeywordQuery("the ISO 9001 norms", "en"))
+    assert hits[0].chunk_id == code
+    hits = engine.search(query, 5, keywords=KeywordQuery("the bridge of stone 9002", "en"))
+    assert hits[0].chunk_id != words

@@ -102,33 +102,49 @@ def stands_out(scores: list[float]) -> bool:
 
 def code_terms(text: str) -> list[str]:
     """The words of ``text`` written alike in every language: those with a digit or with two
-    capitals or more ("ISO", "9001", "PBL")."""
+    capitals or more in one hyphenated part ("ISO", "9001", "PBL"; not "Jean-Paul")."""
     words = (word.strip(".,;:!?()[]\"'") for word in text.split())
     return [
         word
         for word in words
-        if any(c.isdigit() for c in word) or sum(c.isupper() for c in word) >= 2
+        if any(c.isdigit() for c in word)
+        or any(sum(c.isupper() for c in part) >= 2 for part in word.split("-"))
     ]
 
 
-def may_stand_out(query: KeywordQuery, hit: Hit) -> bool:
-    """Whether the keyword hit ``hit`` may go first for ``query``: when the keyword leg counts
-    for it, or when the query holds code terms (a cross-language keyword match on common
-    words or a shared name is mostly chance; one on a code or a number is not)."""
-    if keyword_weight(query.lang, hit.payload.get("lang")) > 0:
-        return True
-    return bool(code_terms(query.text))
+def code_query(query: KeywordQuery) -> KeywordQuery | None:
+    """The code terms of ``query`` alone, searched in every language, when the query's
+    language is known and it holds any: a passage in another language may stand out only on
+    them (see :func:`hybrid_ranking`)."""
+    if query.lang is None:
+        return None
+    codes = code_terms(query.text)
+    return KeywordQuery(" ".join(codes)) if codes else None
 
 
 def hybrid_ranking(
-    dense: Sequence[Hit], keywords: Sequence[Scored], query: KeywordQuery, k: int
+    dense: Sequence[Hit],
+    keywords: Sequence[Scored],
+    query: KeywordQuery,
+    k: int,
+    code_keywords: Sequence[Scored] = (),
 ) -> list[Hit]:
     """The first ``k`` hits of the fused ranking, led by the best keyword hit when its BM25
     score stands out from other documents' (score fusion cannot put a rare term's one
-    passage above every near dense match) and it may stand out (:func:`may_stand_out`)."""
+    passage above every near dense match). A hit in a language the keyword leg does not count
+    for leads only when its document is also the best hit of the query's code terms alone
+    (``code_keywords``, the hits of :func:`code_query`): a cross-language match on common
+    words or a shared name is mostly chance; one on a code or a number is not."""
     ranked = fuse(dense, keywords, query.lang)
     best = best_per_document(keywords[:STANDOUT_CANDIDATES])
-    if stands_out([score for score, _ in best]) and may_stand_out(query, best[0][1]):
-        standout = best[0][1]
-        ranked = [standout, *(hit for hit in ranked if hit.chunk_id != standout.chunk_id)]
+    if stands_out([score for score, _ in best]) and may_lead(best[0][1], query, code_keywords):
+        lead = best[0][1]
+        ranked = [lead, *(hit for hit in ranked if hit.chunk_id != lead.chunk_id)]
     return ranked[:k]
+
+
+def may_lead(hit: Hit, query: KeywordQuery, code_keywords: Sequence[Scored]) -> bool:
+    """Whether the standout keyword hit ``hit`` may lead (see :func:`hybrid_ranking`)."""
+    if keyword_weight(query.lang, hit.payload.get("lang")) > 0:
+        return True
+    return bool(code_keywords) and code_keywords[0][1].document_id == hit.document_id
