@@ -12,8 +12,10 @@ number of steps, and scores the base model and every result on:
   cosine, without the app's passages, keywords or index.
 
 Configs: ``previous`` (the admin tab's defaults before distillation: lr 3e-5, no token-level
-gradient), ``distill`` (the same plus ``--distill-weight``), ``distill-low-lr`` (that at half
-the learning rate) and ``default`` (the admin tab's defaults now, ``FINE_TUNING_DEFAULTS``).
+gradient), ``distill`` (the same plus ``--distill-weight``, at ``--learning-rate`` when
+given), ``distill-low-lr`` (that at half the learning rate), ``distill-no-mlm`` (``distill``
+without the unmasking loss) and ``default`` (the admin tab's defaults now,
+``FINE_TUNING_DEFAULTS``).
 Every config trains with ``--batch-size`` pairs per step, max length ``--max-length`` and
 ``--precision`` (bf16 autocast makes a CPU step about twice as fast), seed 0.
 
@@ -52,9 +54,11 @@ WIKI = REPO_ROOT / "bench" / "retrieval_sets" / "wiki"
 PREVIOUS_DEFAULTS: dict[str, Any] = {"learning_rate": 3e-5, "token_gradient": False}
 
 
-def configs(distill_weight: float) -> dict[str, dict[str, Any]]:
+def configs(distill_weight: float, learning_rate: float) -> dict[str, dict[str, Any]]:
     """The configs by name."""
     distill = {**PREVIOUS_DEFAULTS, "distill_weight": distill_weight}
+    if learning_rate:
+        distill["learning_rate"] = learning_rate
     return {
         "previous": PREVIOUS_DEFAULTS,
         "distill": distill,
@@ -70,6 +74,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--configs", default="previous,distill", help="comma-separated names")
     parser.add_argument("--distill-weight", type=float, default=1.0)
+    parser.add_argument(
+        "--learning-rate", type=float, default=0.0, help="of the distill configs (0: 3e-5)"
+    )
     parser.add_argument("--steps", type=int, default=50)
     parser.add_argument("--batch-size", type=int, default=16)
     parser.add_argument("--max-length", type=int, default=96)
@@ -176,7 +183,7 @@ def print_table(reports: list[dict[str, Any]], args: argparse.Namespace, pairs: 
 def main(argv: list[str] | None = None) -> None:
     transformers_logging.disable_progress_bar()
     args = parse_args(argv)
-    chosen = configs(args.distill_weight)
+    chosen = configs(args.distill_weight, args.learning_rate)
     names = args.configs.split(",")
     unknown = [n for n in names if n not in chosen]
     if unknown:
