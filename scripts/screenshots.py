@@ -162,9 +162,8 @@ def upload_tmx(page: Page, tmx: Path) -> None:
     page.locator("#library-files input[type=file]").set_input_files(str(tmx))
     expect(page.locator("#library-files")).to_contain_text(tmx.stem)
     page.locator("#library-upload").click()
-    expect(page.locator('#library-jobs [data-status="succeeded"]')).to_have_count(
-        1, timeout=TIMEOUT_MS
-    )
+    job = page.locator('#library-jobs [data-status="succeeded"]', has_text=tmx.name)
+    expect(job).to_have_count(1, timeout=TIMEOUT_MS)
 
 
 def look_up(page: Page, out: Path, width: int) -> None:
@@ -264,7 +263,7 @@ def wait_for_demo(page: Page, url: str) -> None:
         page.locator("#library-refresh").click()
         page.wait_for_timeout(2000)
         text = page.locator("#library-documents").inner_text()
-        if "indexed" in text and not re.search(r"\b(queued|running|pending)\b", text):
+        if "indexed" in text and not re.search(r"\b(queued|running|pending|processing)\b", text):
             return
     raise SystemExit("the demo corpus was not indexed in time")
 
