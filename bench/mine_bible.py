@@ -37,16 +37,22 @@ from mexma_search.tm.mining import (
 )
 
 
-def parse_args() -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+def mining_parser(description: str, dev_distractors: int) -> argparse.ArgumentParser:
+    """The options shared by the Bible mining benches: data, model, distractors, cache."""
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR)
     parser.add_argument("--models-dir", type=Path, default=DEFAULT_MODELS_DIR)
     parser.add_argument("--model", type=Path, help="a model directory (default: the default)")
     parser.add_argument("--distractors", type=int, default=5000)
-    parser.add_argument("--dev-distractors", type=int, default=1000)
+    parser.add_argument("--dev-distractors", type=int, default=dev_distractors)
     parser.add_argument("--precision", default="bf16")
-    parser.add_argument("--candidates", type=int, default=DEFAULT_MINING_CANDIDATES)
     parser.add_argument("--cache", type=Path, default=RESULTS_DIR / "mine_cache")
+    return parser
+
+
+def parse_args() -> argparse.Namespace:
+    parser = mining_parser(__doc__.split("\n\n")[0], dev_distractors=1000)
+    parser.add_argument("--candidates", type=int, default=DEFAULT_MINING_CANDIDATES)
     return parser.parse_args()
 
 

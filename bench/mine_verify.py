@@ -24,9 +24,9 @@ from typing import Any
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import DEFAULT_DATA_DIR, DEFAULT_MODELS_DIR, RESULTS_DIR, machine, rss_mb, write_report
+from common import RESULTS_DIR, machine, rss_mb, write_report
 from evaluate_bible import Bible, read_bible
-from mine_bible import SideRefs, VectorCache, distractor_refs, side_refs
+from mine_bible import SideRefs, VectorCache, distractor_refs, mining_parser, side_refs
 
 from mexma_search.encoder.default_model import prepare_default_model
 from mexma_search.encoder.evaluate import (
@@ -56,16 +56,9 @@ BATCH = 32
 
 
 def parse_args() -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR)
-    parser.add_argument("--models-dir", type=Path, default=DEFAULT_MODELS_DIR)
-    parser.add_argument("--model", type=Path, help="a model directory (default: the default)")
-    parser.add_argument("--distractors", type=int, default=5000)
-    parser.add_argument("--dev-distractors", type=int, default=5000)
-    parser.add_argument("--precision", default="bf16")
+    parser = mining_parser(__doc__.split("\n\n")[0], dev_distractors=5000)
     parser.add_argument("--top", type=int, default=2, help="margin partners per sentence")
     parser.add_argument("--layers", default="0,4,8,12", help="layer counts for word vectors")
-    parser.add_argument("--cache", type=Path, default=RESULTS_DIR / "mine_cache")
     parser.add_argument(
         "--time-app", type=int, default=2000, help="test candidates timed through tm/verify"
     )
