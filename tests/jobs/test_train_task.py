@@ -16,7 +16,7 @@ from mexma_search.app.access import OPERATOR
 from mexma_search.app.model_checks import WorseMetricsError
 from mexma_search.app.queues import Step
 from mexma_search.app.services import Services
-from mexma_search.app.training_params import FINE_TUNING_DISTILL_WEIGHT
+from mexma_search.app.training_params import FINE_TUNING_DEFAULTS, FINE_TUNING_DISTILL_WEIGHT
 from mexma_search.app.views import JobInfo
 from mexma_search.encoder.model import SentenceEncoder
 from mexma_search.encoder.pair_retrieval import RETRIEVAL_METRICS
@@ -148,8 +148,11 @@ def test_a_train_job_registers_a_candidate_that_promotion_makes_live(
     for key in RETRIEVAL_METRICS:
         assert summary["improvement"][key] == summary["after"][key] - summary["before"][key]
     assert summary["validation"] == {"pairs_read": 61, "pairs_kept": 60, "pairs_dropped": 1}
-    assert summary["params"]["max_steps"] == 6 and summary["params"]["learning_rate"] == 3e-5
-    assert summary["params"]["token_gradient"] is False  # the measured fine-tuning default
+    assert summary["params"]["max_steps"] == 6
+    # the measured fine-tuning defaults
+    assert summary["params"]["learning_rate"] == FINE_TUNING_DEFAULTS["learning_rate"]
+    assert summary["params"]["token_gradient"] is False
+    assert summary["params"]["mlm_weight"] == 0.0
     assert summary["params"]["distill_weight"] == FINE_TUNING_DISTILL_WEIGHT > 0
 
     metrics = services.job_metrics(job_id)

@@ -14,7 +14,7 @@ import pytest
 from mexma_search.app.access import Caller, Role
 from mexma_search.app.services import Services
 from mexma_search.app.settings import Settings
-from mexma_search.app.training_params import job_parameters, training_config
+from mexma_search.app.training_params import FINE_TUNING_DEFAULTS, job_parameters, training_config
 from mexma_search.encoder.bitext import BitextFields
 from mexma_search.webapp.training_panel import (
     ADVANCED,
@@ -50,9 +50,10 @@ def test_the_untouched_form_trains_as_a_job_without_parameters(tmp_path: Path) -
     )
     assert (shown["batch_size"], shown["learning_rate"], shown["token_gradient"]) == (
         7,
-        3e-5,
+        FINE_TUNING_DEFAULTS["learning_rate"],
         False,
     )
+    assert shown["mlm_weight"] == 0.0
 
 
 def test_fields_whose_default_depends_on_the_data_start_empty(tmp_path: Path) -> None:

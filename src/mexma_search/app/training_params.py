@@ -23,18 +23,19 @@ from mexma_search.encoder.training.config import (
 
 HELD_OUT_MAX = 500
 HELD_OUT_SHARE = 0.1
-# fine-tuning an already good encoder wants a lower rate than the paper's 1e-4 from scratch
-FINE_TUNING_LR = 3e-5
-# ... and no token-level gradient: the default model is a contrastively trained sentence
+# Fine-tuning an already good sentence encoder (see docs/benchmarks.md, "Fine-tuning that keeps
+# search"): no token-level gradient (the default model is a contrastively trained sentence
 # encoder, not a masked LM like the paper's XLM-R, and the unmasking loss reaching its token
-# states makes it worse. The CLI keeps the paper's objective.
-# ... and the distillation term, which keeps the sentence vectors near the base model's: without
-# it, aligning translations cut same-language search; the weight is the smallest of those
-# tried that kept it (see docs/benchmarks.md).
-FINE_TUNING_DISTILL_WEIGHT = 50.0
+# states makes it worse; the CLI keeps the paper's objective), no unmasking loss at all (its
+# head starts untrained, so in a short fine-tune its loss only reaches the sentence vectors as
+# noise), and the distillation term, which keeps the sentence vectors near the base model's
+# so that aligning translations does not cost same-language search.
+FINE_TUNING_LR = 1e-4
+FINE_TUNING_DISTILL_WEIGHT = 20.0
 FINE_TUNING_DEFAULTS: dict[str, Any] = {
     "learning_rate": FINE_TUNING_LR,
     "token_gradient": False,
+    "mlm_weight": 0.0,
     "distill_weight": FINE_TUNING_DISTILL_WEIGHT,
 }
 # set by the job (eval_metric only picks the best export, which a job does not keep)
