@@ -15,7 +15,9 @@ Configs: ``previous`` (the admin tab's defaults before distillation: lr 3e-5, no
 gradient), ``distill`` (the same plus ``--distill-weight``, at ``--learning-rate`` when
 given), ``distill-low-lr`` (that at half the learning rate), ``distill-no-mlm`` (``distill``
 without the unmasking loss) and ``default`` (the admin tab's defaults now,
-``FINE_TUNING_DEFAULTS``).
+``FINE_TUNING_DEFAULTS``). ``--set KEY=VALUE`` (repeatable; the value read as JSON where it
+parses, e.g. ``--set alignment=contrastive --set distill_weight=10``) changes a training option
+in every config run.
 Every config trains with ``--batch-size`` pairs per step, max length ``--max-length`` and
 ``--precision`` (bf16 autocast makes a CPU step about twice as fast), seed 0.
 
@@ -77,6 +79,14 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--learning-rate", type=float, default=0.0, help="of the distill configs (0: 3e-5)"
     )
+    parser.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="a training option changed in every config",
+    )
     parser.add_argument("--steps", type=int, default=50)
     parser.add_argument("--batch-size", type=int, default=16)
     parser.add_argument("--max-length", type=int, default=96)
@@ -89,6 +99,20 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--data-dir", type=Path, default=REPO_ROOT.parent / "shared" / "data")
     parser.add_argument("--out", type=Path, default=REPO_ROOT / "bench" / "results")
     return parser.parse_args(argv)
+
+
+def option_overrides(pairs: list[str]) -> dict[str, Any]:
+    """``KEY=VALUE`` strings as options, each value read as JSON where it parses."""
+    overrides: dict[str, Any] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise SystemExit(f"--set takes KEY=VALUE, got {pair!r}")
+        try:
+            overrides[key] = json.loads(value)
+        except json.JSONDecodeError:
+            overrides[key] = value
+    return overrides
 
 
 def wiki_set(words: int) -> tuple[list[str], list[str], list[dict[str, Any]]]:
@@ -166,7 +190,7 @@ def print_table(reports: list[dict[str, Any]], args: argparse.Namespace, pairs: 
         "wiki dev set dense retrieval (%)"
     )
     print(
-        f"{'config':<16} {'s/step':>7} {'margin en>es':>12} {'es>en':>6} {'same R@1':>9} "
+        f"{'config':<40} {'s/step':>7} {'margin en>es':>12} {'es>en':>6} {'same R@1':>9} "
         f"{'R@10':>6} {'MRR@10':>7} {'cross R@1':>10} {'R@10':>6} {'MRR@10':>7}"
     )
     for r in reports:
@@ -174,7 +198,7 @@ def print_table(reports: list[dict[str, Any]], args: argparse.Namespace, pairs: 
         same, cross = r["wiki"]["same"], r["wiki"]["cross"]
         margin = r["xsim_margin_error"]
         print(
-            f"{r['config']:<16} {step:>7.1f} {margin['src2trg']:>12.2f} {margin['trg2src']:>6.2f} "
+            f"{r['config']:<40} {step:>7.1f} {margin['src2trg']:>12.2f} {margin['trg2src']:>6.2f} "
             f"{same['recall@1']:>9.1f} {same['recall@10']:>6.1f} {same['mrr@10']:>7.1f} "
             f"{cross['recall@1']:>10.1f} {cross['recall@10']:>6.1f} {cross['mrr@10']:>7.1f}"
         )
@@ -200,8 +224,11 @@ def main(argv: list[str] | None = None) -> None:
     )
     if reports:
         print(json.dumps(reports[-1]), flush=True)
+    overrides = option_overrides(args.overrides)
+    suffix = "".join(f" {key}={value}" for key, value in overrides.items())
     for name in names:
-        reports.append(run_config(args, model, splits, test, name, chosen[name]))
+        changes = {**chosen[name], **overrides}
+        reports.append(run_config(args, model, splits, test, name + suffix, changes))
         print(json.dumps(reports[-1]), flush=True)
     print_table(reports, args, len(test))
     args.out.mkdir(parents=True, exist_ok=True)

@@ -179,6 +179,25 @@ def test_loss_parts_and_switches(encoder: SentenceEncoder) -> None:
     assert mean.align.item() != pytest.approx(full.align.item())
 
 
+def test_without_the_unmasking_loss_only_the_clean_views_are_encoded(
+    encoder: SentenceEncoder,
+) -> None:
+    batch = make_batch(encoder)
+    with_head = make_objective(encoder)(batch)
+    objective = make_objective(encoder, mlm_weight=0.0)
+    rows_seen: list[int] = []
+    objective.transformer.register_forward_pre_hook(
+        lambda _module, _args, kwargs: rows_seen.append(kwargs["input_ids"].shape[0]),
+        with_kwargs=True,
+    )
+    parts = objective(batch)
+    assert objective.head is None
+    assert rows_seen == [len(PAIRS), len(PAIRS)]
+    assert parts.mlm.item() == 0.0
+    torch.testing.assert_close(parts.align, with_head.align)
+    torch.testing.assert_close(parts.total, parts.align + 0.01 * parts.koleo)
+
+
 def test_head_defaults_scale_with_the_encoder() -> None:
     large = SimpleNamespace(
         hidden_size=1024, num_hidden_layers=24, num_attention_heads=16, hidden_dropout_prob=0.1

@@ -10,7 +10,8 @@ unmasking head to predict A's chosen tokens, and the mirror for B::
         + w_distill * (D(A) + D(B)) / 2
 
 where ``D`` is :func:`~.distillation.distillation_loss` against a frozen copy of the encoder
-taken when the objective is built.
+taken when the objective is built. With ``w_mlm = 0`` there is no unmasking head and the
+masked views are not encoded (about half the forward work).
 """
 
 from __future__ import annotations
@@ -120,9 +121,10 @@ def info_nce_loss(a: torch.Tensor, b: torch.Tensor, temperature: float) -> torch
 class MexmaObjective(nn.Module):
     """The encoder plus the unmasking head; ``forward(batch)`` returns :class:`LossParts`.
 
-    ``transformer`` is trained in place (it is the encoder's own module); the head is fresh.
-    ``pooling`` makes the sentence vectors (the encoder's own). With a distillation weight,
-    a frozen copy of ``transformer`` as it is now is the base the vectors are kept near.
+    ``transformer`` is trained in place (it is the encoder's own module); the head is fresh
+    (None when the unmasking loss has weight 0). ``pooling`` makes the sentence vectors (the
+    encoder's own). With a distillation weight, a frozen copy of ``transformer`` as it is now
+    is the base the vectors are kept near.
     """
 
     def __init__(
@@ -140,17 +142,29 @@ class MexmaObjective(nn.Module):
         word_embeddings = transformer.get_input_embeddings()
         if not isinstance(word_embeddings, nn.Embedding):
             raise TypeError("the encoder's input embeddings must be an nn.Embedding")
-        self.head = UnmaskingHead(
-            head_config or HeadConfig.for_encoder(transformer.config), word_embeddings
+        self.head = (
+            UnmaskingHead(
+                head_config or HeadConfig.for_encoder(transformer.config), word_embeddings
+            )
+            if config.mlm_weight > 0
+            else None
         )
         self.base = FrozenBase(transformer, pooling) if config.distill_weight > 0 else None
 
     def forward(self, batch: PairBatch) -> LossParts:
-        clean_a, masked_a = self._encode(batch.a)
-        clean_b, masked_b = self._encode(batch.b)
-        vec_a = pool(clean_a, batch.a.attention_mask, self.pooling)
-        vec_b = pool(clean_b, batch.b.attention_mask, self.pooling)
-        mlm = (self._unmask(masked_a, vec_b, batch.a) + self._unmask(masked_b, vec_a, batch.b)) / 2
+        if self.head is None:
+            vec_a = self._sentence_vectors(batch.a)
+            vec_b = self._sentence_vectors(batch.b)
+            mlm = torch.zeros((), device=vec_a.device)
+        else:
+            clean_a, masked_a = self._encode(batch.a)
+            clean_b, masked_b = self._encode(batch.b)
+            vec_a = pool(clean_a, batch.a.attention_mask, self.pooling)
+            vec_b = pool(clean_b, batch.b.attention_mask, self.pooling)
+            mlm = (
+                self._unmask(self.head, masked_a, vec_b, batch.a)
+                + self._unmask(self.head, masked_b, vec_a, batch.b)
+            ) / 2
         align = self._align(vec_a, vec_b)
         cfg = self.config
         total = cfg.align_weight * align + cfg.mlm_weight * mlm
@@ -180,8 +194,19 @@ class MexmaObjective(nn.Module):
         states = self.transformer(input_ids=ids, attention_mask=mask).last_hidden_state
         return states.split(side.input_ids.shape[0])
 
+    def _sentence_vectors(self, side: SideBatch) -> torch.Tensor:
+        """Sentence vectors of ``side``'s clean view alone (no unmasking loss to feed)."""
+        states = self.transformer(
+            input_ids=side.input_ids, attention_mask=side.attention_mask
+        ).last_hidden_state
+        return pool(states, side.attention_mask, self.pooling)
+
     def _unmask(
-        self, masked_states: torch.Tensor, other_vector: torch.Tensor, side: SideBatch
+        self,
+        head: UnmaskingHead,
+        masked_states: torch.Tensor,
+        other_vector: torch.Tensor,
+        side: SideBatch,
     ) -> torch.Tensor:
         """Cross-entropy of predicting ``side``'s chosen tokens from its masked states."""
         tokens = masked_states[:, 1:]
@@ -189,7 +214,7 @@ class MexmaObjective(nn.Module):
             tokens = tokens.detach()
         states = torch.cat([other_vector.unsqueeze(1).to(tokens.dtype), tokens], dim=1)
         targets = side.input_ids[side.labels_mask]
-        return self.head.loss(states, side.attention_mask, side.labels_mask, targets)
+        return head.loss(states, side.attention_mask, side.labels_mask, targets)
 
     def _distill(self, vec_a: torch.Tensor, vec_b: torch.Tensor, batch: PairBatch) -> torch.Tensor:
         """Both sides' distillation loss (0 without a base model)."""
