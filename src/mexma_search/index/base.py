@@ -23,6 +23,7 @@ from mexma_search.index.points import (
     is_chunk_collection,
     make_hit,
     model_version_of,
+    passage_cosines,
     point_id,
     search_filters,
     unit,
@@ -50,16 +51,17 @@ class IndexBusyError(RuntimeError):
 def keyword_scored_hits(points: Iterable[Any], request: SearchRequest) -> list[tuple[float, Hit]]:
     """The engine's points from a keyword search, each with its BM25 score, as hits scored by
     the cosine of the query and the stored passage vector."""
+    found = [p for p in points if p.payload]
+    cosines = passage_cosines([p.vector for p in found], request.query)
     return [
-        (p.score, make_hit(p.score, p.payload, p.vector, request.query))
-        for p in points
-        if p.payload
+        (p.score, make_hit(p.score if cosine is None else cosine, p.payload))
+        for p, cosine in zip(found, cosines, strict=True)
     ]
 
 
 def scored_hits(points: Iterable[Any]) -> list[Hit]:
     """The engine's points from a dense search as hits (scored by cosine)."""
-    return [make_hit(p.score, p.payload, p.vector) for p in points if p.payload]
+    return [make_hit(p.score, p.payload) for p in points if p.payload]
 
 
 class VectorIndex(ABC):

@@ -113,21 +113,25 @@ class Hit:
     sentence_vectors: np.ndarray | None = None
 
 
-def make_hit(
-    score: float, payload: dict[str, Any], vectors: Any, query: list[float] | None = None
-) -> Hit:
-    """A :class:`Hit` (without sentence vectors) from an engine's score, payload and named
-    ``vectors``. With ``query`` (a fused ranking, whose scores are not cosines), the score is
-    the cosine of ``query`` and the stored passage vector."""
-    passage = vectors.get(PASSAGE_VECTOR) if isinstance(vectors, dict) else None
-    if query is not None and passage is not None:
-        score = float(np.dot(np.asarray(query), np.asarray(passage)))
+def make_hit(score: float, payload: dict[str, Any]) -> Hit:
+    """A :class:`Hit` (without sentence vectors) from a score and the stored payload."""
     return Hit(
         chunk_id=payload["chunk_id"],
         document_id=payload["document_id"],
         score=score,
         payload=payload,
     )
+
+
+def passage_cosines(vectors: Sequence[Any], query: Sequence[float]) -> list[float | None]:
+    """The cosine of the unit ``query`` and each of the engine's named ``vectors`` (one dict
+    per point) by its passage vector, in one product; None where a point has none."""
+    passages = [v.get(PASSAGE_VECTOR) if isinstance(v, dict) else None for v in vectors]
+    present = [passage for passage in passages if passage is not None]
+    if not present:
+        return [None] * len(passages)
+    dots = iter((np.asarray(present, dtype=np.float32) @ np.asarray(query, np.float32)).tolist())
+    return [None if passage is None else next(dots) for passage in passages]
 
 
 def sentence_vectors_by_id(records: Iterable[Any]) -> dict[str, np.ndarray]:
