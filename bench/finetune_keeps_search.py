@@ -185,7 +185,8 @@ def run_config(
 
 def print_table(reports: list[dict[str, Any]], args: argparse.Namespace, pairs: int) -> None:
     print(
-        f"\nBible en-es train split, {args.steps} steps x {args.batch_size} pairs, max length "
+        f"\nBible en-es train split, {args.steps} optimiser steps of "
+        f"{TrainingConfig.grad_accumulation} x {args.batch_size} pairs, max length "
         f"{args.max_length}, {args.precision}; xsim margin error (%) on {pairs} test pairs; "
         "wiki dev set dense retrieval (%)"
     )
