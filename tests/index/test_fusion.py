@@ -106,8 +106,29 @@ def test_a_passage_in_another_language_goes_first_when_it_holds_the_code_terms_b
     dense = [_hit(1, 0.9), _hit(2, 0.8), _hit(3, 0.7)]
     query = KeywordQuery("the ISO 9001 bridge", "en")
     code_hit = (4.0, _hit(code_document, 0.4, "fr"))
-    ranked = hybrid_ranking(dense, [(2.5, _hit(9, 0.5, "fr"))], query, 3, [code_hit])
+    searched: list[KeywordQuery] = []
+
+    def code_search(codes: KeywordQuery) -> list[tuple[float, Hit]]:
+        searched.append(codes)
+        return [code_hit]
+
+    ranked = hybrid_ranking(dense, [(2.5, _hit(9, 0.5, "fr"))], query, 3, code_search)
     assert (ranked[0].chunk_id == 9) is goes_first
+    assert searched == [KeywordQuery("ISO 9001")]
+
+
+def test_the_code_terms_are_searched_only_for_a_lead_in_another_language() -> None:
+    dense = [_hit(1, 0.9), _hit(2, 0.8), _hit(3, 0.7)]
+    query = KeywordQuery("the ISO 9001 bridge", "en")
+
+    def code_search(codes: KeywordQuery) -> list[tuple[float, Hit]]:
+        raise AssertionError(f"searched {codes}")
+
+    same_language = hybrid_ranking(dense, [(2.5, _hit(9, 0.5, "en"))], query, 3, code_search)
+    close_scores = [(2.5, _hit(9, 0.5, "fr")), (2.0, _hit(8, 0.4, "fr"))]
+    nothing_stands_out = hybrid_ranking(dense, close_scores, query, 3, code_search)
+    assert same_language[0].chunk_id == 9
+    assert nothing_stands_out[0].chunk_id == 1
 
 
 @pytest.fixture

@@ -9,11 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from mexma_search.index.fusion import (
-    code_query,
-    hybrid_depth,
-    hybrid_ranking,
-)
+from mexma_search.index.fusion import hybrid_depth, hybrid_ranking
 from mexma_search.index.keywords import KeywordQuery
 from mexma_search.index.points import (
     LIVE_ALIAS,
@@ -120,11 +116,13 @@ class VectorIndex(ABC):
             deep = replace(request, k=hybrid_depth(k))
             dense = self._search(target, deep)
             found = self._keyword_search(target, replace(deep, keywords=keywords))
-            codes = code_query(keywords)
-            code_found = (
-                self._keyword_search(target, replace(request, k=1, keywords=codes)) if codes else []
+            hits = hybrid_ranking(
+                dense,
+                found,
+                keywords,
+                k,
+                lambda codes: self._keyword_search(target, replace(request, k=1, keywords=codes)),
             )
-            hits = hybrid_ranking(dense, found, keywords, k, code_found)
         return self.with_sentence_vectors(hits, target) if with_sentence_vectors else hits
 
     def with_sentence_vectors(self, hits: Sequence[Hit], target: str = LIVE_ALIAS) -> list[Hit]:

@@ -12,7 +12,7 @@ that every engine ranks alike.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from mexma_search.index.keywords import KeywordQuery
 from mexma_search.index.points import Hit
@@ -30,6 +30,8 @@ STANDOUT_RATIO = 2.0
 STANDOUT_CANDIDATES = 10
 
 Scored = tuple[float, Hit]
+# runs a keyword search of a query, returning its best hits with their BM25 scores
+KeywordSearch = Callable[[KeywordQuery], Sequence[Scored]]
 
 
 def hybrid_depth(k: int) -> int:
@@ -127,24 +129,29 @@ def hybrid_ranking(
     keywords: Sequence[Scored],
     query: KeywordQuery,
     k: int,
-    code_keywords: Sequence[Scored] = (),
+    code_search: KeywordSearch = lambda _codes: (),
 ) -> list[Hit]:
     """The first ``k`` hits of the fused ranking, led by the best keyword hit when its BM25
     score stands out from other documents' (score fusion cannot put a rare term's one
     passage above every near dense match). A hit in a language the keyword leg does not count
     for leads only when its document is also the best hit of the query's code terms alone
-    (``code_keywords``, the hits of :func:`code_query`): a cross-language match on common
-    words or a shared name is mostly chance; one on a code or a number is not."""
+    (:func:`code_query`, searched by ``code_search`` in that case only): a cross-language
+    match on common words or a shared name is mostly chance; one on a code or a number is
+    not."""
     ranked = fuse(dense, keywords, query.lang)
     best = best_per_document(keywords[:STANDOUT_CANDIDATES])
-    if stands_out([score for score, _ in best]) and may_lead(best[0][1], query, code_keywords):
+    if stands_out([score for score, _ in best]) and may_lead(best[0][1], query, code_search):
         lead = best[0][1]
         ranked = [lead, *(hit for hit in ranked if hit.chunk_id != lead.chunk_id)]
     return ranked[:k]
 
 
-def may_lead(hit: Hit, query: KeywordQuery, code_keywords: Sequence[Scored]) -> bool:
+def may_lead(hit: Hit, query: KeywordQuery, code_search: KeywordSearch) -> bool:
     """Whether the standout keyword hit ``hit`` may lead (see :func:`hybrid_ranking`)."""
     if keyword_weight(query.lang, hit.payload.get("lang")) > 0:
         return True
-    return bool(code_keywords) and code_keywords[0][1].document_id == hit.document_id
+    codes = code_query(query)
+    if codes is None:
+        return False
+    code_hits = code_search(codes)
+    return bool(code_hits) and code_hits[0][1].document_id == hit.document_id
