@@ -130,7 +130,7 @@ def passage_cosines(vectors: Sequence[Any], query: Sequence[float]) -> list[floa
     present = [passage for passage in passages if passage is not None]
     if not present:
         return [None] * len(passages)
-    dots = iter((np.asarray(present, dtype=np.float32) @ np.asarray(query, np.float32)).tolist())
+    dots = iter((np.asarray(present, dtype=np.float64) @ np.asarray(query, np.float64)).tolist())
     return [None if passage is None else next(dots) for passage in passages]
 
 
