@@ -153,6 +153,7 @@ def test_a_train_job_registers_a_candidate_that_promotion_makes_live(
     assert summary["params"]["learning_rate"] == FINE_TUNING_DEFAULTS["learning_rate"]
     assert summary["params"]["token_gradient"] is False
     assert summary["params"]["mlm_weight"] == 0.0
+    assert summary["params"]["alignment"] == FINE_TUNING_DEFAULTS["alignment"] == "contrastive"
     assert summary["params"]["distill_weight"] == FINE_TUNING_DISTILL_WEIGHT > 0
 
     metrics = services.job_metrics(job_id)

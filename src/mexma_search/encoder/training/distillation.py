@@ -4,7 +4,8 @@ MEXMA's alignment pulls a pair's two sentence vectors together, which also moves
 from where the base model put them, and a search index built for same-language questions
 loses some of what the base model knew. The distillation term is the mean squared distance
 between each side's clean sentence vector and the vector a frozen copy of the base model
-gives the same tokens (the scale of the MSE alignment loss, so the two weights compare).
+gives the same tokens (the scale of the MSE alignment loss, so the two weights compare; the
+contrastive loss is about 1000 times larger, hence the admin default's weight of 1000).
 It is 0 until the weights move (with dropout off; in training, dropout adds a little noise).
 """
 
@@ -19,6 +20,14 @@ from transformers import PreTrainedModel
 from mexma_search.encoder.config import Pooling
 from mexma_search.encoder.pooling import pool
 from mexma_search.encoder.training.batching import SideBatch
+
+
+def clean_vectors(transformer: PreTrainedModel, side: SideBatch, pooling: Pooling) -> torch.Tensor:
+    """``transformer``'s sentence vectors of ``side``'s clean rows."""
+    states = transformer(
+        input_ids=side.input_ids, attention_mask=side.attention_mask
+    ).last_hidden_state
+    return pool(states, side.attention_mask, pooling)
 
 
 class FrozenBase:
@@ -37,10 +46,7 @@ class FrozenBase:
     @torch.no_grad()
     def vectors(self, side: SideBatch) -> torch.Tensor:
         """The base model's sentence vectors of ``side``'s clean rows."""
-        states = self.transformer(
-            input_ids=side.input_ids, attention_mask=side.attention_mask
-        ).last_hidden_state
-        return pool(states, side.attention_mask, self.pooling)
+        return clean_vectors(self.transformer, side, self.pooling)
 
 
 def distillation_loss(vectors: torch.Tensor, base_vectors: torch.Tensor) -> torch.Tensor:

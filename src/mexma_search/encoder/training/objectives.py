@@ -27,7 +27,11 @@ from transformers import PreTrainedModel
 from mexma_search.encoder.config import Pooling
 from mexma_search.encoder.pooling import pool
 from mexma_search.encoder.training.batching import PairBatch, SideBatch
-from mexma_search.encoder.training.distillation import FrozenBase, distillation_loss
+from mexma_search.encoder.training.distillation import (
+    FrozenBase,
+    clean_vectors,
+    distillation_loss,
+)
 from mexma_search.encoder.training.head import HeadConfig, UnmaskingHead
 
 Alignment = Literal["mse", "contrastive"]
@@ -153,8 +157,8 @@ class MexmaObjective(nn.Module):
 
     def forward(self, batch: PairBatch) -> LossParts:
         if self.head is None:
-            vec_a = self._sentence_vectors(batch.a)
-            vec_b = self._sentence_vectors(batch.b)
+            vec_a = clean_vectors(self.transformer, batch.a, self.pooling)
+            vec_b = clean_vectors(self.transformer, batch.b, self.pooling)
             mlm = torch.zeros((), device=vec_a.device)
         else:
             clean_a, masked_a = self._encode(batch.a)
@@ -193,13 +197,6 @@ class MexmaObjective(nn.Module):
         mask = torch.cat([side.attention_mask, side.attention_mask])
         states = self.transformer(input_ids=ids, attention_mask=mask).last_hidden_state
         return states.split(side.input_ids.shape[0])
-
-    def _sentence_vectors(self, side: SideBatch) -> torch.Tensor:
-        """Sentence vectors of ``side``'s clean view alone (no unmasking loss to feed)."""
-        states = self.transformer(
-            input_ids=side.input_ids, attention_mask=side.attention_mask
-        ).last_hidden_state
-        return pool(states, side.attention_mask, self.pooling)
 
     def _unmask(
         self,
