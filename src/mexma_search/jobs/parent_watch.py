@@ -3,7 +3,9 @@
 A training child runs in its own session (so a Ctrl-C at the terminal reaches the server
 alone), so a worker killed outright (SIGKILL, out of memory) would leave it training on, beside
 the run that resumes the job at the next start. The worker names itself in the child's
-environment; the child watches it and exits when it is gone, leaving its last checkpoint.
+environment; the child watches it and exits when it is gone, leaving its last checkpoint. A
+rank under torchrun also watches the process that started it, torchrun's agent: a rank blocked
+in a collective when its agent is killed never reads the stop request the agent sent first.
 """
 
 from __future__ import annotations
@@ -25,15 +27,17 @@ def parent_environment() -> dict[str, str]:
 
 
 def exit_with_parent() -> None:
-    """Exit this process soon after the process named in the environment is gone."""
-    pid = int(os.environ.get(PARENT_PID_VARIABLE, "0") or 0)
-    if pid <= 0:
+    """Exit this process soon after the process named in the environment, or the one that
+    started this process, is gone (nothing is watched when the environment names none)."""
+    named = int(os.environ.get(PARENT_PID_VARIABLE, "0") or 0)
+    if named <= 0:
         return
+    watched = {named, os.getppid()}
 
     def watch() -> None:
         stopped = threading.Event()
         while not stopped.wait(POLL_S):
-            if not is_alive(pid):
+            if not all(is_alive(pid) for pid in watched):
                 os._exit(PARENT_GONE_EXIT)
 
     threading.Thread(target=watch, name="parent-watch", daemon=True).start()
