@@ -32,7 +32,7 @@ from mine_bible import distractor_refs, mining_parser, side_refs
 from mine_verify import BATCH, fit_logistic, selected
 
 from mexma_search.encoder.default_model import prepare_default_model
-from mexma_search.encoder.evaluate import Candidate
+from mexma_search.encoder.evaluate import Candidate, MiningScores
 from mexma_search.encoder.model import SentenceEncoder
 from mexma_search.encoder.token_vectors import token_vectors
 from mexma_search.tm.numbers import number_values
@@ -150,28 +150,32 @@ def new_features(src: str, src_words: np.ndarray, trg: str, trg_words: np.ndarra
     return [*word, *fuzzy_names(src, trg), mismatch, abs(len(src.split()) - len(trg.split()))]
 
 
+def scoring(split: dict[str, Any], aware: bool) -> tuple[set[tuple[int, int]], int]:
+    """The pairs that count as right and how many a perfect miner finds."""
+    return (split["right"], split["matchable"]) if aware else (split["gold"], len(split["gold"]))
+
+
 def best_threshold(found: list[Candidate], split: dict[str, Any], aware: bool) -> float:
+    """The threshold of best F1, halfway between two distinct scores (as ``choose_threshold``)."""
     ranked = sorted(found, key=lambda c: -c.score)
-    right = split["right"] if aware else split["gold"]
-    total = split["matchable"] if aware else len(split["gold"])
+    right, total = scoring(split, aware)
     best, threshold, correct = 0.0, float("inf"), 0
     for i, candidate in enumerate(ranked):
         correct += (candidate.src, candidate.trg) in right
         following = ranked[i + 1].score if i + 1 < len(ranked) else candidate.score - 1
         if following != candidate.score:
-            f1 = 2 * correct / (i + 1 + total)
+            f1 = MiningScores.from_counts(correct, i + 1, total).f1
             if f1 > best:
                 best, threshold = f1, (candidate.score + following) / 2
     return threshold
 
 
 def prf(found: list[Candidate], split: dict[str, Any], threshold: float, aware: bool) -> list:
+    """P / R / F1 in percent of the pairs scoring at least ``threshold``."""
     kept = [(c.src, c.trg) for c in found if c.score >= threshold]
-    right = split["right"] if aware else split["gold"]
-    correct = sum(pair in right for pair in kept)
-    p = correct / max(len(kept), 1)
-    r = correct / (split["matchable"] if aware else len(split["gold"]))
-    return [round(100 * v, 1) for v in (p, r, 2 * p * r / max(p + r, 1e-9))]
+    right, total = scoring(split, aware)
+    scores = MiningScores.from_counts(sum(pair in right for pair in kept), len(kept), total)
+    return [round(100 * v, 1) for v in (scores.precision, scores.recall, scores.f1)]
 
 
 def fitted(dev: dict[str, Any], test: dict[str, Any], columns: list[np.ndarray]) -> dict:
