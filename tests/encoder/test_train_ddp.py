@@ -7,6 +7,7 @@ import os
 import socket
 from pathlib import Path
 
+import pytest
 import torch
 import torch.distributed as dist
 import torch.multiprocessing as mp
@@ -24,7 +25,7 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def run_rank(rank: int, world_size: int, port: int, model_dir: str, out: str) -> None:
+def run_rank(rank: int, world_size: int, port: int, model_dir: str, out: str, freeze: bool) -> None:
     os.environ.update(
         RANK=str(rank),
         LOCAL_RANK=str(rank),
@@ -42,6 +43,7 @@ def run_rank(rank: int, world_size: int, port: int, model_dir: str, out: str) ->
         max_length=16,
         learning_rate=1e-3,
         device="cpu",
+        freeze_embeddings=freeze,
     )
     result = train(encoder, lambda: PAIRS, config)
     weights = torch.cat([p.detach().flatten() for p in encoder.transformer.parameters()])
@@ -50,16 +52,20 @@ def run_rank(rank: int, world_size: int, port: int, model_dir: str, out: str) ->
         "model_dir": None if result.model_dir is None else str(result.model_dir),
         "checksum": float(weights.double().sum()),
         "first": weights[:5].tolist(),
+        "embeddings": float(encoder.transformer.get_input_embeddings().weight.double().sum()),
     }
     Path(out, f"rank{rank}.json").write_text(json.dumps(summary))
     assert not dist.is_initialized()  # train() left the process group it joined
 
 
-def test_two_gloo_processes_stay_in_sync(tiny_cls_model_dir: Path, tmp_path: Path) -> None:
+@pytest.mark.parametrize("freeze", [False, True], ids=["all-weights", "frozen-embeddings"])
+def test_two_gloo_processes_stay_in_sync(
+    tiny_cls_model_dir: Path, tmp_path: Path, freeze: bool
+) -> None:
     # fork: the children inherit the imported modules, which saves most of the start-up time.
     mp.start_processes(
         run_rank,
-        args=(2, free_port(), str(tiny_cls_model_dir), str(tmp_path)),
+        args=(2, free_port(), str(tiny_cls_model_dir), str(tmp_path), freeze),
         nprocs=2,
         join=True,
         start_method="fork",
@@ -69,8 +75,10 @@ def test_two_gloo_processes_stay_in_sync(tiny_cls_model_dir: Path, tmp_path: Pat
     assert ranks[0]["checksum"] == ranks[1]["checksum"]
     assert ranks[0]["first"] == ranks[1]["first"]
     original = SentenceEncoder.load(tiny_cls_model_dir, device="cpu")
-    untrained = next(original.transformer.parameters()).detach().flatten()[:5].tolist()
-    assert ranks[0]["first"] != untrained
+    untrained = torch.cat([p.detach().flatten() for p in original.transformer.parameters()])
+    assert ranks[0]["checksum"] != float(untrained.double().sum())
+    embeddings = float(original.transformer.get_input_embeddings().weight.double().sum())
+    assert (ranks[0]["embeddings"] == embeddings) == freeze
     assert ranks[0]["model_dir"] is not None and ranks[1]["model_dir"] is None
     assert (Path(ranks[0]["model_dir"]) / "model.safetensors").is_file()
     assert (tmp_path / "run" / "checkpoints" / "step-00000002" / "state.json").is_file()

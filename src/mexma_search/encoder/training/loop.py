@@ -133,13 +133,15 @@ class Trainer:
         self.objective = MexmaObjective(
             encoder.transformer, config.objective, head_config, pooling=encoder.config.pooling
         ).to(self.device)
+        # Frozen before DDP wraps the objective: DDP waits for a gradient of every parameter
+        # that requires one when it is built.
+        encoder.transformer.get_input_embeddings().weight.requires_grad_(
+            not config.freeze_embeddings
+        )
         self.model: torch.nn.Module = self.objective
         if self.dist.enabled:
             ids = [self.device.index] if self.device.type == "cuda" else None
             self.model = DistributedDataParallel(self.objective, device_ids=ids)
-        encoder.transformer.get_input_embeddings().weight.requires_grad_(
-            not config.freeze_embeddings
-        )
         self.optimizer = torch.optim.AdamW(
             [p for p in self.objective.parameters() if p.requires_grad],
             lr=config.learning_rate,
