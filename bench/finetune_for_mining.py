@@ -8,6 +8,8 @@ model to ``--out``. Prints steps, pairs and time.
 
     python bench/finetune_for_mining.py --steps 20 --out bench/results/mining-finetuned
     python bench/mine_bible.py --model bench/results/mining-finetuned/model
+
+``--set KEY=VALUE`` (repeatable) changes one of those defaults, e.g. ``--set distill_weight=20``.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from transformers.utils import logging as transformers_logging
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import DEFAULT_DATA_DIR, DEFAULT_MODELS_DIR, machine
 from evaluate_bible import read_bible
+from finetune_keeps_search import option_overrides
 from mine_bible import distractor_refs
 
 from mexma_search.app.settings import Settings
@@ -42,6 +45,14 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--distractors", type=int, default=5000)
     parser.add_argument("--dev-distractors", type=int, default=1000)
     parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="a training option changed from the admin defaults (value read as JSON)",
+    )
     return parser.parse_args()
 
 
@@ -54,7 +65,7 @@ def main() -> None:
     pairs = [(bible.texts["en"][ref], bible.texts["es"][ref]) for ref in refs]
     encoder = SentenceEncoder.load(prepare_default_model(args.models_dir).path)
     config = TrainingConfig.from_options(
-        **job_defaults(Settings()),
+        **{**job_defaults(Settings()), **option_overrides(args.overrides)},
         output_dir=args.out,
         max_steps=args.steps,
         precision=args.precision,
@@ -67,6 +78,7 @@ def main() -> None:
         "pairs_per_step": config.batch_size * config.grad_accumulation,
         "train_seconds": result.train_seconds,
         "precision": args.precision,
+        "overrides": option_overrides(args.overrides),
         "final_losses": result.losses,
         "model_dir": str(result.model_dir),
         "machine": machine(),
