@@ -52,7 +52,9 @@ def run_rank(rank: int, world_size: int, port: int, model_dir: str, out: str, fr
         "model_dir": None if result.model_dir is None else str(result.model_dir),
         "checksum": float(weights.double().sum()),
         "first": weights[:5].tolist(),
-        "embeddings": float(encoder.transformer.get_input_embeddings().weight.double().sum()),
+        "embeddings": float(
+            encoder.transformer.get_input_embeddings().weight.detach().double().sum()
+        ),
     }
     Path(out, f"rank{rank}.json").write_text(json.dumps(summary))
     assert not dist.is_initialized()  # train() left the process group it joined
@@ -77,7 +79,7 @@ def test_two_gloo_processes_stay_in_sync(
     original = SentenceEncoder.load(tiny_cls_model_dir, device="cpu")
     untrained = torch.cat([p.detach().flatten() for p in original.transformer.parameters()])
     assert ranks[0]["checksum"] != float(untrained.double().sum())
-    embeddings = float(original.transformer.get_input_embeddings().weight.double().sum())
+    embeddings = float(original.transformer.get_input_embeddings().weight.detach().double().sum())
     assert (ranks[0]["embeddings"] == embeddings) == freeze
     assert ranks[0]["model_dir"] is not None and ranks[1]["model_dir"] is None
     assert (Path(ranks[0]["model_dir"]) / "model.safetensors").is_file()
