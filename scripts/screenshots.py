@@ -204,7 +204,16 @@ def train(page: Page, bitext: Path) -> None:
 
 
 def mine(page: Page) -> None:
-    """Mine the demo's English and Spanish sentences; waits for the pairs table."""
+    """Mine the demo's English and Spanish sentences, with the trained candidate when there is
+    one; waits for the pairs table."""
+    picker = page.locator("#tm-model input").first
+    picker.click()
+    page.locator("ul[role='listbox']").first.wait_for()
+    candidate = page.locator("ul[role='listbox'] li", has_text="(candidate)")
+    if candidate.count():
+        candidate.first.click()
+    else:
+        picker.press("Escape")
     for side, lang in (("src", "en"), ("trg", "es")):
         box = page.locator(f"#tm-mine-{side} input").first
         box.fill("demo")

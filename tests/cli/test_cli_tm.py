@@ -8,6 +8,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from mexma_search.app.runtime import Runtime
+from mexma_search.app.serving_model import activate, register_model_version
+from mexma_search.app.settings import get_settings
 from mexma_search.cli import main
 from mexma_search.encoder.bitext import read_bitext
 from mexma_search.tm.mining import DEFAULT_THRESHOLD
@@ -131,3 +134,26 @@ def test_align_refuses_an_unknown_output_format(cli: CliRunner, tmp_path: Path) 
     result = cli.invoke(main, args)
     assert result.exit_code != 0
     assert "must end in .tsv or .tmx" in result.output
+
+
+@pytest.mark.parametrize("named", [True, False], ids=["named-version", "live-version"])
+def test_align_encodes_with_a_model_version_of_the_app(
+    cli: CliRunner, tmp_path: Path, tiny_cls_model_dir: Path, named: bool
+) -> None:
+    runtime = Runtime(get_settings())
+    try:
+        register_model_version(runtime, "tuned", str(tiny_cls_model_dir))
+        if not named:
+            activate(runtime, "tuned")
+    finally:
+        runtime.close()
+    sentences = "The cat sleeps. The train leaves at noon. We sold the car.\n"
+    (tmp_path / "a.txt").write_text(sentences, encoding="utf-8")
+    output = tmp_path / "pairs.tsv"
+    args = ["align", str(tmp_path / "a.txt"), str(tmp_path / "a.txt"), "--output", str(output)]
+    result = cli.invoke(main, [*args, *(["--model", "tuned"] if named else []), "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["model"] == "tuned"
+    # the tiny random model knows no language, but a sentence is always closest to itself
+    rows = [line.split("\t") for line in output.read_text(encoding="utf-8").splitlines()[1:]]
+    assert len(rows) == 3 and all(src == trg for src, trg, _score in rows)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from counting_gate import CountingGate, recorded_batch_budgets
@@ -22,6 +23,7 @@ from mexma_search.app.access import Caller, Role
 from mexma_search.app.encoder_gate import BACKGROUND_BATCH_TOKENS
 from mexma_search.app.runtime import Runtime
 from mexma_search.app.services import Services
+from mexma_search.app.serving_model import register_model_version, serving_model
 from mexma_search.app.tm_jobs import AlignmentSide, MiningSide, results_path
 from mexma_search.encoder.bitext import read_bitext
 from mexma_search.jobs import tm as tm_task
@@ -39,11 +41,11 @@ def encoders(monkeypatch: pytest.MonkeyPatch) -> list[LexiconEncoder]:
     """The lexicon encoders the jobs use instead of the serving model."""
     made: list[LexiconEncoder] = []
 
-    def lexicon(runtime: Runtime, progress: Progress) -> LexiconEncoder:
-        made.append(LexiconEncoder(progress))
+    def lexicon(runtime: Runtime, encoder: Any, progress: Progress) -> LexiconEncoder:
+        made.append(LexiconEncoder(progress, stands_for=encoder))
         return made[-1]
 
-    monkeypatch.setattr(tm_task, "serving_encode", lexicon)
+    monkeypatch.setattr(tm_task, "background_encode", lexicon)
     return made
 
 
@@ -75,6 +77,25 @@ def test_a_mining_job_finds_the_planted_pairs(
     assert encoders[0].encoded == 12
     assert (job.done, job.total) == (12, 12)
     assert results_path(services.settings, job_id).is_file()
+    live = serving_model(services.runtime)
+    assert encoders[0].stands_for is live.encoder and job.metrics["model"] == live.version
+
+
+def test_a_mining_job_can_use_a_model_version_that_does_not_serve_search(
+    services: Services,
+    library: tuple[int, int],
+    encoders: list[LexiconEncoder],
+    tiny_cls_model_dir: Path,
+) -> None:
+    candidate = register_model_version(services.runtime, "for-mining", str(tiny_cls_model_dir))
+    job_id = services.tm.start_mining(
+        MiningSide("tm-en", "en"), MiningSide("tm-es", "es"), model="for-mining", caller=ADMIN
+    )
+    job = services.wait_for_job(job_id, TIMEOUT)
+    assert job.status == "succeeded", job
+    assert encoders[0].stands_for is candidate.encoder
+    assert job.metrics["model"] == "for-mining"
+    assert serving_model(services.runtime).version != "for-mining"  # search is unchanged
 
 
 def test_mining_chosen_documents_refuses_one_from_another_collection(
@@ -103,18 +124,27 @@ def test_an_alignment_job_pairs_two_documents_in_order(
     assert job.message == "4 en-es pairs aligned from 4 and 4 sentences"
 
 
-def test_alignment_runs_on_the_serving_model(
-    services: Services, worker: InProcessWorker, tmp_path: Path
+@pytest.mark.parametrize("model", [None, "candidate"], ids=["serving-model", "model-version"])
+def test_alignment_runs_on_the_serving_model_or_the_version_chosen(
+    services: Services,
+    worker: InProcessWorker,
+    tmp_path: Path,
+    tiny_cls_model_dir: Path,
+    model: str | None,
 ) -> None:
-    # the tiny random model knows no language, but a sentence is always closest to itself
+    register_model_version(services.runtime, "candidate", str(tiny_cls_model_dir))
+    # the tiny random models know no language, but a sentence is always closest to itself
     sentences = [en for en, _ in PLANTED] + ENGLISH_ONLY
     first = ingest(services, write_side(tmp_path, "first.txt", sentences), "one")
     second = ingest(services, write_side(tmp_path, "second.txt", sentences), "two")
-    job_id = services.tm.start_alignment(AlignmentSide(first, "en"), AlignmentSide(second, "en"))
+    job_id = services.tm.start_alignment(
+        AlignmentSide(first, "en"), AlignmentSide(second, "en"), model=model
+    )
     job = services.wait_for_job(job_id, TIMEOUT)
     assert job.status == "succeeded", job
     assert _pairs(services, job_id) == [(s, s) for s in sentences]
     assert job.total == job.done > len(sentences)  # the sentences and their neighbours joined
+    assert job.metrics["model"] == (model or serving_model(services.runtime).version)
 
 
 def test_alignment_encodes_in_background_turns_at_the_encoder(
@@ -141,11 +171,11 @@ def test_a_cancelled_job_stops_at_the_encoder_and_keeps_no_pairs(
 ) -> None:
     job_ids: list[int] = []
 
-    def cancelling(runtime: Runtime, progress: Progress) -> LexiconEncoder:
+    def cancelling(runtime: Runtime, encoder: Any, progress: Progress) -> LexiconEncoder:
         services.cancel_job(job_ids[0])
         return LexiconEncoder(progress)
 
-    monkeypatch.setattr(tm_task, "serving_encode", cancelling)
+    monkeypatch.setattr(tm_task, "background_encode", cancelling)
     job_ids.append(services.tm.start_mining(MiningSide("tm-en", "en"), MiningSide("tm-es", "es")))
     job = services.wait_for_job(job_ids[0], TIMEOUT)
     assert job.status == "cancelled"
@@ -181,6 +211,10 @@ def test_bad_requests_are_refused_before_queueing(services: Services) -> None:
         services.tm.start_alignment(AlignmentSide(404), AlignmentSide(405))
     with pytest.raises(ValueError, match="two different documents"):
         services.tm.start_alignment(AlignmentSide(7), AlignmentSide(7))
+    with pytest.raises(ValueError, match="no model version named 'ghost'"):
+        services.tm.start_mining(
+            MiningSide("default", "en"), MiningSide("default", "es"), model="ghost"
+        )
     assert services.list_jobs() == []
 
 

@@ -13,6 +13,7 @@ from tm_library import PLANTED, TIMEOUT, LexiconEncoder, ingest, mining_library,
 from mexma_search.app.access import Caller, Role
 from mexma_search.app.runtime import Runtime
 from mexma_search.app.services import Services
+from mexma_search.app.serving_model import register_model_version
 from mexma_search.encoder.bitext import read_bitext
 from mexma_search.jobs import tm as tm_task
 from mexma_search.jobs.inprocess import InProcessWorker
@@ -32,10 +33,10 @@ RIVERS = [
 
 @pytest.fixture(autouse=True)
 def lexicon(monkeypatch: pytest.MonkeyPatch) -> None:
-    def encoder(runtime: Runtime, progress: Progress) -> LexiconEncoder:
+    def encoder(runtime: Runtime, model: Any, progress: Progress) -> LexiconEncoder:
         return LexiconEncoder(progress)
 
-    monkeypatch.setattr(tm_task, "serving_encode", encoder)
+    monkeypatch.setattr(tm_task, "background_encode", encoder)
 
 
 @pytest.fixture
@@ -53,13 +54,21 @@ def _finished_job(services: Services, started: tuple[Any, ...]) -> int:
 
 
 def test_a_mining_job_started_from_the_panel_shows_its_pairs_a_page_at_a_time(
-    services: Services, worker: InProcessWorker, panel: TmJobsPanel, tmp_path: Path
+    services: Services,
+    worker: InProcessWorker,
+    panel: TmJobsPanel,
+    tmp_path: Path,
+    tiny_cls_model_dir: Path,
 ) -> None:
     mining_library(services, tmp_path)
-    started = panel.start_mining(ADMIN, "tm-en", "en", "", "tm-es", "es", "", 1.0)
+    register_model_version(services.runtime, "for-mining", str(tiny_cls_model_dir))
+    picker = panel.choices(ADMIN)[-1]
+    assert ("for-mining (candidate)", "for-mining") in picker.choices
+    started = panel.start_mining(ADMIN, "tm-en", "en", "", "tm-es", "es", "", 1.0, "for-mining")
     job_id = _finished_job(services, started)
     progress, summary, rows, page, status = panel.show(ADMIN, f"#{job_id}", *EVERYTHING)
     assert status == "succeeded" and "pairs mined" in progress
+    assert "**en → es** (model for-mining)" in summary
     assert {(src, trg) for _, src, trg, _ in rows[:4]} == set(PLANTED)
     assert f"of {len(rows)} matching ({len(rows)} in all), page 1 of 1" in summary
     _, summary, gato, *_ = panel.show(ADMIN, job_id, " ", "GATO", "score", False, 1, 50)
@@ -78,7 +87,7 @@ def test_the_export_holds_the_filtered_pairs_in_the_table_order(
 ) -> None:
     mining_library(services, tmp_path)
     job_id = _finished_job(
-        services, panel.start_mining(ADMIN, "tm-en", "en", "", "tm-es", "es", "", None)
+        services, panel.start_mining(ADMIN, "tm-en", "en", "", "tm-es", "es", "", None, "")
     )
     filters = ("1.0", "the", "source", True, 1, 50)
     _, _, rows, *_ = panel.show(ADMIN, job_id, *filters)
@@ -90,11 +99,13 @@ def test_the_export_holds_the_filtered_pairs_in_the_table_order(
 def test_non_admins_and_bad_input_get_a_message(services: Services, panel: TmJobsPanel) -> None:
     editor = Caller("editor", Role.EDITOR)
     with pytest.raises(PermissionError, match="admins only"):
-        panel.start_mining(editor, "default", "en", "", "default", "es", "", None)
+        panel.start_mining(editor, "default", "en", "", "default", "es", "", None, "")
     with pytest.raises(ValueError, match="'3x' is not a document number"):
-        panel.start_mining(ADMIN, "default", "en", "3x", "default", "es", "", None)
+        panel.start_mining(ADMIN, "default", "en", "3x", "default", "es", "", None, "")
+    with pytest.raises(ValueError, match="no model version named 'ghost'"):
+        panel.start_mining(ADMIN, "default", "en", "", "default", "es", "", None, "ghost")
     with pytest.raises(ValueError, match="Choose the target document"):
-        panel.start_alignment(ADMIN, "#1", "", None, "")
+        panel.start_alignment(ADMIN, "#1", "", None, "", "")
     with pytest.raises(ValueError, match="Min score: 'high' is not a number"):
         panel.show(ADMIN, 1, "high", "", "score", False, 1, 50)
     with pytest.raises(gr.Error, match="Choose a finished mining or alignment job first"):
@@ -115,7 +126,7 @@ def test_aligned_pairs_open_in_the_training_form_and_train_a_model(
 ) -> None:
     english = ingest(services, write_side(tmp_path, "en.txt", [en for en, _ in RIVERS]), "rivers")
     spanish = ingest(services, write_side(tmp_path, "es.txt", [es for _, es in RIVERS]), "rivers")
-    job_id = _finished_job(services, panel.start_alignment(ADMIN, english, "", spanish, ""))
+    job_id = _finished_job(services, panel.start_alignment(ADMIN, english, "", spanish, "", ""))
     in_order = (None, "", "position", True, 1, 50)
     path, src, trg, page_tabs, admin_tabs = panel.use_for_training(ADMIN, job_id, *in_order)
     assert (Path(path).suffix, src, trg) == (".tmx", "en", "es")
@@ -135,7 +146,7 @@ def test_mined_pairs_are_saved_as_a_translation_memory(
     services: Services, worker: InProcessWorker, panel: TmJobsPanel, tmp_path: Path
 ) -> None:
     mining_library(services, tmp_path)
-    started = panel.start_mining(ADMIN, "tm-en", "en", "", "tm-es", "es", "", None)
+    started = panel.start_mining(ADMIN, "tm-en", "en", "", "tm-es", "es", "", None, "")
     job_id = _finished_job(services, started)
     only_gato = (None, "gato", "score", False, 1, 50)
     _, _, rows, *_ = panel.show(ADMIN, job_id, *only_gato)

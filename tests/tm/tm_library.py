@@ -43,11 +43,13 @@ _WORD = re.compile(r"\w+")
 
 class LexiconEncoder:
     """Vectors in which a Spanish word means its English lexicon entry; records how many
-    texts it encoded and reports its progress in two steps, as batches would."""
+    texts it encoded and reports its progress in two steps, as batches would. ``stands_for``
+    is the model's encoder it replaces."""
 
-    def __init__(self, progress: Progress) -> None:
+    def __init__(self, progress: Progress, stands_for: object = None) -> None:
         self.units = UnitEncoder(seed=1)
         self.progress = progress
+        self.stands_for = stands_for
         self.encoded = 0
 
     def __call__(self, texts: Sequence[str]) -> np.ndarray:

@@ -89,6 +89,10 @@ def test_a_mining_job_is_started_on_two_collections(admin: httpx.Client, copies:
     job = _finished(admin, response.json()["job_id"])
     assert job["status"] == "succeeded", job
     assert job["metrics"]["task"] == "mine" and job["metrics"]["pairs"] > 0
+    chosen = admin.post("/tm/mine", json={**body, "model": job["metrics"]["model"]})
+    assert (
+        _finished(admin, chosen.json()["job_id"])["parameters"]["model"] == job["metrics"]["model"]
+    )
 
 
 def test_tokens_below_admin_scope_are_refused(tiny_app: Any, copies: list[int]) -> None:
@@ -104,5 +108,8 @@ def test_bad_requests_get_the_error_body(admin: httpx.Client, copies: list[int])
         "target": {"collection": "tm-a", "lang": "en"},
     }
     assert _error(admin.post("/tm/mine", json=body), 422) == "no collection named 'nowhere'"
+    alignment = {"source": {"document_id": copies[0]}, "target": {"document_id": copies[1]}}
+    ghost = admin.post("/tm/align", json={**alignment, "model": "ghost"})
+    assert _error(ghost, 422) == "no model version named 'ghost'"
     assert _error(admin.get("/tm/jobs/999999/pairs"), 404) == "no mining or alignment job #999999"
     assert "sort" in _error(admin.get("/tm/jobs/1/pairs", params={"sort": "length"}), 422)

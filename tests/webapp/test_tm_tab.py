@@ -78,6 +78,7 @@ def test_the_mining_panel_reads_nothing_for_a_non_admin(tab: TmTab) -> None:
     # its lists are read when anyone opens the tab: only an admin's change anything
     reader = Caller("rita", Role.READER, readable=frozenset({"docs"}), writable=frozenset())
     for caller in (reader, NOBODY):
-        assert tab.jobs.choices(caller) == (gr.skip(),) * 6
-    collections, *_, jobs = tab.jobs.choices(OPERATOR)
+        assert tab.jobs.choices(caller) == (gr.skip(),) * 7
+    collections, *_, jobs, models = tab.jobs.choices(OPERATOR)
     assert isinstance(collections, gr.Dropdown) and isinstance(jobs, gr.Dropdown)
+    assert isinstance(models, gr.Dropdown) and models.choices[0][1] == ""  # the live model

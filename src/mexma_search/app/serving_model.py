@@ -127,11 +127,17 @@ def serving_model(runtime: Runtime) -> ServingModel:
     first start; see :func:`live_version` for a read that never writes)."""
     collection = live_collection(runtime)
     name = model_version_of(collection)
+    return ServingModel(name, collection, version_encoder(runtime, name))
+
+
+def version_encoder(runtime: Runtime, name: str) -> SentenceEncoder:
+    """The encoder of model version ``name``, live or not (LookupError when no version has
+    that name)."""
     path = runtime.model_paths.get(name)
     if path is None:
         with read_scope(runtime.engine) as session:
             model = get_model_version(session, name)
         if model is None:
-            raise LookupError(f"the live collection {collection!r} belongs to no model version")
+            raise LookupError(f"no model version named {name!r}")
         path = runtime.model_paths[name] = model.path
-    return ServingModel(name, collection, runtime.encoder(path))
+    return runtime.encoder(path)

@@ -3,9 +3,10 @@ and reading, exporting and reusing their pairs. Admins only.
 
 A job is stored with kind ``embed`` (encoder work over stored text that is no document's
 ingestion) and parameter ``task`` (:data:`MINE` or :data:`ALIGN`); it runs on the encoder's
-queue (:class:`~mexma_search.jobs.tm.TranslationMemoryJob`) with the serving model. Its pairs go
-to ``<data_dir>/tm_results/<job id>.jsonl`` (:mod:`mexma_search.tm.results`), which the
-finished job's metrics name.
+queue (:class:`~mexma_search.jobs.tm.TranslationMemoryJob`) with the serving model, or with the
+model version of parameter ``model`` (a candidate tuned for mining need not serve search). Its
+pairs go to ``<data_dir>/tm_results/<job id>.jsonl`` (:mod:`mexma_search.tm.results`), which
+the finished job's metrics name, with the model version that encoded them.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from sqlalchemy.orm import Session
 
 from mexma_search import store as db
 from mexma_search.app.access import Caller, Role
@@ -89,11 +92,13 @@ class TmJobs:
         target: MiningSide,
         *,
         threshold: float | None = None,
+        model: str | None = None,
         caller: Caller | None = None,
     ) -> int:
         """Queue a job that mines the pairs of ``source`` and ``target`` that translate each
         other (verified margin score at least ``threshold``, default
-        :data:`~mexma_search.tm.verify.DEFAULT_VERIFIED_THRESHOLD`); its job id."""
+        :data:`~mexma_search.tm.verify.DEFAULT_VERIFIED_THRESHOLD`) with model version
+        ``model`` (None: the live one); its job id."""
         require_admin(caller, "mine translation pairs")
         sides = [
             _checked_mining_side(side, name)
@@ -103,6 +108,7 @@ class TmJobs:
             raise ValueError("the threshold must be a number")
         with read_scope(self.runtime.engine) as session:
             known = {collection.name for collection in db.list_collections(session)}
+            version = _checked_model(session, model)
         for side in sides:
             if side.collection not in known:
                 raise ValueError(f"no collection named {side.collection!r}")
@@ -111,14 +117,20 @@ class TmJobs:
             "source": sides[0].to_parameters(),
             "target": sides[1].to_parameters(),
             "threshold": threshold,
+            "model": version,
         }
         return self._queue(parameters)
 
     def start_alignment(
-        self, source: AlignmentSide, target: AlignmentSide, *, caller: Caller | None = None
+        self,
+        source: AlignmentSide,
+        target: AlignmentSide,
+        *,
+        model: str | None = None,
+        caller: Caller | None = None,
     ) -> int:
-        """Queue a job that aligns the sentences of two documents that translate each other;
-        its job id."""
+        """Queue a job that aligns the sentences of two documents that translate each other,
+        with model version ``model`` (None: the live one); its job id."""
         require_admin(caller, "align documents")
         if source.document_id == target.document_id:
             raise ValueError("choose two different documents")
@@ -126,10 +138,12 @@ class TmJobs:
             for side in (source, target):
                 if db.get_document(session, side.document_id) is None:
                     raise ValueError(f"no document #{side.document_id}")
+            version = _checked_model(session, model)
         parameters = {
             "task": ALIGN,
             "source": _checked_alignment_side(source).to_parameters(),
             "target": _checked_alignment_side(target).to_parameters(),
+            "model": version,
         }
         return self._queue(parameters)
 
@@ -235,6 +249,16 @@ def require_admin(caller: Caller | None, action: str) -> None:
     """PermissionError unless ``caller`` is an admin (None: the operator's own call)."""
     if caller is not None and caller.role is not Role.ADMIN:
         raise PermissionError(f"{caller.name} may not {action}: admins only")
+
+
+def _checked_model(session: Session, name: str | None) -> str | None:
+    """``name`` stripped, None for the live model; ValueError when no version has it."""
+    version = (name or "").strip()
+    if not version:
+        return None
+    if db.get_model_version(session, version) is None:
+        raise ValueError(f"no model version named {version!r}")
+    return version
 
 
 def _checked_mining_side(side: MiningSide, name: str) -> MiningSide:

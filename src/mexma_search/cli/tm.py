@@ -9,9 +9,11 @@ import click
 from tqdm import tqdm
 
 from mexma_search.app.runtime import Runtime
+from mexma_search.app.serving_model import live_version, version_encoder
 from mexma_search.app.settings import get_settings
 from mexma_search.cli.output import emit_json, fail, json_option
 from mexma_search.encoder.bitext import BitextError, read_bitext
+from mexma_search.encoder.model import SentenceEncoder
 from mexma_search.store.engine import read_scope
 from mexma_search.tm.export import export_format, export_pairs
 from mexma_search.tm.sources import SourceError, file_sentences, side_sentences
@@ -26,8 +28,23 @@ _OUTPUT = click.option(
     help="Where to write the pairs: FILE.tsv or FILE.tmx (TMX 1.4).",
 )
 _MODEL = click.option(
-    "--model", "model_name", default=None, help="Model name, directory or hub id."
+    "--model",
+    "model_name",
+    default=None,
+    help="A model version of the app (default: the one serving search), or a model name, "
+    "directory or hub id.",
 )
+
+
+def _model_encoder(runtime: Runtime, name: str | None) -> tuple[str, SentenceEncoder]:
+    """The name and encoder of ``--model``: the app's version of that name, else a model
+    name, directory or hub id; without ``--model`` the version serving search (the default
+    model before the app's first start)."""
+    name = name or live_version(runtime) or runtime.settings.default_model
+    try:
+        return name, version_encoder(runtime, name)
+    except LookupError:
+        return name, runtime.encoders.get(name)
 
 
 def _check_output(path: Path) -> None:
@@ -98,7 +115,7 @@ def mine_command(
             trg = side_sentences(target, target_lang, session)
     except SourceError as exc:
         raise click.ClickException(str(exc)) from exc
-    encoder = runtime.encoders.get(model_name or settings.default_model)
+    model, encoder = _model_encoder(runtime, model_name)
     with tqdm(total=len(src) + len(trg), unit="sentence", disable=as_json) as bar:
 
         def progress(done: int, _total: int) -> None:
@@ -114,7 +131,7 @@ def mine_command(
             src, trg, encode, threshold=threshold, labelled=labelled, verify=words
         )
     export_pairs(output_path, report.pairs, source_lang, target_lang)
-    summary = {**report.summary(), "output": str(output_path)}
+    summary = {**report.summary(), "model": model, "output": str(output_path)}
     if as_json:
         emit_json(summary)
         return
@@ -127,7 +144,8 @@ def mine_command(
         )
     click.echo(
         f"{len(report.pairs)} pairs with margin >= {report.threshold:.4f} "
-        f"({report.sentences[0]} x {report.sentences[1]} distinct sentences) -> {output_path}"
+        f"({report.sentences[0]} x {report.sentences[1]} distinct sentences, model {model}) "
+        f"-> {output_path}"
     )
 
 
@@ -163,10 +181,11 @@ def align_command(
     src, src_lang = _document_side(doc_a, src_lang)
     trg, trg_lang = _document_side(doc_b, trg_lang)
     settings = get_settings()
-    encoder = Runtime(settings).encoders.get(model_name or settings.default_model)
+    model, encoder = _model_encoder(Runtime(settings), model_name)
     pairs = align_documents(src, trg, encoder_function(encoder, settings.encode_batch_size))
     export_pairs(output_path, pairs, src_lang, trg_lang)
     summary = {
+        "model": model,
         "pairs": len(pairs),
         "sentences": {"source": len(src), "target": len(trg)},
         "languages": {"source": src_lang, "target": trg_lang},
@@ -178,5 +197,5 @@ def align_command(
     else:
         click.echo(
             f"{len(pairs)} pairs from {len(src)} {src_lang} and {len(trg)} {trg_lang} "
-            f"sentences -> {output_path}"
+            f"sentences (model {model}) -> {output_path}"
         )

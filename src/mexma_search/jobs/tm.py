@@ -1,5 +1,6 @@
 """The ``tm`` task: mine sentence pairs from two collections, or align two documents, with the
-serving model; the pairs go to the job's result file (see :mod:`mexma_search.app.tm_jobs`).
+serving model or the model version the job names; the pairs go to the job's result file (see
+:mod:`mexma_search.app.tm_jobs`).
 
 Progress: ``reading`` (the sentences from the database), ``encoding`` (sentences done of all,
 the encoder's own count), then ``mining`` or ``aligning``. Cancellation stops at the next
@@ -18,8 +19,9 @@ from sqlalchemy.orm import Session
 
 from mexma_search.app.encoder_gate import background_batch_tokens
 from mexma_search.app.runtime import Runtime
-from mexma_search.app.serving_model import serving_model
+from mexma_search.app.serving_model import serving_model, version_encoder
 from mexma_search.app.tm_jobs import ALIGN, MINE, results_path
+from mexma_search.encoder.model import SentenceEncoder
 from mexma_search.jobs.handler import JobError, JobHandler
 from mexma_search.store import read_scope
 from mexma_search.tm.results import write_results
@@ -37,10 +39,9 @@ Encode = Callable[[Sequence[str]], np.ndarray]
 PROGRESS_EVERY_S = 0.5
 
 
-def serving_encode(runtime: Runtime, progress: Progress) -> Encode:
-    """The live model's passage encoder, reporting ``(texts done, texts in all)``; its
-    batches are background turns at the process's encoder, so searches go first."""
-    encoder = serving_model(runtime).encoder
+def background_encode(runtime: Runtime, encoder: SentenceEncoder, progress: Progress) -> Encode:
+    """``encoder``'s passage encoding, reporting ``(texts done, texts in all)``; its batches
+    are background turns at the process's encoder, so searches go first."""
     return encoder_function(
         encoder,
         runtime.settings.encode_batch_size,
@@ -50,17 +51,20 @@ def serving_encode(runtime: Runtime, progress: Progress) -> Encode:
     )
 
 
-def serving_words(runtime: Runtime) -> WordVectors:
-    """The live model's word vectors for verifying mined candidates, in background turns."""
+def background_words(runtime: Runtime, encoder: SentenceEncoder) -> WordVectors:
+    """``encoder``'s word vectors for verifying mined candidates, in background turns."""
     return word_vector_function(
-        serving_model(runtime).encoder,
+        encoder,
         runtime.settings.encode_batch_size,
         turn=runtime.encoder_gate.background,
     )
 
 
 class TranslationMemoryJob(JobHandler):
-    """Mine (parameter ``task`` = ``mine``) or align (``align``); see the module docstring."""
+    """Mine (parameter ``task`` = ``mine``) or align (``align``) with the model version of
+    parameter ``model`` (None: the live one); see the module docstring."""
+
+    _model: tuple[str, SentenceEncoder] | None = None
 
     def run(self) -> None:
         task = self.parameter("task")
@@ -90,6 +94,7 @@ class TranslationMemoryJob(JobHandler):
         return {
             "task": MINE,
             **report.summary(),
+            "model": self._version()[0],
             "pairs": count,
             "src_lang": source["lang"],
             "trg_lang": target["lang"],
@@ -108,6 +113,7 @@ class TranslationMemoryJob(JobHandler):
         count = write_results(results_path(self.runtime.settings, self.job_id), pairs)
         return {
             "task": ALIGN,
+            "model": self._version()[0],
             "pairs": count,
             "src_lang": src_lang,
             "trg_lang": trg_lang,
@@ -116,8 +122,22 @@ class TranslationMemoryJob(JobHandler):
             "timing": {"align_s": time.perf_counter() - started},
         }
 
+    def _version(self) -> tuple[str, SentenceEncoder]:
+        """The job's model version and its encoder, loaded on first use."""
+        if self._model is None:
+            name = self.job.parameters.get("model")
+            if name is None:
+                serving = serving_model(self.runtime)
+                self._model = serving.version, serving.encoder
+            else:
+                try:
+                    self._model = name, version_encoder(self.runtime, name)
+                except LookupError as exc:
+                    raise JobError(str(exc)) from exc
+        return self._model
+
     def _encoder(self) -> Encode:
-        """The serving encoder, reporting its progress as the job's (and stopping the job
+        """The job's encoder, reporting its progress as the job's (and stopping the job
         there when it is cancelled)."""
         last = 0.0
 
@@ -132,12 +152,12 @@ class TranslationMemoryJob(JobHandler):
             )
 
         self.progress(stage="encoding", done=0, message="loading the model")
-        return serving_encode(self.runtime, report)
+        return background_encode(self.runtime, self._version()[1], report)
 
     def _verifier(self) -> WordVectors:
-        """The serving model's word vectors, a progress row (and a stop if cancelled) per
+        """The job's model's word vectors, a progress row (and a stop if cancelled) per
         chunk of candidates verified."""
-        words = serving_words(self.runtime)
+        words = background_words(self.runtime, self._version()[1])
 
         def verify(texts: Sequence[str]) -> list[np.ndarray]:
             self.progress(stage="verifying", message="checking the candidates word by word")

@@ -1,4 +1,4 @@
-"""What the translation-memory panel shows of a job and reads from its boxes: the picker's
+"""What the translation-memory panel shows of a job and reads from its boxes: the pickers'
 labels, the table's rows and summary, typed job and document numbers."""
 
 from __future__ import annotations
@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from mexma_search.app.tm_jobs import job_languages
-from mexma_search.app.views import JobInfo
+from mexma_search.app.views import JobInfo, ModelVersionInfo
 from mexma_search.tm.results import ResultPage, ResultQuery
 from mexma_search.webapp.formatting import job_name, job_subject
 
@@ -28,16 +28,22 @@ def job_label(job: JobInfo) -> str:
     return f"#{job.id} {job_name(job)} {job_subject(job)}: {job.status}"
 
 
+def model_choices(versions: list[ModelVersionInfo]) -> list[tuple[str, str]]:
+    """The model picker's versions: name and status (or that it is live)."""
+    return [(f"{v.name} ({'live' if v.live else v.status})", v.name) for v in versions]
+
+
 def page_summary(job: JobInfo, page: ResultPage) -> str:
-    """Which pairs the table shows, of how many."""
+    """Which pairs the table shows, of how many, and the model that found them."""
     if not page.matched:
         return f"No pair of the {page.total} of job #{job.id} passes the filters."
     first = (page.page - 1) * page.page_size + 1
     last = first + len(page.pairs) - 1
     src, trg = job_languages(job)
+    model = job.metrics.get("model")
     return (
-        f"**{src} → {trg}**: pairs {first}–{last} of {page.matched} matching "
-        f"({page.total} in all), page {page.page} of {page.pages}"
+        f"**{src} → {trg}**{f' (model {model})' if model else ''}: pairs {first}–{last} of "
+        f"{page.matched} matching ({page.total} in all), page {page.page} of {page.pages}"
     )
 
 

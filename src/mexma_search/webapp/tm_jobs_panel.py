@@ -28,6 +28,7 @@ from mexma_search.webapp.sessions import UserSessions
 from mexma_search.webapp.tm_format import (
     document_ids,
     job_label,
+    model_choices,
     on_page,
     page_summary,
     pair_rows,
@@ -39,6 +40,7 @@ from mexma_search.webapp.tm_pairs_table import Filters, PairsTable
 from mexma_search.webapp.training_panel import TrainingPanel
 
 PRIVATE: dict[str, Any] = {"api_visibility": "private"}
+LIVE_MODEL = ("The live model (serves search)", "")
 JOBS_SHOWN = 50
 DOCUMENTS_SHOWN = 500
 
@@ -63,6 +65,12 @@ class TmJobsPanel:
         self.sessions = sessions
 
     def build(self) -> None:
+        self.model = gr.Dropdown(
+            label="Model for mining and alignment (a version tuned for it need not be live)",
+            choices=[LIVE_MODEL],
+            value="",
+            elem_id="tm-model",
+        )
         with gr.Accordion("Mine pairs from two collections", open=True, elem_id="tm-mine"):
             with gr.Row():
                 self.mine_src = _side("Source", "tm-mine-src")
@@ -140,7 +148,7 @@ class TmJobsPanel:
         (it ticks for admins only)."""
         self.training = training
         required = self.sessions.required
-        side_inputs = [*self.mine_src, *self.mine_trg, self.threshold]
+        side_inputs = [*self.mine_src, *self.mine_trg, self.threshold, self.model]
         self.mine_button.click(
             required(self.start_mining),
             inputs=side_inputs,
@@ -148,7 +156,13 @@ class TmJobsPanel:
             api_name="tm_start_mining",
             **PRIVATE,
         )
-        align_inputs = [self.align_src, self.align_src_lang, self.align_trg, self.align_trg_lang]
+        align_inputs = [
+            self.align_src,
+            self.align_src_lang,
+            self.align_trg,
+            self.align_trg_lang,
+            self.model,
+        ]
         self.align_button.click(
             required(self.start_alignment),
             inputs=align_inputs,
@@ -209,6 +223,7 @@ class TmJobsPanel:
                 self.align_src,
                 self.align_trg,
                 self.job,
+                self.model,
             ],
             **PRIVATE,
         )
@@ -216,10 +231,11 @@ class TmJobsPanel:
     # ----- handlers ----------------------------------------------------------------------
 
     def choices(self, caller: Caller) -> tuple[Any, ...]:
-        """The collections and the newest documents to choose from, and the job list (for an
-        admin: the panel is hidden from everyone else, who changes nothing)."""
+        """The collections and the newest documents to choose from, the job list and the
+        model versions (for an admin: the panel is hidden from everyone else, who changes
+        nothing)."""
         if caller.role is not Role.ADMIN:
-            return (gr.skip(),) * 6
+            return (gr.skip(),) * 7
         collections = gr.Dropdown(choices=self.services.collections(caller=caller))
         documents = self.services.list_documents(limit=DOCUMENTS_SHOWN, caller=caller)
         named = formatting.document_choices(documents)
@@ -230,6 +246,7 @@ class TmJobsPanel:
             gr.Dropdown(choices=named),
             gr.Dropdown(choices=named),
             self.job_choices(caller),
+            gr.Dropdown(choices=[LIVE_MODEL, *model_choices(self.services.list_model_versions())]),
         )
 
     def start_mining(
@@ -242,12 +259,14 @@ class TmJobsPanel:
         trg_lang: str,
         trg_documents: str,
         threshold: float | None,
+        model: str | None,
     ) -> tuple[Any, ...]:
         """Queue a mining job and follow it."""
         job_id = self.services.tm.start_mining(
             MiningSide(src_collection or "", src_lang, document_ids(src_documents)),
             MiningSide(trg_collection or "", trg_lang, document_ids(trg_documents)),
             threshold=threshold,
+            model=model or None,
             caller=caller,
         )
         gr.Info(f"Mining job #{job_id} queued.")
@@ -260,11 +279,13 @@ class TmJobsPanel:
         src_lang: str,
         target: int | str | None,
         trg_lang: str,
+        model: str | None,
     ) -> tuple[Any, ...]:
         """Queue an alignment job and follow it."""
         job_id = self.services.tm.start_alignment(
             AlignmentSide(picked_document(source, "source"), src_lang or None),
             AlignmentSide(picked_document(target, "target"), trg_lang or None),
+            model=model or None,
             caller=caller,
         )
         gr.Info(f"Alignment job #{job_id} queued.")

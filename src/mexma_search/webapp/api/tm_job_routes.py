@@ -24,6 +24,13 @@ class MiningSideIn(BaseModel):
     document_ids: list[int] = Field(default_factory=list)
 
 
+MODEL_FIELD = Field(
+    default=None,
+    description="The model version to encode with (default: the live one); a version tuned "
+    "for mining need not serve search.",
+)
+
+
 class MiningRequest(BaseModel):
     source: MiningSideIn
     target: MiningSideIn
@@ -32,6 +39,7 @@ class MiningRequest(BaseModel):
         description="Keep pairs whose verified margin score (margin plus word-level "
         "agreement) is at least this (default 1.0).",
     )
+    model: str | None = MODEL_FIELD
 
 
 class AlignmentSideIn(BaseModel):
@@ -44,6 +52,7 @@ class AlignmentSideIn(BaseModel):
 class AlignmentRequest(BaseModel):
     source: AlignmentSideIn
     target: AlignmentSideIn
+    model: str | None = MODEL_FIELD
 
 
 class Started(BaseModel):
@@ -74,11 +83,12 @@ class PairPage(BaseModel):
 @router.post("/mine", response_model=Started, status_code=202, summary="Mine pairs (admin)")
 def start_mining(request: MiningRequest, services: ServicesDep, caller: Admin) -> Started:
     """Queue a job that finds the sentence pairs of two collections that translate each
-    other (ratio-margin mining with the live model)."""
+    other (ratio-margin mining with the live model, or the version ``model`` names)."""
     job_id = services.tm.start_mining(
         _mining_side(request.source),
         _mining_side(request.target),
         threshold=request.threshold,
+        model=request.model,
         caller=caller,
     )
     return Started(job_id=job_id)
@@ -90,6 +100,7 @@ def start_alignment(request: AlignmentRequest, services: ServicesDep, caller: Ad
     job_id = services.tm.start_alignment(
         AlignmentSide(request.source.document_id, request.source.lang),
         AlignmentSide(request.target.document_id, request.target.lang),
+        model=request.model,
         caller=caller,
     )
     return Started(job_id=job_id)
