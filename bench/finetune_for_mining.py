@@ -24,7 +24,7 @@ from transformers.utils import logging as transformers_logging
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import DEFAULT_DATA_DIR, DEFAULT_MODELS_DIR, machine
 from evaluate_bible import read_bible
-from finetune_keeps_search import option_overrides
+from finetune_keeps_search import add_set_option, option_overrides
 from mine_bible import distractor_refs
 
 from mexma_search.app.settings import Settings
@@ -45,14 +45,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--distractors", type=int, default=5000)
     parser.add_argument("--dev-distractors", type=int, default=1000)
     parser.add_argument("--out", type=Path, required=True)
-    parser.add_argument(
-        "--set",
-        dest="overrides",
-        action="append",
-        default=[],
-        metavar="KEY=VALUE",
-        help="a training option changed from the admin defaults (value read as JSON)",
-    )
+    add_set_option(parser, "a training option changed from the admin defaults (value as JSON)")
     return parser.parse_args()
 
 
