@@ -19,9 +19,11 @@ without the unmasking loss) and ``default`` (the admin tab's defaults now,
 parses, e.g. ``--set alignment=contrastive --set distill_weight=10``) changes a training option
 in every config run.
 Every config trains with ``--batch-size`` pairs per step, max length ``--max-length`` and
-``--precision`` (bf16 autocast makes a CPU step about twice as fast), seed 0.
+``--precision`` (bf16 autocast makes a CPU step about twice as fast), seed 0. ``--score DIR``
+scores a model trained elsewhere (e.g. by ``finetune_for_mining.py``) beside them.
 
     python bench/finetune_keeps_search.py --steps 50 --configs previous,default
+    python bench/finetune_keeps_search.py --configs '' --score DIR/model
 """
 
 from __future__ import annotations
@@ -88,6 +90,15 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--doc-words", type=int, default=64, help="words kept per wiki doc")
     parser.add_argument("--eval-batch-size", type=int, default=64)
     parser.add_argument("--no-base", action="store_true", help="do not score the base model")
+    parser.add_argument(
+        "--score",
+        dest="trained",
+        action="append",
+        default=[],
+        type=Path,
+        metavar="MODEL_DIR",
+        help="also score this already trained model (repeatable); --configs '' trains none",
+    )
     parser.add_argument("--models-dir", type=Path, default=REPO_ROOT / "models")
     parser.add_argument("--data-dir", type=Path, default=REPO_ROOT.parent / "shared" / "data")
     parser.add_argument("--out", type=Path, default=REPO_ROOT / "bench" / "results")
@@ -214,7 +225,7 @@ def main(argv: list[str] | None = None) -> None:
     transformers_logging.disable_progress_bar()
     args = parse_args(argv)
     chosen = configs(args.distill_weight, args.learning_rate)
-    names = args.configs.split(",")
+    names = [name for name in args.configs.split(",") if name]
     unknown = [n for n in names if n not in chosen]
     if unknown:
         raise SystemExit(f"unknown config(s) {unknown}; known: {sorted(chosen)}")
@@ -228,8 +239,10 @@ def main(argv: list[str] | None = None) -> None:
         if args.no_base
         else [{"config": "base", **score(SentenceEncoder.load(model), test, args)}]
     )
-    if reports:
-        print(json.dumps(reports[-1]), flush=True)
+    for trained in args.trained:
+        reports.append({"config": str(trained), **score(SentenceEncoder.load(trained), test, args)})
+    for report in reports:
+        print(json.dumps(report), flush=True)
     overrides = option_overrides(args.overrides)
     suffix = "".join(f" {key}={value}" for key, value in overrides.items())
     for name in names:
