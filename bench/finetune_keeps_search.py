@@ -200,11 +200,16 @@ def run_config(
 
 
 def print_table(reports: list[dict[str, Any]], args: argparse.Namespace, pairs: int) -> None:
-    print(
-        f"\nBible en-es train split, {args.steps} optimiser steps of "
+    trained = (
+        f"configs trained here: Bible en-es train split, {args.steps} optimiser steps of "
         f"{TrainingConfig.grad_accumulation} x {args.batch_size} pairs, max length "
-        f"{args.max_length}, {args.precision}; xsim margin error (%) on {pairs} test pairs; "
-        "wiki dev set dense retrieval (%)"
+        f"{args.max_length}, {args.precision}; "
+        if args.configs
+        else ""
+    )
+    print(
+        f"\n{trained}xsim margin error (%) on {pairs} Bible test pairs; wiki dev set dense "
+        "retrieval (%)"
     )
     print(
         f"{'config':<40} {'s/step':>7} {'margin en>es':>12} {'es>en':>6} {'same R@1':>9} "
