@@ -38,7 +38,7 @@ ALL = ResultQuery(page_size=1000, sort="position", ascending=True)
 
 @pytest.fixture
 def encoders(monkeypatch: pytest.MonkeyPatch) -> list[LexiconEncoder]:
-    """The lexicon encoders the jobs use instead of the serving model."""
+    """The lexicon encoders the jobs use in place of their model's encoder (each records it)."""
     made: list[LexiconEncoder] = []
 
     def lexicon(runtime: Runtime, encoder: Any, progress: Progress) -> LexiconEncoder:
