@@ -122,6 +122,8 @@ def open_tab(page: Page, name: str) -> None:
 
 def login(page: Page) -> None:
     open_tab(page, "Admin")
+    # the page's script moves the login box into a form once it is drawn: fill it after that
+    expect(page.locator("#admin-login-form #admin-login")).to_be_attached()
     page.locator("#admin-user input, #admin-user textarea").first.fill("admin")
     page.locator("#admin-password input").fill(PASSWORD)
     page.locator("#admin-login-button").click()

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import faulthandler
 import json
 import os
 import socket
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -17,6 +20,9 @@ from mexma_search.encoder.training.config import TrainingConfig
 from mexma_search.encoder.training.loop import train
 
 PAIRS = [(f"The river {n} flows", f"El río {n} atraviesa") for n in range(32)]
+# A rank still running after this long prints its stack and exits, so a hang fails the test
+# with the place it hangs instead of stalling the suite.
+RANK_DEADLINE_S = 150
 
 
 def free_port() -> int:
@@ -33,6 +39,7 @@ def run_rank(rank: int, world_size: int, port: int, model_dir: str, out: str, fr
         MASTER_ADDR="127.0.0.1",
         MASTER_PORT=str(port),
     )
+    faulthandler.dump_traceback_later(RANK_DEADLINE_S, exit=True, file=sys.stderr)
     torch.set_num_threads(1)
     encoder = SentenceEncoder.load(model_dir, device="cpu")
     config = TrainingConfig(
@@ -60,18 +67,33 @@ def run_rank(rank: int, world_size: int, port: int, model_dir: str, out: str, fr
     assert not dist.is_initialized()  # train() left the process group it joined
 
 
+def run_two_ranks(*args: object) -> None:
+    """Run ``run_rank`` in two fresh processes; none outlives the call, whatever happens.
+
+    Spawned, not forked: a fork of the test process copies whatever lock one of its threads
+    holds at that instant, and a rank blocked on it never joins the process group.
+    """
+    context = mp.start_processes(
+        run_rank, args=(2, free_port(), *args), nprocs=2, join=False, start_method="spawn"
+    )
+    assert context is not None
+    deadline = time.monotonic() + RANK_DEADLINE_S + 30
+    try:
+        while not context.join(timeout=max(deadline - time.monotonic(), 1)):
+            if time.monotonic() > deadline:
+                pytest.fail(f"the ranks were still running after {RANK_DEADLINE_S + 30} s")
+    finally:
+        for process in context.processes:
+            if process.is_alive():
+                process.kill()
+            process.join()
+
+
 @pytest.mark.parametrize("freeze", [False, True], ids=["all-weights", "frozen-embeddings"])
 def test_two_gloo_processes_stay_in_sync(
     tiny_cls_model_dir: Path, tmp_path: Path, freeze: bool
 ) -> None:
-    # fork: the children inherit the imported modules, which saves most of the start-up time.
-    mp.start_processes(
-        run_rank,
-        args=(2, free_port(), str(tiny_cls_model_dir), str(tmp_path), freeze),
-        nprocs=2,
-        join=True,
-        start_method="fork",
-    )
+    run_two_ranks(str(tiny_cls_model_dir), str(tmp_path), freeze)
     ranks = [json.loads((tmp_path / f"rank{r}.json").read_text()) for r in range(2)]
     assert [r["steps"] for r in ranks] == [2, 2]
     assert ranks[0]["checksum"] == ranks[1]["checksum"]

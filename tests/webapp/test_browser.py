@@ -15,7 +15,7 @@ from typing import Any
 from urllib.parse import urlparse
 
 import pytest
-from browser_steps import CHROMIUM, FLAGS, TRAINING_TIMEOUT_MS, train_and_follow
+from browser_steps import CHROMIUM, FLAGS, TRAINING_TIMEOUT_MS, log_in, train_and_follow
 
 DOCS = Path(__file__).resolve().parents[1] / "fixtures" / "docs"
 UPLOADS = ["river_fr.md", "bakery_es.html", "train_de.txt"]  # French, Spanish, German
@@ -58,10 +58,7 @@ def test_upload_three_languages_and_search_in_a_fourth(
         expect(page.locator("#search-results")).to_contain_text("Nothing is indexed yet")
         page.screenshot(path=tmp_path / "search-empty.png")
 
-        page.get_by_role("tab", name="Admin").click()
-        page.locator("#admin-user textarea, #admin-user input").first.fill("admin")
-        page.locator("#admin-password input").fill(admin_password)
-        page.locator("#admin-login-button").click()
+        log_in(page, admin_password)
         expect(page.locator("#admin-panel")).to_contain_text("Logged in as admin")
 
         page.get_by_role("tab", name="Library").click()
