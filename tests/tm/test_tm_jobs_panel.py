@@ -18,7 +18,8 @@ from mexma_search.encoder.bitext import read_bitext
 from mexma_search.jobs import tm as tm_task
 from mexma_search.jobs.inprocess import InProcessWorker
 from mexma_search.tm.workflow import Progress
-from mexma_search.webapp.tm_jobs_panel import TmJobsPanel, TrainingLink
+from mexma_search.webapp.tm_jobs_panel import TmJobsPanel
+from mexma_search.webapp.tm_pairs_actions import TrainingLink
 from mexma_search.webapp.training_panel import ADVANCED, BASIC, TrainingPanel
 
 ADMIN = Caller("admin", Role.ADMIN)
@@ -43,7 +44,7 @@ def lexicon(monkeypatch: pytest.MonkeyPatch) -> None:
 def panel(services: Services) -> TmJobsPanel:
     panel = TmJobsPanel(services, sessions=None)  # type: ignore[arg-type]  # handlers only
     # handlers only: no components
-    panel.training = TrainingLink(None, None, "admin", None, "training")  # type: ignore[arg-type]
+    panel.actions.training = TrainingLink(None, None, "admin", None, "training")  # type: ignore[arg-type]
     return panel
 
 
@@ -91,7 +92,7 @@ def test_the_export_holds_the_filtered_pairs_in_the_table_order(
     )
     filters = ("1.0", "the", "source", True, 1, 50)
     _, _, rows, *_ = panel.show(ADMIN, job_id, *filters)
-    exported = Path(panel.export(ADMIN, job_id, "tmx", *filters).value["path"])
+    exported = Path(panel.actions.export(ADMIN, job_id, "tmx", *filters).value["path"])
     assert exported.name == f"mine-{job_id}-en-es.tmx"
     assert [[p.src, p.trg] for p in read_bitext(exported)] == [row[1:3] for row in rows]
 
@@ -109,7 +110,7 @@ def test_non_admins_and_bad_input_get_a_message(services: Services, panel: TmJob
     with pytest.raises(ValueError, match="Min score: 'high' is not a number"):
         panel.show(ADMIN, 1, "high", "", "score", False, 1, 50)
     with pytest.raises(gr.Error, match="Choose a finished mining or alignment job first"):
-        panel.export(ADMIN, None, "tmx", *EVERYTHING)
+        panel.actions.export(ADMIN, None, "tmx", *EVERYTHING)
 
 
 def _training_form(services: Services) -> tuple[TrainingPanel, list[Any]]:
@@ -128,7 +129,7 @@ def test_aligned_pairs_open_in_the_training_form_and_train_a_model(
     spanish = ingest(services, write_side(tmp_path, "es.txt", [es for _, es in RIVERS]), "rivers")
     job_id = _finished_job(services, panel.start_alignment(ADMIN, english, "", spanish, "", ""))
     in_order = (None, "", "position", True, 1, 50)
-    path, src, trg, page_tabs, admin_tabs = panel.use_for_training(ADMIN, job_id, *in_order)
+    path, src, trg, page_tabs, admin_tabs = panel.actions.use_for_training(ADMIN, job_id, *in_order)
     assert (Path(path).suffix, src, trg) == (".tmx", "en", "es")
     # the page switches to the Admin tab, and the Admin tab to its training form
     assert (page_tabs.selected, admin_tabs.selected) == ("admin", "training")
@@ -150,9 +151,11 @@ def test_mined_pairs_are_saved_as_a_translation_memory(
     job_id = _finished_job(services, started)
     only_gato = (None, "gato", "score", False, 1, 50)
     _, _, rows, *_ = panel.show(ADMIN, job_id, *only_gato)
-    panel.save_as_memory(ADMIN, job_id, "mined pets", "tm-en", *only_gato)
+    panel.actions.save_as_memory(ADMIN, job_id, "mined pets", "tm-en", *only_gato)
     hits = services.concordance(ADMIN, "gato", tm="mined pets", limit=50)
     assert {(hit.src_text, hit.trg_text) for hit in hits} == {(r[1], r[2]) for r in rows}
     assert {(hit.src_lang, hit.trg_lang, hit.origin) for hit in hits} == {("en", "es", "mined")}
     with pytest.raises(PermissionError, match="admins only"):
-        panel.save_as_memory(Caller("editor", Role.EDITOR), job_id, "x", "tm-en", *only_gato)
+        panel.actions.save_as_memory(
+            Caller("editor", Role.EDITOR), job_id, "x", "tm-en", *only_gato
+        )

@@ -28,7 +28,7 @@ from mexma_search.webapp.errors import raises_errors, shows_errors
 from mexma_search.webapp.library_tab import LibraryTab
 from mexma_search.webapp.search_tab import SearchTab
 from mexma_search.webapp.sessions import UserSessions
-from mexma_search.webapp.tm_jobs_panel import TrainingLink
+from mexma_search.webapp.tm_pairs_actions import TrainingLink
 from mexma_search.webapp.tm_tab import TmTab
 
 STATIC = Path(__file__).parent / "static"

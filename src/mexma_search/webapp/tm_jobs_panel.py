@@ -1,6 +1,6 @@
 """Translation-memory jobs for admins: mine pairs from two collections or align two documents,
-follow the job, browse its pairs (filter, sort, pages), download them as TSV or TMX, or open
-them in the training form as its bitext.
+follow the job and browse its pairs (filter, sort, pages); what an admin does with them is in
+:mod:`mexma_search.webapp.tm_pairs_actions`.
 
 The work is :class:`~mexma_search.app.tm_jobs.TmJobs`'s; every handler goes through
 :meth:`~mexma_search.webapp.sessions.UserSessions.required` (admins only, checked on the
@@ -9,21 +9,17 @@ server).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 import gradio as gr
 
 from mexma_search.app.access import Caller, Role
 from mexma_search.app.services import Services
-from mexma_search.app.tm_jobs import AlignmentSide, MiningSide, job_languages
+from mexma_search.app.tm_jobs import AlignmentSide, MiningSide
 from mexma_search.app.views import JobInfo
-from mexma_search.tm.export import EXPORT_FORMATS
 from mexma_search.tm.results import ResultQuery
 from mexma_search.tm.verify import DEFAULT_VERIFIED_THRESHOLD
 from mexma_search.webapp import formatting, limits
-from mexma_search.webapp.errors import raises_errors
-from mexma_search.webapp.export_panel import fresh_export_file
 from mexma_search.webapp.sessions import UserSessions
 from mexma_search.webapp.tm_format import (
     document_ids,
@@ -33,28 +29,15 @@ from mexma_search.webapp.tm_format import (
     page_summary,
     pair_rows,
     picked_document,
-    picked_number,
     waiting_message,
 )
+from mexma_search.webapp.tm_pairs_actions import TmPairsActions, TrainingLink, picked_job
 from mexma_search.webapp.tm_pairs_table import Filters, PairsTable
-from mexma_search.webapp.training_panel import TrainingPanel
 
 PRIVATE: dict[str, Any] = {"api_visibility": "private"}
 LIVE_MODEL = ("The live model (serves search)", "")
 JOBS_SHOWN = 50
 DOCUMENTS_SHOWN = 500
-
-
-@dataclass(frozen=True)
-class TrainingLink:
-    """Where "Use as training bitext" goes: the training form, and the tabs to switch to it
-    (the page's, with the id of the Admin tab; the Admin tab's, with the form's)."""
-
-    form: TrainingPanel
-    page_tabs: gr.Tabs
-    admin_tab_id: str
-    admin_tabs: gr.Tabs
-    form_tab_id: str
 
 
 class TmJobsPanel:
@@ -63,6 +46,7 @@ class TmJobsPanel:
     def __init__(self, services: Services, sessions: UserSessions) -> None:
         self.services = services
         self.sessions = sessions
+        self.actions = TmPairsActions(services, sessions)
 
     def build(self) -> None:
         self.model = gr.Dropdown(
@@ -111,26 +95,8 @@ class TmJobsPanel:
         with gr.Row(equal_height=True):
             self.previous = gr.Button("Previous page", size="sm", min_width=120)
             self.next = gr.Button("Next page", size="sm", min_width=120)
-            self.format = gr.Radio(
-                choices=list(EXPORT_FORMATS), value="tmx", label="Format", min_width=120
-            )
-            self.export_button = gr.Button("Export these pairs", elem_id="tm-export")
-            self.train_button = gr.Button("Use as training bitext", elem_id="tm-use-for-training")
-        with gr.Row(equal_height=True):
-            self.memory_name = gr.Textbox(
-                label="Translation memory name", max_lines=1, elem_id="tm-memory-name"
-            )
-            self.memory_collection = gr.Dropdown(
-                label="In collection",
-                choices=[],
-                allow_custom_value=True,
-                elem_id="tm-memory-collection",
-            )
-            self.save_button = gr.Button("Save as translation memory", elem_id="tm-save-memory")
-        # shown once there is an export (empty, it is a large blank drop area)
-        self.file = gr.File(
-            label="Export", interactive=False, visible=False, elem_id="tm-export-file"
-        )
+            self.actions.build_export()
+        self.actions.build_save()
 
     @property
     def filters(self) -> list[Any]:
@@ -146,7 +112,6 @@ class TmJobsPanel:
         """Connect the controls; the choices of collections, documents and jobs are read when
         the tab ``opened_on`` is selected (by an admin), ``timer`` polls the job's progress
         (it ticks for admins only)."""
-        self.training = training
         required = self.sessions.required
         side_inputs = [*self.mine_src, *self.mine_trg, self.threshold, self.model]
         self.mine_button.click(
@@ -186,40 +151,13 @@ class TmJobsPanel:
             **limits.POLL,
             **PRIVATE,
         )
-        self.export_button.click(
-            required(self.export),
-            inputs=[self.job, self.format, *self.filters],
-            outputs=self.file,
-            api_name="tm_export",
-            **PRIVATE,
-        )
-        form = training.form
-        opened = self.train_button.click(
-            required(self.use_for_training, raises_errors),
-            inputs=[self.job, *self.filters],
-            outputs=[
-                form.bitext,
-                form.src_lang,
-                form.trg_lang,
-                training.page_tabs,
-                training.admin_tabs,
-            ],
-            api_name="tm_use_for_training",
-            **PRIVATE,
-        )
-        form.validate_after(opened.success)
-        self.save_button.click(
-            required(self.save_as_memory),
-            inputs=[self.job, self.memory_name, self.memory_collection, *self.filters],
-            api_name="tm_save_as_memory",
-            **PRIVATE,
-        )
+        self.actions.wire(self.job, self.filters, training)
         opened_on.select(
             self.sessions.with_viewer(self.choices),
             outputs=[
                 self.mine_src[0],
                 self.mine_trg[0],
-                self.memory_collection,
+                self.actions.memory_collection,
                 self.align_src,
                 self.align_trg,
                 self.job,
@@ -352,64 +290,8 @@ class TmJobsPanel:
             return choices, progress, gr.skip(), gr.skip(), gr.skip(), gr.skip()
         return choices, *self._view(caller, picked, Filters(*filters).query(1))
 
-    def export(self, caller: Caller, picked: int | str | None, fmt: str, *filters: Any) -> Any:
-        """The pairs that pass the filters, in the table's order, as a TSV or TMX file."""
-        job = self._required_job(picked)
-        if fmt not in EXPORT_FORMATS:
-            raise formatting.ui_error(f"Choose a format: {', '.join(EXPORT_FORMATS)}.")
-        src, trg = job_languages(job)
-        path = fresh_export_file(f"{job.parameters['task']}-{job.id}-{src}-{trg}.{fmt}")
-        exported = self.services.tm.export(job.id, path, Filters(*filters).query(), caller=caller)
-        return gr.File(value=str(exported), visible=True)
-
-    def use_for_training(
-        self, caller: Caller, picked: int | str | None, *filters: Any
-    ) -> tuple[Any, ...]:
-        """Put the pairs that pass the filters in the training form as its bitext (a TMX) and
-        switch to the form; its validation report follows."""
-        job = self._required_job(picked)
-        folder = fresh_export_file("bitext").parent
-        path = self.services.tm.training_bitext(
-            job.id, folder, Filters(*filters).query(), caller=caller
-        )
-        src, trg = job_languages(job)
-        gr.Info(f"The pairs of job #{job.id} are in the training form: read the report below.")
-        return (
-            str(path),
-            src,
-            trg,
-            gr.Tabs(selected=self.training.admin_tab_id),
-            gr.Tabs(selected=self.training.form_tab_id),
-        )
-
-    def save_as_memory(
-        self,
-        caller: Caller,
-        picked: int | str | None,
-        name: str,
-        collection: str | None,
-        *filters: Any,
-    ) -> None:
-        """Store the pairs that pass the filters in a translation memory (created if new)."""
-        job = self._required_job(picked)
-        origin, segments = self.services.tm.segments(
-            job.id, Filters(*filters).query(), caller=caller
-        )
-        added = self.services.add_pairs_to_tm(caller, name, collection or "", segments, origin)
-        gr.Info(
-            f"{added.added} pairs saved in translation memory {added.name!r} of "
-            f"{added.collection!r} ({added.skipped} already there or with an empty side)."
-        )
-
     def _job(self, picked: int | str | None) -> JobInfo | None:
-        job_id = picked_number(picked, "job")
-        return self.services.get_job(job_id) if job_id is not None else None
-
-    def _required_job(self, picked: int | str | None) -> JobInfo:
-        job = self._job(picked)
-        if job is None:
-            raise formatting.ui_error("Choose a finished mining or alignment job first.")
-        return job
+        return picked_job(self.services, picked)
 
 
 def _side(name: str, elem_id: str) -> tuple[gr.Dropdown, gr.Textbox, gr.Textbox]:

@@ -15,8 +15,9 @@ from mexma_search.webapp import formatting, limits
 from mexma_search.webapp.library_tab import with_any
 from mexma_search.webapp.sessions import UserSessions
 from mexma_search.webapp.tm_formatting import NO_TMS, TM_HINT, pair_choices, tm_results
-from mexma_search.webapp.tm_jobs_panel import TmJobsPanel, TrainingLink
+from mexma_search.webapp.tm_jobs_panel import TmJobsPanel
 from mexma_search.webapp.tm_manage_panel import TmManagePanel
+from mexma_search.webapp.tm_pairs_actions import TrainingLink
 
 MAX_RESULTS = 50
 
