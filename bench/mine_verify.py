@@ -287,6 +287,15 @@ def fitted(dev: dict[str, Any], test: dict[str, Any], names: list[str], chosen: 
     return result
 
 
+def print_results(results: dict[str, Any]) -> None:
+    """One line a result: dev F1, then test P/R/F1 at dev's threshold and at the oracle's."""
+    for label, result in results.items():
+        print(f"{label:50s} dev {result.get('dev_f1', 0):.1f}", end="")
+        for key in ("at_dev_threshold", "oracle"):
+            print(f"  {key} P/R/F1 " + "/".join(f"{v:.1f}" for v in result[key][1:]), end="")
+        print()
+
+
 def main() -> None:
     args = parse_args()
     layers = [int(n) for n in args.layers.split(",")]
@@ -346,11 +355,7 @@ def main() -> None:
         "rss_mb": rss_mb(),
         "machine": machine(),
     }
-    for label, result in results.items():
-        print(f"{label:45s} dev {result.get('dev_f1', 0):.1f}", end="")
-        for key in ("at_dev_threshold", "oracle"):
-            print(f"  {key} P/R/F1 " + "/".join(f"{v:.1f}" for v in result[key][1:]), end="")
-        print()
+    print_results(results)
     print(report["cost"])
     print(write_report(report, RESULTS_DIR, "mine_verify"))
 
