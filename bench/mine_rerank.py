@@ -11,7 +11,7 @@ dev combines the cross-encoder's score with the margin (and with the app's verif
 candidates are taken best first, one per sentence, cut at dev's best threshold. Test P/R/F1.
 
     python bench/mine_verify.py --layers 4 --cache DIR
-    python bench/mine_rerank.py --cache DIR --steps 400 --out DIR2
+    python bench/mine_rerank.py --cache DIR --out DIR2
 """
 
 from __future__ import annotations
@@ -63,11 +63,11 @@ class CrossEncoder(torch.nn.Module):
 
 def parse_args() -> argparse.Namespace:
     parser = mining_parser(__doc__.split("\n\n")[0], dev_distractors=5000)
-    parser.add_argument("--steps", type=int, default=400)
+    parser.add_argument("--steps", type=int, default=500)
     parser.add_argument("--groups", type=int, default=8, help="verses a step")
     parser.add_argument("--negatives", type=int, default=3, help="hard negatives a verse")
     parser.add_argument("--pool", type=int, default=10, help="neighbours to draw them from")
-    parser.add_argument("--lr", type=float, default=3e-5)
+    parser.add_argument("--lr", type=float, default=5e-5)
     parser.add_argument("--head-lr", type=float, default=1e-3)
     parser.add_argument("--max-length", type=int, default=192)
     parser.add_argument("--verify-name", default="top2-4", help="the cached candidates' suffix")
