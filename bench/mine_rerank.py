@@ -31,8 +31,8 @@ from transformers.utils import logging as transformers_logging
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import RESULTS_DIR, machine, rss_mb, write_report
 from evaluate_bible import Bible, read_bible
-from mine_bible import VectorCache, distractor_refs, mining_parser, side_refs
-from mine_verify import TEXT_FEATURES, fitted, print_results
+from mine_bible import VectorCache, distractor_refs, mining_parser
+from mine_verify import TEXT_FEATURES, fitted, mining_sides, print_results
 
 from mexma_search.encoder.default_model import prepare_default_model
 from mexma_search.encoder.model import SentenceEncoder
@@ -177,39 +177,40 @@ def pair_scores(
     return scores
 
 
+def reranker(
+    args: argparse.Namespace, bible: Bible, model_dir: Path
+) -> tuple[CrossEncoder, dict[str, Any]]:
+    """The reranker saved in ``--load``, or one trained from ``model_dir`` (and saved in
+    ``--out``); what its training was."""
+    if args.load:
+        model = CrossEncoder(args.load)
+        model.head.load_state_dict(torch.load(args.load / "head.pt"))
+        return model, {"loaded": str(args.load)}
+    held = set(distractor_refs(bible, args.distractors, args.dev_distractors))
+    train_refs = [ref for ref in bible.splits["train"] if ref not in held]
+    encoder = SentenceEncoder.load(model_dir, precision=args.precision)
+    cache = VectorCache(encoder, bible, args.cache)
+    groups = training_groups(bible, train_refs, cache, args.pool, args.negatives, seed=0)
+    print(len(train_refs), "train verses,", len(groups), "groups", flush=True)
+    model = CrossEncoder(model_dir)
+    training = {"train_verses": len(train_refs), **train_reranker(model, groups, args)}
+    if args.out:
+        args.out.mkdir(parents=True, exist_ok=True)
+        model.transformer.save_pretrained(args.out)
+        model.tokenizer.save_pretrained(args.out)
+        torch.save(model.head.state_dict(), args.out / "head.pt")
+    return model, training
+
+
 def main() -> None:
     transformers_logging.disable_progress_bar()
     args = parse_args()
     torch.manual_seed(0)
     bible = read_bible(args.data_dir)
     model_dir = args.model or prepare_default_model(args.models_dir).path
-    cache = VectorCache(
-        SentenceEncoder.load(model_dir, precision=args.precision), bible, args.cache
-    )
+    model, training = reranker(args, bible, model_dir)
     d, dd = args.distractors, args.dev_distractors
-    noise = distractor_refs(bible, d, dd)
-    held = set(noise)
-    train_refs = [ref for ref in bible.splits["train"] if ref not in held]
-    if args.load:
-        model = CrossEncoder(args.load)
-        model.head.load_state_dict(torch.load(args.load / "head.pt"))
-        training: dict[str, Any] = {"loaded": str(args.load)}
-    else:
-        groups = training_groups(bible, train_refs, cache, args.pool, args.negatives, seed=0)
-        print(len(train_refs), "train verses,", len(groups), "groups", flush=True)
-        model = CrossEncoder(model_dir)
-        training = train_reranker(model, groups, args)
-    if args.out:
-        args.out.mkdir(parents=True, exist_ok=True)
-        model.transformer.save_pretrained(args.out)
-        model.tokenizer.save_pretrained(args.out)
-        torch.save(model.head.state_dict(), args.out / "head.pt")
-    sides = {
-        "dev": side_refs(bible.splits["dev"], noise[:dd], noise[dd : 2 * dd], seed=1),
-        "test": side_refs(
-            bible.splits["test"], noise[2 * dd : 2 * dd + d], noise[2 * dd + d :], seed=2
-        ),
-    }
+    sides = mining_sides(bible, d, dd)
     splits: dict[str, dict[str, Any]] = {}
     scoring_seconds = 0.0
     for name, (src_refs, trg_refs, gold) in sides.items():
@@ -245,7 +246,6 @@ def main() -> None:
         f"{args.partners} best margin partner(s)",
         "model": str(model_dir),
         "options": {k: str(v) for k, v in vars(args).items()},
-        "train_verses": len(train_refs),
         "training": training,
         "scoring_ms_per_candidate": 1000 * scoring_seconds / candidates,
         "results": results,

@@ -287,6 +287,19 @@ def fitted(dev: dict[str, Any], test: dict[str, Any], names: list[str], chosen: 
     return result
 
 
+def mining_sides(bible: Bible, distractors: int, dev_distractors: int) -> dict[str, SideRefs]:
+    """The dev and test sides: each split's verses shuffled with its own distractors per side
+    (``dev_distractors`` for dev, ``distractors`` for test)."""
+    d, dd = distractors, dev_distractors
+    noise = distractor_refs(bible, d, dd)
+    return {
+        "dev": side_refs(bible.splits["dev"], noise[:dd], noise[dd : 2 * dd], seed=1),
+        "test": side_refs(
+            bible.splits["test"], noise[2 * dd : 2 * dd + d], noise[2 * dd + d :], seed=2
+        ),
+    }
+
+
 def print_results(results: dict[str, Any]) -> None:
     """One line a result: dev F1, then test P/R/F1 at dev's threshold and at the oracle's."""
     for label, result in results.items():
@@ -305,13 +318,7 @@ def main() -> None:
     )
     cache = VectorCache(encoder, bible, args.cache)
     d, dd = args.distractors, args.dev_distractors
-    noise = distractor_refs(bible, d, dd)
-    sides = {
-        "dev": side_refs(bible.splits["dev"], noise[:dd], noise[dd : 2 * dd], seed=1),
-        "test": side_refs(
-            bible.splits["test"], noise[2 * dd : 2 * dd + d], noise[2 * dd + d :], seed=2
-        ),
-    }
+    sides = mining_sides(bible, d, dd)
     splits = {}
     for name, (src_refs, trg_refs, gold) in sides.items():
         path = args.cache / f"verify-{name}-{d}-{dd}-top{args.top}-{args.layers}.npz"
