@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import faulthandler
+import gc
 import json
 import os
-import socket
 import sys
 import time
 from pathlib import Path
@@ -14,9 +14,11 @@ import pytest
 import torch
 import torch.distributed as dist
 import torch.multiprocessing as mp
+from torch.nn.parallel import DistributedDataParallel
 
 from mexma_search.encoder.model import SentenceEncoder
 from mexma_search.encoder.training.config import TrainingConfig
+from mexma_search.encoder.training.distributed import DistributedContext
 from mexma_search.encoder.training.loop import train
 
 PAIRS = [(f"The river {n} flows", f"El río {n} atraviesa") for n in range(32)]
@@ -25,10 +27,18 @@ PAIRS = [(f"The river {n} flows", f"El río {n} atraviesa") for n in range(32)]
 RANK_DEADLINE_S = 150
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+def watch_teardown() -> list[int]:
+    """Record, each time a rank leaves the process group, how many DDP wrappers are alive."""
+    counts: list[int] = []
+    leave = DistributedContext.teardown
+
+    def counted_teardown() -> None:
+        # gc.get_objects() also lists cyclic garbage the collector has not freed yet.
+        counts.append(sum(isinstance(o, DistributedDataParallel) for o in gc.get_objects()))
+        leave()
+
+    DistributedContext.teardown = staticmethod(counted_teardown)  # type: ignore[method-assign]
+    return counts
 
 
 def run_rank(rank: int, world_size: int, port: int, model_dir: str, out: str, freeze: bool) -> None:
@@ -38,9 +48,12 @@ def run_rank(rank: int, world_size: int, port: int, model_dir: str, out: str, fr
         WORLD_SIZE=str(world_size),
         MASTER_ADDR="127.0.0.1",
         MASTER_PORT=str(port),
+        # As under torchrun, the ranks are clients of a store that outlives them (the test's).
+        TORCHELASTIC_USE_AGENT_STORE="True",
     )
     faulthandler.dump_traceback_later(RANK_DEADLINE_S, exit=True, file=sys.stderr)
     torch.set_num_threads(1)
+    wrappers_at_teardown = watch_teardown()
     encoder = SentenceEncoder.load(model_dir, device="cpu")
     config = TrainingConfig(
         output_dir=Path(out) / "run",
@@ -62,6 +75,7 @@ def run_rank(rank: int, world_size: int, port: int, model_dir: str, out: str, fr
         "embeddings": float(
             encoder.transformer.get_input_embeddings().weight.detach().double().sum()
         ),
+        "wrappers_at_teardown": wrappers_at_teardown,
     }
     Path(out, f"rank{rank}.json").write_text(json.dumps(summary))
     assert not dist.is_initialized()  # train() left the process group it joined
@@ -73,8 +87,9 @@ def run_two_ranks(*args: object) -> None:
     Spawned, not forked: a fork of the test process copies whatever lock one of its threads
     holds at that instant, and a rank blocked on it never joins the process group.
     """
+    store = dist.TCPStore("127.0.0.1", 0, world_size=2, is_master=True, wait_for_workers=False)
     context = mp.start_processes(
-        run_rank, args=(2, free_port(), *args), nprocs=2, join=False, start_method="spawn"
+        run_rank, args=(2, store.port, *args), nprocs=2, join=False, start_method="spawn"
     )
     assert context is not None
     deadline = time.monotonic() + RANK_DEADLINE_S + 30
@@ -98,6 +113,8 @@ def test_two_gloo_processes_stay_in_sync(
     assert [r["steps"] for r in ranks] == [2, 2]
     assert ranks[0]["checksum"] == ranks[1]["checksum"]
     assert ranks[0]["first"] == ranks[1]["first"]
+    # The wrapper holds the process group: released before the group, not after.
+    assert [r["wrappers_at_teardown"] for r in ranks] == [[0], [0]]
     original = SentenceEncoder.load(tiny_cls_model_dir, device="cpu")
     untrained = torch.cat([p.detach().flatten() for p in original.transformer.parameters()])
     assert ranks[0]["checksum"] != float(untrained.double().sum())

@@ -14,6 +14,7 @@ uninterrupted run would have. The learning-rate schedule counts optimiser steps.
 from __future__ import annotations
 
 import contextlib
+import gc
 import logging
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -182,7 +183,14 @@ class Trainer:
         return self.config.output_dir / "checkpoints"
 
     def close(self) -> None:
-        """Leave the process group if this trainer joined it (torchrun runs)."""
+        """Release the data-parallel wrapper, then leave the process group if this trainer
+        joined it (torchrun runs)."""
+        if isinstance(self.model, DistributedDataParallel):
+            # The wrapper sits in a reference cycle and holds the process group: left to the
+            # garbage collector, it would release the group at some later allocation, when the
+            # other ranks may have exited.
+            self.model = self.objective
+            gc.collect()
         if self._joined_process_group:
             self.dist.teardown()
             self._joined_process_group = False
