@@ -8,6 +8,10 @@ threshold on test (an oracle) are reported too. Both the app's selection (``mine
 each sentence in at most one pair) and the plain union of both directions are scored.
 Vectors are cached under ``--cache``.
 
+``--distractor-source wikipedia`` takes the distractors from the Wikipedia lead summaries
+instead (sentences of 4-80 words of the English and the Spanish summaries, leaving out the
+articles whose title both languages have), as BUCC fills its sides with monolingual text.
+
     python bench/mine_bible.py [--distractors 5000] [--dev-distractors 1000]
 """
 
@@ -24,9 +28,18 @@ from typing import Any
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import DEFAULT_DATA_DIR, DEFAULT_MODELS_DIR, RESULTS_DIR, machine, rss_mb, write_report
+from common import (
+    DEFAULT_DATA_DIR,
+    DEFAULT_MODELS_DIR,
+    RESULTS_DIR,
+    machine,
+    read_summaries,
+    rss_mb,
+    write_report,
+)
 from evaluate_bible import Bible, read_bible
 
+from mexma_search.documents.split import split_sentences
 from mexma_search.encoder.default_model import prepare_default_model
 from mexma_search.encoder.evaluate import Candidate, choose_threshold, mine, mining_scores
 from mexma_search.encoder.model import SentenceEncoder
@@ -53,6 +66,7 @@ def mining_parser(description: str, dev_distractors: int) -> argparse.ArgumentPa
 def parse_args() -> argparse.Namespace:
     parser = mining_parser(__doc__.split("\n\n")[0], dev_distractors=1000)
     parser.add_argument("--candidates", type=int, default=DEFAULT_MINING_CANDIDATES)
+    parser.add_argument("--distractor-source", choices=["bible", "wikipedia"], default="bible")
     return parser.parse_args()
 
 
@@ -84,6 +98,27 @@ class VectorCache:
 def distractor_refs(bible: Bible, distractors: int, dev_distractors: int) -> list[str]:
     """The train verses used as distractors: dev's two sides first, then test's."""
     return random.Random(0).sample(bible.splits["train"], 2 * distractors + 2 * dev_distractors)
+
+
+def wikipedia_distractors(bible: Bible, data_dir: Path, count: int) -> dict[str, list[str]]:
+    """``count`` sentences of the English and of the Spanish Wikipedia summaries, added to
+    ``bible.texts`` under refs of their own; their refs by language."""
+    summaries = {lang: read_summaries(data_dir, lang) for lang in ("en", "es")}
+    titles = [{s.title.casefold() for s in summaries[lang]} for lang in summaries]
+    both = titles[0] & titles[1]
+    refs = {}
+    for lang, docs in summaries.items():
+        sentences = dict.fromkeys(
+            span.of(doc.text).strip()
+            for doc in docs
+            if doc.title.casefold() not in both
+            for span in split_sentences(doc.text, lang)
+        )
+        kept = [text for text in sentences if 4 <= len(text.split()) <= 80]
+        chosen = random.Random(0).sample(kept, count)
+        refs[lang] = [f"wiki-{lang}-{i}" for i in range(count)]
+        bible.texts[lang].update(zip(refs[lang], chosen, strict=True))
+    return refs
 
 
 SideRefs = tuple[list[str], list[str], set[tuple[int, int]]]
@@ -143,13 +178,19 @@ def main() -> None:
     model = args.model or prepare_default_model(args.models_dir).path
     encoder = SentenceEncoder.load(model, precision=args.precision)
     cache = VectorCache(encoder, bible, args.cache)
-    noise = distractor_refs(bible, args.distractors, args.dev_distractors)
     d, dd = args.distractors, args.dev_distractors
+    if args.distractor_source == "wikipedia":
+        wiki = wikipedia_distractors(bible, args.data_dir, d + dd)
+        noise_src, noise_trg = wiki["en"], wiki["es"]
+    else:
+        noise = distractor_refs(bible, d, dd)
+        noise_src, noise_trg = (
+            noise[:dd] + noise[2 * dd : 2 * dd + d],
+            noise[dd : 2 * dd] + noise[2 * dd + d :],
+        )
     started = time.perf_counter()
-    dev = mining_side(cache, bible.splits["dev"], noise[:dd], noise[dd : 2 * dd], seed=1)
-    test = mining_side(
-        cache, bible.splits["test"], noise[2 * dd : 2 * dd + d], noise[2 * dd + d :], seed=2
-    )
+    dev = mining_side(cache, bible.splits["dev"], noise_src[:dd], noise_trg[:dd], seed=1)
+    test = mining_side(cache, bible.splits["test"], noise_src[dd:], noise_trg[dd:], seed=2)
     encode_s = time.perf_counter() - started
     started = time.perf_counter()
     selections = {
@@ -158,7 +199,8 @@ def main() -> None:
     }
     mine_s = time.perf_counter() - started
     report = {
-        "data": f"bible-en-es test split (1,000 pairs) + {d} distractors per side, shuffled; "
+        "data": f"bible-en-es test split (1,000 pairs) + {d} {args.distractor_source} "
+        "distractors per side, shuffled; "
         f"threshold chosen on dev (1,000 pairs + {dd} distractors per side)",
         "model": encoder.config.name,
         "candidates": args.candidates,
