@@ -186,9 +186,9 @@ class Trainer:
         """Release the data-parallel wrapper, then leave the process group if this trainer
         joined it (torchrun runs)."""
         if isinstance(self.model, DistributedDataParallel):
-            # The wrapper sits in a reference cycle and holds the process group: left to the
-            # garbage collector, it would release the group at some later allocation, when the
-            # other ranks may have exited.
+            # The wrapper holds the process group and sits in reference cycles: left alone, it
+            # releases the group after the trainer (or the garbage collector) drops it, once
+            # the process has left the group and the other ranks may have exited.
             self.model = self.objective
             gc.collect()
         if self._joined_process_group:
