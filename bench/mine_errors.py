@@ -28,7 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import RESULTS_DIR, machine, write_report
 from evaluate_bible import Bible, read_bible
 from mine_bible import mining_parser
-from mine_verify import TEXT_FEATURES, fit_logistic, selected
+from mine_verify import TEXT_FEATURES, best_partners, logistic_scores, selected
 from mine_verify_features import load_splits
 
 from mexma_search.encoder.evaluate import Candidate, choose_threshold
@@ -38,20 +38,12 @@ FEATURES = ["margin", "F@4", "mutual@4", *TEXT_FEATURES]
 SIMILARITY_FLOORS = (0.9, 0.8, 0.7, 0.6, 0.5)
 
 
-def best_partners(split: dict[str, Any]) -> dict[str, Any]:
-    """The candidates that are some sentence's best partner (the app verifies only those)."""
-    best = split["ranks"] == 0
-    return {**split, **{key: split[key][best] for key in ("pairs", "features", "labels")}}
-
-
 def test_pairs(dev: dict[str, Any], test: dict[str, Any]) -> tuple[list[Candidate], float]:
     """Test's pairs at dev's threshold, the app's feature set refitted on dev; the threshold."""
-    mean = dev["features"].mean(axis=0)
-    std = dev["features"].std(axis=0) + 1e-9
-    weights = fit_logistic((dev["features"] - mean) / std, dev["labels"])
-    scores = [(split["features"] - mean) / std @ weights[:-1] for split in (dev, test)]
-    threshold, _ = choose_threshold(selected(dev["pairs"], scores[0]), dev["gold"])
-    found = [c for c in selected(test["pairs"], scores[1]) if c.score >= threshold]
+    columns = list(range(len(FEATURES)))
+    dev_scores, test_scores, _ = logistic_scores(dev, test, columns)
+    threshold, _ = choose_threshold(selected(dev["pairs"], dev_scores), dev["gold"])
+    found = [c for c in selected(test["pairs"], test_scores) if c.score >= threshold]
     return found, threshold
 
 

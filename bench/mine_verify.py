@@ -253,8 +253,7 @@ def compare(dev: dict[str, Any], test: dict[str, Any], names: list[str]) -> dict
     )  # fmt: skip
     for label, chosen in combinations(names).items():
         results[f"logistic({label})"] = fitted(dev, test, names, chosen)
-    top1 = [{**d, **{k: d[k][best[i]] for k in ("pairs", "features", "labels", "ranks")}}
-            for i, d in enumerate((dev, test))]  # fmt: skip
+    top1 = [best_partners(d) for d in (dev, test)]
     chosen = ["margin", "F@4", "mutual@4", *TEXT_FEATURES]
     results["best partner only: logistic(margin+F,mutual@4+text)"] = fitted(*top1, names, chosen)
     columns = [names.index(n) for n in chosen]
@@ -278,13 +277,30 @@ def compare(dev: dict[str, Any], test: dict[str, Any], names: list[str]) -> dict
 def fitted(dev: dict[str, Any], test: dict[str, Any], names: list[str], chosen: list[str]) -> dict:
     """Logistic regression on dev's candidates with the ``chosen`` features, scored."""
     columns = [names.index(n) for n in chosen]
+    dev_scores, test_scores, weights = logistic_scores(dev, test, columns)
+    result = scored(dev, test, dev_scores, test_scores)
+    result["weights"] = dict(zip(chosen, weights, strict=True))
+    return result
+
+
+def logistic_scores(
+    dev: dict[str, Any], test: dict[str, Any], columns: list[int]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Dev's and test's candidates scored by a logistic regression fit on dev's with the
+    feature ``columns`` (standardised on dev), and its weights on the raw features."""
     mean = dev["features"][:, columns].mean(axis=0)
     std = dev["features"][:, columns].std(axis=0) + 1e-9
     weights = fit_logistic((dev["features"][:, columns] - mean) / std, dev["labels"])
-    logit = [(d["features"][:, columns] - mean) / std @ weights[:-1] for d in (dev, test)]
-    result = scored(dev, test, *logit)
-    result["weights"] = dict(zip(chosen, weights[:-1] / std, strict=True))
-    return result
+    dev_scores, test_scores = (
+        (d["features"][:, columns] - mean) / std @ weights[:-1] for d in (dev, test)
+    )
+    return dev_scores, test_scores, weights[:-1] / std
+
+
+def best_partners(split: dict[str, Any]) -> dict[str, Any]:
+    """The candidates that are some sentence's best partner (the app verifies only those)."""
+    best = split["ranks"] == 0
+    return split | {key: split[key][best] for key in ("pairs", "features", "labels", "ranks")}
 
 
 def mining_sides(bible: Bible, distractors: int, dev_distractors: int) -> dict[str, SideRefs]:
