@@ -28,8 +28,8 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import RESULTS_DIR, machine, write_report
 from evaluate_bible import Bible, read_bible
-from mine_bible import distractor_refs, mining_parser, side_refs
-from mine_verify import BATCH, fit_logistic, selected
+from mine_bible import mining_parser
+from mine_verify import BATCH, fit_logistic, mining_sides, selected
 
 from mexma_search.encoder.default_model import prepare_default_model
 from mexma_search.encoder.evaluate import Candidate, MiningScores
@@ -52,12 +52,8 @@ def normalised(text: str) -> str:
 
 def load_splits(bible: Bible, cache: Path, distractors: int) -> dict[str, dict[str, Any]]:
     """mine_verify's cached candidates of dev and test, with gold and duplicate pairs."""
-    noise = distractor_refs(bible, distractors, distractors)
     d = distractors
-    sides = {
-        "dev": side_refs(bible.splits["dev"], noise[:d], noise[d : 2 * d], seed=1),
-        "test": side_refs(bible.splits["test"], noise[2 * d : 3 * d], noise[3 * d :], seed=2),
-    }
+    sides = mining_sides(bible, d, d)
     splits = {}
     for name, (src, trg, gold) in sides.items():
         stored = np.load(cache / f"verify-{name}-{d}-{d}-top2-{VERIFY_LAYERS}.npz")
