@@ -102,6 +102,15 @@ def distractor_refs(bible: Bible, distractors: int, dev_distractors: int) -> lis
     return random.Random(0).sample(bible.splits["train"], 2 * distractors + 2 * dev_distractors)
 
 
+def bible_distractors(
+    bible: Bible, distractors: int, dev_distractors: int
+) -> tuple[list[str], list[str]]:
+    """The English side's and the Spanish side's distractor verses, dev's before test's."""
+    d, dd = distractors, dev_distractors
+    noise = distractor_refs(bible, d, dd)
+    return noise[:dd] + noise[2 * dd : 2 * dd + d], noise[dd : 2 * dd] + noise[2 * dd + d :]
+
+
 def wikipedia_distractors(bible: Bible, data_dir: Path, count: int) -> dict[str, list[str]]:
     """``count`` sentences of the English and of the Spanish Wikipedia summaries, added to
     ``bible.texts`` under refs of their own; their refs by language."""
@@ -185,11 +194,7 @@ def main() -> None:
         wiki = wikipedia_distractors(bible, args.data_dir, d + dd)
         noise_src, noise_trg = wiki["en"], wiki["es"]
     else:
-        noise = distractor_refs(bible, d, dd)
-        noise_src, noise_trg = (
-            noise[:dd] + noise[2 * dd : 2 * dd + d],
-            noise[dd : 2 * dd] + noise[2 * dd + d :],
-        )
+        noise_src, noise_trg = bible_distractors(bible, d, dd)
     started = time.perf_counter()
     dev = mining_side(cache, bible.splits["dev"], noise_src[:dd], noise_trg[:dd], seed=1)
     test = mining_side(cache, bible.splits["test"], noise_src[dd:], noise_trg[dd:], seed=2)

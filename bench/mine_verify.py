@@ -26,7 +26,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import RESULTS_DIR, machine, rss_mb, write_report
 from evaluate_bible import Bible, read_bible
-from mine_bible import SideRefs, VectorCache, distractor_refs, mining_parser, side_refs
+from mine_bible import SideRefs, VectorCache, bible_distractors, mining_parser, side_refs
 
 from mexma_search.encoder.default_model import prepare_default_model
 from mexma_search.encoder.evaluate import (
@@ -306,13 +306,11 @@ def best_partners(split: dict[str, Any]) -> dict[str, Any]:
 def mining_sides(bible: Bible, distractors: int, dev_distractors: int) -> dict[str, SideRefs]:
     """The dev and test sides: each split's verses shuffled with its own distractors per side
     (``dev_distractors`` for dev, ``distractors`` for test)."""
-    d, dd = distractors, dev_distractors
-    noise = distractor_refs(bible, d, dd)
+    dd = dev_distractors
+    noise_src, noise_trg = bible_distractors(bible, distractors, dd)
     return {
-        "dev": side_refs(bible.splits["dev"], noise[:dd], noise[dd : 2 * dd], seed=1),
-        "test": side_refs(
-            bible.splits["test"], noise[2 * dd : 2 * dd + d], noise[2 * dd + d :], seed=2
-        ),
+        "dev": side_refs(bible.splits["dev"], noise_src[:dd], noise_trg[:dd], seed=1),
+        "test": side_refs(bible.splits["test"], noise_src[dd:], noise_trg[dd:], seed=2),
     }
 
 
